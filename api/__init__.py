@@ -1,0 +1,1 @@
+"""HTTP layer: the app factory, auth, error mapping and one module per resource."""

@@ -1,0 +1,61 @@
+"""Configuration from environment variables; every one is listed in the README."""
+
+import logging
+import os
+import secrets
+from datetime import timedelta
+
+log = logging.getLogger(__name__)
+
+MIN_SECRET_LENGTH = 32
+WEAK_SECRETS = {"secret", "changeme", "change-me", "dev", "development", "password", "test"}
+
+
+class InsecureConfiguration(RuntimeError):
+    """Production was asked to start with a missing or weak secret."""
+
+
+def _int_env(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Read the environment, apply overrides, and make sure the secrets are fit for the mode."""
+    env = (overrides or {}).get("ENGAGE_ENV", os.environ.get("ENGAGE_ENV", "development"))
+    config = {
+        "ENGAGE_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "JWT_SECRET_KEY": os.environ.get("JWT_SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", "sqlite:///engage.db"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": _int_env("MAX_CONTENT_LENGTH", 1024 * 1024),
+        "CORS_ORIGINS": [o for o in os.environ.get("CORS_ORIGINS", "").split(",") if o],
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_DEFAULT": os.environ.get("RATELIMIT_DEFAULT", "600 per minute"),
+        "RATELIMIT_LOGIN_FAILURES": os.environ.get("RATELIMIT_LOGIN_FAILURES", "5 per 15 minutes"),
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=_int_env("JWT_ACCESS_MINUTES", 15)),
+        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=_int_env("JWT_REFRESH_DAYS", 14)),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+    }
+    config.update(overrides or {})
+    _check_secrets(config)
+    return config
+
+
+def _check_secrets(config: dict) -> None:
+    for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+        value = config.get(name)
+        if config["ENGAGE_ENV"] == "production":
+            if not value or len(value) < MIN_SECRET_LENGTH or value.lower() in WEAK_SECRETS:
+                raise InsecureConfiguration(
+                    f"{name} must be set to a random value of at least {MIN_SECRET_LENGTH} "
+                    "characters in production, e.g. python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(48))'"
+                )
+        elif not value:
+            config[name] = secrets.token_urlsafe(48)
+            log.warning(
+                "%s is not set: generated a random one for this process (tokens will not "
+                "survive a restart). Set it in the environment to keep sessions.",
+                name,
+            )

@@ -1,0 +1,93 @@
+"""Per-request plumbing: request ids, media-type checks and security headers."""
+
+import logging
+import re
+import uuid
+
+from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import UnsupportedMediaType
+
+JSON_MEDIA_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
+SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def accepts(*media_types: str):
+    """Let a view take bodies other than JSON (such as text/csv uploads)."""
+
+    def decorator(view):
+        view.accepted_media_types = set(media_types)
+        return view
+
+    return decorator
+
+
+def register_request_hooks(app: Flask) -> None:
+    app.before_request(assign_request_id)
+    app.before_request(check_media_type)
+    app.after_request(add_standard_headers)
+
+
+def assign_request_id() -> None:
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming if SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def check_media_type() -> None:
+    if request.method not in BODY_METHODS or not _has_body():
+        return
+    accepted = _accepted_media_types()
+    if accepted is None:
+        return
+    mimetype = request.mimetype
+    if mimetype in accepted or ("application/json" in accepted and JSON_MEDIA_TYPE.match(mimetype)):
+        return
+    raise UnsupportedMediaType(
+        f"Send the body as {' or '.join(sorted(accepted))} (got '{mimetype or 'none'}')."
+    )
+
+
+def add_standard_headers(response: Response) -> Response:
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers.setdefault("Content-Security-Policy", API_CSP)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.authorization is not None:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _has_body() -> bool:
+    return bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
+
+
+def _accepted_media_types() -> set[str] | None:
+    """The media types the matched view reads; None when there is no view (404/405 follow)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None:
+        return None
+    view_class = getattr(view, "view_class", None)
+    handler = getattr(view_class, request.method.lower(), view) if view_class else view
+    return getattr(handler, "accepted_media_types", {"application/json"})
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        from flask import has_request_context
+
+        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        return True
+
+
+def configure_logging(app: Flask) -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
+    )
+    root = logging.getLogger()
+    if not any(isinstance(f, RequestIdFilter) for h in root.handlers for f in h.filters):
+        root.addHandler(handler)
+    root.setLevel(app.config["LOG_LEVEL"])

@@ -1,0 +1,109 @@
+"""Organisations that users belong to: Careers Hubs, schools, providers (and, later, employers).
+
+Joined-table inheritance gives every organisation one id in `organisations`, so users,
+API clients and audit rows can hold a real foreign key to "their organisation".
+"""
+
+import enum
+import uuid
+
+from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, Timestamps, UUIDPrimaryKey
+
+
+class OrganisationKind(enum.StrEnum):
+    PLATFORM = "platform"
+    HUB = "hub"
+    SCHOOL = "school"
+    EMPLOYER = "employer"
+    PROVIDER = "provider"
+
+
+class ProviderType(enum.StrEnum):
+    SIXTH_FORM = "sixth_form"
+    FE_COLLEGE = "fe_college"
+    UNIVERSITY = "university"
+    ITP = "itp"
+
+
+def enum_column(enum_class: type[enum.Enum]) -> Enum:
+    """Store an enum by its value, as a portable VARCHAR with a CHECK constraint."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        name=enum_class.__name__.lower(),
+    )
+
+
+class Organisation(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "organisations"
+
+    kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind))
+    name: Mapped[str] = mapped_column(String(200))
+
+    __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": OrganisationKind.PLATFORM}
+
+
+class Hub(Organisation):
+    """A Careers Hub: 20-40 schools and colleges in one area, run by enterprise coordinators."""
+
+    __tablename__ = "hubs"
+
+    id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    area: Mapped[str] = mapped_column(String(200))
+
+    schools: Mapped[list["School"]] = relationship(
+        back_populates="hub", foreign_keys="School.hub_id", order_by="School.name"
+    )
+
+    __mapper_args__ = {"polymorphic_identity": OrganisationKind.HUB}
+
+
+class School(Organisation):
+    """A state-funded secondary or special school, identified by its DfE URN."""
+
+    __tablename__ = "schools"
+
+    id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    urn: Mapped[int] = mapped_column(unique=True)
+    phase: Mapped[str] = mapped_column(String(50))
+    establishment_type: Mapped[str] = mapped_column(String(100))
+    trust: Mapped[str | None] = mapped_column(String(200))
+    local_authority: Mapped[str] = mapped_column(String(100))
+    region: Mapped[str] = mapped_column(String(100))
+    town: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    statutory_low_age: Mapped[int | None]
+    statutory_high_age: Mapped[int | None]
+    number_of_pupils: Mapped[int | None]
+    percentage_fsm: Mapped[float | None]
+    hub_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hubs.id"), index=True)
+
+    hub: Mapped[Hub | None] = relationship(back_populates="schools", foreign_keys=[hub_id])
+
+    __mapper_args__ = {"polymorphic_identity": OrganisationKind.SCHOOL}
+    __table_args__ = (Index("ix_schools_latitude_longitude", "latitude", "longitude"),)
+
+
+class Provider(Organisation):
+    """A sixth form, FE college, university or independent training provider (Benchmark 7)."""
+
+    __tablename__ = "providers"
+
+    id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    provider_type: Mapped[ProviderType] = mapped_column(enum_column(ProviderType))
+    ukprn: Mapped[int | None] = mapped_column(unique=True)
+    urn: Mapped[int | None]
+    town: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+
+    __mapper_args__ = {"polymorphic_identity": OrganisationKind.PROVIDER}

@@ -1,0 +1,1 @@
+"""Domain logic over a SQLAlchemy session: no Flask, no marshmallow, callable from anywhere."""
