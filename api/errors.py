@@ -60,7 +60,7 @@ def handle_http_exception(error: HTTPException):
     errors = data.get("errors") or _flatten_locations(data.get("messages"))
     detail = data.get("message") or error.description
     if errors:
-        detail = "The request has invalid fields; see `errors`."
+        detail = _errors_summary(errors)
     return problem(
         error.code or 500,
         title=error.name,
@@ -96,7 +96,10 @@ def handle_integrity_error(error: IntegrityError):
 def handle_unexpected_error(error: Exception):
     log.exception("unhandled error (request id %s)", g.get("request_id"))
     db.session.rollback()
-    return problem(500, title=InternalServerError.name, detail="Something went wrong on our side.")
+    # `InternalServerError.name` is a property: read on the class it is not a string.
+    return problem(
+        500, title=InternalServerError().name, detail="Something went wrong on our side."
+    )
 
 
 def _flatten_locations(messages: dict | None) -> dict | None:
@@ -110,6 +113,13 @@ def _flatten_locations(messages: dict | None) -> dict | None:
         else:
             flat.setdefault("_schema", []).extend(location_messages)
     return flat
+
+
+def _errors_summary(errors: dict) -> str:
+    # A whole-body message such as "Invalid JSON body." says more than a pointer to `errors`.
+    if set(errors) == {"_schema"}:
+        return " ".join(str(message) for message in errors["_schema"])
+    return "The request has invalid fields; see `errors`."
 
 
 def _title(class_name: str) -> str:
