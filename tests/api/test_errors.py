@@ -1,0 +1,190 @@
+"""Every error path answers RFC 9457 problem+json, and every response carries our headers."""
+
+import logging
+import re
+
+import marshmallow as ma
+import pytest
+from flask.views import MethodView
+
+from api.app import create_app
+from api.smorest import Blueprint, Schema
+from tests.conftest import app_config
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_FIELDS = {"type", "title", "status", "detail", "request_id"}
+JSON_ENDPOINT = "/test/credentials"
+VALID_BODY = {"email": "leader@school.example", "password": "correct horse battery staple"}
+
+
+class CredentialsSchema(Schema):
+    """Shaped like the login body: two required fields."""
+
+    email = ma.fields.Email(required=True)
+    password = ma.fields.String(required=True)
+
+
+def credentials_blueprint() -> Blueprint:
+    """A JSON POST endpoint, so the body-validation paths run through the real handlers."""
+    blp = Blueprint("test_credentials", __name__, url_prefix=JSON_ENDPOINT)
+
+    @blp.route("")
+    class Credentials(MethodView):
+        @blp.arguments(CredentialsSchema)
+        @blp.response(200, CredentialsSchema)
+        def post(self, body):
+            return body
+
+    return blp
+
+
+def with_json_endpoint(app):
+    app.extensions["flask-smorest"]["apis"][""]["ext_obj"].register_blueprint(
+        credentials_blueprint()
+    )
+    return app
+
+
+@pytest.fixture
+def json_client(app):
+    return with_json_endpoint(app).test_client()
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status
+    assert response.content_type == PROBLEM_JSON
+    body = response.get_json()
+    assert PROBLEM_FIELDS <= body.keys()
+    assert body["status"] == status
+    assert body["request_id"] == response.headers["X-Request-ID"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    return body
+
+
+def test_the_json_endpoint_accepts_a_valid_body(json_client):
+    response = json_client.post(JSON_ENDPOINT, json=VALID_BODY)
+    assert response.status_code == 200
+    assert response.get_json() == VALID_BODY
+
+
+def test_unknown_route_is_a_404_problem(client):
+    body = assert_problem(client.get("/api/v1/no-such-thing"), 404)
+    assert body["title"] == "Not Found"
+
+
+def test_wrong_method_is_a_405_problem_that_keeps_the_allow_header(client):
+    response = client.delete("/healthz")
+    body = assert_problem(response, 405)
+    assert body["title"] == "Method Not Allowed"
+    allowed = {method.strip() for method in response.headers["Allow"].split(",")}
+    assert {"GET", "HEAD", "OPTIONS"} <= allowed
+    assert "DELETE" not in allowed
+
+
+def test_malformed_json_is_a_400_problem(json_client):
+    response = json_client.post(
+        JSON_ENDPOINT, data='{"email": "a@b.example",', content_type="application/json"
+    )
+    body = assert_problem(response, 400)
+    assert body["title"] == "Bad Request"
+    assert body["detail"] == "Invalid JSON body."
+
+
+def test_invalid_fields_are_a_422_problem_with_field_errors(json_client):
+    response = json_client.post(JSON_ENDPOINT, json={"email": "not-an-email", "role": "admin"})
+    body = assert_problem(response, 422)
+    errors = body["errors"]
+    assert set(errors) == {"email", "password", "role"}
+    assert all(isinstance(messages, list) and messages for messages in errors.values())
+    assert errors["password"] == ["Missing data for required field."]
+    assert errors["role"] == ["Unknown field."]
+
+
+def test_a_body_in_another_media_type_is_a_415_problem(json_client):
+    response = json_client.post(JSON_ENDPOINT, data="email=a@b.example", content_type="text/plain")
+    body = assert_problem(response, 415)
+    assert "application/json" in body["detail"]
+    assert "text/plain" in body["detail"]
+
+
+def test_a_json_suffix_media_type_is_accepted(json_client):
+    response = json_client.post(
+        JSON_ENDPOINT,
+        data='{"email": "a@b.example", "password": "x"}',
+        content_type="application/merge-patch+json",
+    )
+    assert response.status_code == 200
+
+
+def test_a_body_over_max_content_length_is_a_413_problem(database_url):
+    app = with_json_endpoint(create_app(app_config(database_url, MAX_CONTENT_LENGTH=64)))
+    oversized = {**VALID_BODY, "password": "x" * 200}
+    response = app.test_client().post(JSON_ENDPOINT, json=oversized)
+    body = assert_problem(response, 413)
+    assert body["title"] == "Request Entity Too Large"
+
+
+def test_a_body_within_max_content_length_is_accepted(database_url):
+    app = with_json_endpoint(create_app(app_config(database_url, MAX_CONTENT_LENGTH=256)))
+    response = app.test_client().post(JSON_ENDPOINT, json=VALID_BODY)
+    assert response.status_code == 200
+
+
+def test_an_unhandled_exception_is_a_500_problem_without_internals(app, caplog):
+    def explode():
+        raise RuntimeError("password=hunter2 in /srv/engage/secret.py")
+
+    app.add_url_rule("/test/explode", "explode", explode)
+    with caplog.at_level(logging.ERROR, logger="api.errors"):
+        response = app.test_client().get("/test/explode")
+    body = assert_problem(response, 500)
+    text = response.get_data(as_text=True)
+    assert "hunter2" not in text and "secret.py" not in text and "RuntimeError" not in text
+    assert body["title"] == "Internal Server Error"
+    [record] = [r for r in caplog.records if r.name == "api.errors"]
+    assert body["request_id"] in record.getMessage()
+    assert record.exc_info is not None and record.exc_info[0] is RuntimeError
+
+
+def test_a_safe_incoming_request_id_is_echoed(client):
+    response = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a9c21.retry_2"})
+    assert response.headers["X-Request-ID"] == "lb-7f3a9c21.retry_2"
+
+
+UNSAFE_REQUEST_IDS = ["short", "has spaces in it", "<script>alert(1)</script>", "x" * 65]
+
+
+@pytest.mark.parametrize("unsafe", UNSAFE_REQUEST_IDS)
+def test_an_unsafe_incoming_request_id_is_replaced(client, unsafe):
+    response = client.get("/healthz", headers={"X-Request-ID": unsafe})
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
+
+
+def test_each_request_without_an_id_gets_a_fresh_one(client):
+    first = client.get("/healthz").headers["X-Request-ID"]
+    second = client.get("/healthz").headers["X-Request-ID"]
+    assert first != second
+    assert re.fullmatch(r"[0-9a-f]{32}", first)
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/api/v1/openapi.json", "/no-such-route"])
+def test_every_response_carries_the_security_headers(client, path):
+    response = client.get(path)
+    assert response.headers["X-Request-ID"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_error_responses_carry_the_security_headers(json_client):
+    response = json_client.post(JSON_ENDPOINT, json={})
+    assert response.status_code == 422
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Security-Policy"]
+    assert response.headers["X-Request-ID"]
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/no-such-route"])
+def test_a_request_with_credentials_is_never_cached(client, path):
+    response = client.get(path, headers={"Authorization": "Bearer some.jwt.token"})
+    assert response.headers["Cache-Control"] == "no-store"
