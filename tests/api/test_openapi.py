@@ -1,0 +1,107 @@
+"""The committed OpenAPI document is valid, current, warning-free and served by the app."""
+
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+
+from api.app import create_app
+from tests.conftest import app_config
+
+COMMITTED_SPEC = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
+PROBLEM_JSON = "application/problem+json"
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+REGENERATE = "run `make openapi` and commit openapi/openapi.json"
+
+
+@pytest.fixture(scope="module")
+def spec_app(tmp_path_factory):
+    # Generating the document never touches the database; a file that is never opened will do.
+    url = f"sqlite:///{tmp_path_factory.mktemp('spec') / 'unused.db'}"
+    return create_app(app_config(url))
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict:
+    return json.loads(COMMITTED_SPEC.read_bytes())
+
+
+def generate_spec(app, target: Path) -> bytes:
+    result = app.test_cli_runner().invoke(args=["openapi", "write", str(target)])
+    assert result.exit_code == 0, result.output
+    return target.read_bytes()
+
+
+def operations(spec: dict):
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield path, method, operation
+
+
+def resolve(spec: dict, node: dict) -> dict:
+    while "$ref" in node:
+        *_, section, name = node["$ref"].split("/")
+        node = spec["components"][section][name]
+    return node
+
+
+def test_the_committed_spec_is_what_the_code_generates(spec_app, tmp_path):
+    generated = generate_spec(spec_app, tmp_path / "openapi.json")
+    assert generated == COMMITTED_SPEC.read_bytes(), f"openapi.json is stale: {REGENERATE}"
+
+
+def test_the_generated_spec_does_not_depend_on_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("CORS_ORIGINS", "https://example.org")
+    monkeypatch.setenv("MAX_CONTENT_LENGTH", "10")
+    monkeypatch.setenv("ENGAGE_ENV", "development")
+    app = create_app(app_config(f"sqlite:///{tmp_path / 'other.db'}", SERVER_NAME="api.example"))
+    assert generate_spec(app, tmp_path / "openapi.json") == COMMITTED_SPEC.read_bytes()
+
+
+def test_the_committed_spec_is_valid_openapi_3_1(spec):
+    assert spec["openapi"] == "3.1.0"
+    validate(spec, cls=OpenAPIV31SpecValidator)
+
+
+def test_generating_the_spec_emits_no_apispec_or_smorest_warnings(tmp_path):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        app = create_app(app_config(f"sqlite:///{tmp_path / 'unused.db'}"))
+        app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
+    ours = [w for w in caught if "apispec" in w.filename or "flask_smorest" in w.filename]
+    assert not ours, [str(w.message) for w in ours]
+
+
+def test_the_app_serves_the_committed_spec(client, spec):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert response.get_json() == spec
+
+
+def test_the_spec_covers_the_foundation_routes(spec):
+    assert {"/healthz", "/readyz", "/api/v1/geocode"} <= spec["paths"].keys()
+
+
+def test_every_error_response_is_documented_as_a_problem(spec):
+    checked = 0
+    for path, method, operation in operations(spec):
+        for status, response in operation["responses"].items():
+            if status != "default" and int(status) < 400:
+                continue
+            content = resolve(spec, response)["content"]
+            assert list(content) == [PROBLEM_JSON], f"{method.upper()} {path} {status}"
+            schema = resolve(spec, content[PROBLEM_JSON]["schema"])
+            assert {"type", "title", "status"} <= set(schema["required"])
+            checked += 1
+    assert checked >= 4
+
+
+def test_every_operation_has_a_summary_and_a_success_response(spec):
+    for path, method, operation in operations(spec):
+        assert operation.get("summary"), f"{method.upper()} {path} has no summary"
+        successes = [s for s in operation["responses"] if s != "default" and int(s) < 400]
+        assert len(successes) == 1, f"{method.upper()} {path}: {successes}"
