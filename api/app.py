@@ -2,18 +2,47 @@
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
+from flask_limiter import Limiter
 
-from api import cli, docs, geocode, health
+from api import (
+    api_clients,
+    audit_log,
+    auth,
+    cli,
+    docs,
+    employers,
+    geocode,
+    health,
+    hubs,
+    invitations,
+    providers,
+    schools,
+    users,
+)
 from api.config import load_config
 from api.errors import register_error_handlers
-from api.extensions import cors, db, migrate
-from api.http import configure_logging, register_request_hooks
+from api.extensions import cors, db, jwt, migrate
+from api.http import configure_logging, rate_limit_key, register_request_hooks
+from api.security import register_token_loaders
 from api.smorest import Api
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 EXPOSED_HEADERS = ["ETag", "Link", "X-Pagination", "X-Request-ID", "Retry-After"]
-API_BLUEPRINTS = [health.blp, geocode.blp]
+API_BLUEPRINTS = [
+    health.blp,
+    auth.blp,
+    users.blp,
+    invitations.blp,
+    hubs.blp,
+    schools.blp,
+    employers.blp,
+    providers.blp,
+    api_clients.blp,
+    audit_log.blp,
+    geocode.blp,
+]
+UNMETERED_BLUEPRINTS = {"health", "docs", "api-docs"}
 
 # Spec inputs come from code, never the environment, so the committed document is reproducible.
 API_SETTINGS = {
@@ -55,6 +84,15 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     cors.init_app(app, origins=app.config["CORS_ORIGINS"], expose_headers=EXPOSED_HEADERS)
+    jwt.init_app(app)
+    register_token_loaders(jwt)
+    # One limiter per app: its storage (memory or Redis) comes from this app's config.
+    app.extensions["rate_limiter"] = Limiter(
+        rate_limit_key,
+        app=app,
+        headers_enabled=True,
+        default_limits_exempt_when=lambda: request.blueprint in UNMETERED_BLUEPRINTS,
+    )
 
 
 def register_blueprints(app: Flask) -> None:

@@ -3,8 +3,17 @@
 import logging
 
 from flask import Flask, g, jsonify
+from flask_jwt_extended.exceptions import (
+    FreshTokenRequired,
+    JWTExtendedException,
+    NoAuthorizationError,
+    RevokedTokenError,
+    UserLookupError,
+    WrongTokenError,
+)
+from jwt.exceptions import ExpiredSignatureError, PyJWTError
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from api.extensions import db
 from api.smorest import PROBLEM_JSON
@@ -12,7 +21,17 @@ from services import errors as domain
 
 log = logging.getLogger(__name__)
 
+BEARER_CHALLENGE = 'Bearer realm="engage"'
+TOKEN_ERRORS = (JWTExtendedException, PyJWTError)
+TOKEN_ERROR_DETAILS = {
+    ExpiredSignatureError: "The token has expired; refresh it or log in again.",
+    RevokedTokenError: "The token has been revoked; log in again.",
+    WrongTokenError: "Wrong kind of token: use an access token (refresh tokens only refresh).",
+    FreshTokenRequired: "This needs a fresh login: log in again with your password.",
+    UserLookupError: "The token's user or client is no longer active.",
+}
 DOMAIN_STATUS = {
+    domain.Unauthenticated: 401,
     domain.NotFound: 404,
     domain.Forbidden: 403,
     domain.Conflict: 409,
@@ -45,6 +64,12 @@ def problem(
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
+    # flask-jwt-extended registers its own handlers (answering 422 for some); replace them all.
+    for exception_class in list(app.error_handler_spec[None][None]):
+        if issubclass(exception_class, TOKEN_ERRORS):
+            app.register_error_handler(exception_class, handle_token_error)
+    for exception_class in TOKEN_ERRORS:
+        app.register_error_handler(exception_class, handle_token_error)
     app.register_error_handler(domain.DomainError, handle_domain_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(Exception, handle_unexpected_error)
@@ -53,10 +78,9 @@ def register_error_handlers(app: Flask) -> None:
 def handle_http_exception(error: HTTPException):
     # webargs/flask-smorest's abort() stores details in `error.data`.
     data = getattr(error, "data", None) or {}
-    headers = dict(data.get("headers") or {})
-    if isinstance(error, MethodNotAllowed) and error.valid_methods:
-        headers["Allow"] = ", ".join(sorted(error.valid_methods))
-    headers.update(getattr(error, "problem_headers", {}))
+    # Keep what the exception says about itself (Allow, Retry-After, WWW-Authenticate).
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    headers.update(data.get("headers") or {})
     errors = data.get("errors") or _flatten_locations(data.get("messages"))
     detail = data.get("message") or error.description
     if errors:
@@ -73,12 +97,30 @@ def handle_http_exception(error: HTTPException):
 
 def handle_domain_error(error: domain.DomainError):
     status = next(s for cls, s in DOMAIN_STATUS.items() if isinstance(error, cls))
+    headers = {"WWW-Authenticate": BEARER_CHALLENGE} if status == 401 else None
     return problem(
         status,
         title=_title(type(error).__name__),
         detail=error.detail,
         type_=f"/problems/{error.code}",
         errors=error.errors,
+        headers=headers,
+    )
+
+
+def handle_token_error(error: Exception):
+    """Every token failure is a 401 with a Bearer challenge (RFC 6750)."""
+    if isinstance(error, NoAuthorizationError):
+        challenge, detail = BEARER_CHALLENGE, "Send an access token: Authorization: Bearer <token>."
+    else:
+        challenge = f'{BEARER_CHALLENGE}, error="invalid_token"'
+        detail = TOKEN_ERROR_DETAILS.get(type(error), "The access token is not valid.")
+    return problem(
+        401,
+        title="Unauthorized",
+        detail=detail,
+        type_="/problems/unauthenticated",
+        headers={"WWW-Authenticate": challenge},
     )
 
 

@@ -1,6 +1,7 @@
 """Bare extension instances, bound to each app in `api.app.create_app`."""
 
 from flask_cors import CORS
+from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
@@ -11,3 +12,4 @@ from models import Base
 db = SQLAlchemy(metadata=Base.metadata)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 cors = CORS()
+jwt = JWTManager()

@@ -30,6 +30,7 @@ class LocationSchema(Schema):
 
 @blp.route("")
 class Geocode(MethodView):
+    @blp.login_required("reference:read")
     @blp.arguments(GeocodeQueryArgsSchema, location="query")
     @blp.response(200, LocationSchema)
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")

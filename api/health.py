@@ -16,6 +16,7 @@ class HealthSchema(Schema):
 
 @blp.route("/healthz")
 class Liveness(MethodView):
+    @blp.public
     @blp.response(200, HealthSchema)
     def get(self):
         """The process is alive"""
@@ -24,6 +25,7 @@ class Liveness(MethodView):
 
 @blp.route("/readyz")
 class Readiness(MethodView):
+    @blp.public
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def get(self):

@@ -4,8 +4,12 @@ import logging
 import re
 import uuid
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, has_request_context, request
+from flask_jwt_extended import decode_token
 from werkzeug.exceptions import UnsupportedMediaType
+
+from api.extensions import db
+from services import audit
 
 JSON_MEDIA_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -25,6 +29,7 @@ def accepts(*media_types: str):
 
 def register_request_hooks(app: Flask) -> None:
     app.before_request(assign_request_id)
+    app.before_request(open_audit_context)
     app.before_request(check_media_type)
     app.after_request(add_standard_headers)
 
@@ -32,6 +37,11 @@ def register_request_hooks(app: Flask) -> None:
 def assign_request_id() -> None:
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming if SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def open_audit_context() -> None:
+    """Every ORM write in this request is audited; `authenticate` adds the actor."""
+    audit.set_context(db.session, audit.AuditContext(request_id=g.request_id))
 
 
 def check_media_type() -> None:
@@ -75,8 +85,6 @@ def _accepted_media_types() -> set[str] | None:
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        from flask import has_request_context
-
         record.request_id = g.get("request_id", "-") if has_request_context() else "-"
         return True
 
@@ -91,3 +99,14 @@ def configure_logging(app: Flask) -> None:
     if not any(isinstance(f, RequestIdFilter) for h in root.handlers for f in h.filters):
         root.addHandler(handler)
     root.setLevel(app.config["LOG_LEVEL"])
+
+
+def rate_limit_key() -> str:
+    """Budget per signed-in caller (by verified token subject), else per remote address."""
+    if request.authorization and request.authorization.type == "bearer":
+        try:
+            claims = decode_token(request.authorization.token)
+            return f"{claims.get('kind', 'user')}:{claims['sub']}"
+        except Exception:  # an invalid token is refused by the route; budget it by address
+            pass
+    return f"address:{request.remote_addr}"

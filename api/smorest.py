@@ -7,12 +7,17 @@ field sent in a body is a 422, never silently applied).
 
 import http
 import json
+from datetime import UTC
+from functools import wraps
 from urllib.parse import urlencode
 
 import flask_smorest
 import marshmallow as ma
 from flask import request
 from flask_smorest.utils import prepare_response
+
+from api.security import AccessPolicy, authenticate
+from services.access import SCOPES
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -25,6 +30,21 @@ LINK_HEADER = {
 class Schema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
+
+
+class Timestamp(ma.fields.AwareDateTime):
+    """ISO 8601 in UTC with a `Z`, as the API conventions ask."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def paged(pagination_parameters, page):
+    """Hand a service's Page to flask-smorest's in-view pagination."""
+    pagination_parameters.item_count = page.total
+    return page.items
 
 
 class ProblemSchema(Schema):
@@ -46,8 +66,25 @@ class ProblemSchema(Schema):
     )
 
 
+BEARER_AUTH = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "JWT",
+    "description": (
+        "A person's access token from `POST /api/v1/auth/login`, or a partner app's token "
+        "from `POST /api/v1/auth/token`. Partner apps need the scope an operation lists in "
+        "its security requirement; operations listing none are for people only. Scopes: "
+        + "; ".join(f"`{scope}`: {text}" for scope, text in SCOPES.items())
+    ),
+}
+
+
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ProblemSchema
+
+    def _init_spec(self, *args, **kwargs):
+        super()._init_spec(*args, **kwargs)
+        self.spec.components.security_scheme("bearerAuth", BEARER_AUTH)
 
     def _register_responses(self):
         """Document every error response as application/problem+json."""
@@ -64,6 +101,35 @@ class Api(flask_smorest.Api):
 
 
 class Blueprint(flask_smorest.Blueprint):
+    def login_required(
+        self, scope: str | None = None, *, fresh: bool = False, refresh: bool = False
+    ):
+        """Require a bearer token; `scope` is what a partner app needs (None: people only).
+
+        Put it outermost, so an anonymous call gets 401 before its input is validated.
+        """
+        if scope is not None and scope not in SCOPES:
+            raise ValueError(f"undeclared scope {scope!r}")
+        policy = AccessPolicy(scope=scope, fresh=fresh, refresh=refresh)
+
+        def decorator(view):
+            @wraps(view)
+            def wrapper(*args, **kwargs):
+                authenticate(policy)
+                return view(*args, **kwargs)
+
+            wrapper.access_policy = policy
+            wrapper = self.doc(security=[{"bearerAuth": [scope] if scope else []}])(wrapper)
+            wrapper = self.alt_response(401, response="UNAUTHORIZED")(wrapper)
+            return self.alt_response(403, response="FORBIDDEN")(wrapper)
+
+        return decorator
+
+    def public(self, view):
+        """Declare a route open to anonymous callers (the authorization matrix checks it)."""
+        view.access_policy = AccessPolicy(public=True)
+        return self.doc(security=[])(view)
+
     def _set_pagination_metadata(self, page_params, result, headers):
         result, headers = super()._set_pagination_metadata(page_params, result, headers)
         links = _page_links(json.loads(headers[self.PAGINATION_HEADER_NAME]), page_params.page_size)

@@ -1,18 +1,28 @@
 """SQLAlchemy 2 typed models, one module per domain. No Flask imports here."""
 
+from models.audit import AuditEntry
+from models.auth import ApiClient, RevokedSession
 from models.base import Base
-from models.organisations import Hub, Organisation, Provider, School
+from models.organisations import Employer, Hub, Organisation, Provider, School
 from models.reference import Outcode, Postcode, RqfLevel, SicDivision, SicSection
+from models.users import Invitation, Role, User
 
 __all__ = [
+    "ApiClient",
+    "AuditEntry",
     "Base",
+    "Employer",
     "Hub",
+    "Invitation",
     "Organisation",
     "Outcode",
     "Postcode",
     "Provider",
+    "RevokedSession",
+    "Role",
     "RqfLevel",
     "School",
     "SicDivision",
     "SicSection",
+    "User",
 ]

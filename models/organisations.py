@@ -1,4 +1,4 @@
-"""Organisations that users belong to: Careers Hubs, schools, providers (and, later, employers).
+"""Organisations that users belong to: Careers Hubs, schools, employers and providers.
 
 Joined-table inheritance gives every organisation one id in `organisations`, so users,
 API clients and audit rows can hold a real foreign key to "their organisation".
@@ -90,6 +90,18 @@ class School(Organisation):
 
     __mapper_args__ = {"polymorphic_identity": OrganisationKind.SCHOOL}
     __table_args__ = (Index("ix_schools_latitude_longitude", "latitude", "longitude"),)
+
+
+class Employer(Organisation):
+    """An employer of any size, including the self-employed (profiles grow with the directory)."""
+
+    __tablename__ = "employers"
+
+    id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    sector_code: Mapped[str | None] = mapped_column(ForeignKey("sic_sections.code"))
+    postcode: Mapped[str | None] = mapped_column(String(8))
+
+    __mapper_args__ = {"polymorphic_identity": OrganisationKind.EMPLOYER}
 
 
 class Provider(Organisation):

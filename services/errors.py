@@ -44,3 +44,9 @@ class Unavailable(DomainError):
     """A dependency (such as the database) cannot be reached."""
 
     code = "unavailable"
+
+
+class Unauthenticated(DomainError):
+    """The caller's credentials are missing, wrong or no longer valid."""
+
+    code = "unauthenticated"

@@ -1,4 +1,3 @@
-
 from api.app import create_app
 from tests.conftest import app_config
 

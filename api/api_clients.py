@@ -1,0 +1,81 @@
+"""Partner apps: an organisation's admins register them; the secret is shown once."""
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from api.extensions import db
+from api.security import current_caller
+from api.smorest import Blueprint, Schema, Timestamp, paged
+from services import api_clients
+from services.access import SCOPES
+
+blp = Blueprint(
+    "api-clients", __name__, url_prefix="/api/v1/api-clients", description="Partner apps."
+)
+
+
+class ApiClientSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    client_id = ma.fields.String(required=True)
+    organisation_id = ma.fields.UUID(required=True)
+    scopes = ma.fields.List(ma.fields.String(), required=True)
+    created_at = Timestamp(required=True)
+    revoked_at = Timestamp(allow_none=True)
+
+
+class ApiClientCreateSchema(Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    scopes = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(list(SCOPES))),
+        required=True,
+        validate=ma.validate.Length(min=1, max=len(SCOPES)),
+    )
+
+
+class RegisteredClientSchema(Schema):
+    client = ma.fields.Nested(ApiClientSchema, required=True)
+    secret = ma.fields.String(
+        required=True, metadata={"description": "Shown once; Engage keeps only its digest."}
+    )
+
+
+@blp.route("")
+class ApiClients(MethodView):
+    @blp.login_required()
+    @blp.response(200, ApiClientSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """List your organisation's partner apps (org admins)"""
+        page = api_clients.list_clients(
+            db.session,
+            current_caller(),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        return paged(pagination_parameters, page)
+
+    @blp.login_required()
+    @blp.arguments(ApiClientCreateSchema)
+    @blp.response(201, RegisteredClientSchema)
+    def post(self, client):
+        """Register a partner app for your organisation (org admins)"""
+        registered = api_clients.register(db.session, current_caller(), **client)
+        db.session.commit()
+        return registered
+
+
+@blp.route("/<uuid:client_uuid>")
+class ApiClientById(MethodView):
+    @blp.login_required()
+    @blp.response(200, ApiClientSchema)
+    def get(self, client_uuid):
+        """Read a partner app"""
+        return api_clients.get_client(db.session, current_caller(), client_uuid)
+
+    @blp.login_required()
+    @blp.response(204)
+    def delete(self, client_uuid):
+        """Revoke a partner app: its tokens and next exchange fail"""
+        api_clients.revoke(db.session, current_caller(), client_uuid)
+        db.session.commit()

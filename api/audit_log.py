@@ -1,0 +1,50 @@
+"""The audit log, read-only: admins read all of it, organisation admins their own."""
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from api.extensions import db
+from api.security import current_caller
+from api.smorest import Blueprint, Schema, Timestamp, paged
+from services import audit
+
+blp = Blueprint("audit-log", __name__, url_prefix="/api/v1/audit-log", description="Audit log.")
+
+
+class AuditEntrySchema(Schema):
+    id = ma.fields.UUID(required=True)
+    occurred_at = Timestamp(required=True)
+    actor_user_id = ma.fields.UUID(allow_none=True)
+    actor_client_id = ma.fields.UUID(allow_none=True)
+    organisation_id = ma.fields.UUID(allow_none=True)
+    action = ma.fields.String(required=True, metadata={"example": "hub.updated"})
+    object_type = ma.fields.String(required=True)
+    object_id = ma.fields.String(required=True)
+    request_id = ma.fields.String(allow_none=True)
+
+
+class AuditQueryArgsSchema(Schema):
+    action = ma.fields.String(validate=ma.validate.Length(max=64))
+    object_type = ma.fields.String(validate=ma.validate.Length(max=64))
+    object_id = ma.fields.String(validate=ma.validate.Length(max=64))
+    actor_user_id = ma.fields.UUID()
+    since = ma.fields.AwareDateTime()
+    until = ma.fields.AwareDateTime()
+
+
+@blp.route("")
+class AuditLog(MethodView):
+    @blp.login_required()
+    @blp.arguments(AuditQueryArgsSchema, location="query")
+    @blp.response(200, AuditEntrySchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """Read the audit log, newest first"""
+        page = audit.list_entries(
+            db.session,
+            current_caller(),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            **filters,
+        )
+        return paged(pagination_parameters, page)

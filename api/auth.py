@@ -1,0 +1,127 @@
+"""Login, refresh, logout, password change, and the partner apps' client-credentials exchange."""
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_jwt_extended import get_jwt
+
+from api.extensions import db
+from api.security import (
+    check_login_allowed,
+    current_person,
+    issue_client_token,
+    issue_user_tokens,
+    record_login_failure,
+    revoke_current_session,
+)
+from api.smorest import Blueprint, Schema
+from services import api_clients, users
+from services.errors import Unauthenticated
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in and get tokens.")
+
+
+class LoginSchema(Schema):
+    email = ma.fields.Email(required=True, validate=ma.validate.Length(max=254))
+    password = ma.fields.String(required=True, validate=ma.validate.Length(max=256))
+
+
+class TokenPairSchema(Schema):
+    access_token = ma.fields.String(required=True)
+    refresh_token = ma.fields.String(required=True)
+    token_type = ma.fields.String(required=True, metadata={"example": "Bearer"})
+    expires_in = ma.fields.Integer(required=True, metadata={"description": "Seconds."})
+
+
+class AccessTokenSchema(Schema):
+    access_token = ma.fields.String(required=True)
+    token_type = ma.fields.String(required=True, metadata={"example": "Bearer"})
+    expires_in = ma.fields.Integer(required=True, metadata={"description": "Seconds."})
+
+
+class PasswordChangeSchema(Schema):
+    current_password = ma.fields.String(required=True, validate=ma.validate.Length(max=256))
+    new_password = ma.fields.String(required=True, validate=ma.validate.Length(max=256))
+
+
+class ClientCredentialsSchema(Schema):
+    grant_type = ma.fields.String(required=True, validate=ma.validate.Equal("client_credentials"))
+    client_id = ma.fields.String(required=True, validate=ma.validate.Length(max=64))
+    client_secret = ma.fields.String(required=True, validate=ma.validate.Length(max=256))
+
+
+class ClientTokenSchema(AccessTokenSchema):
+    scope = ma.fields.String(
+        required=True, metadata={"description": "Granted scopes, space-separated."}
+    )
+
+
+@blp.route("/login")
+class Login(MethodView):
+    @blp.public
+    @blp.arguments(LoginSchema)
+    @blp.response(200, TokenPairSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    def post(self, credentials):
+        """Log in with email and password"""
+        email = users.normalise_email(credentials["email"])
+        check_login_allowed(email)
+        try:
+            user = users.authenticate(db.session, email=email, password=credentials["password"])
+        except Unauthenticated:
+            record_login_failure(email)
+            raise
+        tokens = issue_user_tokens(user)
+        db.session.commit()
+        return tokens
+
+
+@blp.route("/refresh")
+class Refresh(MethodView):
+    @blp.login_required(refresh=True)
+    @blp.response(200, AccessTokenSchema)
+    def post(self):
+        """Get a new access token with a refresh token"""
+        claims = get_jwt()
+        tokens = issue_user_tokens(current_person(), session_id=claims["sid"], fresh=False)
+        del tokens["refresh_token"]
+        return tokens
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    @blp.login_required()
+    @blp.response(204)
+    def post(self):
+        """Log out: revoke this session's access and refresh tokens"""
+        revoke_current_session()
+        db.session.commit()
+
+
+@blp.route("/password")
+class Password(MethodView):
+    @blp.login_required(fresh=True)
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(200, TokenPairSchema)
+    def post(self, change):
+        """Change your password (needs a fresh login); every other token is revoked"""
+        user = users.change_password(db.session, current_person(), **change)
+        tokens = issue_user_tokens(user)
+        db.session.commit()
+        return tokens
+
+
+@blp.route("/token")
+class ClientToken(MethodView):
+    @blp.public
+    @blp.arguments(ClientCredentialsSchema)
+    @blp.response(200, ClientTokenSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    def post(self, credentials):
+        """Exchange a partner app's client id and secret for a short-lived token"""
+        client = api_clients.exchange(
+            db.session,
+            client_id=credentials["client_id"],
+            client_secret=credentials["client_secret"],
+        )
+        return issue_client_token(client)

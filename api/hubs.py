@@ -1,0 +1,107 @@
+"""Careers Hubs and the schools in them."""
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from api.extensions import db
+from api.security import current_caller
+from api.smorest import Blueprint, Schema, Timestamp, paged
+from services import hubs
+
+blp = Blueprint("hubs", __name__, url_prefix="/api/v1/hubs", description="Careers Hubs.")
+
+
+class PersonRefSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    email = ma.fields.Email(required=True)
+
+
+class HubSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    area = ma.fields.String(required=True)
+    created_at = Timestamp(required=True)
+
+
+class HubDetailSchema(HubSchema):
+    school_count = ma.fields.Integer(required=True)
+    coordinators = ma.fields.List(ma.fields.Nested(PersonRefSchema), required=True)
+
+
+class HubCreateSchema(Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    area = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+
+
+class HubUpdateSchema(Schema):
+    name = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    area = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+
+
+def _detail(hub):
+    return {
+        **HubSchema().dump(hub),
+        "school_count": len(hub.schools),
+        "coordinators": hubs.coordinators(db.session, hub.id),
+    }
+
+
+@blp.route("")
+class Hubs(MethodView):
+    @blp.login_required("hubs:read")
+    @blp.response(200, HubSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """List the Careers Hubs you belong to (admins: all)"""
+        page = hubs.list_hubs(
+            db.session,
+            current_caller(),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        return paged(pagination_parameters, page)
+
+    @blp.login_required()
+    @blp.arguments(HubCreateSchema)
+    @blp.response(201, HubSchema)
+    def post(self, hub):
+        """Create a Careers Hub (admins)"""
+        created = hubs.create_hub(db.session, current_caller(), **hub)
+        db.session.commit()
+        return created
+
+
+@blp.route("/<uuid:hub_id>")
+class HubById(MethodView):
+    @blp.login_required("hubs:read")
+    @blp.response(200, HubDetailSchema)
+    def get(self, hub_id):
+        """Read a Careers Hub, with its coordinators"""
+        return _detail(hubs.get_hub(db.session, current_caller(), hub_id))
+
+    @blp.login_required()
+    @blp.arguments(HubUpdateSchema)
+    @blp.response(200, HubDetailSchema)
+    def patch(self, changes, hub_id):
+        """Rename a Careers Hub or change its area"""
+        hub = hubs.update_hub(db.session, current_caller(), hub_id, changes)
+        db.session.commit()
+        return _detail(hub)
+
+
+@blp.route("/<uuid:hub_id>/schools/<uuid:school_id>")
+class HubSchool(MethodView):
+    @blp.login_required()
+    @blp.response(204)
+    def put(self, hub_id, school_id):
+        """Add a school to the hub (a school is in at most one hub)"""
+        hubs.add_school(db.session, current_caller(), hub_id, school_id)
+        db.session.commit()
+
+    @blp.login_required()
+    @blp.response(204)
+    def delete(self, hub_id, school_id):
+        """Take a school out of the hub"""
+        hubs.remove_school(db.session, current_caller(), hub_id, school_id)
+        db.session.commit()

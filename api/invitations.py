@@ -1,0 +1,69 @@
+"""Invitations: bring a person into an organisation; they redeem the token for a password."""
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from api.extensions import db
+from api.security import current_caller
+from api.smorest import Blueprint, Schema, Timestamp
+from api.users import UserSchema
+from models.users import Role
+from services import invitations
+
+blp = Blueprint(
+    "invitations", __name__, url_prefix="/api/v1/invitations", description="Invite people."
+)
+
+
+class InvitationCreateSchema(Schema):
+    email = ma.fields.Email(required=True, validate=ma.validate.Length(max=254))
+    role = ma.fields.Enum(Role, by_value=True, required=True)
+    organisation_id = ma.fields.UUID(required=True)
+    is_org_admin = ma.fields.Boolean(load_default=False)
+
+
+class InvitationSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    email = ma.fields.Email(required=True)
+    role = ma.fields.Enum(Role, by_value=True, required=True)
+    organisation_id = ma.fields.UUID(required=True)
+    is_org_admin = ma.fields.Boolean(required=True)
+    expires_at = Timestamp(required=True)
+
+
+class IssuedInvitationSchema(Schema):
+    invitation = ma.fields.Nested(InvitationSchema, required=True)
+    token = ma.fields.String(
+        required=True,
+        metadata={"description": "Shown once: send it to the invitee, who accepts with it."},
+    )
+
+
+class InvitationAcceptSchema(Schema):
+    token = ma.fields.String(required=True, validate=ma.validate.Length(max=128))
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    password = ma.fields.String(required=True, validate=ma.validate.Length(max=256))
+
+
+@blp.route("")
+class Invitations(MethodView):
+    @blp.login_required()
+    @blp.arguments(InvitationCreateSchema)
+    @blp.response(201, IssuedInvitationSchema)
+    def post(self, invitation):
+        """Invite a person to an organisation"""
+        issued = invitations.invite(db.session, current_caller(), **invitation)
+        db.session.commit()
+        return issued
+
+
+@blp.route("/accept")
+class AcceptInvitation(MethodView):
+    @blp.public
+    @blp.arguments(InvitationAcceptSchema)
+    @blp.response(201, UserSchema)
+    def post(self, acceptance):
+        """Accept an invitation: choose your name and password"""
+        user = invitations.accept(db.session, **acceptance)
+        db.session.commit()
+        return user

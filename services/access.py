@@ -1,0 +1,191 @@
+"""The one authorization policy: may this caller do this to this object?
+
+Every route asks here, against the database (not only token claims), so a
+deactivated user or a coordinator moved off a hub loses access at once.
+A caller who may not *see* an object gets NotFound, exactly as if it did not
+exist; a caller who may see it but not act on it gets Forbidden.
+"""
+
+import enum
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy.orm import Session
+
+from models.audit import AuditEntry
+from models.auth import ApiClient
+from models.organisations import Employer, Hub, Organisation, OrganisationKind, Provider, School
+from models.users import Invitation, Role, User
+from services.errors import Forbidden, NotFound
+
+# What a partner app may be granted; each operation declares the one it needs.
+SCOPES = {
+    "reference:read": "Look up postcodes and other reference data.",
+    "hubs:read": "Read the Careers Hubs the organisation belongs to.",
+    "schools:read": "Read the school directory.",
+    "schools:write": "Update the organisation's own school.",
+    "employers:read": "Read the employer directory.",
+    "employers:write": "Update the organisation's own employer profile.",
+    "providers:read": "Read the provider directory.",
+    "providers:write": "Update the organisation's own provider profile.",
+    "needs:read": "Read the school's needs.",
+    "needs:write": "Post and change the school's needs.",
+    "offers:read": "Read offers and slots.",
+    "offers:write": "Publish and change the employer's offers and slots.",
+    "bookings:read": "Read bookings.",
+    "bookings:write": "Book, confirm and cancel.",
+}
+
+# Which organisation kind a member of each role belongs to.
+ROLE_ORGANISATION = {
+    Role.ADMIN: OrganisationKind.PLATFORM,
+    Role.COORDINATOR: OrganisationKind.HUB,
+    Role.SCHOOL_STAFF: OrganisationKind.SCHOOL,
+    Role.EMPLOYER_STAFF: OrganisationKind.EMPLOYER,
+    Role.VOLUNTEER: OrganisationKind.EMPLOYER,
+    Role.PROVIDER_STAFF: OrganisationKind.PROVIDER,
+}
+# The role a partner app acts with, by its organisation's kind.
+CLIENT_ROLE = {
+    OrganisationKind.HUB: Role.COORDINATOR,
+    OrganisationKind.SCHOOL: Role.SCHOOL_STAFF,
+    OrganisationKind.EMPLOYER: Role.EMPLOYER_STAFF,
+    OrganisationKind.PROVIDER: Role.PROVIDER_STAFF,
+}
+
+
+class Action(enum.StrEnum):
+    READ = "read"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, as the database says now."""
+
+    role: Role
+    organisation_id: uuid.UUID
+    user_id: uuid.UUID | None = None
+    client_id: uuid.UUID | None = None
+    is_org_admin: bool = False
+    scopes: frozenset[str] | None = None  # None for a person: their role decides
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def manages_organisation(self) -> bool:
+        return self.is_admin or self.is_org_admin
+
+
+def authorize(session: Session, caller: Caller, action: Action, obj: object) -> None:
+    """Raise NotFound if the caller may not see `obj`, Forbidden if it may not do `action`."""
+    if not can_see(session, caller, obj):
+        raise NotFound(f"No such {type(obj).__name__.lower()}.")
+    if action is not Action.READ and not can_change(session, caller, action, obj):
+        raise Forbidden(f"You may not {action} this {type(obj).__name__.lower()}.")
+
+
+def can_see(session: Session, caller: Caller, obj: object) -> bool:
+    if caller.is_admin:
+        return True
+    match obj:
+        case School() | Employer() | Provider():
+            return True  # public directories
+        case Hub():
+            return obj.id in hub_ids_of(session, caller)
+        case User() if obj.id == caller.user_id:
+            return True
+        case User() | Invitation():
+            return caller.role is not Role.VOLUNTEER and obj.organisation_id in (
+                organisations_overseen(session, caller)
+            )
+        case ApiClient() | AuditEntry():
+            return caller.is_org_admin and obj.organisation_id == caller.organisation_id
+    return False
+
+
+def can_change(session: Session, caller: Caller, action: Action, obj: object) -> bool:
+    if caller.is_admin:
+        return True
+    match obj:
+        case Hub():
+            return caller.role is Role.COORDINATOR and obj.id == caller.organisation_id
+        case School():
+            return obj.id == caller.organisation_id or (
+                caller.role is Role.COORDINATOR and obj.hub_id == caller.organisation_id
+            )
+        case Employer() | Provider():
+            return obj.id == caller.organisation_id and caller.role is not Role.VOLUNTEER
+        case User():
+            return obj.id != caller.user_id and may_manage_members_of(
+                session, caller, obj.organisation_id
+            )
+        case ApiClient():
+            return caller.is_org_admin and obj.organisation_id == caller.organisation_id
+    return False
+
+
+def may_manage_members_of(session: Session, caller: Caller, organisation_id: uuid.UUID) -> bool:
+    """Org admins manage their own organisation; coordinators manage their hub's schools."""
+    if caller.is_admin:
+        return True
+    if caller.is_org_admin and organisation_id == caller.organisation_id:
+        return True
+    return caller.role is Role.COORDINATOR and organisation_id in hub_school_ids(session, caller)
+
+
+def hub_ids_of(session: Session, caller: Caller) -> set[uuid.UUID]:
+    """The hubs a caller belongs to: the hub it coordinates, or the hub of its school."""
+    if caller.role is Role.COORDINATOR:
+        return {caller.organisation_id}
+    if caller.role is Role.SCHOOL_STAFF:
+        hub_id = session.scalar(select(School.hub_id).where(School.id == caller.organisation_id))
+        return {hub_id} if hub_id else set()
+    return set()
+
+
+def hub_school_ids(session: Session, caller: Caller) -> set[uuid.UUID]:
+    if caller.role is not Role.COORDINATOR:
+        return set()
+    return set(session.scalars(select(School.id).where(School.hub_id == caller.organisation_id)))
+
+
+def organisations_overseen(session: Session, caller: Caller) -> set[uuid.UUID]:
+    """Organisations whose members the caller may see: its own, plus its hub's schools."""
+    return {caller.organisation_id} | hub_school_ids(session, caller)
+
+
+def visible_organisations(session: Session, caller: Caller, column) -> ColumnElement[bool]:
+    """A WHERE clause limiting a list to rows of organisations the caller oversees."""
+    if caller.is_admin:
+        return true()
+    return column.in_(organisations_overseen(session, caller))
+
+
+def visible_users(session: Session, caller: Caller) -> ColumnElement[bool]:
+    if caller.role is Role.VOLUNTEER:
+        return User.id == caller.user_id
+    return visible_organisations(session, caller, User.organisation_id)
+
+
+def visible_hubs(session: Session, caller: Caller) -> ColumnElement[bool]:
+    if caller.is_admin:
+        return true()
+    ids = hub_ids_of(session, caller)
+    return Hub.id.in_(ids) if ids else false()
+
+
+def get_visible(session: Session, caller: Caller, model: type, object_id: uuid.UUID):
+    """Load an object the caller may see, or raise NotFound for missing and foreign alike."""
+    obj = session.get(model, object_id)
+    if obj is None or not can_see(session, caller, obj):
+        raise NotFound(f"No such {model.__name__.lower()}.")
+    return obj
+
+
+def organisation_kind(session: Session, organisation_id: uuid.UUID) -> OrganisationKind | None:
+    return session.scalar(select(Organisation.kind).where(Organisation.id == organisation_id))

@@ -1,0 +1,72 @@
+"""Careers Hubs: created by admins, run by coordinators, each school in at most one hub."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.organisations import Hub, School
+from models.users import Role, User
+from services.access import Action, Caller, authorize, get_visible, visible_hubs
+from services.errors import Conflict, Forbidden, NotFound
+from services.pagination import Page, paginate
+
+
+def create_hub(session: Session, caller: Caller, *, name: str, area: str) -> Hub:
+    if not caller.is_admin:
+        raise Forbidden("Only admins create Careers Hubs.")
+    hub = Hub(name=name, area=area)
+    session.add(hub)
+    session.flush()
+    return hub
+
+
+def list_hubs(session: Session, caller: Caller, *, page: int, page_size: int) -> Page:
+    query = select(Hub).where(visible_hubs(session, caller)).order_by(Hub.name, Hub.id)
+    return paginate(session, query, page=page, page_size=page_size)
+
+
+def get_hub(session: Session, caller: Caller, hub_id: uuid.UUID) -> Hub:
+    return get_visible(session, caller, Hub, hub_id)
+
+
+def update_hub(session: Session, caller: Caller, hub_id: uuid.UUID, changes: dict) -> Hub:
+    hub = get_visible(session, caller, Hub, hub_id)
+    authorize(session, caller, Action.UPDATE, hub)
+    for field in ("name", "area"):
+        if field in changes:
+            setattr(hub, field, changes[field])
+    session.flush()
+    return hub
+
+
+def add_school(session: Session, caller: Caller, hub_id: uuid.UUID, school_id: uuid.UUID) -> School:
+    hub = get_visible(session, caller, Hub, hub_id)
+    authorize(session, caller, Action.UPDATE, hub)
+    school = session.get(School, school_id)
+    if school is None:
+        raise NotFound("No such school.")
+    if school.hub_id not in (None, hub.id):
+        raise Conflict("That school already belongs to another Careers Hub.")
+    school.hub_id = hub.id
+    session.flush()
+    return school
+
+
+def remove_school(
+    session: Session, caller: Caller, hub_id: uuid.UUID, school_id: uuid.UUID
+) -> None:
+    hub = get_visible(session, caller, Hub, hub_id)
+    authorize(session, caller, Action.UPDATE, hub)
+    school = session.get(School, school_id)
+    if school is None or school.hub_id != hub.id:
+        raise NotFound("That school is not in this hub.")
+    school.hub_id = None
+    session.flush()
+
+
+def coordinators(session: Session, hub_id: uuid.UUID) -> list[User]:
+    query = select(User).where(
+        User.organisation_id == hub_id, User.role == Role.COORDINATOR, User.is_active
+    )
+    return list(session.scalars(query.order_by(User.name, User.id)))

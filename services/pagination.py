@@ -1,0 +1,20 @@
+"""One way to page through any query: a deterministic order, a count, one page of rows."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    total: int
+
+
+def paginate(session: Session, query: Select, *, page: int, page_size: int) -> Page:
+    """`query` must already carry an ORDER BY that ends in a unique column."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = session.scalars(query.limit(page_size).offset((page - 1) * page_size)).all()
+    return Page(list(items), total or 0)
