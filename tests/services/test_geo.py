@@ -3,9 +3,11 @@
 import pytest
 
 from api.extensions import db
+from models.users import Role
 from services import reference_data
 from services.errors import InvalidInput
 from services.geo import distance_km, geocode, normalise_postcode
+from tests import factories
 
 BUCKINGHAM_PALACE = (51.501, -0.142)
 LONDON = (51.5074, -0.1278)  # Charing Cross
@@ -35,6 +37,16 @@ def geo_client(app, data_dir):
     with app.app_context():
         load_geo_data(db.session, data_dir)
     return app.test_client()
+
+
+@pytest.fixture
+def signed_in(app, auth_headers):
+    """Headers of a school's careers leader: any signed-in person may look postcodes up."""
+    with app.app_context():
+        school = factories.school(db.session)
+        leader = factories.user(db.session, Role.SCHOOL_STAFF, school.id)
+        db.session.commit()
+        return auth_headers(leader)
 
 
 @pytest.mark.parametrize("spelling", ["SW1A 1AA", "sw1a1aa", " Sw1A   1aA ", "SW1A\t1AA"])
@@ -108,8 +120,10 @@ def test_distance_between_london_and_leeds_is_about_270_km():
     assert distance_km(*LEEDS, *LEEDS) == 0
 
 
-def test_the_geocode_endpoint_locates_a_postcode(geo_client):
-    response = geo_client.get("/api/v1/geocode", query_string={"postcode": "sw1a 1aa"})
+def test_the_geocode_endpoint_locates_a_postcode(geo_client, signed_in):
+    response = geo_client.get(
+        "/api/v1/geocode", query_string={"postcode": "sw1a 1aa"}, headers=signed_in
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert body["postcode"] == "SW1A 1AA"
@@ -117,15 +131,19 @@ def test_the_geocode_endpoint_locates_a_postcode(geo_client):
     assert distance_km(body["latitude"], body["longitude"], *BUCKINGHAM_PALACE) < 0.2
 
 
-def test_the_geocode_endpoint_says_when_it_used_the_outcode(geo_client):
-    response = geo_client.get("/api/v1/geocode", query_string={"postcode": UNLISTED_LS1_POSTCODE})
+def test_the_geocode_endpoint_says_when_it_used_the_outcode(geo_client, signed_in):
+    query = {"postcode": UNLISTED_LS1_POSTCODE}
+    response = geo_client.get("/api/v1/geocode", query_string=query, headers=signed_in)
     assert response.status_code == 200
     assert response.get_json()["precision"] == "outcode"
 
 
 @pytest.mark.parametrize("postcode", ["ZZ9 9ZZ", "not a postcode"])
-def test_the_geocode_endpoint_refuses_bad_postcodes_with_a_422_problem(geo_client, postcode):
-    response = geo_client.get("/api/v1/geocode", query_string={"postcode": postcode})
+def test_the_geocode_endpoint_refuses_bad_postcodes_with_a_422_problem(
+    geo_client, signed_in, postcode
+):
+    query = {"postcode": postcode}
+    response = geo_client.get("/api/v1/geocode", query_string=query, headers=signed_in)
     assert response.status_code == 422
     assert response.content_type == "application/problem+json"
     problem = response.get_json()
@@ -134,7 +152,13 @@ def test_the_geocode_endpoint_refuses_bad_postcodes_with_a_422_problem(geo_clien
     assert postcode in problem["errors"]["postcode"][0]
 
 
-def test_the_geocode_endpoint_requires_a_postcode(client):
-    response = client.get("/api/v1/geocode")
+def test_the_geocode_endpoint_requires_a_postcode(client, signed_in):
+    response = client.get("/api/v1/geocode", headers=signed_in)
     assert response.status_code == 422
     assert response.get_json()["errors"] == {"postcode": ["Missing data for required field."]}
+
+
+def test_the_geocode_endpoint_requires_a_login(geo_client):
+    response = geo_client.get("/api/v1/geocode", query_string={"postcode": "SW1A 1AA"})
+    assert response.status_code == 401
+    assert response.content_type == "application/problem+json"
