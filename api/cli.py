@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from api.extensions import db
 from services import demo, reference_data
+from services.errors import DomainError
 
 data_cli = AppGroup("data", help="Reference data.")
 demo_cli = AppGroup("demo", help="The demo organisations and logins.")
@@ -34,12 +35,24 @@ def load_data(data_dir: Path) -> None:
 
 @demo_cli.command("seed")
 def seed_demo() -> None:
-    """Create the demo hub (idempotent)."""
-    summary = demo.seed(db.session)
+    """Create the demo hub and a login for every role (idempotent)."""
+    try:
+        summary = demo.seed(db.session)
+    except DomainError as error:
+        raise click.ClickException(error.detail) from error
     db.session.commit()
+    hub = summary.hub
+    click.echo(f"Demo hub: {hub.name} ({hub.id}) with {len(summary.schools)} schools.")
+    click.echo(f"Logins (the password for all is {summary.password}):")
+    for login in summary.logins:
+        click.echo(f"  {login.role.value:<15} {login.email:<38} {login.organisation}")
+    click.echo(f"Partner app: client_id={summary.client_id} client_secret={summary.client_secret}")
     click.echo(
-        f"Demo hub: {summary.hub.name} ({summary.hub.id}) with {len(summary.schools)} schools."
+        "Log in:  curl -s -X POST http://127.0.0.1:5000/api/v1/auth/login "
+        "-H 'Content-Type: application/json' "
+        f"""-d '{{"email": "{summary.logins[0].email}", "password": "{summary.password}"}}'"""
     )
+    click.echo("Docs:    http://127.0.0.1:5000/api/docs")
 
 
 def register_commands(app: Flask) -> None:

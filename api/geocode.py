@@ -22,6 +22,7 @@ class LocationSchema(Schema):
     longitude = ma.fields.Float(required=True)
     precision = ma.fields.String(
         required=True,
+        validate=ma.validate.OneOf(["postcode", "outcode"]),
         metadata={
             "description": "`postcode`: the exact postcode; `outcode`: its district centroid."
         },

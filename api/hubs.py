@@ -26,7 +26,9 @@ class HubSchema(Schema):
 
 class HubDetailSchema(HubSchema):
     school_count = ma.fields.Integer(required=True)
-    coordinators = ma.fields.List(ma.fields.Nested(PersonRefSchema), required=True)
+    coordinators = ma.fields.List(
+        ma.fields.Nested(PersonRefSchema), attribute="active_members", required=True
+    )
 
 
 class HubCreateSchema(Schema):
@@ -37,14 +39,6 @@ class HubCreateSchema(Schema):
 class HubUpdateSchema(Schema):
     name = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
     area = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
-
-
-def _detail(hub):
-    return {
-        **HubSchema().dump(hub),
-        "school_count": len(hub.schools),
-        "coordinators": hubs.coordinators(db.session, hub.id),
-    }
 
 
 @blp.route("")
@@ -78,7 +72,7 @@ class HubById(MethodView):
     @blp.response(200, HubDetailSchema)
     def get(self, hub_id):
         """Read a Careers Hub, with its coordinators"""
-        return _detail(hubs.get_hub(db.session, current_caller(), hub_id))
+        return hubs.get_hub(db.session, current_caller(), hub_id)
 
     @blp.login_required()
     @blp.arguments(HubUpdateSchema)
@@ -87,7 +81,7 @@ class HubById(MethodView):
         """Rename a Careers Hub or change its area"""
         hub = hubs.update_hub(db.session, current_caller(), hub_id, changes)
         db.session.commit()
-        return _detail(hub)
+        return hub
 
 
 @blp.route("/<uuid:hub_id>/schools/<uuid:school_id>")

@@ -42,6 +42,8 @@ class AccessPolicy:
 
 
 class InsufficientScope(Forbidden):
+    problem_type = "/problems/insufficient-scope"
+
     def __init__(self, scope: str | None):
         needed = f"the scope '{scope}'" if scope else "a person's login (partner apps may not)"
         super().__init__(f"This operation needs {needed}.")

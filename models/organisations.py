@@ -46,6 +46,12 @@ class Organisation(UUIDPrimaryKey, Timestamps, Base):
     kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind))
     name: Mapped[str] = mapped_column(String(200))
 
+    active_members: Mapped[list["User"]] = relationship(  # noqa: F821 (models.users)
+        primaryjoin="and_(User.organisation_id == Organisation.id, User.is_active)",
+        order_by="User.name, User.id",
+        viewonly=True,
+    )
+
     __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": OrganisationKind.PLATFORM}
 
 
@@ -62,6 +68,10 @@ class Hub(Organisation):
     )
 
     __mapper_args__ = {"polymorphic_identity": OrganisationKind.HUB}
+
+    @property
+    def school_count(self) -> int:
+        return len(self.schools)
 
 
 class School(Organisation):

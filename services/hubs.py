@@ -6,7 +6,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.organisations import Hub, School
-from models.users import Role, User
 from services.access import Action, Caller, authorize, get_visible, visible_hubs
 from services.errors import Conflict, Forbidden, NotFound
 from services.pagination import Page, paginate
@@ -63,10 +62,3 @@ def remove_school(
         raise NotFound("That school is not in this hub.")
     school.hub_id = None
     session.flush()
-
-
-def coordinators(session: Session, hub_id: uuid.UUID) -> list[User]:
-    query = select(User).where(
-        User.organisation_id == hub_id, User.role == Role.COORDINATOR, User.is_active
-    )
-    return list(session.scalars(query.order_by(User.name, User.id)))

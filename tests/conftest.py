@@ -12,7 +12,9 @@ from sqlalchemy import create_engine, text
 
 from api.app import create_app
 from api.extensions import db
+from api.security import issue_user_tokens
 from models import Base
+from tests import factories
 
 TEST_SECRETS = {
     "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
@@ -77,3 +79,23 @@ def session(app):
     """The app's session, for service tests and for checking what an API call wrote."""
     with app.app_context():
         yield db.session
+
+
+@pytest.fixture
+def world(session):
+    """Two tenants side by side (see tests.factories.world), committed."""
+    built = factories.world(session)
+    session.commit()
+    return built
+
+
+@pytest.fixture
+def auth_headers(app):
+    """`auth_headers(user)` → an Authorization header with a fresh access token for that user."""
+
+    def headers_for(user) -> dict[str, str]:
+        with app.app_context():
+            tokens = issue_user_tokens(user)
+        return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+    return headers_for

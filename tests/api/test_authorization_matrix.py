@@ -1,0 +1,279 @@
+"""Every route, called as every role, on its own side's object and on a foreign one.
+
+The routes come from the app's URL map: a route missing from ROUTES, or a view that
+declares no access policy, fails the suite. A refused call must write nothing.
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import select
+
+from api.app import create_app
+from api.extensions import db
+from models import Base
+from models.reference import Outcode
+from models.users import Role
+from tests import factories
+from tests.conftest import app_config
+
+ADMIN, COORD, SCHOOL, EMPLOYER, VOLUNTEER, PROVIDER = (
+    Role.ADMIN,
+    Role.COORDINATOR,
+    Role.SCHOOL_STAFF,
+    Role.EMPLOYER_STAFF,
+    Role.VOLUNTEER,
+    Role.PROVIDER_STAFF,
+)
+ROLES = [ADMIN, COORD, SCHOOL, EMPLOYER, VOLUNTEER, PROVIDER]
+# Non-API endpoints that serve documents, not data.
+DOCUMENT_ENDPOINTS = {
+    "static",
+    "docs.page",
+    "docs.swagger_ui",
+    "docs.static",
+    "api-docs.openapi_json",
+}
+
+
+def everyone(status: int) -> dict[Role, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def only(allowed: dict[Role, int], otherwise: int) -> dict[Role, int]:
+    return {role: allowed.get(role, otherwise) for role in ROLES}
+
+
+@dataclass
+class Case:
+    path: Callable  # (world, side) -> path
+    own: dict[Role, int]
+    foreign: dict[Role, int] | None = None  # None: the route names no object
+    body: Callable | None = None  # (world, side) -> JSON body
+    setup: Callable | None = None  # (session, world) -> None, before the call
+    query: dict = field(default_factory=dict)
+
+
+def _client_of_school(session, world):
+    for side in (world.a, world.b):
+        side.client = factories.api_client(session, side.school.id, ["schools:read"])
+
+
+def _outcode(session, world):
+    session.add(Outcode(outcode="LS1", latitude=53.797, longitude=-1.548, country="England"))
+
+
+def _invite(world, side):
+    return {
+        "email": "new.person@example.org",
+        "role": "school_staff",
+        "organisation_id": str(side.school.id),
+    }
+
+
+HUB_READERS = {ADMIN: 200, COORD: 200, SCHOOL: 200}
+ORG_ADMINS = {ADMIN: 200, COORD: 200, SCHOOL: 200, EMPLOYER: 200, PROVIDER: 200}
+ROUTES: dict[tuple[str, str], Case] = {
+    ("GET", "/healthz"): Case(lambda w, s: "/healthz", everyone(200)),
+    ("GET", "/readyz"): Case(lambda w, s: "/readyz", everyone(200)),
+    ("POST", "/api/v1/auth/login"): Case(
+        lambda w, s: "/api/v1/auth/login",
+        everyone(401),
+        body=lambda w, s: {"email": "admin@example.org", "password": "wrong password!"},
+    ),
+    ("POST", "/api/v1/auth/token"): Case(
+        lambda w, s: "/api/v1/auth/token",
+        everyone(401),
+        body=lambda w, s: {
+            "grant_type": "client_credentials",
+            "client_id": "x",
+            "client_secret": "y",
+        },
+    ),
+    ("POST", "/api/v1/auth/refresh"): Case(lambda w, s: "/api/v1/auth/refresh", everyone(401)),
+    ("POST", "/api/v1/auth/logout"): Case(lambda w, s: "/api/v1/auth/logout", everyone(204)),
+    ("POST", "/api/v1/auth/password"): Case(
+        lambda w, s: "/api/v1/auth/password",
+        everyone(422),
+        body=lambda w, s: {"current_password": "not my password", "new_password": "a" * 20},
+    ),
+    ("GET", "/api/v1/me"): Case(lambda w, s: "/api/v1/me", everyone(200)),
+    ("GET", "/api/v1/users"): Case(lambda w, s: "/api/v1/users", everyone(200)),
+    ("GET", "/api/v1/users/<uuid:user_id>"): Case(
+        lambda w, s: f"/api/v1/users/{s.users[VOLUNTEER].id}",
+        only({ADMIN: 200, EMPLOYER: 200, VOLUNTEER: 200}, 404),
+        only({ADMIN: 200}, 404),
+    ),
+    ("DELETE", "/api/v1/users/<uuid:user_id>"): Case(
+        lambda w, s: f"/api/v1/users/{s.users[VOLUNTEER].id}",
+        only({ADMIN: 204, EMPLOYER: 204, VOLUNTEER: 403}, 404),
+        only({ADMIN: 204}, 404),
+    ),
+    ("POST", "/api/v1/invitations"): Case(
+        lambda w, s: "/api/v1/invitations",
+        only({ADMIN: 201, COORD: 201, SCHOOL: 201}, 403),
+        only({ADMIN: 201}, 403),
+        body=_invite,
+    ),
+    ("POST", "/api/v1/invitations/accept"): Case(
+        lambda w, s: "/api/v1/invitations/accept",
+        everyone(422),
+        body=lambda w, s: {"token": "no-such-token", "name": "N", "password": "a" * 20},
+    ),
+    ("GET", "/api/v1/hubs"): Case(lambda w, s: "/api/v1/hubs", everyone(200)),
+    ("POST", "/api/v1/hubs"): Case(
+        lambda w, s: "/api/v1/hubs",
+        only({ADMIN: 201}, 403),
+        body=lambda w, s: {"name": "New Hub", "area": "Somewhere"},
+    ),
+    ("GET", "/api/v1/hubs/<uuid:hub_id>"): Case(
+        lambda w, s: f"/api/v1/hubs/{s.hub.id}", only(HUB_READERS, 404), only({ADMIN: 200}, 404)
+    ),
+    ("PATCH", "/api/v1/hubs/<uuid:hub_id>"): Case(
+        lambda w, s: f"/api/v1/hubs/{s.hub.id}",
+        only({ADMIN: 200, COORD: 200, SCHOOL: 403}, 404),
+        only({ADMIN: 200}, 404),
+        body=lambda w, s: {"area": "Elsewhere"},
+    ),
+    ("PUT", "/api/v1/hubs/<uuid:hub_id>/schools/<uuid:school_id>"): Case(
+        lambda w, s: f"/api/v1/hubs/{s.hub.id}/schools/{s.school.id}",
+        only({ADMIN: 204, COORD: 204, SCHOOL: 403}, 404),
+        only({ADMIN: 204}, 404),
+    ),
+    ("DELETE", "/api/v1/hubs/<uuid:hub_id>/schools/<uuid:school_id>"): Case(
+        lambda w, s: f"/api/v1/hubs/{s.hub.id}/schools/{s.school.id}",
+        only({ADMIN: 204, COORD: 204, SCHOOL: 403}, 404),
+        only({ADMIN: 204}, 404),
+    ),
+    ("GET", "/api/v1/schools"): Case(lambda w, s: "/api/v1/schools", everyone(200)),
+    ("GET", "/api/v1/schools/<uuid:school_id>"): Case(
+        lambda w, s: f"/api/v1/schools/{s.school.id}", everyone(200), everyone(200)
+    ),
+    ("GET", "/api/v1/employers"): Case(lambda w, s: "/api/v1/employers", everyone(200)),
+    ("POST", "/api/v1/employers"): Case(
+        lambda w, s: "/api/v1/employers",
+        only({ADMIN: 201}, 403),
+        body=lambda w, s: {"name": "Acme"},
+    ),
+    ("GET", "/api/v1/employers/<uuid:employer_id>"): Case(
+        lambda w, s: f"/api/v1/employers/{s.employer.id}", everyone(200), everyone(200)
+    ),
+    ("GET", "/api/v1/providers"): Case(lambda w, s: "/api/v1/providers", everyone(200)),
+    ("POST", "/api/v1/providers"): Case(
+        lambda w, s: "/api/v1/providers",
+        only({ADMIN: 201}, 403),
+        body=lambda w, s: {"name": "Uni", "provider_type": "university"},
+    ),
+    ("GET", "/api/v1/providers/<uuid:provider_id>"): Case(
+        lambda w, s: f"/api/v1/providers/{s.provider.id}", everyone(200), everyone(200)
+    ),
+    ("GET", "/api/v1/api-clients"): Case(lambda w, s: "/api/v1/api-clients", only(ORG_ADMINS, 403)),
+    ("POST", "/api/v1/api-clients"): Case(
+        lambda w, s: "/api/v1/api-clients",
+        only({COORD: 201, SCHOOL: 201, EMPLOYER: 201, PROVIDER: 201}, 403),
+        body=lambda w, s: {"name": "MIS sync", "scopes": ["schools:read"]},
+    ),
+    ("GET", "/api/v1/api-clients/<uuid:client_uuid>"): Case(
+        lambda w, s: f"/api/v1/api-clients/{s.client.id}",
+        only({ADMIN: 200, SCHOOL: 200}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_client_of_school,
+    ),
+    ("DELETE", "/api/v1/api-clients/<uuid:client_uuid>"): Case(
+        lambda w, s: f"/api/v1/api-clients/{s.client.id}",
+        only({ADMIN: 204, SCHOOL: 204}, 404),
+        only({ADMIN: 204}, 404),
+        setup=_client_of_school,
+    ),
+    ("GET", "/api/v1/audit-log"): Case(lambda w, s: "/api/v1/audit-log", only(ORG_ADMINS, 403)),
+    ("GET", "/api/v1/geocode"): Case(
+        lambda w, s: "/api/v1/geocode", everyone(200), setup=_outcode, query={"postcode": "LS1 9ZZ"}
+    ),
+}
+
+
+def _api_routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in DOCUMENT_ENDPOINTS:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, rule
+
+
+def _policy(app, rule, method):
+    view = app.view_functions[rule.endpoint]
+    handler = getattr(view.view_class, method.lower()) if hasattr(view, "view_class") else view
+    return getattr(handler, "access_policy", None)
+
+
+@pytest.fixture(scope="module")
+def route_app():
+    return create_app(app_config("sqlite://"))
+
+
+def test_every_route_declares_a_policy_and_is_in_the_matrix(route_app):
+    routes = {
+        (method, rule.rule): _policy(route_app, rule, method)
+        for method, rule in _api_routes(route_app)
+    }
+    assert [route for route, policy in routes.items() if policy is None] == []
+    assert sorted(set(routes) - set(ROUTES)) == []
+    assert sorted(set(ROUTES) - set(routes)) == []
+
+
+def test_every_protected_route_answers_401_without_a_token(route_app, client):
+    protected = [
+        (method, rule)
+        for method, rule in _api_routes(route_app)
+        if not _policy(route_app, rule, method).public
+    ]
+    assert protected
+    for method, rule in protected:
+        path = rule.build({arg: uuid.uuid4() for arg in rule.arguments}, append_unknown=False)[1]
+        response = client.open(path, method=method, json={})
+        assert response.status_code == 401, (method, rule.rule)
+        assert response.content_type == "application/problem+json"
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def _snapshot(app) -> dict[str, list]:
+    with app.app_context(), db.engine.connect() as connection:
+        return {
+            table.name: sorted(map(repr, connection.execute(select(table)).all()))
+            for table in Base.metadata.sorted_tables
+        }
+
+
+MATRIX = [
+    pytest.param(route, role, side, id=f"{route[0]} {route[1]} as {role.value} on {side}")
+    for route, case in ROUTES.items()
+    for role in ROLES
+    for side in (("own", "foreign") if case.foreign else ("own",))
+]
+
+
+@pytest.mark.parametrize(("route", "role", "side"), MATRIX)
+def test_authorization_matrix(app, client, session, auth_headers, route, role, side):
+    case = ROUTES[route]
+    world = factories.world(session)
+    if case.setup:
+        case.setup(session, world)
+    session.commit()
+    target = world.a if side == "own" else world.b
+    expected = (case.own if side == "own" else case.foreign)[role]
+    before = _snapshot(app)
+
+    response = client.open(
+        case.path(world, target),
+        method=route[0],
+        headers=auth_headers(world.caller(role)),
+        json=case.body(world, target) if case.body else None,
+        query_string=case.query,
+    )
+
+    assert response.status_code == expected, response.get_json()
+    if response.status_code >= 400:
+        assert response.content_type == "application/problem+json"
+        assert _snapshot(app) == before, "a refused call wrote something"

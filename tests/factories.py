@@ -1,0 +1,155 @@
+"""Builders for test data. Every builder adds to the session and flushes; tests commit."""
+
+import itertools
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from models.auth import ApiClient
+from models.organisations import (
+    Employer,
+    Hub,
+    Organisation,
+    OrganisationKind,
+    Provider,
+    ProviderType,
+    School,
+)
+from models.users import Role, User
+from services.tokens import digest
+from services.users import hash_password
+
+PASSWORD = "correct horse battery staple"
+PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per run
+CLIENT_SECRET = "partner-app-secret-for-tests"
+_numbers = itertools.count(100000)
+
+
+def hub(session: Session, name: str = "Test Hub") -> Hub:
+    return _add(session, Hub(name=name, area="Testshire"))
+
+
+def school(session: Session, *, hub: Hub | None = None, name: str | None = None) -> School:
+    urn = next(_numbers)
+    return _add(
+        session,
+        School(
+            name=name or f"School {urn}",
+            urn=urn,
+            phase="Secondary",
+            establishment_type="Academy converter",
+            local_authority="Leeds",
+            region="Yorkshire and the Humber",
+            postcode="LS1 4DY",
+            latitude=53.7951,
+            longitude=-1.5467,
+            number_of_pupils=900,
+            percentage_fsm=30.0,
+            hub_id=hub.id if hub else None,
+        ),
+    )
+
+
+def employer(session: Session, name: str | None = None) -> Employer:
+    return _add(session, Employer(name=name or f"Employer {next(_numbers)}", sector_code=None))
+
+
+def provider(session: Session, name: str | None = None) -> Provider:
+    return _add(
+        session,
+        Provider(name=name or f"College {next(_numbers)}", provider_type=ProviderType.FE_COLLEGE),
+    )
+
+
+def user(
+    session: Session,
+    role: Role,
+    organisation_id,
+    *,
+    email: str | None = None,
+    is_org_admin: bool = False,
+) -> User:
+    return _add(
+        session,
+        User(
+            email=email or f"{role.value}.{next(_numbers)}@example.org",
+            name=f"Test {role.value}",
+            password_hash=PASSWORD_HASH,
+            role=role,
+            organisation_id=organisation_id,
+            is_org_admin=is_org_admin,
+        ),
+    )
+
+
+def api_client(session: Session, organisation_id, scopes: list[str]) -> ApiClient:
+    return _add(
+        session,
+        ApiClient(
+            organisation_id=organisation_id,
+            name="Partner app",
+            client_id=f"eng_test{next(_numbers)}",
+            secret_digest=digest(CLIENT_SECRET),
+            scopes=scopes,
+        ),
+    )
+
+
+@dataclass
+class Side:
+    """One side of a two-tenant world: a hub with its school, an employer, a provider."""
+
+    hub: Hub
+    school: School
+    employer: Employer
+    provider: Provider
+    users: dict[Role, User]
+
+
+@dataclass
+class World:
+    """Side `a` is the callers' own; side `b` is foreign to every caller but the admin."""
+
+    platform_admin: User
+    a: Side
+    b: Side
+
+    def caller(self, role: Role) -> User:
+        return self.platform_admin if role is Role.ADMIN else self.a.users[role]
+
+
+def world(session: Session) -> World:
+    platform = _add(session, Organisation(kind=OrganisationKind.PLATFORM, name="Engage"))
+    admin = user(session, Role.ADMIN, platform.id, email="admin@example.org", is_org_admin=True)
+    return World(admin, _side(session, "a"), _side(session, "b"))
+
+
+def _side(session: Session, label: str) -> Side:
+    side_hub = hub(session, f"Hub {label.upper()}")
+    side_school = school(session, hub=side_hub, name=f"School {label.upper()}")
+    side_employer = employer(session, f"Employer {label.upper()}")
+    side_provider = provider(session, f"College {label.upper()}")
+    organisation_of = {
+        Role.COORDINATOR: side_hub,
+        Role.SCHOOL_STAFF: side_school,
+        Role.EMPLOYER_STAFF: side_employer,
+        Role.VOLUNTEER: side_employer,
+        Role.PROVIDER_STAFF: side_provider,
+    }
+    users = {
+        role: user(
+            session,
+            role,
+            organisation.id,
+            email=f"{role.value}.{label}@example.org",
+            is_org_admin=role is not Role.VOLUNTEER,
+        )
+        for role, organisation in organisation_of.items()
+    }
+    return Side(side_hub, side_school, side_employer, side_provider, users)
+
+
+def _add(session: Session, obj):
+    session.add(obj)
+    session.flush()
+    return obj
