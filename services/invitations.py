@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from models.base import utcnow
 from models.organisations import Organisation, School
 from models.users import Invitation, Role, User
-from services.access import ROLE_ORGANISATION, Caller, hub_school_ids
+from services.access import ROLE_ORGANISATION, Caller, can_see, hub_school_ids
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.tokens import digest, new_secret
 from services.users import hash_password, normalise_email
@@ -44,7 +44,7 @@ def invite(
     is_org_admin: bool = False,
 ) -> IssuedInvitation:
     organisation = session.get(Organisation, organisation_id)
-    if organisation is None:
+    if organisation is None or not can_see(session, caller, organisation):
         raise NotFound("No such organisation.")
     if ROLE_ORGANISATION[role] is not organisation.kind:
         raise InvalidInput(
