@@ -1,0 +1,106 @@
+"""The audit log: every write appends a row in the same transaction; nobody can change it."""
+
+import uuid
+
+from models.audit import AuditEntry
+from models.users import Role
+
+
+def test_a_write_appends_an_entry_naming_actor_organisation_object_and_request(
+    client, session, world, auth_headers
+):
+    coordinator = world.a.users[Role.COORDINATOR]
+
+    response = client.patch(
+        f"/api/v1/hubs/{world.a.hub.id}",
+        headers={**auth_headers(coordinator), "X-Request-ID": "req-audit-0001"},
+        json={"area": "West Yorkshire"},
+    )
+
+    assert response.status_code == 200
+    entry = session.query(AuditEntry).one()
+    assert entry.action == "hub.updated"
+    assert (entry.object_type, entry.object_id) == ("hub", str(world.a.hub.id))
+    assert entry.actor_user_id == coordinator.id
+    assert entry.organisation_id == world.a.hub.id
+    assert entry.request_id == "req-audit-0001"
+    assert entry.occurred_at.tzinfo is not None
+
+
+def test_a_refused_write_appends_nothing(client, session, world, auth_headers):
+    response = client.patch(
+        f"/api/v1/hubs/{world.b.hub.id}",
+        headers=auth_headers(world.a.users[Role.COORDINATOR]),
+        json={"area": "Elsewhere"},
+    )
+    assert response.status_code == 404
+    assert session.query(AuditEntry).count() == 0
+
+
+def test_registering_a_partner_app_is_audited(client, session, world, auth_headers):
+    registered = client.post(
+        "/api/v1/api-clients",
+        headers=auth_headers(world.a.users[Role.COORDINATOR]),
+        json={"name": "Hub CRM", "scopes": ["hubs:read"]},
+    ).get_json()
+    entry = session.query(AuditEntry).filter_by(action="api_client.created").one()
+    assert entry.object_id == registered["client"]["id"]
+    assert entry.actor_user_id == world.a.users[Role.COORDINATOR].id
+
+
+def test_admins_read_everything_and_org_admins_only_their_own(client, world, auth_headers):
+    for side in (world.a, world.b):
+        client.patch(
+            f"/api/v1/hubs/{side.hub.id}",
+            headers=auth_headers(side.users[Role.COORDINATOR]),
+            json={"area": "Changed"},
+        )
+
+    everything = client.get("/api/v1/audit-log", headers=auth_headers(world.platform_admin))
+    own = client.get("/api/v1/audit-log", headers=auth_headers(world.a.users[Role.COORDINATOR]))
+
+    assert {e["object_id"] for e in everything.get_json()} == {
+        str(world.a.hub.id),
+        str(world.b.hub.id),
+    }
+    assert [e["object_id"] for e in own.get_json()] == [str(world.a.hub.id)]
+    assert "X-Pagination" in own.headers
+
+
+def test_members_who_are_not_org_admins_may_not_read_it(client, world, auth_headers):
+    response = client.get("/api/v1/audit-log", headers=auth_headers(world.a.users[Role.VOLUNTEER]))
+    assert response.status_code == 403
+
+
+def test_filters_narrow_the_log(client, world, auth_headers):
+    admin = auth_headers(world.platform_admin)
+    client.patch(f"/api/v1/hubs/{world.a.hub.id}", headers=admin, json={"area": "One"})
+    client.post("/api/v1/hubs", headers=admin, json={"name": "New", "area": "Two"})
+
+    created = client.get("/api/v1/audit-log?action=hub.created", headers=admin).get_json()
+    by_object = client.get(
+        f"/api/v1/audit-log?object_id={world.a.hub.id}", headers=admin
+    ).get_json()
+    by_actor = client.get(
+        f"/api/v1/audit-log?actor_user_id={uuid.uuid4()}", headers=admin
+    ).get_json()
+
+    assert [e["action"] for e in created] == ["hub.created"]
+    assert [e["action"] for e in by_object] == ["hub.updated"]
+    assert by_actor == []
+
+
+def test_no_api_call_can_change_or_delete_entries(client, world, auth_headers):
+    admin = auth_headers(world.platform_admin)
+    client.patch(f"/api/v1/hubs/{world.a.hub.id}", headers=admin, json={"area": "One"})
+    entry_id = client.get("/api/v1/audit-log", headers=admin).get_json()[0]["id"]
+
+    for method in ("PUT", "PATCH", "DELETE", "POST"):
+        assert (
+            client.open("/api/v1/audit-log", method=method, headers=admin, json={}).status_code
+            == 405
+        )
+        assert (
+            client.open(f"/api/v1/audit-log/{entry_id}", method=method, headers=admin).status_code
+            == 404
+        )
