@@ -6,12 +6,14 @@ from models.base import Base
 from models.organisations import Employer, Hub, Organisation, Provider, School
 from models.reference import Outcode, Postcode, RqfLevel, SicDivision, SicSection
 from models.users import Invitation, Role, User
+from models.volunteers import EnterpriseAdviser, Volunteer
 
 __all__ = [
     "ApiClient",
     "AuditEntry",
     "Base",
     "Employer",
+    "EnterpriseAdviser",
     "Hub",
     "Invitation",
     "Organisation",
@@ -25,4 +27,5 @@ __all__ = [
     "SicDivision",
     "SicSection",
     "User",
+    "Volunteer",
 ]

@@ -6,6 +6,7 @@ API clients and audit rows can hold a real foreign key to "their organisation".
 
 import enum
 import uuid
+from datetime import time
 
 from sqlalchemy import Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -19,6 +20,16 @@ class OrganisationKind(enum.StrEnum):
     SCHOOL = "school"
     EMPLOYER = "employer"
     PROVIDER = "provider"
+
+
+class EmployerSize(enum.StrEnum):
+    """Size bands by headcount: micro < 10, small 10-49, medium 50-249, large 250+."""
+
+    SELF_EMPLOYED = "self_employed"
+    MICRO = "micro"
+    SMALL = "small"
+    MEDIUM = "medium"
+    LARGE = "large"
 
 
 class ProviderType(enum.StrEnum):
@@ -95,6 +106,14 @@ class School(Organisation):
     number_of_pupils: Mapped[int | None]
     percentage_fsm: Mapped[float | None]
     hub_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hubs.id"), index=True)
+    # Kept up to date by the school's own staff (the rest comes from GIAS).
+    careers_leader_name: Mapped[str | None] = mapped_column(String(200))
+    careers_leader_email: Mapped[str | None] = mapped_column(String(254))
+    careers_leader_phone: Mapped[str | None] = mapped_column(String(30))
+    careers_programme_url: Mapped[str | None] = mapped_column(String(500))
+    provider_access_policy_url: Mapped[str | None] = mapped_column(String(500))
+    day_starts_at: Mapped[time | None]  # Europe/London wall-clock time
+    day_ends_at: Mapped[time | None]
 
     hub: Mapped[Hub | None] = relationship(back_populates="schools", foreign_keys=[hub_id])
 
@@ -109,9 +128,16 @@ class Employer(Organisation):
 
     id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
     sector_code: Mapped[str | None] = mapped_column(ForeignKey("sic_sections.code"))
+    division_code: Mapped[str | None] = mapped_column(ForeignKey("sic_divisions.code"))
+    size_band: Mapped[EmployerSize | None] = mapped_column(enum_column(EmployerSize))
     postcode: Mapped[str | None] = mapped_column(String(8))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    description: Mapped[str | None] = mapped_column(String(2000))
+    website: Mapped[str | None] = mapped_column(String(500))
 
     __mapper_args__ = {"polymorphic_identity": OrganisationKind.EMPLOYER}
+    __table_args__ = (Index("ix_employers_latitude_longitude", "latitude", "longitude"),)
 
 
 class Provider(Organisation):
@@ -127,5 +153,7 @@ class Provider(Organisation):
     postcode: Mapped[str | None] = mapped_column(String(8))
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
+    website: Mapped[str | None] = mapped_column(String(500))
 
     __mapper_args__ = {"polymorphic_identity": OrganisationKind.PROVIDER}
+    __table_args__ = (Index("ix_providers_latitude_longitude", "latitude", "longitude"),)
