@@ -76,6 +76,8 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def handle_http_exception(error: HTTPException):
+    if error.code is not None and error.code < 400:  # 304 Not Modified is not an error
+        return error.get_response()
     # webargs/flask-smorest's abort() stores details in `error.data`.
     data = getattr(error, "data", None) or {}
     # Keep what the exception says about itself (Allow, Retry-After, WWW-Authenticate).

@@ -69,16 +69,19 @@ class Hubs(MethodView):
 @blp.route("/<uuid:hub_id>")
 class HubById(MethodView):
     @blp.login_required("hubs:read")
+    @blp.etag
     @blp.response(200, HubDetailSchema)
     def get(self, hub_id):
         """Read a Careers Hub, with its coordinators"""
         return hubs.get_hub(db.session, current_caller(), hub_id)
 
     @blp.login_required()
+    @blp.etag
     @blp.arguments(HubUpdateSchema)
     @blp.response(200, HubDetailSchema)
     def patch(self, changes, hub_id):
-        """Rename a Careers Hub or change its area"""
+        """Rename a Careers Hub or change its area (send the ETag you read as If-Match)"""
+        blp.check_etag(hubs.get_hub(db.session, current_caller(), hub_id), HubDetailSchema)
         hub = hubs.update_hub(db.session, current_caller(), hub_id, changes)
         db.session.commit()
         return hub

@@ -6,15 +6,23 @@ from models.audit import AuditEntry
 from models.users import Role
 
 
+def update_hub(client, headers, hub_id, area):
+    """PATCH a hub the way a client must: with the ETag it just read."""
+    path = f"/api/v1/hubs/{hub_id}"
+    etag = client.get(path, headers=headers).headers.get("ETag", "none")
+    return client.patch(path, headers={**headers, "If-Match": etag}, json={"area": area})
+
+
 def test_a_write_appends_an_entry_naming_actor_organisation_object_and_request(
     client, session, world, auth_headers
 ):
     coordinator = world.a.users[Role.COORDINATOR]
 
-    response = client.patch(
-        f"/api/v1/hubs/{world.a.hub.id}",
-        headers={**auth_headers(coordinator), "X-Request-ID": "req-audit-0001"},
-        json={"area": "West Yorkshire"},
+    response = update_hub(
+        client,
+        {**auth_headers(coordinator), "X-Request-ID": "req-audit-0001"},
+        world.a.hub.id,
+        "West Yorkshire",
     )
 
     assert response.status_code == 200
@@ -28,10 +36,8 @@ def test_a_write_appends_an_entry_naming_actor_organisation_object_and_request(
 
 
 def test_a_refused_write_appends_nothing(client, session, world, auth_headers):
-    response = client.patch(
-        f"/api/v1/hubs/{world.b.hub.id}",
-        headers=auth_headers(world.a.users[Role.COORDINATOR]),
-        json={"area": "Elsewhere"},
+    response = update_hub(
+        client, auth_headers(world.a.users[Role.COORDINATOR]), world.b.hub.id, "Elsewhere"
     )
     assert response.status_code == 404
     assert session.query(AuditEntry).count() == 0
@@ -50,11 +56,7 @@ def test_registering_a_partner_app_is_audited(client, session, world, auth_heade
 
 def test_admins_read_everything_and_org_admins_only_their_own(client, world, auth_headers):
     for side in (world.a, world.b):
-        client.patch(
-            f"/api/v1/hubs/{side.hub.id}",
-            headers=auth_headers(side.users[Role.COORDINATOR]),
-            json={"area": "Changed"},
-        )
+        update_hub(client, auth_headers(side.users[Role.COORDINATOR]), side.hub.id, "Changed")
 
     everything = client.get("/api/v1/audit-log", headers=auth_headers(world.platform_admin))
     own = client.get("/api/v1/audit-log", headers=auth_headers(world.a.users[Role.COORDINATOR]))
@@ -74,7 +76,7 @@ def test_members_who_are_not_org_admins_may_not_read_it(client, world, auth_head
 
 def test_filters_narrow_the_log(client, world, auth_headers):
     admin = auth_headers(world.platform_admin)
-    client.patch(f"/api/v1/hubs/{world.a.hub.id}", headers=admin, json={"area": "One"})
+    update_hub(client, admin, world.a.hub.id, "One")
     client.post("/api/v1/hubs", headers=admin, json={"name": "New", "area": "Two"})
 
     created = client.get("/api/v1/audit-log?action=hub.created", headers=admin).get_json()
@@ -92,7 +94,7 @@ def test_filters_narrow_the_log(client, world, auth_headers):
 
 def test_no_api_call_can_change_or_delete_entries(client, world, auth_headers):
     admin = auth_headers(world.platform_admin)
-    client.patch(f"/api/v1/hubs/{world.a.hub.id}", headers=admin, json={"area": "One"})
+    update_hub(client, admin, world.a.hub.id, "One")
     entry_id = client.get("/api/v1/audit-log", headers=admin).get_json()[0]["id"]
 
     for method in ("PUT", "PATCH", "DELETE", "POST"):

@@ -54,6 +54,7 @@ class Case:
     body: Callable | None = None  # (world, side) -> JSON body
     setup: Callable | None = None  # (session, world) -> None, before the call
     query: dict = field(default_factory=dict)
+    if_match: bool = False  # send the target's current ETag, as read by an admin
 
 
 def _client_of_school(session, world):
@@ -136,6 +137,7 @@ ROUTES: dict[tuple[str, str], Case] = {
         only({ADMIN: 200, COORD: 200, SCHOOL: 403}, 404),
         only({ADMIN: 200}, 404),
         body=lambda w, s: {"area": "Elsewhere"},
+        if_match=True,
     ),
     ("PUT", "/api/v1/hubs/<uuid:hub_id>/schools/<uuid:school_id>"): Case(
         lambda w, s: f"/api/v1/hubs/{s.hub.id}/schools/{s.school.id}",
@@ -263,12 +265,16 @@ def test_authorization_matrix(app, client, session, auth_headers, route, role, s
     session.commit()
     target = world.a if side == "own" else world.b
     expected = (case.own if side == "own" else case.foreign)[role]
+    headers = auth_headers(world.caller(role))
+    if case.if_match:
+        read = client.get(case.path(world, target), headers=auth_headers(world.platform_admin))
+        headers["If-Match"] = read.headers["ETag"]
     before = _snapshot(app)
 
     response = client.open(
         case.path(world, target),
         method=route[0],
-        headers=auth_headers(world.caller(role)),
+        headers=headers,
         json=case.body(world, target) if case.body else None,
         query_string=case.query,
     )

@@ -76,3 +76,32 @@ def test_school_staff_follow_their_school_out_of_a_hub(client, world, auth_heade
 
     assert removed.status_code == 204
     assert client.get(f"/api/v1/hubs/{world.a.hub.id}", headers=staff).status_code == 404
+
+
+def test_updates_need_the_current_etag(client, session, world, auth_headers):
+    headers = auth_headers(world.a.users[Role.COORDINATOR])
+    path = f"/api/v1/hubs/{world.a.hub.id}"
+    etag = client.get(path, headers=headers).headers["ETag"]
+
+    missing = client.patch(path, headers=headers, json={"area": "One"})
+    updated = client.patch(path, headers={**headers, "If-Match": etag}, json={"area": "Two"})
+    stale = client.patch(path, headers={**headers, "If-Match": etag}, json={"area": "Three"})
+
+    assert missing.status_code == 428
+    assert updated.status_code == 200
+    assert updated.headers["ETag"] != etag
+    assert stale.status_code == 412
+    assert stale.content_type == "application/problem+json"
+    session.expire_all()
+    assert session.get(Hub, world.a.hub.id).area == "Two"
+
+
+def test_an_unchanged_hub_answers_304_to_if_none_match(client, world, auth_headers):
+    headers = auth_headers(world.a.users[Role.COORDINATOR])
+    path = f"/api/v1/hubs/{world.a.hub.id}"
+    etag = client.get(path, headers=headers).headers["ETag"]
+
+    response = client.get(path, headers={**headers, "If-None-Match": etag})
+
+    assert response.status_code == 304
+    assert response.data == b""
