@@ -58,6 +58,10 @@ def seed_demo() -> None:
     db.session.commit()
     hub = summary.hub
     click.echo(f"Demo hub: {hub.name} ({hub.id}) with {len(summary.schools)} schools.")
+    click.echo(
+        f"Directory: {demo.DEMO_EMPLOYER_COUNT} employers, {demo.DEMO_VOLUNTEER_COUNT} volunteers"
+        f" and {demo.DEMO_ADVISER_COUNT} Enterprise Advisers around the hub."
+    )
     click.echo(f"Logins (the password for all is {summary.password}):")
     for login in summary.logins:
         click.echo(f"  {login.role.value:<15} {login.email:<38} {login.organisation}")
