@@ -143,7 +143,13 @@ class Volunteer(UUIDPrimaryKey, Timestamps, Base):
     user: Mapped[User] = relationship(lazy="joined")
     employer: Mapped[Employer] = relationship()
 
-    __table_args__ = (Index("ix_volunteers_latitude_longitude", "latitude", "longitude"),)
+    # Covering the distance search's candidate scan: box on the coordinates, id and radius
+    # read from the index alone.
+    __table_args__ = (
+        Index(
+            "ix_volunteers_latitude_longitude", "latitude", "longitude", "id", "travel_radius_km"
+        ),
+    )
 
     @property
     def organisation_id(self) -> uuid.UUID:

@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.organisations import Employer, EmployerSize
+from models.organisations import Employer, EmployerSize, Organisation
 from models.reference import SicDivision, SicSection
 from services.access import Action, Caller, authorize, get_visible
 from services.errors import Forbidden, InvalidInput
@@ -37,16 +37,16 @@ def list_(
     if near is not None:
         if sort not in (None, "distance", "name"):
             raise InvalidInput("Unsupported sort.", errors={"sort": ["Use distance or name."]})
-        query = select(Employer.id, Employer.latitude, Employer.longitude, Employer.name)
-        key = (lambda row, _: row.name) if sort == "name" else None
         return search_near(
             session,
             Employer,
-            query.where(*conditions),
             near,
+            conditions=conditions,
+            join=(Organisation.__table__, Organisation.id == Employer.id),
+            columns=[Organisation.__table__.c.name] if sort == "name" else [],
             page=page,
             page_size=page_size,
-            sort_key=key,
+            sort_key=(lambda row, _: row.name) if sort == "name" else None,
         )
     if sort == "distance":
         raise InvalidInput("Sorting by distance needs `near`.", errors={"sort": ["Give `near`."]})

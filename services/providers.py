@@ -6,7 +6,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.organisations import Provider, ProviderType
+from models.organisations import Organisation, Provider, ProviderType
 from services.access import Action, Caller, authorize, get_visible
 from services.errors import Forbidden, InvalidInput
 from services.geo import geocode
@@ -32,16 +32,16 @@ def list_(
     if near is not None:
         if sort not in (None, "distance", "name"):
             raise InvalidInput("Unsupported sort.", errors={"sort": ["Use distance or name."]})
-        query = select(Provider.id, Provider.latitude, Provider.longitude, Provider.name)
-        key = (lambda row, _: row.name) if sort == "name" else None
         return search_near(
             session,
             Provider,
-            query.where(*conditions),
             near,
+            conditions=conditions,
+            join=(Organisation.__table__, Organisation.id == Provider.id),
+            columns=[Organisation.__table__.c.name] if sort == "name" else [],
             page=page,
             page_size=page_size,
-            sort_key=key,
+            sort_key=(lambda row, _: row.name) if sort == "name" else None,
         )
     if sort == "distance":
         raise InvalidInput("Sorting by distance needs `near`.", errors={"sort": ["Give `near`."]})

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.organisations import School
+from models.organisations import Organisation, School
 from services.access import Action, Caller, authorize, get_visible
 from services.errors import Forbidden, InvalidInput
 from services.geo import geocode
@@ -72,19 +72,21 @@ def list_(
 
 
 def _search_near(session, conditions, near, *, page, page_size, sort) -> Page:
-    query = select(School.id, School.latitude, School.longitude, School.name, School.urn).where(
-        *conditions
-    )
-    keys = {
-        "name": lambda row, _: row.name,
-        "urn": lambda row, _: row.urn,
-    }
+    keys = {"name": Organisation.__table__.c.name, "urn": School.__table__.c.urn}
     if sort not in (None, "distance", *keys):
         raise InvalidInput(
             "Unsupported sort with `near`.", errors={"sort": ["Use distance, name or urn."]}
         )
     return search_near(
-        session, School, query, near, page=page, page_size=page_size, sort_key=keys.get(sort)
+        session,
+        School,
+        near,
+        conditions=conditions,
+        join=(Organisation.__table__, Organisation.id == School.id),
+        columns=[keys[sort]] if sort in keys else [],
+        page=page,
+        page_size=page_size,
+        sort_key=(lambda row, _: getattr(row, sort)) if sort in keys else None,
     )
 
 
@@ -141,6 +143,16 @@ TEXT_LIMITS = {
     "trust": 200,
 }
 REQUIRED_GIAS = ("urn", "name", "phase", "establishment_type", "local_authority", "region")
+
+
+def check_gias_header(header: list[str]) -> None:
+    """A GIAS extract names at least the columns every school needs (else: line 1 errors)."""
+    missing = [GIAS_COLUMNS[name] for name in REQUIRED_GIAS if GIAS_COLUMNS[name] not in header]
+    if missing:
+        raise InvalidInput(
+            "The file is not a GIAS extract: columns are missing.",
+            errors={"1": {column: ["Missing column."] for column in missing}},
+        )
 
 
 def import_gias(

@@ -2,20 +2,21 @@
 the exact great-circle distance on the few rows inside it.
 
 The box is wide enough to hold the whole circle, so no row within `within_km` is lost;
-only the candidates' id and coordinates are read, and only one page of objects is loaded.
+only the candidates' id and coordinates are read (from a covering index on volunteers),
+and only one page of objects is loaded. Ties in distance are broken by id.
 """
 
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from services.errors import InvalidInput
-from services.geo import EARTH_RADIUS_KM, Location, distance_km, geocode
+from services.geo import EARTH_RADIUS_KM, Location, geocode
 from services.pagination import Page
 
 KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180
@@ -64,41 +65,81 @@ def bounding_box(latitude: float, longitude: float, km: float) -> tuple[float, .
 def search_near(
     session: Session,
     model: type,
-    query: Select,
     where: Origin,
     *,
+    conditions: Sequence = (),
+    columns: Sequence = (),
+    join: tuple | None = None,
     page: int,
     page_size: int,
     sort_key: Callable[[Any, float], Any] | None = None,
     keep: Callable[[Any, float], bool] | None = None,
+    options: Sequence = (),
 ) -> Page:
-    """Page through `query`'s rows within reach of `where`, nearest first by default.
+    """Page through `model` rows matching `conditions` within reach of `where`, nearest first.
 
-    `query` selects `model.id, model.latitude, model.longitude` and any columns that
-    `sort_key(row, distance)` or `keep(row, distance)` read; it carries the other filters.
+    Only the id, the coordinates and `columns` (what `sort_key(row, distance)` and
+    `keep(row, distance)` read) are fetched for the candidates; ids stay raw until the page
+    is chosen. `join` is `(table, onclause)` when a condition or column needs another table.
     """
-    south, north, west, east = bounding_box(
-        where.location.latitude, where.location.longitude, where.within_km
+    latitude, longitude, within_km = (
+        where.location.latitude,
+        where.location.longitude,
+        where.within_km,
     )
-    candidates = session.execute(
-        query.where(model.latitude.between(south, north), model.longitude.between(west, east))
-    ).all()
+    south, north, west, east = bounding_box(latitude, longitude, within_km)
+    table = model.__table__
+    query = select(
+        cast(table.c.id, String).label("id"), table.c.latitude, table.c.longitude, *columns
+    )
+    if join is not None:
+        query = query.join(*join)
+    query = query.where(
+        *conditions, table.c.latitude.between(south, north), table.c.longitude.between(west, east)
+    )
+    # Core execution: thousands of candidate rows skip the ORM's per-row bookkeeping.
+    rows = session.connection().execute(query).all()
+    # The haversine of services.geo.distance_km, unrolled over the candidates.
+    phi0, lambda0 = math.radians(latitude), math.radians(longitude)
+    cos_phi0, sin, cos, asin, sqrt, radians = (
+        math.cos(phi0),
+        math.sin,
+        math.cos,
+        math.asin,
+        math.sqrt,
+        math.radians,
+    )
+    diameter = 2 * EARTH_RADIUS_KM
     hits = []
-    for row in candidates:
-        distance = distance_km(
-            where.location.latitude, where.location.longitude, row.latitude, row.longitude
+    for row in rows:
+        phi = radians(row[1])
+        a = (
+            sin((phi - phi0) / 2) ** 2
+            + cos_phi0 * cos(phi) * sin((radians(row[2]) - lambda0) / 2) ** 2
         )
-        if distance <= where.within_km and (keep is None or keep(row, distance)):
-            hits.append((row, distance))
-    order = sort_key or (lambda row, distance: distance)
-    hits.sort(key=lambda hit: (order(*hit), hit[0].id))
-    window = hits[(page - 1) * page_size : page * page_size]
-    objects = load_by_id(session, model, [row.id for row, _ in window])
-    items = [Near(objects[row.id], round(distance, 3)) for row, distance in window]
-    return Page(items, len(hits))
+        distance = diameter * asin(sqrt(a))
+        if distance <= within_km and (keep is None or keep(row, distance)):
+            hits.append((sort_key(row, distance) if sort_key else distance, str(row[0]), distance))
+    hits.sort()
+    window = [
+        (_as_uuid(object_id), distance)
+        for _, object_id, distance in hits[(page - 1) * page_size :][:page_size]
+    ]
+    objects = load_by_id(session, model, [object_id for object_id, _ in window], options)
+    return Page(
+        [Near(objects[object_id], round(distance, 3)) for object_id, distance in window], len(hits)
+    )
 
 
-def load_by_id(session: Session, model: type, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+def _as_uuid(value) -> uuid.UUID:
+    """SQLite hands back the stored hex; PostgreSQL's driver a UUID already."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
+def load_by_id(
+    session: Session, model: type, ids: list[uuid.UUID], options: Sequence = ()
+) -> dict[uuid.UUID, Any]:
     if not ids:
         return {}
-    return {obj.id: obj for obj in session.scalars(select(model).where(model.id.in_(ids)))}
+    query = select(model).where(model.id.in_(ids)).options(*options)
+    return {obj.id: obj for obj in session.scalars(query)}

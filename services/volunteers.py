@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Integer, or_, select, type_coerce
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from models.organisations import Employer
 from models.users import Role, User
@@ -143,6 +143,7 @@ def list_(
     `reachable` keeps only volunteers whose travel radius covers the distance.
     """
     conditions = [visible_volunteers(caller)]
+    needs_user = bool(q)  # the only filter on the users table
     if q:
         conditions.append(or_(User.name.ilike(f"%{q}%"), Volunteer.job_title.ilike(f"%{q}%")))
     if employer_id:
@@ -158,50 +159,45 @@ def list_(
     if soc_major_group:
         conditions.append(Volunteer.soc_major_group == soc_major_group)
     if near is not None:
-        return _search_near(session, conditions, near, reachable, page, page_size, sort)
+        return _search_near(session, conditions, near, reachable, page, page_size, sort, needs_user)
     if sort == "distance" or reachable:
         raise InvalidInput("That needs `near`.", errors={"near": ["Give a postcode."]})
     query = (
         select(Volunteer)
         .join(Volunteer.user)
-        .options(contains_eager(Volunteer.user))
+        .options(contains_eager(Volunteer.user), selectinload(Volunteer.employer))
         .where(*conditions)
         .order_by(*SORTS[sort or "name"], Volunteer.id)
     )
     return paginate(session, query, page=page, page_size=page_size)
 
 
-def _search_near(session, conditions, near, reachable, page, page_size, sort) -> Page:
-    keys: dict[str, Callable] = {
-        "name": lambda row, _: row.name,
-        "job_title": lambda row, _: row.job_title,
+def _search_near(session, conditions, near, reachable, page, page_size, sort, needs_user) -> Page:
+    keys: dict[str, tuple] = {
+        "name": (User.__table__.c.name, lambda row, _: row.name),
+        "job_title": (Volunteer.__table__.c.job_title, lambda row, _: row.job_title),
     }
     if sort not in (None, "distance", *keys):
         raise InvalidInput(
             "Unsupported sort.", errors={"sort": ["Use distance, name or job_title."]}
         )
-    query = (
-        select(
-            Volunteer.id,
-            Volunteer.latitude,
-            Volunteer.longitude,
-            Volunteer.travel_radius_km,
-            Volunteer.job_title,
-            User.name,
-        )
-        .join(Volunteer.user)
-        .where(*conditions)
-    )
-    keep = (lambda row, distance: distance <= row.travel_radius_km) if reachable else None
+    columns = [Volunteer.__table__.c.travel_radius_km] if reachable else []
+    if sort in keys:
+        columns.append(keys[sort][0])
     return search_near(
         session,
         Volunteer,
-        query,
         near,
+        conditions=conditions,
+        columns=columns,
+        join=(User.__table__, User.id == Volunteer.user_id)
+        if needs_user or sort == "name"
+        else None,
         page=page,
         page_size=page_size,
-        sort_key=keys.get(sort),
-        keep=keep,
+        sort_key=keys[sort][1] if sort in keys else None,
+        keep=(lambda row, distance: distance <= row.travel_radius_km) if reachable else None,
+        options=[selectinload(Volunteer.employer)],
     )
 
 

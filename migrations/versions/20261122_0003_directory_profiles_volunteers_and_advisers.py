@@ -54,7 +54,7 @@ def upgrade():
     )
     with op.batch_alter_table('volunteers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_volunteers_employer_id'), ['employer_id'], unique=False)
-        batch_op.create_index('ix_volunteers_latitude_longitude', ['latitude', 'longitude'], unique=False)
+        batch_op.create_index('ix_volunteers_latitude_longitude', ['latitude', 'longitude', 'id', 'travel_radius_km'], unique=False)
 
     op.create_table('enterprise_advisers',
     sa.Column('volunteer_id', sa.Uuid(), nullable=False),
