@@ -137,7 +137,8 @@ class SchoolImport(MethodView):
     @blp.response(200, ImportResultSchema)
     def post(self, args):
         """Import schools from a GIAS extract (admins; all rows or none by default)"""
-        _, rows = read_csv(request.get_data(as_text=True))
+        header, rows = read_csv(request.get_data(as_text=True))
+        schools.check_gias_header(header)
         result = schools.import_gias(db.session, current_caller(), rows, partial=args["partial"])
         refuse_if_not_written(result)
         db.session.commit()

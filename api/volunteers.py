@@ -192,6 +192,7 @@ DBS_COLUMNS = {
     "dbs_issued_on": "issued_on",
     "dbs_update_service": "update_service",
 }
+REQUIRED_COLUMNS = ("name", "email", "job_title")
 CSV_COLUMNS = (set(VolunteerCreateSchema().fields) - {"safeguarding"}) | set(DBS_COLUMNS)
 
 
@@ -202,9 +203,10 @@ def parse_volunteer_csv(text: str) -> tuple[list[tuple[int, dict]], dict[int, di
     List cells are separated by `;`; availability reads `monday 09:00-12:00; friday 13:00-15:00`.
     """
     header, rows = read_csv(text)
-    unknown = sorted(set(header) - CSV_COLUMNS)
-    if unknown:
-        return [], {1: {name: ["Unknown column."] for name in unknown}}
+    problems = {name: ["Unknown column."] for name in sorted(set(header) - CSV_COLUMNS)}
+    problems |= {name: ["Missing column."] for name in REQUIRED_COLUMNS if name not in header}
+    if problems:
+        return [], {1: problems}
     schema = VolunteerCreateSchema()
     profiles, errors = [], {}
     for line, cells in rows:

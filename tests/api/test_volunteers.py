@@ -453,5 +453,7 @@ def test_imports_refuse_unknown_columns_other_employers_and_json(
 
     assert unknown.status_code == 422
     assert unknown.get_json()["errors"] == {"1": {"salary": ["Unknown column."]}}
+    missing = import_csv(client, headers, world.a.employer.id, "name,email\n")
+    assert missing.get_json()["errors"] == {"1": {"job_title": ["Missing column."]}}
     assert foreign.status_code == 403
     assert as_json.status_code == 415
