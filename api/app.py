@@ -17,6 +17,7 @@ from api import (
     hubs,
     invitations,
     providers,
+    pupils,
     schools,
     users,
 )
@@ -38,6 +39,7 @@ API_BLUEPRINTS = [
     schools.blp,
     employers.blp,
     providers.blp,
+    pupils.blp,
     api_clients.blp,
     audit_log.blp,
     geocode.blp,

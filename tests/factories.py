@@ -15,6 +15,7 @@ from models.organisations import (
     ProviderType,
     School,
 )
+from models.pupils import Pupil
 from models.users import Role, User
 from services.tokens import digest
 from services.users import hash_password
@@ -80,6 +81,10 @@ def user(
             is_org_admin=is_org_admin,
         ),
     )
+
+
+def pupil(session: Session, school_: School, reference: str = "P001", year_group: int = 9) -> Pupil:
+    return _add(session, Pupil(school_id=school_.id, reference=reference, year_group=year_group))
 
 
 def api_client(session: Session, organisation_id, scopes: list[str]) -> ApiClient:
