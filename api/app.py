@@ -6,6 +6,7 @@ from flask import Flask, request
 from flask_limiter import Limiter
 
 from api import (
+    advisers,
     api_clients,
     audit_log,
     auth,
@@ -20,6 +21,7 @@ from api import (
     pupils,
     schools,
     users,
+    volunteers,
 )
 from api.config import load_config
 from api.errors import register_error_handlers
@@ -38,6 +40,8 @@ API_BLUEPRINTS = [
     hubs.blp,
     schools.blp,
     employers.blp,
+    volunteers.blp,
+    advisers.blp,
     providers.blp,
     pupils.blp,
     api_clients.blp,

@@ -1,48 +1,107 @@
-"""The employer directory (issue 4 adds full profiles and self-service updates)."""
+"""The employer directory: profiles of every size and sector, kept by the employer's staff;
+its volunteers, added one by one or imported from CSV."""
 
 import marshmallow as ma
+from flask import request
 from flask.views import MethodView
 
 from api.extensions import db
+from api.http import accepts
+from api.imports import CSV_BODY, ImportArgsSchema, ImportResultSchema, refuse_if_not_written
+from api.search import DirectoryEntrySchema, NearQueryArgsSchema, pop_origin
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, paged
-from models.organisations import Employer
-from services import directory
+from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.volunteers import (
+    VolunteerCreateSchema,
+    VolunteerFilterArgsSchema,
+    VolunteerSchema,
+    parse_volunteer_csv,
+    to_profile,
+)
+from models.organisations import EmployerSize
+from services import employers, volunteers
 
 blp = Blueprint("employers", __name__, url_prefix="/api/v1/employers", description="Employers.")
 
+SIZE_BANDS = "micro < 10 people, small 10-49, medium 50-249, large 250+, or self_employed"
 
-class EmployerSchema(Schema):
+
+class EmployerSchema(DirectoryEntrySchema):
     id = ma.fields.UUID(required=True)
     name = ma.fields.String(required=True)
     sector_code = ma.fields.String(allow_none=True, metadata={"description": "SIC 2007 section."})
+    division_code = ma.fields.String(
+        allow_none=True, metadata={"description": "SIC 2007 division within the section."}
+    )
+    size_band = ma.fields.Enum(
+        EmployerSize, by_value=True, allow_none=True, metadata={"description": SIZE_BANDS}
+    )
     postcode = ma.fields.String(allow_none=True)
+    latitude = ma.fields.Float(allow_none=True)
+    longitude = ma.fields.Float(allow_none=True)
+    description = ma.fields.String(allow_none=True)
+    website = ma.fields.String(allow_none=True)
+    updated_at = Timestamp(required=True)
 
 
-class EmployerCreateSchema(Schema):
+class EmployerProfileFields(Schema):
+    sector_code = ma.fields.String(
+        allow_none=True, validate=ma.validate.Regexp(r"^[A-U]$", error="Not a SIC 2007 section.")
+    )
+    division_code = ma.fields.String(
+        allow_none=True, validate=ma.validate.Regexp(r"^[0-9]{2}$", error="Two digits.")
+    )
+    size_band = ma.fields.Enum(EmployerSize, by_value=True, allow_none=True)
+    postcode = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=10))
+    description = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=2000))
+    website = ma.fields.String(
+        allow_none=True,
+        validate=[
+            ma.validate.URL(schemes={"http", "https"}, require_tld=True),
+            ma.validate.Length(max=500),
+        ],
+    )
+
+
+class EmployerCreateSchema(EmployerProfileFields):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
-    sector_code = ma.fields.String(load_default=None, validate=ma.validate.Length(equal=1))
-    postcode = ma.fields.String(load_default=None, validate=ma.validate.Length(max=10))
+
+
+class EmployerUpdateSchema(EmployerProfileFields):
+    name = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+
+
+class EmployerQueryArgsSchema(NearQueryArgsSchema):
+    name = ma.fields.String(validate=ma.validate.Length(max=200))
+    sector_code = ma.fields.String(validate=ma.validate.Regexp(r"^[A-U]$"))
+    size_band = ma.fields.Enum(EmployerSize, by_value=True)
+    sort = ma.fields.String(validate=ma.validate.OneOf(["name", "distance"]))
 
 
 @blp.route("")
 class Employers(MethodView):
     @blp.login_required("employers:read")
+    @blp.arguments(EmployerQueryArgsSchema, location="query")
     @blp.response(200, EmployerSchema(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters):
-        """List employers"""
-        page = directory.list_employers(
-            db.session, page=pagination_parameters.page, page_size=pagination_parameters.page_size
+    def get(self, filters, pagination_parameters):
+        """Search employers by name, sector, size or distance from a postcode"""
+        near = pop_origin(filters)
+        page = employers.list_(
+            db.session,
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            near=near,
+            **filters,
         )
         return paged(pagination_parameters, page)
 
     @blp.login_required()
     @blp.arguments(EmployerCreateSchema)
     @blp.response(201, EmployerSchema)
-    def post(self, employer):
+    def post(self, profile):
         """Register an employer (admins)"""
-        created = directory.create_employer(db.session, current_caller(), **employer)
+        created = employers.create(db.session, current_caller(), **profile)
         db.session.commit()
         return created
 
@@ -50,7 +109,74 @@ class Employers(MethodView):
 @blp.route("/<uuid:employer_id>")
 class EmployerById(MethodView):
     @blp.login_required("employers:read")
+    @blp.etag
     @blp.response(200, EmployerSchema)
     def get(self, employer_id):
         """Read an employer"""
-        return directory.get_organisation(db.session, Employer, employer_id)
+        return employers.get(db.session, current_caller(), employer_id)
+
+    @blp.login_required("employers:write")
+    @blp.etag
+    @blp.arguments(EmployerUpdateSchema)
+    @blp.response(200, EmployerSchema)
+    def patch(self, changes, employer_id):
+        """Update the employer's profile (its staff, admins)"""
+        employer = employers.get_for_update(db.session, current_caller(), employer_id)
+        blp.check_etag(employer, EmployerSchema)
+        employer = employers.update(db.session, current_caller(), employer_id, changes)
+        db.session.commit()
+        return employer
+
+
+@blp.route("/<uuid:employer_id>/volunteers")
+class EmployerVolunteers(MethodView):
+    @blp.login_required("volunteers:read")
+    @blp.arguments(VolunteerFilterArgsSchema, location="query")
+    @blp.response(200, VolunteerSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters, employer_id):
+        """List the employer's volunteers that you may see"""
+        employers.get(db.session, current_caller(), employer_id)
+        near = pop_origin(filters)
+        page = volunteers.list_(
+            db.session,
+            current_caller(),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            employer_id=employer_id,
+            near=near,
+            **filters,
+        )
+        return paged(pagination_parameters, page)
+
+    @blp.login_required("volunteers:write")
+    @blp.arguments(VolunteerCreateSchema)
+    @blp.response(201, VolunteerSchema)
+    def post(self, profile, employer_id):
+        """Add a volunteer to the employer (its staff, admins)"""
+        created = volunteers.create(db.session, current_caller(), employer_id, to_profile(profile))
+        db.session.commit()
+        return created
+
+
+@blp.route("/<uuid:employer_id>/volunteers/import")
+class EmployerVolunteerImport(MethodView):
+    @blp.login_required("volunteers:write")
+    @accepts("text/csv")
+    @blp.arguments(ImportArgsSchema, location="query")
+    @blp.doc(requestBody=CSV_BODY)
+    @blp.response(200, ImportResultSchema)
+    def post(self, args, employer_id):
+        """Import the employer's volunteers from CSV (all rows or none by default)"""
+        rows, parse_errors = parse_volunteer_csv(request.get_data(as_text=True))
+        result = volunteers.import_(
+            db.session,
+            current_caller(),
+            employer_id,
+            rows,
+            parse_errors=parse_errors,
+            partial=args["partial"],
+        )
+        refuse_if_not_written(result)
+        db.session.commit()
+        return result

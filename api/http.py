@@ -10,11 +10,13 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from api.extensions import db
 from services import audit
+from services.errors import InvalidInput
 
 JSON_MEDIA_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+NUL = "\x00"
 
 
 def accepts(*media_types: str):
@@ -31,6 +33,7 @@ def register_request_hooks(app: Flask) -> None:
     app.before_request(assign_request_id)
     app.before_request(open_audit_context)
     app.before_request(check_media_type)
+    app.before_request(refuse_nul_characters)
     app.after_request(add_standard_headers)
 
 
@@ -45,7 +48,7 @@ def open_audit_context() -> None:
 
 
 def check_media_type() -> None:
-    if request.method not in BODY_METHODS or not _has_body():
+    if request.method not in BODY_METHODS or not _has_body() or _anonymous_on_protected_route():
         return
     accepted = _accepted_media_types()
     if accepted is None:
@@ -56,6 +59,34 @@ def check_media_type() -> None:
     raise UnsupportedMediaType(
         f"Send the body as {' or '.join(sorted(accepted))} (got '{mimetype or 'none'}')."
     )
+
+
+def refuse_nul_characters() -> None:
+    """PostgreSQL text cannot hold U+0000: refuse it here, with the field, not fail as a 500."""
+    fields = [name for name, value in request.args.items(multi=True) if NUL in name + value]
+    if request.method in BODY_METHODS and request.is_json:
+        fields += _fields_with_nul(request.get_json(silent=True))
+    if fields:
+        message = "May not contain the NUL character (U+0000)."
+        raise InvalidInput(
+            "Text may not contain NUL characters.", errors={f: [message] for f in fields}
+        )
+
+
+def _fields_with_nul(value, path: str = "") -> list[str]:
+    if isinstance(value, str):
+        return [path or "_schema"] if NUL in value else []
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return []
+    found = []
+    for key, item in items:
+        name = f"{path}.{key}" if path else str(key)
+        found += [name] if NUL in name else _fields_with_nul(item, name)
+    return found
 
 
 def add_standard_headers(response: Response) -> Response:
@@ -73,14 +104,27 @@ def _has_body() -> bool:
     return bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
 
 
-def _accepted_media_types() -> set[str] | None:
-    """The media types the matched view reads; None when there is no view (404/405 follow)."""
+def _handler():
+    """The matched view function (a MethodView's method); None when there is no view."""
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None:
         return None
     view_class = getattr(view, "view_class", None)
-    handler = getattr(view_class, request.method.lower(), view) if view_class else view
+    return getattr(view_class, request.method.lower(), view) if view_class else view
+
+
+def _accepted_media_types() -> set[str] | None:
+    """The media types the matched view reads; None when there is no view (404/405 follow)."""
+    handler = _handler()
+    if handler is None:
+        return None
     return getattr(handler, "accepted_media_types", {"application/json"})
+
+
+def _anonymous_on_protected_route() -> bool:
+    """An anonymous call to a protected route gets 401 before its body is looked at."""
+    policy = getattr(_handler(), "access_policy", None)
+    return policy is not None and not policy.public and request.authorization is None
 
 
 class RequestIdFilter(logging.Filter):

@@ -4,15 +4,21 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from api.extensions import db
+from api.search import DirectoryEntrySchema, NearQueryArgsSchema, pop_origin
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, paged
-from models.organisations import Provider, ProviderType
-from services import directory
+from models.organisations import ProviderType
+from services import providers
 
 blp = Blueprint("providers", __name__, url_prefix="/api/v1/providers", description="Providers.")
 
+WEBSITE = [
+    ma.validate.URL(schemes={"http", "https"}, require_tld=True),
+    ma.validate.Length(max=500),
+]
 
-class ProviderSchema(Schema):
+
+class ProviderSchema(DirectoryEntrySchema):
     id = ma.fields.UUID(required=True)
     name = ma.fields.String(required=True)
     provider_type = ma.fields.Enum(ProviderType, by_value=True, required=True)
@@ -21,23 +27,47 @@ class ProviderSchema(Schema):
     postcode = ma.fields.String(allow_none=True)
     latitude = ma.fields.Float(allow_none=True)
     longitude = ma.fields.Float(allow_none=True)
+    website = ma.fields.String(allow_none=True)
 
 
 class ProviderCreateSchema(Schema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     provider_type = ma.fields.Enum(ProviderType, by_value=True, required=True)
+    ukprn = ma.fields.Integer(validate=ma.validate.Range(min=10000000, max=99999999))
     postcode = ma.fields.String(load_default=None, validate=ma.validate.Length(max=10))
+    website = ma.fields.String(validate=WEBSITE)
+
+
+class ProviderUpdateSchema(Schema):
+    name = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    provider_type = ma.fields.Enum(
+        ProviderType, by_value=True, metadata={"description": "Admins only."}
+    )
+    postcode = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=10))
+    website = ma.fields.String(allow_none=True, validate=WEBSITE)
+
+
+class ProviderQueryArgsSchema(NearQueryArgsSchema):
+    name = ma.fields.String(validate=ma.validate.Length(max=200))
+    provider_type = ma.fields.Enum(ProviderType, by_value=True)
+    sort = ma.fields.String(validate=ma.validate.OneOf(["name", "distance"]))
 
 
 @blp.route("")
 class Providers(MethodView):
     @blp.login_required("providers:read")
+    @blp.arguments(ProviderQueryArgsSchema, location="query")
     @blp.response(200, ProviderSchema(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters):
-        """List providers"""
-        page = directory.list_providers(
-            db.session, page=pagination_parameters.page, page_size=pagination_parameters.page_size
+    def get(self, filters, pagination_parameters):
+        """Search providers by name, type or distance from a postcode"""
+        near = pop_origin(filters)
+        page = providers.list_(
+            db.session,
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            near=near,
+            **filters,
         )
         return paged(pagination_parameters, page)
 
@@ -46,7 +76,7 @@ class Providers(MethodView):
     @blp.response(201, ProviderSchema)
     def post(self, provider):
         """Add a sixth form, university or training provider (admins)"""
-        created = directory.create_provider(db.session, current_caller(), **provider)
+        created = providers.create(db.session, current_caller(), **provider)
         db.session.commit()
         return created
 
@@ -54,7 +84,20 @@ class Providers(MethodView):
 @blp.route("/<uuid:provider_id>")
 class ProviderById(MethodView):
     @blp.login_required("providers:read")
+    @blp.etag
     @blp.response(200, ProviderSchema)
     def get(self, provider_id):
         """Read a provider"""
-        return directory.get_organisation(db.session, Provider, provider_id)
+        return providers.get(db.session, current_caller(), provider_id)
+
+    @blp.login_required("providers:write")
+    @blp.etag
+    @blp.arguments(ProviderUpdateSchema)
+    @blp.response(200, ProviderSchema)
+    def patch(self, changes, provider_id):
+        """Update a provider's profile (its staff; the type: admins)"""
+        provider = providers.get_for_update(db.session, current_caller(), provider_id)
+        blp.check_etag(provider, ProviderSchema)
+        provider = providers.update(db.session, current_caller(), provider_id, changes)
+        db.session.commit()
+        return provider

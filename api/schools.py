@@ -1,17 +1,35 @@
-"""The school directory (issue 4 adds search by place and updates by the school's staff)."""
+"""The school directory: search by name, codes and place; profiles kept by the school's staff;
+bulk import from GIAS by admins."""
 
 import marshmallow as ma
+from flask import request
 from flask.views import MethodView
 
 from api.extensions import db
+from api.http import accepts
+from api.imports import (
+    CSV_BODY,
+    ImportArgsSchema,
+    ImportResultSchema,
+    read_csv,
+    refuse_if_not_written,
+)
+from api.search import DirectoryEntrySchema, NearQueryArgsSchema, pop_origin
+from api.security import current_caller
 from api.smorest import Blueprint, Schema, paged
-from models.organisations import School
-from services import directory
+from services import schools
 
 blp = Blueprint("schools", __name__, url_prefix="/api/v1/schools", description="Schools.")
 
+URL = ma.validate.URL(schemes={"http", "https"}, require_tld=True)
 
-class SchoolSchema(Schema):
+
+class HubRefSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+
+
+class SchoolSchema(DirectoryEntrySchema):
     id = ma.fields.UUID(required=True)
     urn = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
@@ -26,11 +44,47 @@ class SchoolSchema(Schema):
     number_of_pupils = ma.fields.Integer(allow_none=True)
     percentage_fsm = ma.fields.Float(allow_none=True)
     hub_id = ma.fields.UUID(allow_none=True)
+    hub = ma.fields.Nested(HubRefSchema, allow_none=True)
 
 
-class SchoolQueryArgsSchema(Schema):
+class SchoolProfileFields(Schema):
+    careers_leader_name = ma.fields.String(
+        allow_none=True, validate=ma.validate.Length(min=1, max=200)
+    )
+    careers_leader_email = ma.fields.Email(allow_none=True)
+    careers_leader_phone = ma.fields.String(
+        allow_none=True, validate=ma.validate.Regexp(r"^\+?[0-9 ()-]{6,30}$")
+    )
+    careers_programme_url = ma.fields.String(allow_none=True, validate=URL)
+    provider_access_policy_url = ma.fields.String(allow_none=True, validate=URL)
+    day_starts_at = ma.fields.Time(
+        allow_none=True, metadata={"description": "Europe/London, e.g. 08:40."}
+    )
+    day_ends_at = ma.fields.Time(allow_none=True, metadata={"description": "Europe/London."})
+
+
+class SchoolDetailSchema(SchoolSchema, SchoolProfileFields):
+    trust = ma.fields.String(allow_none=True)
+    statutory_low_age = ma.fields.Integer(allow_none=True)
+    statutory_high_age = ma.fields.Integer(allow_none=True)
+
+
+class SchoolUpdateSchema(SchoolProfileFields):
+    """The fields a school's own staff keep; the rest comes from GIAS."""
+
+
+class SchoolQueryArgsSchema(NearQueryArgsSchema):
     name = ma.fields.String(validate=ma.validate.Length(max=200))
+    urn = ma.fields.Integer(validate=ma.validate.Range(min=1))
+    phase = ma.fields.String(validate=ma.validate.Length(max=50))
+    establishment_type = ma.fields.String(validate=ma.validate.Length(max=100))
+    local_authority = ma.fields.String(validate=ma.validate.Length(max=100))
+    region = ma.fields.String(validate=ma.validate.Length(max=100))
     hub_id = ma.fields.UUID()
+    sort = ma.fields.String(
+        validate=ma.validate.OneOf(["name", "-name", "urn", "-pupils", "distance"]),
+        metadata={"description": "Default: `distance` with `near`, else `name`."},
+    )
 
 
 @blp.route("")
@@ -40,11 +94,13 @@ class Schools(MethodView):
     @blp.response(200, SchoolSchema(many=True))
     @blp.paginate()
     def get(self, filters, pagination_parameters):
-        """List schools"""
-        page = directory.list_schools(
+        """Search schools by name, codes, hub or distance from a postcode"""
+        near = pop_origin(filters)
+        page = schools.list_(
             db.session,
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
+            near=near,
             **filters,
         )
         return paged(pagination_parameters, page)
@@ -53,7 +109,36 @@ class Schools(MethodView):
 @blp.route("/<uuid:school_id>")
 class SchoolById(MethodView):
     @blp.login_required("schools:read")
-    @blp.response(200, SchoolSchema)
+    @blp.etag
+    @blp.response(200, SchoolDetailSchema)
     def get(self, school_id):
-        """Read a school"""
-        return directory.get_organisation(db.session, School, school_id)
+        """Read a school, with its hub"""
+        return schools.get(db.session, current_caller(), school_id)
+
+    @blp.login_required("schools:write")
+    @blp.etag
+    @blp.arguments(SchoolUpdateSchema)
+    @blp.response(200, SchoolDetailSchema)
+    def patch(self, changes, school_id):
+        """Update the school's careers profile (its staff, its hub's coordinators, admins)"""
+        school = schools.get_for_update(db.session, current_caller(), school_id)
+        blp.check_etag(school, SchoolDetailSchema)
+        school = schools.update(db.session, current_caller(), school_id, changes)
+        db.session.commit()
+        return school
+
+
+@blp.route("/import")
+class SchoolImport(MethodView):
+    @blp.login_required()
+    @accepts("text/csv")
+    @blp.arguments(ImportArgsSchema, location="query")
+    @blp.doc(requestBody=CSV_BODY)
+    @blp.response(200, ImportResultSchema)
+    def post(self, args):
+        """Import schools from a GIAS extract (admins; all rows or none by default)"""
+        _, rows = read_csv(request.get_data(as_text=True))
+        result = schools.import_gias(db.session, current_caller(), rows, partial=args["partial"])
+        refuse_if_not_written(result)
+        db.session.commit()
+        return result

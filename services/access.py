@@ -18,6 +18,7 @@ from models.auth import ApiClient
 from models.organisations import Employer, Hub, Organisation, OrganisationKind, Provider, School
 from models.pupils import Pupil
 from models.users import Invitation, Role, User
+from models.volunteers import EnterpriseAdviser, Volunteer
 from services.errors import Forbidden, NotFound
 
 # What a partner app may be granted; each operation declares the one it needs.
@@ -32,6 +33,10 @@ SCOPES = {
     "providers:write": "Update the organisation's own provider profile.",
     "pupils:read": "Read the school's pupil records (every read is audited).",
     "pupils:write": "Add, change and erase the school's pupil records.",
+    "volunteers:read": "Read volunteer profiles the organisation may see.",
+    "volunteers:write": "Add, import and update the employer's own volunteers.",
+    "advisers:read": "Read Enterprise Adviser commitments the organisation may see.",
+    "advisers:write": "Record and change Enterprise Adviser commitments of its volunteers.",
     "needs:read": "Read the school's needs.",
     "needs:write": "Post and change the school's needs.",
     "offers:read": "Read offers and slots.",
@@ -110,7 +115,72 @@ def can_see(session: Session, caller: Caller, obj: object) -> bool:
             )
         case ApiClient() | AuditEntry():
             return caller.is_org_admin and obj.organisation_id == caller.organisation_id
+        case Volunteer():
+            return _sees_volunteer(caller, obj)
+        case EnterpriseAdviser():
+            return caller.role is Role.COORDINATOR or _owns_volunteer(caller, obj.volunteer)
     return False
+
+
+def _owns_volunteer(caller: Caller, volunteer: Volunteer) -> bool:
+    """The volunteer themself, or staff of the volunteer's employer."""
+    if caller.user_id is not None and caller.user_id == volunteer.user_id:
+        return True
+    return caller.role is Role.EMPLOYER_STAFF and caller.organisation_id == volunteer.employer_id
+
+
+def _sees_volunteer(caller: Caller, volunteer: Volunteer) -> bool:
+    """Coordinators and schools search every volunteer; employers see their own people."""
+    if caller.role in (Role.COORDINATOR, Role.SCHOOL_STAFF):
+        return True
+    return _owns_volunteer(caller, volunteer)
+
+
+def can_see_safeguarding(caller: Caller, volunteer: Volunteer) -> bool:
+    """Field-level rule: a volunteer's DBS details are for admins, the volunteer, their
+    employer's staff and hub coordinators; everyone else sees the profile without them."""
+    return caller.is_admin or caller.role is Role.COORDINATOR or _owns_volunteer(caller, volunteer)
+
+
+def can_set_adviser_status(caller: Caller, adviser: EnterpriseAdviser) -> bool:
+    """Admins, and the coordinator of the adviser's hub (or any, while it has none)."""
+    if caller.is_admin:
+        return True
+    return caller.role is Role.COORDINATOR and adviser.hub_id in (None, caller.organisation_id)
+
+
+def can_enrol_adviser(caller: Caller, volunteer: Volunteer) -> bool:
+    """Who may record a volunteer's commitment as an Enterprise Adviser."""
+    return caller.is_admin or caller.role is Role.COORDINATOR or _owns_volunteer(caller, volunteer)
+
+
+def can_place_adviser(caller: Caller, hub_id: uuid.UUID | None) -> bool:
+    """Admins place an adviser in any hub; a coordinator only in (or out of) their own."""
+    return caller.is_admin or (
+        caller.role is Role.COORDINATOR and hub_id in (None, caller.organisation_id)
+    )
+
+
+def visible_volunteers(caller: Caller) -> ColumnElement[bool]:
+    """A WHERE clause on `volunteers` matching `can_see` (lists show only what one may see)."""
+    if caller.is_admin or caller.role in (Role.COORDINATOR, Role.SCHOOL_STAFF):
+        return true()
+    if caller.role is Role.EMPLOYER_STAFF:
+        return Volunteer.employer_id == caller.organisation_id
+    if caller.user_id is not None:
+        return Volunteer.user_id == caller.user_id
+    return false()
+
+
+def visible_advisers(caller: Caller) -> ColumnElement[bool]:
+    """A WHERE clause on `enterprise_advisers` (joined to `volunteers`) matching `can_see`."""
+    if caller.is_admin or caller.role is Role.COORDINATOR:
+        return true()
+    if caller.role is Role.EMPLOYER_STAFF:
+        return Volunteer.employer_id == caller.organisation_id
+    if caller.user_id is not None:
+        return Volunteer.user_id == caller.user_id
+    return false()
 
 
 def can_change(session: Session, caller: Caller, action: Action, obj: object) -> bool:
@@ -133,6 +203,10 @@ def can_change(session: Session, caller: Caller, action: Action, obj: object) ->
             )
         case ApiClient():
             return caller.is_org_admin and obj.organisation_id == caller.organisation_id
+        case Volunteer():
+            return _owns_volunteer(caller, obj)
+        case EnterpriseAdviser():
+            return _owns_volunteer(caller, obj.volunteer) or can_set_adviser_status(caller, obj)
     return False
 
 

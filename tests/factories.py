@@ -2,6 +2,7 @@
 
 import itertools
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,7 @@ from models.organisations import (
 )
 from models.pupils import Pupil
 from models.users import Role, User
+from models.volunteers import ActivityType, AdviserStatus, EnterpriseAdviser, Mode, Volunteer
 from services.tokens import digest
 from services.users import hash_password
 
@@ -87,6 +89,56 @@ def pupil(session: Session, school_: School, reference: str = "P001", year_group
     return _add(session, Pupil(school_id=school_.id, reference=reference, year_group=year_group))
 
 
+def volunteer(
+    session: Session,
+    employer: Employer,
+    *,
+    login: User | None = None,
+    latitude: float = 53.7997,
+    longitude: float = -1.5492,
+    **profile,
+) -> Volunteer:
+    """A volunteer profile (with a new volunteer login unless `login` is given), in Leeds."""
+    login = login or user(session, Role.VOLUNTEER, employer.id)
+    values = {
+        "job_title": "Site engineer",
+        "activity_types": [ActivityType.CAREERS_TALK, ActivityType.MENTORING],
+        "modes": [Mode.IN_PERSON],
+        "year_groups": [9, 10, 11],
+        "sectors": ["F"],
+        "base_postcode": "LS1 4DY",
+        "travel_radius_km": 20,
+        "dbs_enhanced": True,
+        "dbs_barred_list": True,
+        "dbs_issued_on": date.today() - timedelta(days=365),
+        **profile,
+    }
+    return _add(
+        session,
+        Volunteer(
+            user_id=login.id,
+            employer_id=employer.id,
+            latitude=latitude,
+            longitude=longitude,
+            **values,
+        ),
+    )
+
+
+def adviser(session: Session, volunteer: Volunteer, hub: Hub | None = None) -> EnterpriseAdviser:
+    return _add(
+        session,
+        EnterpriseAdviser(
+            volunteer_id=volunteer.id,
+            hub_id=hub.id if hub else None,
+            hours_per_month=8,
+            school_capacity=1,
+            expertise=["strategy"],
+            status=AdviserStatus.ACTIVE,
+        ),
+    )
+
+
 def api_client(session: Session, organisation_id, scopes: list[str]) -> ApiClient:
     return _add(
         session,
@@ -109,6 +161,8 @@ class Side:
     employer: Employer
     provider: Provider
     users: dict[Role, User]
+    volunteer: Volunteer | None = None  # the profile of users[Role.VOLUNTEER]
+    adviser: EnterpriseAdviser | None = None  # that volunteer's commitment, in this hub
 
 
 @dataclass
@@ -151,7 +205,9 @@ def _side(session: Session, label: str) -> Side:
         )
         for role, organisation in organisation_of.items()
     }
-    return Side(side_hub, side_school, side_employer, side_provider, users)
+    profile = volunteer(session, side_employer, login=users[Role.VOLUNTEER])
+    commitment = adviser(session, profile, side_hub)
+    return Side(side_hub, side_school, side_employer, side_provider, users, profile, commitment)
 
 
 def _add(session: Session, obj):

@@ -57,6 +57,9 @@ class Case:
     if_match: bool = False  # send the target's current ETag, as `etag_reader` reads it
     etag_reader: Role = Role.ADMIN
 
+    if_match: bool = False  # send the target's current ETag, as read by an admin
+    csv: Callable | None = None  # (world, side) -> a text/csv body instead of JSON
+
 
 def _client_of_school(session, world):
     for side in (world.a, world.b):
@@ -83,6 +86,17 @@ def _invite(world, side):
     }
 
 
+def _spare_volunteer(session, world):
+    """A second volunteer per side, with no Enterprise Adviser commitment yet."""
+    for side in (world.a, world.b):
+        side.spare = factories.volunteer(session, side.employer)
+
+
+SCHOOLS_CSV = (
+    "URN,EstablishmentName,PhaseOfEducation (name),TypeOfEstablishment (name),LA (name),"
+    "GOR (name)\n999001,New School,Secondary,Academy converter,Leeds,Yorkshire and the Humber\n"
+)
+VOLUNTEERS_CSV = "name,email,job_title\nNew Person,new.person.csv@example.org,Engineer\n"
 HUB_READERS = {ADMIN: 200, COORD: 200, SCHOOL: 200}
 ORG_ADMINS = {ADMIN: 200, COORD: 200, SCHOOL: 200, EMPLOYER: 200, PROVIDER: 200}
 ROUTES: dict[tuple[str, str], Case] = {
@@ -194,6 +208,16 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/schools/<uuid:school_id>"): Case(
         lambda w, s: f"/api/v1/schools/{s.school.id}", everyone(200), everyone(200)
     ),
+    ("PATCH", "/api/v1/schools/<uuid:school_id>"): Case(
+        lambda w, s: f"/api/v1/schools/{s.school.id}",
+        only({ADMIN: 200, COORD: 200, SCHOOL: 200}, 403),
+        only({ADMIN: 200}, 403),
+        body=lambda w, s: {"careers_leader_name": "Ms Careers"},
+        if_match=True,
+    ),
+    ("POST", "/api/v1/schools/import"): Case(
+        lambda w, s: "/api/v1/schools/import", only({ADMIN: 200}, 403), csv=lambda w, s: SCHOOLS_CSV
+    ),
     ("GET", "/api/v1/employers"): Case(lambda w, s: "/api/v1/employers", everyone(200)),
     ("POST", "/api/v1/employers"): Case(
         lambda w, s: "/api/v1/employers",
@@ -203,6 +227,67 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/employers/<uuid:employer_id>"): Case(
         lambda w, s: f"/api/v1/employers/{s.employer.id}", everyone(200), everyone(200)
     ),
+    ("PATCH", "/api/v1/employers/<uuid:employer_id>"): Case(
+        lambda w, s: f"/api/v1/employers/{s.employer.id}",
+        only({ADMIN: 200, EMPLOYER: 200}, 403),
+        only({ADMIN: 200}, 403),
+        body=lambda w, s: {"description": "We build bridges."},
+        if_match=True,
+    ),
+    ("GET", "/api/v1/employers/<uuid:employer_id>/volunteers"): Case(
+        lambda w, s: f"/api/v1/employers/{s.employer.id}/volunteers", everyone(200), everyone(200)
+    ),
+    ("POST", "/api/v1/employers/<uuid:employer_id>/volunteers"): Case(
+        lambda w, s: f"/api/v1/employers/{s.employer.id}/volunteers",
+        only({ADMIN: 201, EMPLOYER: 201}, 403),
+        only({ADMIN: 201}, 403),
+        body=lambda w, s: {"name": "N", "email": "new.volunteer@example.org", "job_title": "Chef"},
+    ),
+    ("POST", "/api/v1/employers/<uuid:employer_id>/volunteers/import"): Case(
+        lambda w, s: f"/api/v1/employers/{s.employer.id}/volunteers/import",
+        only({ADMIN: 200, EMPLOYER: 200}, 403),
+        only({ADMIN: 200}, 403),
+        csv=lambda w, s: VOLUNTEERS_CSV,
+    ),
+    ("GET", "/api/v1/volunteers"): Case(lambda w, s: "/api/v1/volunteers", everyone(200)),
+    ("GET", "/api/v1/volunteers/<uuid:volunteer_id>"): Case(
+        lambda w, s: f"/api/v1/volunteers/{s.volunteer.id}",
+        only({PROVIDER: 404}, 200),
+        only({ADMIN: 200, COORD: 200, SCHOOL: 200}, 404),
+    ),
+    ("PATCH", "/api/v1/volunteers/<uuid:volunteer_id>"): Case(
+        lambda w, s: f"/api/v1/volunteers/{s.volunteer.id}",
+        only({ADMIN: 200, EMPLOYER: 200, VOLUNTEER: 200, COORD: 403, SCHOOL: 403}, 404),
+        only({ADMIN: 200, COORD: 403, SCHOOL: 403}, 404),
+        body=lambda w, s: {"job_title": "Chief engineer"},
+        if_match=True,
+    ),
+    ("GET", "/api/v1/advisers"): Case(lambda w, s: "/api/v1/advisers", everyone(200)),
+    ("POST", "/api/v1/advisers"): Case(
+        lambda w, s: "/api/v1/advisers",
+        only({ADMIN: 201, COORD: 201, EMPLOYER: 201, SCHOOL: 403}, 404),
+        only({ADMIN: 201, COORD: 201, SCHOOL: 403}, 404),
+        body=lambda w, s: {"volunteer_id": str(s.spare.id), "hours_per_month": 8},
+        setup=_spare_volunteer,
+    ),
+    ("GET", "/api/v1/advisers/<uuid:adviser_id>"): Case(
+        lambda w, s: f"/api/v1/advisers/{s.adviser.id}",
+        only({ADMIN: 200, COORD: 200, EMPLOYER: 200, VOLUNTEER: 200}, 404),
+        only({ADMIN: 200, COORD: 200}, 404),
+    ),
+    ("PATCH", "/api/v1/advisers/<uuid:adviser_id>"): Case(
+        lambda w, s: f"/api/v1/advisers/{s.adviser.id}",
+        only({ADMIN: 200, COORD: 200, EMPLOYER: 200, VOLUNTEER: 200}, 404),
+        only({ADMIN: 200, COORD: 403}, 404),
+        body=lambda w, s: {"hours_per_month": 10},
+        if_match=True,
+    ),
+    ("DELETE", "/api/v1/advisers/<uuid:adviser_id>"): Case(
+        lambda w, s: f"/api/v1/advisers/{s.adviser.id}",
+        only({ADMIN: 204, COORD: 204, EMPLOYER: 204, VOLUNTEER: 204}, 404),
+        only({ADMIN: 204, COORD: 403}, 404),
+        if_match=True,
+    ),
     ("GET", "/api/v1/providers"): Case(lambda w, s: "/api/v1/providers", everyone(200)),
     ("POST", "/api/v1/providers"): Case(
         lambda w, s: "/api/v1/providers",
@@ -211,6 +296,13 @@ ROUTES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/providers/<uuid:provider_id>"): Case(
         lambda w, s: f"/api/v1/providers/{s.provider.id}", everyone(200), everyone(200)
+    ),
+    ("PATCH", "/api/v1/providers/<uuid:provider_id>"): Case(
+        lambda w, s: f"/api/v1/providers/{s.provider.id}",
+        only({ADMIN: 200, PROVIDER: 200}, 403),
+        only({ADMIN: 200}, 403),
+        body=lambda w, s: {"website": "https://college.example.org"},
+        if_match=True,
     ),
     ("GET", "/api/v1/api-clients"): Case(lambda w, s: "/api/v1/api-clients", only(ORG_ADMINS, 403)),
     ("POST", "/api/v1/api-clients"): Case(
@@ -315,12 +407,16 @@ def test_authorization_matrix(app, client, session, auth_headers, route, role, s
         headers["If-Match"] = read.headers["ETag"]
     before = _snapshot(app)
 
+    if case.csv:
+        payload = {"data": case.csv(world, target), "content_type": "text/csv"}
+    else:
+        payload = {"json": case.body(world, target) if case.body else None}
     response = client.open(
         case.path(world, target),
         method=route[0],
         headers=headers,
-        json=case.body(world, target) if case.body else None,
         query_string=case.query,
+        **payload,
     )
 
     assert response.status_code == expected, response.get_json()

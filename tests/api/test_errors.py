@@ -153,3 +153,21 @@ def test_error_responses_carry_the_security_headers(client):
 def test_a_request_with_credentials_is_never_cached(client, path):
     response = client.get(path, headers={"Authorization": "Bearer some.jwt.token"})
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_nul_character_in_a_body_field_is_a_422_problem_naming_the_field(client):
+    # PostgreSQL text cannot hold U+0000; left to the database it would be a 500.
+    body = {**VALID_BODY, "email": "leader\u0000@school.example"}
+    problem = assert_problem(client.post(JSON_ENDPOINT, json=body), 422)
+    assert problem["errors"] == {"email": ["May not contain the NUL character (U+0000)."]}
+
+
+def test_a_nul_character_in_a_nested_body_field_is_named_by_its_path(client):
+    body = {**VALID_BODY, "profile": {"tags": ["ok", "bad\u0000"]}}
+    problem = assert_problem(client.post(JSON_ENDPOINT, json=body), 422)
+    assert set(problem["errors"]) == {"profile.tags.1"}
+
+
+def test_a_nul_character_in_the_query_string_is_a_422_problem(client):
+    problem = assert_problem(client.get("/healthz?name=a%00b"), 422)
+    assert set(problem["errors"]) == {"name"}

@@ -1,0 +1,135 @@
+"""Enterprise Advisers: volunteers committing at least 8 hours a month to one or two schools."""
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from api.extensions import db
+from api.security import current_caller
+from api.smorest import Blueprint, Schema, Timestamp, paged
+from models.volunteers import AdviserStatus, ExpertiseArea
+from services import advisers
+
+blp = Blueprint(
+    "advisers", __name__, url_prefix="/api/v1/advisers", description="Enterprise Advisers."
+)
+
+PREFERENCE = ma.fields.String(validate=ma.validate.Length(min=1, max=100))
+
+
+class AdviserVolunteerSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    job_title = ma.fields.String(required=True)
+    employer_id = ma.fields.UUID(required=True)
+
+
+class AdviserSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    volunteer = ma.fields.Nested(AdviserVolunteerSchema, required=True)
+    hub_id = ma.fields.UUID(allow_none=True, required=True)
+    hours_per_month = ma.fields.Integer(required=True)
+    school_capacity = ma.fields.Integer(required=True)
+    expertise = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf([e.value for e in ExpertiseArea])),
+        required=True,
+    )
+    preferred_phases = ma.fields.List(ma.fields.String(), required=True)
+    preferred_school_types = ma.fields.List(ma.fields.String(), required=True)
+    status = ma.fields.Enum(AdviserStatus, by_value=True, required=True)
+    created_at = Timestamp(required=True)
+    updated_at = Timestamp(required=True)
+
+
+class AdviserFields(Schema):
+    hub_id = ma.fields.UUID(
+        allow_none=True, metadata={"description": "Admins and the hub's coordinators."}
+    )
+    school_capacity = ma.fields.Integer(
+        validate=ma.validate.Range(min=1, max=2), metadata={"description": "1 or 2 schools."}
+    )
+    expertise = ma.fields.List(
+        ma.fields.Enum(ExpertiseArea, by_value=True), validate=ma.validate.Length(max=12)
+    )
+    preferred_phases = ma.fields.List(PREFERENCE, validate=ma.validate.Length(max=10))
+    preferred_school_types = ma.fields.List(PREFERENCE, validate=ma.validate.Length(max=20))
+
+
+class AdviserCreateSchema(AdviserFields):
+    volunteer_id = ma.fields.UUID(required=True)
+    hours_per_month = ma.fields.Integer(
+        required=True, validate=ma.validate.Range(min=8, max=160), metadata={"description": "≥ 8."}
+    )
+
+
+class AdviserUpdateSchema(AdviserFields):
+    hours_per_month = ma.fields.Integer(validate=ma.validate.Range(min=8, max=160))
+    status = ma.fields.Enum(
+        AdviserStatus,
+        by_value=True,
+        metadata={"description": "Admins and the hub's coordinators."},
+    )
+
+
+class AdviserQueryArgsSchema(Schema):
+    status = ma.fields.Enum(AdviserStatus, by_value=True)
+    hub_id = ma.fields.UUID()
+    expertise = ma.fields.Enum(ExpertiseArea, by_value=True)
+
+
+@blp.route("")
+class Advisers(MethodView):
+    @blp.login_required("advisers:read")
+    @blp.arguments(AdviserQueryArgsSchema, location="query")
+    @blp.response(200, AdviserSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """List the Enterprise Advisers you may see"""
+        page = advisers.list_(
+            db.session,
+            current_caller(),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            **filters,
+        )
+        return paged(pagination_parameters, page)
+
+    @blp.login_required("advisers:write")
+    @blp.arguments(AdviserCreateSchema)
+    @blp.response(201, AdviserSchema)
+    def post(self, commitment):
+        """Record a volunteer's commitment as an Enterprise Adviser"""
+        created = advisers.create(db.session, current_caller(), **commitment)
+        db.session.commit()
+        return created
+
+
+@blp.route("/<uuid:adviser_id>")
+class AdviserById(MethodView):
+    @blp.login_required("advisers:read")
+    @blp.etag
+    @blp.response(200, AdviserSchema)
+    def get(self, adviser_id):
+        """Read an Enterprise Adviser's commitment"""
+        return advisers.get(db.session, current_caller(), adviser_id)
+
+    @blp.login_required("advisers:write")
+    @blp.etag
+    @blp.arguments(AdviserUpdateSchema)
+    @blp.response(200, AdviserSchema)
+    def patch(self, changes, adviser_id):
+        """Change the commitment (status: admins and the hub's coordinators)"""
+        adviser = advisers.get_for_update(db.session, current_caller(), adviser_id)
+        blp.check_etag(adviser, AdviserSchema)
+        adviser = advisers.update(db.session, current_caller(), adviser_id, changes)
+        db.session.commit()
+        return adviser
+
+    @blp.login_required("advisers:write")
+    @blp.etag
+    @blp.response(204)
+    def delete(self, adviser_id):
+        """End the commitment (the volunteer's profile stays)"""
+        adviser = advisers.get_for_update(db.session, current_caller(), adviser_id)
+        blp.check_etag(adviser, AdviserSchema)
+        advisers.delete(db.session, current_caller(), adviser_id)
+        db.session.commit()

@@ -1,0 +1,42 @@
+"""What the directories share over HTTP: `near`/`within_km` query arguments and list items
+that carry `distance_km` when the list came from a distance search."""
+
+import marshmallow as ma
+
+from api.extensions import db
+from api.smorest import Schema
+from services.search import MAX_WITHIN_KM, Near, Origin, origin
+
+
+class NearQueryArgsSchema(Schema):
+    near = ma.fields.String(
+        validate=ma.validate.Length(min=2, max=10),
+        metadata={"description": "A UK postcode: search around it.", "example": "LS1 4DY"},
+    )
+    within_km = ma.fields.Float(
+        load_default=10.0,
+        validate=ma.validate.Range(min=0, max=MAX_WITHIN_KM, min_inclusive=False),
+        metadata={"description": "With `near`: the search radius in km."},
+    )
+
+
+def pop_origin(filters: dict) -> Origin | None:
+    """Take `near`/`within_km` out of the filters and geocode them."""
+    within_km = filters.pop("within_km", 10.0)
+    near = filters.pop("near", None)
+    return origin(db.session, near, within_km) if near else None
+
+
+class DirectoryEntrySchema(Schema):
+    """Dumps a model, or a `Near` hit as its model plus the distance."""
+
+    distance_km = ma.fields.Float(
+        metadata={"description": "Great-circle distance from `near` (distance searches only)."}
+    )
+
+    def get_attribute(self, obj, attr, default):
+        if isinstance(obj, Near):
+            if attr == "distance_km":
+                return obj.distance_km
+            obj = obj.item
+        return super().get_attribute(obj, attr, default)

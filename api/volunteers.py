@@ -1,0 +1,310 @@
+"""Volunteer profiles: search by place and offer; updates by the volunteer and their employer.
+
+Safeguarding (DBS) details appear only for those `services.access.can_see_safeguarding`
+allows; for everyone else the `safeguarding` block is absent (never null).
+"""
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from api.extensions import db
+from api.imports import read_csv
+from api.search import DirectoryEntrySchema, NearQueryArgsSchema, pop_origin
+from api.security import current_caller
+from api.smorest import Blueprint, Schema, Timestamp, paged
+from models.volunteers import (
+    SIC_SECTIONS,
+    YEAR_GROUPS,
+    ActivityType,
+    Mode,
+    RoleModelAttribute,
+)
+from services import access, volunteers
+from services.volunteers import DAYS, DbsStatus
+
+blp = Blueprint("volunteers", __name__, url_prefix="/api/v1/volunteers", description="Volunteers.")
+
+HH_MM = ma.validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="Use HH:MM (24-hour).")
+SAFEGUARDING_NOTE = (
+    "Shown only to admins, the volunteer, their employer's staff and hub coordinators; "
+    "absent for everyone else."
+)
+
+
+class AvailabilitySchema(Schema):
+    day = ma.fields.String(required=True, validate=ma.validate.OneOf(DAYS))
+    starts_at = ma.fields.String(required=True, validate=HH_MM, metadata={"example": "09:00"})
+    ends_at = ma.fields.String(required=True, validate=HH_MM, metadata={"example": "12:00"})
+
+
+class SafeguardingSchema(Schema):
+    enhanced = ma.fields.Boolean(required=True, metadata={"description": "Enhanced DBS check."})
+    barred_list = ma.fields.Boolean(
+        required=True, metadata={"description": "The check includes the children's barred list."}
+    )
+    issued_on = ma.fields.Date(allow_none=True, required=True)
+    update_service = ma.fields.Boolean(
+        required=True, metadata={"description": "Subscribed to the DBS update service."}
+    )
+    expires_on = ma.fields.Date(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Three years after issue; none on the update service."},
+    )
+    status = ma.fields.Enum(
+        DbsStatus,
+        by_value=True,
+        required=True,
+        metadata={"description": "`expiring`: within 60 days of `expires_on`."},
+    )
+
+
+class SafeguardingInputSchema(Schema):
+    enhanced = ma.fields.Boolean(required=True)
+    barred_list = ma.fields.Boolean(load_default=False)
+    issued_on = ma.fields.Date(load_default=None, allow_none=True)
+    update_service = ma.fields.Boolean(load_default=False)
+
+
+class EmployerRefSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+
+
+class VolunteerSchema(DirectoryEntrySchema):
+    id = ma.fields.UUID(required=True)
+    user_id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    employer = ma.fields.Nested(EmployerRefSchema, required=True)
+    job_title = ma.fields.String(required=True)
+    soc_major_group = ma.fields.Integer(allow_none=True, required=True)
+    sectors = ma.fields.List(ma.fields.String(), required=True)
+    topics = ma.fields.List(ma.fields.String(), required=True)
+    activity_types = ma.fields.List(ma.fields.Enum(ActivityType, by_value=True), required=True)
+    modes = ma.fields.List(ma.fields.Enum(Mode, by_value=True), required=True)
+    year_groups = ma.fields.List(ma.fields.Integer(), required=True)
+    base_postcode = ma.fields.String(allow_none=True, required=True)
+    travel_radius_km = ma.fields.Integer(required=True)
+    weekly_availability = ma.fields.List(ma.fields.Nested(AvailabilitySchema), required=True)
+    unavailable_dates = ma.fields.List(ma.fields.Date(), required=True)
+    languages = ma.fields.List(ma.fields.String(), required=True)
+    role_model_attributes = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf([a.value for a in RoleModelAttribute])),
+        required=True,
+    )
+    safeguarding = ma.fields.Nested(SafeguardingSchema, metadata={"description": SAFEGUARDING_NOTE})
+    updated_at = Timestamp(required=True)
+
+    def get_attribute(self, obj, attr, default):
+        if attr == "safeguarding":
+            volunteer = getattr(obj, "item", obj)
+            if not access.can_see_safeguarding(current_caller(), volunteer):
+                return ma.missing
+            return volunteers.safeguarding(volunteer)
+        return super().get_attribute(obj, attr, default)
+
+
+class VolunteerProfileFields(Schema):
+    soc_major_group = ma.fields.Integer(
+        allow_none=True,
+        validate=ma.validate.Range(min=1, max=9),
+        metadata={"description": "SOC 2020 major group, 1-9."},
+    )
+    sectors = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(SIC_SECTIONS, error="Not a SIC 2007 section.")),
+        validate=ma.validate.Length(max=21),
+    )
+    topics = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(min=1, max=100)),
+        validate=ma.validate.Length(max=30),
+    )
+    activity_types = ma.fields.List(ma.fields.Enum(ActivityType, by_value=True))
+    modes = ma.fields.List(ma.fields.Enum(Mode, by_value=True))
+    year_groups = ma.fields.List(
+        ma.fields.Integer(validate=ma.validate.OneOf(YEAR_GROUPS, error="Year groups are 7-13."))
+    )
+    base_postcode = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=10))
+    travel_radius_km = ma.fields.Integer(validate=ma.validate.Range(min=0, max=200))
+    weekly_availability = ma.fields.List(
+        ma.fields.Nested(AvailabilitySchema), validate=ma.validate.Length(max=50)
+    )
+    unavailable_dates = ma.fields.List(ma.fields.Date(), validate=ma.validate.Length(max=366))
+    languages = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(min=2, max=50)),
+        validate=ma.validate.Length(max=20),
+    )
+    role_model_attributes = ma.fields.List(
+        ma.fields.Enum(RoleModelAttribute, by_value=True),
+        metadata={"description": "Opt-in: share only what the volunteer chooses to."},
+    )
+    safeguarding = ma.fields.Nested(SafeguardingInputSchema)
+
+
+class VolunteerCreateSchema(VolunteerProfileFields):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    email = ma.fields.Email(required=True)
+    job_title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+
+
+class VolunteerUpdateSchema(VolunteerProfileFields):
+    name = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    job_title = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+
+
+class VolunteerFilterArgsSchema(NearQueryArgsSchema):
+    q = ma.fields.String(
+        validate=ma.validate.Length(max=200), metadata={"description": "Name or job title."}
+    )
+    activity_type = ma.fields.Enum(ActivityType, by_value=True)
+    sector = ma.fields.String(validate=ma.validate.OneOf(SIC_SECTIONS))
+    year_group = ma.fields.Integer(validate=ma.validate.OneOf(YEAR_GROUPS))
+    mode = ma.fields.Enum(Mode, by_value=True)
+    soc_major_group = ma.fields.Integer(validate=ma.validate.Range(min=1, max=9))
+    reachable = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "With `near`: only volunteers whose travel radius reaches it."},
+    )
+    sort = ma.fields.String(
+        validate=ma.validate.OneOf(["name", "job_title", "-updated_at", "distance"]),
+        metadata={"description": "Default: `distance` with `near`, else `name`."},
+    )
+
+
+class VolunteerQueryArgsSchema(VolunteerFilterArgsSchema):
+    employer_id = ma.fields.UUID()
+
+
+def to_profile(data: dict) -> dict:
+    """The loaded body as the service's flat profile (safeguarding → dbs_* fields)."""
+    profile = dict(data)
+    check = profile.pop("safeguarding", None)
+    if check is not None:
+        profile.update(
+            dbs_enhanced=check["enhanced"],
+            dbs_barred_list=check["barred_list"],
+            dbs_issued_on=check["issued_on"],
+            dbs_update_service=check["update_service"],
+        )
+    return profile
+
+
+LIST_COLUMNS = {"sectors", "topics", "activity_types", "modes", "year_groups", "languages"}
+LIST_COLUMNS |= {"unavailable_dates", "role_model_attributes"}
+DBS_COLUMNS = {
+    "dbs_enhanced": "enhanced",
+    "dbs_barred_list": "barred_list",
+    "dbs_issued_on": "issued_on",
+    "dbs_update_service": "update_service",
+}
+CSV_COLUMNS = (set(VolunteerCreateSchema().fields) - {"safeguarding"}) | set(DBS_COLUMNS)
+
+
+def parse_volunteer_csv(text: str) -> tuple[list[tuple[int, dict]], dict[int, dict]]:
+    """Rows of a volunteer CSV as checked profiles, and the errors of the rows that fail.
+
+    List cells are separated by `;`; availability reads `monday 09:00-12:00; friday 13:00-15:00`.
+    """
+    header, rows = read_csv(text)
+    unknown = sorted(set(header) - CSV_COLUMNS)
+    if unknown:
+        return [], {1: {name: ["Unknown column."] for name in unknown}}
+    schema = VolunteerCreateSchema()
+    profiles, errors = [], {}
+    for line, cells in rows:
+        data, problems = _csv_row(cells)
+        try:
+            loaded = schema.load(data)
+        except ma.ValidationError as error:
+            problems.update(_flatten(error.normalized_messages()))
+        if problems:
+            errors[line] = problems
+        else:
+            profiles.append((line, to_profile(loaded)))
+    return profiles, errors
+
+
+def _csv_row(cells: dict[str, str]) -> tuple[dict, dict]:
+    data: dict = {}
+    problems: dict = {}
+    check: dict = {}
+    for name, value in cells.items():
+        if value == "":
+            continue
+        if name in DBS_COLUMNS:
+            check[DBS_COLUMNS[name]] = value
+        elif name == "weekly_availability":
+            try:
+                data[name] = [_slot(part) for part in value.split(";") if part.strip()]
+            except ValueError:
+                problems[name] = ["Use e.g. 'monday 09:00-12:00; friday 13:00-15:00'."]
+        elif name in LIST_COLUMNS:
+            data[name] = [part.strip() for part in value.split(";") if part.strip()]
+        else:
+            data[name] = value
+    if check:
+        data["safeguarding"] = check
+    return data, problems
+
+
+def _slot(text: str) -> dict:
+    day, _, times = text.strip().partition(" ")
+    starts_at, _, ends_at = times.strip().partition("-")
+    if not (day and starts_at and ends_at):
+        raise ValueError(text)
+    return {"day": day.lower(), "starts_at": starts_at.strip(), "ends_at": ends_at.strip()}
+
+
+def _flatten(messages: dict, prefix: str = "") -> dict[str, list[str]]:
+    """Nested marshmallow messages as `field.sub` → messages (CSV columns are flat)."""
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = [str(message) for message in value]
+    return flat
+
+
+@blp.route("")
+class Volunteers(MethodView):
+    @blp.login_required("volunteers:read")
+    @blp.arguments(VolunteerQueryArgsSchema, location="query")
+    @blp.response(200, VolunteerSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """Search the volunteers you may see by offer, sector, year group or distance"""
+        near = pop_origin(filters)
+        page = volunteers.list_(
+            db.session,
+            current_caller(),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            near=near,
+            **filters,
+        )
+        return paged(pagination_parameters, page)
+
+
+@blp.route("/<uuid:volunteer_id>")
+class VolunteerById(MethodView):
+    @blp.login_required("volunteers:read")
+    @blp.etag
+    @blp.response(200, VolunteerSchema)
+    def get(self, volunteer_id):
+        """Read a volunteer's profile"""
+        return volunteers.get(db.session, current_caller(), volunteer_id)
+
+    @blp.login_required("volunteers:write")
+    @blp.etag
+    @blp.arguments(VolunteerUpdateSchema)
+    @blp.response(200, VolunteerSchema)
+    def patch(self, changes, volunteer_id):
+        """Update a volunteer's profile (the volunteer, their employer's staff, admins)"""
+        volunteer = volunteers.get_for_update(db.session, current_caller(), volunteer_id)
+        blp.check_etag(volunteer, VolunteerSchema)
+        volunteer = volunteers.update(
+            db.session, current_caller(), volunteer_id, to_profile(changes)
+        )
+        db.session.commit()
+        return volunteer

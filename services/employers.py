@@ -1,0 +1,121 @@
+"""The employer directory: profiles of every size and sector, located by postcode."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.organisations import Employer, EmployerSize
+from models.reference import SicDivision, SicSection
+from services.access import Action, Caller, authorize, get_visible
+from services.errors import Forbidden, InvalidInput
+from services.geo import geocode
+from services.pagination import Page, paginate
+from services.search import Origin, search_near
+
+PROFILE_FIELDS = ("name", "description", "website", "size_band")
+
+
+def list_(
+    session: Session,
+    *,
+    page: int,
+    page_size: int,
+    name: str | None = None,
+    sector_code: str | None = None,
+    size_band: EmployerSize | None = None,
+    near: Origin | None = None,
+    sort: str | None = None,
+) -> Page:
+    conditions = []
+    if name:
+        conditions.append(Employer.name.ilike(f"%{name}%"))
+    if sector_code:
+        conditions.append(Employer.sector_code == sector_code)
+    if size_band:
+        conditions.append(Employer.size_band == size_band)
+    if near is not None:
+        if sort not in (None, "distance", "name"):
+            raise InvalidInput("Unsupported sort.", errors={"sort": ["Use distance or name."]})
+        query = select(Employer.id, Employer.latitude, Employer.longitude, Employer.name)
+        key = (lambda row, _: row.name) if sort == "name" else None
+        return search_near(
+            session,
+            Employer,
+            query.where(*conditions),
+            near,
+            page=page,
+            page_size=page_size,
+            sort_key=key,
+        )
+    if sort == "distance":
+        raise InvalidInput("Sorting by distance needs `near`.", errors={"sort": ["Give `near`."]})
+    query = select(Employer).where(*conditions).order_by(Employer.name, Employer.id)
+    return paginate(session, query, page=page, page_size=page_size)
+
+
+def get(session: Session, caller: Caller, employer_id: uuid.UUID) -> Employer:
+    return get_visible(session, caller, Employer, employer_id)
+
+
+def get_for_update(session: Session, caller: Caller, employer_id: uuid.UUID) -> Employer:
+    employer = get(session, caller, employer_id)
+    authorize(session, caller, Action.UPDATE, employer)
+    return employer
+
+
+def create(session: Session, caller: Caller, **profile) -> Employer:
+    """Register an employer (admins; its staff then keep the profile up to date)."""
+    if not caller.is_admin:
+        raise Forbidden("Only admins add employers.")
+    employer = Employer(name=profile["name"])
+    _apply(session, employer, profile)
+    session.add(employer)
+    session.flush()
+    return employer
+
+
+def update(session: Session, caller: Caller, employer_id: uuid.UUID, changes: dict) -> Employer:
+    employer = get_for_update(session, caller, employer_id)
+    _apply(session, employer, changes)
+    session.flush()
+    return employer
+
+
+def _apply(session: Session, employer: Employer, changes: dict) -> None:
+    for name in PROFILE_FIELDS:
+        if name in changes:
+            setattr(employer, name, changes[name])
+    if "sector_code" in changes or "division_code" in changes:
+        section = changes.get("sector_code", employer.sector_code)
+        division = changes.get("division_code", employer.division_code)
+        check_sector(session, section, division)
+        employer.sector_code, employer.division_code = section, division
+    if "postcode" in changes:
+        employer.postcode = employer.latitude = employer.longitude = None
+        if changes["postcode"]:
+            location = geocode(session, changes["postcode"])
+            employer.postcode = location.postcode
+            employer.latitude, employer.longitude = location.latitude, location.longitude
+
+
+def check_sector(session: Session, section: str | None, division: str | None) -> None:
+    """A SIC 2007 section, and optionally one of that section's divisions."""
+    if section and session.get(SicSection, section) is None:
+        raise InvalidInput(
+            "Unknown sector.", errors={"sector_code": [f"'{section}' is not a SIC 2007 section."]}
+        )
+    if division:
+        found = session.get(SicDivision, division)
+        if found is None:
+            raise InvalidInput(
+                "Unknown division.",
+                errors={"division_code": [f"'{division}' is not a SIC 2007 division."]},
+            )
+        if found.section_code != section:
+            raise InvalidInput(
+                "The division is not in the sector.",
+                errors={
+                    "division_code": [f"Division {division} is in section {found.section_code}."]
+                },
+            )

@@ -1,0 +1,24 @@
+"""What a bulk import reports: rows read, rows written, and every error by line and field."""
+
+from dataclasses import dataclass, field
+
+Errors = dict[str, list[str]]
+
+
+@dataclass
+class ImportResult:
+    """Errors are keyed by the CSV line number (the header is line 1)."""
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    written: bool = False
+    errors: dict[int, Errors] = field(default_factory=dict)
+
+    @property
+    def error_list(self) -> list[dict]:
+        return [
+            {"line": line, "field": name, "messages": messages}
+            for line, fields in sorted(self.errors.items())
+            for name, messages in fields.items()
+        ]

@@ -1,0 +1,99 @@
+"""Providers for Benchmark 7: FE colleges come from the data; admins add sixth forms,
+universities and independent training providers."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.organisations import Provider, ProviderType
+from services.access import Action, Caller, authorize, get_visible
+from services.errors import Forbidden, InvalidInput
+from services.geo import geocode
+from services.pagination import Page, paginate
+from services.search import Origin, search_near
+
+
+def list_(
+    session: Session,
+    *,
+    page: int,
+    page_size: int,
+    name: str | None = None,
+    provider_type: ProviderType | None = None,
+    near: Origin | None = None,
+    sort: str | None = None,
+) -> Page:
+    conditions = []
+    if name:
+        conditions.append(Provider.name.ilike(f"%{name}%"))
+    if provider_type:
+        conditions.append(Provider.provider_type == provider_type)
+    if near is not None:
+        if sort not in (None, "distance", "name"):
+            raise InvalidInput("Unsupported sort.", errors={"sort": ["Use distance or name."]})
+        query = select(Provider.id, Provider.latitude, Provider.longitude, Provider.name)
+        key = (lambda row, _: row.name) if sort == "name" else None
+        return search_near(
+            session,
+            Provider,
+            query.where(*conditions),
+            near,
+            page=page,
+            page_size=page_size,
+            sort_key=key,
+        )
+    if sort == "distance":
+        raise InvalidInput("Sorting by distance needs `near`.", errors={"sort": ["Give `near`."]})
+    query = select(Provider).where(*conditions).order_by(Provider.name, Provider.id)
+    return paginate(session, query, page=page, page_size=page_size)
+
+
+def get(session: Session, caller: Caller, provider_id: uuid.UUID) -> Provider:
+    return get_visible(session, caller, Provider, provider_id)
+
+
+def get_for_update(session: Session, caller: Caller, provider_id: uuid.UUID) -> Provider:
+    provider = get(session, caller, provider_id)
+    authorize(session, caller, Action.UPDATE, provider)
+    return provider
+
+
+def create(
+    session: Session,
+    caller: Caller,
+    *,
+    name: str,
+    provider_type: ProviderType,
+    postcode: str | None = None,
+    website: str | None = None,
+    ukprn: int | None = None,
+) -> Provider:
+    if not caller.is_admin:
+        raise Forbidden("Only admins add providers.")
+    provider = Provider(name=name, provider_type=provider_type, website=website, ukprn=ukprn)
+    _locate(session, provider, postcode)
+    session.add(provider)
+    session.flush()
+    return provider
+
+
+def update(session: Session, caller: Caller, provider_id: uuid.UUID, changes: dict) -> Provider:
+    provider = get_for_update(session, caller, provider_id)
+    if "provider_type" in changes and not caller.is_admin:
+        raise Forbidden("Only admins change a provider's type.")
+    for name in ("name", "provider_type", "website"):
+        if name in changes:
+            setattr(provider, name, changes[name])
+    if "postcode" in changes:
+        _locate(session, provider, changes["postcode"])
+    session.flush()
+    return provider
+
+
+def _locate(session: Session, provider: Provider, postcode: str | None) -> None:
+    provider.postcode = provider.latitude = provider.longitude = None
+    if postcode:
+        location = geocode(session, postcode)
+        provider.postcode = location.postcode
+        provider.latitude, provider.longitude = location.latitude, location.longitude

@@ -1,0 +1,389 @@
+"""Volunteer profiles: owned by the volunteer and their employer, searchable by place and
+offer, with safeguarding (DBS) status computed from the check on record."""
+
+import enum
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Integer, or_, select, type_coerce
+from sqlalchemy.orm import Session, contains_eager
+
+from models.organisations import Employer
+from models.users import Role, User
+from models.volunteers import SIC_SECTIONS, Volunteer
+from services.access import (
+    Action,
+    Caller,
+    authorize,
+    get_visible,
+    visible_volunteers,
+)
+from services.errors import Conflict, InvalidInput
+from services.geo import geocode
+from services.imports import ImportResult
+from services.pagination import Page, paginate
+from services.search import Origin, search_near
+from services.users import normalise_email
+
+DBS_VALID_YEARS = 3
+DBS_WARNING_DAYS = 60
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+UNUSABLE_PASSWORD = "!"  # no password matches: the person signs in after an invitation
+PROFILE_FIELDS = (
+    "job_title",
+    "soc_major_group",
+    "topics",
+    "activity_types",
+    "modes",
+    "year_groups",
+    "travel_radius_km",
+    "languages",
+    "role_model_attributes",
+)
+SORTS = {
+    "name": (User.name,),
+    "job_title": (Volunteer.job_title,),
+    "-updated_at": (Volunteer.updated_at.desc(),),
+}
+
+
+class DbsStatus(enum.StrEnum):
+    NONE = "none"  # no enhanced check with the barred list on record
+    CURRENT = "current"
+    EXPIRING = "expiring"  # expires within DBS_WARNING_DAYS
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class Safeguarding:
+    enhanced: bool
+    barred_list: bool
+    issued_on: date | None
+    update_service: bool
+    expires_on: date | None
+    status: DbsStatus
+
+
+def dbs_expiry(issued_on: date) -> date:
+    """Three years after issue (a 29 February issue expires on 28 February)."""
+    try:
+        return issued_on.replace(year=issued_on.year + DBS_VALID_YEARS)
+    except ValueError:
+        return issued_on.replace(year=issued_on.year + DBS_VALID_YEARS, day=28)
+
+
+def dbs_status(
+    *, enhanced: bool, barred_list: bool, issued_on: date | None, update_service: bool, today: date
+) -> DbsStatus:
+    """Regulated activity needs an enhanced check with the children's barred list.
+
+    A check is treated as expired on the third anniversary of its issue unless the volunteer
+    subscribes to the DBS update service; it is `expiring` in the 60 days before that.
+    """
+    if not (enhanced and barred_list and issued_on):
+        return DbsStatus.NONE
+    if update_service:
+        return DbsStatus.CURRENT
+    expires_on = dbs_expiry(issued_on)
+    if today >= expires_on:
+        return DbsStatus.EXPIRED
+    if expires_on - today <= timedelta(days=DBS_WARNING_DAYS):
+        return DbsStatus.EXPIRING
+    return DbsStatus.CURRENT
+
+
+def safeguarding(volunteer: Volunteer, today: date | None = None) -> Safeguarding:
+    issued_on = volunteer.dbs_issued_on
+    return Safeguarding(
+        enhanced=volunteer.dbs_enhanced,
+        barred_list=volunteer.dbs_barred_list,
+        issued_on=issued_on,
+        update_service=volunteer.dbs_update_service,
+        expires_on=(
+            dbs_expiry(issued_on) if issued_on and not volunteer.dbs_update_service else None
+        ),
+        status=dbs_status(
+            enhanced=volunteer.dbs_enhanced,
+            barred_list=volunteer.dbs_barred_list,
+            issued_on=issued_on,
+            update_service=volunteer.dbs_update_service,
+            today=today or date.today(),
+        ),
+    )
+
+
+def _any_of(column, members) -> object:
+    """`column` (a BitSet) holds at least one of `members`."""
+    bits = column.type.bits(members)
+    return type_coerce(column, Integer).op("&")(bits) != 0
+
+
+def list_(
+    session: Session,
+    caller: Caller,
+    *,
+    page: int,
+    page_size: int,
+    q: str | None = None,
+    employer_id: uuid.UUID | None = None,
+    activity_type: str | None = None,
+    sector: str | None = None,
+    year_group: int | None = None,
+    mode: str | None = None,
+    soc_major_group: int | None = None,
+    near: Origin | None = None,
+    reachable: bool = False,
+    sort: str | None = None,
+) -> Page:
+    """Volunteers the caller may see, matching every filter; with `near`, `Near` hits.
+
+    `reachable` keeps only volunteers whose travel radius covers the distance.
+    """
+    conditions = [visible_volunteers(caller)]
+    if q:
+        conditions.append(or_(User.name.ilike(f"%{q}%"), Volunteer.job_title.ilike(f"%{q}%")))
+    if employer_id:
+        conditions.append(Volunteer.employer_id == employer_id)
+    if activity_type:
+        conditions.append(_any_of(Volunteer.activity_types, [activity_type]))
+    if sector:
+        conditions.append(_any_of(Volunteer.sectors, [sector]))
+    if year_group:
+        conditions.append(_any_of(Volunteer.year_groups, [year_group]))
+    if mode:
+        conditions.append(_any_of(Volunteer.modes, [mode]))
+    if soc_major_group:
+        conditions.append(Volunteer.soc_major_group == soc_major_group)
+    if near is not None:
+        return _search_near(session, conditions, near, reachable, page, page_size, sort)
+    if sort == "distance" or reachable:
+        raise InvalidInput("That needs `near`.", errors={"near": ["Give a postcode."]})
+    query = (
+        select(Volunteer)
+        .join(Volunteer.user)
+        .options(contains_eager(Volunteer.user))
+        .where(*conditions)
+        .order_by(*SORTS[sort or "name"], Volunteer.id)
+    )
+    return paginate(session, query, page=page, page_size=page_size)
+
+
+def _search_near(session, conditions, near, reachable, page, page_size, sort) -> Page:
+    keys: dict[str, Callable] = {
+        "name": lambda row, _: row.name,
+        "job_title": lambda row, _: row.job_title,
+    }
+    if sort not in (None, "distance", *keys):
+        raise InvalidInput(
+            "Unsupported sort.", errors={"sort": ["Use distance, name or job_title."]}
+        )
+    query = (
+        select(
+            Volunteer.id,
+            Volunteer.latitude,
+            Volunteer.longitude,
+            Volunteer.travel_radius_km,
+            Volunteer.job_title,
+            User.name,
+        )
+        .join(Volunteer.user)
+        .where(*conditions)
+    )
+    keep = (lambda row, distance: distance <= row.travel_radius_km) if reachable else None
+    return search_near(
+        session,
+        Volunteer,
+        query,
+        near,
+        page=page,
+        page_size=page_size,
+        sort_key=keys.get(sort),
+        keep=keep,
+    )
+
+
+def get(session: Session, caller: Caller, volunteer_id: uuid.UUID) -> Volunteer:
+    return get_visible(session, caller, Volunteer, volunteer_id)
+
+
+def get_for_update(session: Session, caller: Caller, volunteer_id: uuid.UUID) -> Volunteer:
+    volunteer = get(session, caller, volunteer_id)
+    authorize(session, caller, Action.UPDATE, volunteer)
+    return volunteer
+
+
+def create(session: Session, caller: Caller, employer_id: uuid.UUID, profile: dict) -> Volunteer:
+    """Add a volunteer (and their not-yet-usable login) to an employer: its staff or admins."""
+    employer = get_visible(session, caller, Employer, employer_id)
+    authorize(session, caller, Action.UPDATE, employer)
+    email = normalise_email(profile["email"])
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict("Someone with that email is already registered.")
+    return _add(session, employer.id, {**profile, "email": email})
+
+
+def update(session: Session, caller: Caller, volunteer_id: uuid.UUID, changes: dict) -> Volunteer:
+    volunteer = get_for_update(session, caller, volunteer_id)
+    _apply(session, volunteer, changes)
+    session.flush()
+    return volunteer
+
+
+def _add(session: Session, employer_id: uuid.UUID, profile: dict) -> Volunteer:
+    user = User(
+        email=profile["email"],
+        name=profile["name"],
+        password_hash=UNUSABLE_PASSWORD,
+        role=Role.VOLUNTEER,
+        organisation_id=employer_id,
+    )
+    volunteer = Volunteer(user=user, employer_id=employer_id, job_title=profile["job_title"])
+    _apply(session, volunteer, profile)
+    session.add_all([user, volunteer])
+    session.flush()
+    return volunteer
+
+
+def _apply(session: Session, volunteer: Volunteer, changes: dict) -> None:
+    """Check a profile's cross-field rules and apply the changes (raises InvalidInput)."""
+    errors: dict[str, list[str]] = {}
+    for name in PROFILE_FIELDS:
+        if name in changes:
+            setattr(volunteer, name, changes[name])
+    if "name" in changes and volunteer.user is not None:
+        volunteer.user.name = changes["name"]
+    if "sectors" in changes:
+        unknown = sorted(set(changes["sectors"]) - set(SIC_SECTIONS))
+        if unknown:
+            errors["sectors"] = [f"Not SIC 2007 sections: {', '.join(unknown)}."]
+        else:
+            volunteer.sectors = sorted(set(changes["sectors"]))
+    if "weekly_availability" in changes:
+        problems = availability_problems(changes["weekly_availability"])
+        if problems:
+            errors["weekly_availability"] = problems
+        else:
+            volunteer.weekly_availability = sorted(
+                changes["weekly_availability"],
+                key=lambda slot: (DAYS.index(slot["day"]), slot["starts_at"]),
+            )
+    if "unavailable_dates" in changes:
+        volunteer.unavailable_dates = sorted({d.isoformat() for d in changes["unavailable_dates"]})
+    if "base_postcode" in changes:
+        volunteer.base_postcode = volunteer.latitude = volunteer.longitude = None
+        if changes["base_postcode"]:
+            try:
+                location = geocode(session, changes["base_postcode"])
+            except InvalidInput as error:
+                errors["base_postcode"] = error.errors["postcode"]
+            else:
+                volunteer.base_postcode = location.postcode
+                volunteer.latitude, volunteer.longitude = location.latitude, location.longitude
+    for name in ("dbs_enhanced", "dbs_barred_list", "dbs_issued_on", "dbs_update_service"):
+        if name in changes:
+            setattr(volunteer, name, changes[name])
+    errors.update(dbs_problems(volunteer))
+    if errors:
+        raise InvalidInput("The profile has invalid fields; see `errors`.", errors=errors)
+
+
+def availability_problems(slots: list[dict]) -> list[str]:
+    """Each slot ends after it starts; slots on the same day do not overlap."""
+    problems = []
+    by_day: dict[str, list[dict]] = {}
+    for slot in slots:
+        if slot["ends_at"] <= slot["starts_at"]:
+            problems.append(
+                f"{slot['day']} {slot['starts_at']}-{slot['ends_at']} ends before it starts."
+            )
+        by_day.setdefault(slot["day"], []).append(slot)
+    for day, day_slots in by_day.items():
+        ordered = sorted(day_slots, key=lambda slot: slot["starts_at"])
+        for earlier, later in zip(ordered, ordered[1:], strict=False):
+            if later["starts_at"] < earlier["ends_at"]:
+                problems.append(
+                    f"{day} {earlier['starts_at']}-{earlier['ends_at']} overlaps "
+                    f"{later['starts_at']}-{later['ends_at']}."
+                )
+    return problems
+
+
+def dbs_problems(volunteer: Volunteer) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    if volunteer.dbs_barred_list and not volunteer.dbs_enhanced:
+        problems["dbs_barred_list"] = ["Only an enhanced check includes the barred list."]
+    if volunteer.dbs_enhanced and volunteer.dbs_issued_on is None:
+        problems["dbs_issued_on"] = ["Give the certificate's issue date."]
+    if volunteer.dbs_issued_on and volunteer.dbs_issued_on > date.today():
+        problems["dbs_issued_on"] = ["The issue date is in the future."]
+    return problems
+
+
+def import_(
+    session: Session,
+    caller: Caller,
+    employer_id: uuid.UUID,
+    rows: list[tuple[int, dict]],
+    *,
+    parse_errors: dict[int, dict[str, list[str]]] | None = None,
+    partial: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Create or update an employer's volunteers from checked rows `(line, profile)`.
+
+    Rows are matched by email: a volunteer of this employer is updated, an unknown email
+    is created, an email belonging to anyone else is an error. Unless `partial`, any error
+    (including `parse_errors` found before the rows reached here) means nothing is written.
+    """
+    employer = get_visible(session, caller, Employer, employer_id)
+    authorize(session, caller, Action.UPDATE, employer)
+    result = ImportResult(rows=len(rows) + len(parse_errors or {}))
+    result.errors.update(parse_errors or {})
+    emails = [normalise_email(profile["email"]) for _, profile in rows]
+    existing = {
+        user.email: user for user in session.scalars(select(User).where(User.email.in_(emails)))
+    }
+    profiles_of = {
+        v.user_id: v
+        for v in session.scalars(
+            select(Volunteer).where(Volunteer.user_id.in_([u.id for u in existing.values()]))
+        )
+    }
+    seen: dict[str, int] = {}
+    planned: list[tuple[Volunteer, dict]] = []
+    with session.no_autoflush:
+        for (line, profile), email in zip(rows, emails, strict=True):
+            profile = {**profile, "email": email}
+            errors: dict[str, list[str]] = {}
+            user = existing.get(email)
+            target = profiles_of.get(user.id) if user else None
+            if email in seen:
+                errors["email"] = [f"Also on line {seen[email]}."]
+            elif user is not None and (target is None or target.employer_id != employer.id):
+                errors["email"] = ["Someone with that email is already registered elsewhere."]
+            seen.setdefault(email, line)
+            scratch = Volunteer(job_title=profile["job_title"])  # checked, never added
+            try:
+                _apply(session, scratch, profile)
+            except InvalidInput as error:
+                errors.update(error.errors or {})
+            if errors:
+                result.errors[line] = errors
+            else:
+                planned.append((target, profile))
+            if progress:
+                progress(1)
+    if result.errors and not partial:
+        return result
+    for target, profile in planned:
+        if target is None:
+            _add(session, employer.id, profile)
+            result.created += 1
+        else:
+            _apply(session, target, profile)
+            result.updated += 1
+    session.flush()
+    result.written = True
+    return result
