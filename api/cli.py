@@ -1,5 +1,8 @@
-"""Command-line tasks: `flask --app wsgi data load` and `flask --app wsgi demo seed`."""
+"""Command-line tasks: `flask --app wsgi data load`, `flask --app wsgi demo seed`, and the
+bulk imports `flask --app wsgi volunteers import FILE --employer ID` and
+`flask --app wsgi schools import FILE` (run as the platform operator, audited)."""
 
+import uuid
 from pathlib import Path
 
 import click
@@ -8,11 +11,23 @@ from flask.cli import AppGroup
 from tqdm import tqdm
 
 from api.extensions import db
-from services import demo, reference_data
+from api.imports import read_csv
+from api.volunteers import parse_volunteer_csv
+from models.users import Role
+from services import audit, demo, reference_data, schools, volunteers
+from services.access import Caller
 from services.errors import DomainError
+from services.imports import ImportResult
 
 data_cli = AppGroup("data", help="Reference data.")
 demo_cli = AppGroup("demo", help="The demo organisations and logins.")
+volunteers_cli = AppGroup("volunteers", help="Volunteer profiles.")
+schools_cli = AppGroup("schools", help="The school directory.")
+OPERATOR = Caller(role=Role.ADMIN, organisation_id=uuid.UUID(int=0))
+PARTIAL = click.option(
+    "--partial", is_flag=True, help="Write the valid rows even if others have errors."
+)
+CSV_FILE = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
 
 @data_cli.command("load")
@@ -43,6 +58,10 @@ def seed_demo() -> None:
     db.session.commit()
     hub = summary.hub
     click.echo(f"Demo hub: {hub.name} ({hub.id}) with {len(summary.schools)} schools.")
+    click.echo(
+        f"Directory: {demo.DEMO_EMPLOYER_COUNT} employers, {demo.DEMO_VOLUNTEER_COUNT} volunteers"
+        f" and {demo.DEMO_ADVISER_COUNT} Enterprise Advisers around the hub."
+    )
     click.echo(f"Logins (the password for all is {summary.password}):")
     for login in summary.logins:
         click.echo(f"  {login.role.value:<15} {login.email:<38} {login.organisation}")
@@ -55,6 +74,72 @@ def seed_demo() -> None:
     click.echo("Docs:    http://127.0.0.1:5000/api/docs")
 
 
+@volunteers_cli.command("import")
+@CSV_FILE
+@click.option("--employer", "employer_id", required=True, type=click.UUID, help="Employer id.")
+@PARTIAL
+def import_volunteers(file: Path, employer_id: uuid.UUID, partial: bool) -> None:
+    """Import an employer's volunteers from CSV (all rows or none unless --partial)."""
+    try:
+        rows, parse_errors = parse_volunteer_csv(file.read_text(encoding="utf-8"))
+    except DomainError as error:
+        raise click.ClickException(error.detail) from error
+    _run_import(
+        lambda progress: volunteers.import_(
+            db.session,
+            OPERATOR,
+            employer_id,
+            rows,
+            parse_errors=parse_errors,
+            partial=partial,
+            progress=progress,
+        ),
+        len(rows),
+        "volunteers-import",
+    )
+
+
+@schools_cli.command("import")
+@CSV_FILE
+@PARTIAL
+def import_schools(file: Path, partial: bool) -> None:
+    """Import schools from a GIAS extract (all rows or none unless --partial)."""
+    try:
+        _, rows = read_csv(file.read_text(encoding="utf-8-sig", errors="replace"))
+    except DomainError as error:
+        raise click.ClickException(error.detail) from error
+    _run_import(
+        lambda progress: schools.import_gias(
+            db.session, OPERATOR, rows, partial=partial, progress=progress
+        ),
+        len(rows),
+        "schools-import",
+    )
+
+
+def _run_import(run, total: int, name: str) -> None:
+    audit.set_context(db.session, audit.AuditContext(request_id=f"cli:{name}"))
+    try:
+        with tqdm(total=total, desc="checking", unit=" rows") as bar:
+            result: ImportResult = run(bar.update)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.detail) from error
+    for problem in result.error_list:
+        click.echo(
+            f"  line {problem['line']}: {problem['field']}: {'; '.join(problem['messages'])}"
+        )
+    if not result.written:
+        db.session.rollback()
+        raise click.ClickException(
+            f"{len(result.errors)} of {result.rows} rows have errors; nothing was written."
+        )
+    db.session.commit()
+    click.echo(f"{result.rows} rows: {result.created} created, {result.updated} updated.")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(data_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(volunteers_cli)
+    app.cli.add_command(schools_cli)

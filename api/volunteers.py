@@ -86,7 +86,7 @@ class VolunteerSchema(DirectoryEntrySchema):
     base_postcode = ma.fields.String(allow_none=True, required=True)
     travel_radius_km = ma.fields.Integer(required=True)
     weekly_availability = ma.fields.List(ma.fields.Nested(AvailabilitySchema), required=True)
-    unavailable_dates = ma.fields.List(ma.fields.Date(), required=True)
+    unavailable_dates = ma.fields.List(ma.fields.String(metadata={"format": "date"}), required=True)
     languages = ma.fields.List(ma.fields.String(), required=True)
     role_model_attributes = ma.fields.List(
         ma.fields.String(validate=ma.validate.OneOf([a.value for a in RoleModelAttribute])),
@@ -179,12 +179,8 @@ def to_profile(data: dict) -> dict:
     profile = dict(data)
     check = profile.pop("safeguarding", None)
     if check is not None:
-        profile.update(
-            dbs_enhanced=check["enhanced"],
-            dbs_barred_list=check["barred_list"],
-            dbs_issued_on=check["issued_on"],
-            dbs_update_service=check["update_service"],
-        )
+        names = {"enhanced", "barred_list", "issued_on", "update_service"}
+        profile.update({f"dbs_{name}": value for name, value in check.items() if name in names})
     return profile
 
 
@@ -200,7 +196,8 @@ CSV_COLUMNS = (set(VolunteerCreateSchema().fields) - {"safeguarding"}) | set(DBS
 
 
 def parse_volunteer_csv(text: str) -> tuple[list[tuple[int, dict]], dict[int, dict]]:
-    """Rows of a volunteer CSV as checked profiles, and the errors of the rows that fail.
+    """Every row of a volunteer CSV as a profile (only its valid fields), and the errors of
+    the rows that fail; the service adds the errors only it can find.
 
     List cells are separated by `;`; availability reads `monday 09:00-12:00; friday 13:00-15:00`.
     """
@@ -216,10 +213,11 @@ def parse_volunteer_csv(text: str) -> tuple[list[tuple[int, dict]], dict[int, di
             loaded = schema.load(data)
         except ma.ValidationError as error:
             problems.update(_flatten(error.normalized_messages()))
+            loaded = error.valid_data or {}
         if problems:
             errors[line] = problems
-        else:
-            profiles.append((line, to_profile(loaded)))
+        # Rows with errors go on too (their valid part), so every error is found at once.
+        profiles.append((line, to_profile(loaded)))
     return profiles, errors
 
 

@@ -1,19 +1,42 @@
 """A deterministic demo built on the real reference data.
 
 One Careers Hub of the 30 state secondary and special schools nearest to Leeds city
-centre, and a login for every role. Ids are derived from names, so seeding twice (or
-on two machines) gives the same rows; later capabilities extend `seed`.
+centre, and a login for every role; around it, 40 employers of every size and sector,
+1,000 volunteers (invented people at real postcodes) and 60 Enterprise Advisers. Ids are
+derived from names and a seeded random generator picks the rest, so seeding twice (or on
+two machines) gives the same rows; later capabilities extend `seed`.
 """
 
+import random
 import uuid
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.auth import ApiClient
-from models.organisations import Employer, Hub, Organisation, OrganisationKind, Provider, School
+from models.organisations import (
+    Employer,
+    EmployerSize,
+    Hub,
+    Organisation,
+    OrganisationKind,
+    Provider,
+    School,
+)
+from models.reference import Postcode
 from models.users import Role, User
+from models.volunteers import (
+    SIC_SECTIONS,
+    ActivityType,
+    AdviserStatus,
+    EnterpriseAdviser,
+    ExpertiseArea,
+    Mode,
+    RoleModelAttribute,
+    Volunteer,
+)
 from services.errors import Conflict
 from services.geo import distance_km
 from services.reference_data import ID_NAMESPACE, provider_id
@@ -39,6 +62,50 @@ DEMO_EMPLOYERS = [
     ("Aire Valley Engineering Ltd", "C", "LS11 5DN"),
     ("Kirkgate Digital", "J", "LS1 6AZ"),
 ]
+DEMO_EMPLOYER_COUNT = 40
+DEMO_VOLUNTEER_COUNT = 1000
+DEMO_ADVISER_COUNT = 60
+DEMO_SEED = 20250901
+DEMO_RADIUS_KM = 25
+DEMO_AREAS = ("LS", "BD", "WF", "HX", "HD")  # postcode areas around Leeds
+UNUSABLE_PASSWORD = "!"  # seeded volunteers sign in only after an invitation
+PLACE_WORDS = ["Aire", "Calder", "Wharfe", "Pennine", "Kirkstall", "Headingley", "Roundhay"]
+PLACE_WORDS += ["Holbeck", "Chapel", "Moortown", "Otley", "Temple", "Granary", "Briggate"]
+TRADE_WORDS = {
+    "A": "Farms",
+    "B": "Quarrying",
+    "C": "Manufacturing",
+    "D": "Energy",
+    "E": "Water Services",
+    "F": "Construction",
+    "G": "Retail",
+    "H": "Logistics",
+    "I": "Hospitality",
+    "J": "Digital",
+    "K": "Finance",
+    "L": "Property",
+    "M": "Consulting",
+    "N": "Facilities",
+    "O": "Council Services",
+    "P": "Learning",
+    "Q": "Health",
+    "R": "Arts",
+    "S": "Community Services",
+    "T": "Household Services",
+    "U": "International",
+}
+JOB_TITLES = ["Apprentice", "Engineer", "Project manager", "Analyst", "Technician", "Director"]
+JOB_TITLES += ["Nurse", "Chef", "Electrician", "Designer", "Accountant", "Software developer"]
+JOB_TITLES += ["Site manager", "Marketing officer", "HR adviser", "Data scientist", "Joiner"]
+FIRST_NAMES = ["Amira", "Ben", "Chloe", "Dev", "Ella", "Femi", "Grace", "Hamza", "Isla"]
+FIRST_NAMES += ["Jack", "Kiran", "Lily", "Mo", "Niamh", "Oscar", "Priya", "Rory", "Sana"]
+FIRST_NAMES += ["Tom", "Uma", "Vik", "Wren", "Yusuf", "Zara"]
+LAST_NAMES = ["Ahmed", "Brown", "Clarke", "Dhillon", "Evans", "Fletcher", "Green", "Hussain"]
+LAST_NAMES += ["Iqbal", "Jones", "Khan", "Lee", "Mistry", "Nowak", "Okafor", "Patel", "Quinn"]
+LAST_NAMES += ["Robinson", "Singh", "Taylor", "Umar", "Walsh", "Young"]
+TOPICS = ["apprenticeships", "STEM", "green jobs", "digital skills", "starting a business"]
+TOPICS += ["healthcare careers", "creative industries", "money and finance", "construction"]
+DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday"]
 
 
 def demo_id(name: str) -> uuid.UUID:
@@ -100,7 +167,143 @@ def seed(session: Session) -> DemoSummary:
     ]
     _demo_client(session, schools[0])
     session.flush()
+    _directory(session, hub, employers)
+    session.flush()
     return DemoSummary(hub=hub, schools=schools, logins=logins)
+
+
+def _directory(session: Session, hub: Hub, named: list[Employer]) -> None:
+    """Employers of every size and sector, their volunteers and the hub's advisers."""
+    rng = random.Random(DEMO_SEED)
+    places = demo_postcodes(session)
+    employers = named + [
+        _get_or_add(session, Employer, demo_id(f"employer:{i}"), name=_employer_name(i))
+        for i in range(len(named), DEMO_EMPLOYER_COUNT)
+    ]
+    sizes = list(EmployerSize)
+    for i, employer in enumerate(employers):
+        place = places[rng.randrange(len(places))]
+        employer.sector_code = employer.sector_code or SIC_SECTIONS[i % len(SIC_SECTIONS)]
+        employer.size_band = sizes[i % len(sizes)]
+        employer.postcode = place.postcode
+        employer.latitude, employer.longitude = place.latitude, place.longitude
+        employer.description = f"A {employer.size_band.value.replace('_', '-')} employer in Leeds."
+    session.flush()
+    ids = [demo_id(f"volunteer:{i}") for i in range(DEMO_VOLUNTEER_COUNT)]
+    existing = {v.id: v for v in session.scalars(select(Volunteer).where(Volunteer.id.in_(ids)))}
+    for i, volunteer_id in enumerate(ids):
+        employer = employers[rng.randrange(len(employers))]
+        place = places[rng.randrange(len(places))]
+        profile = _volunteer_profile(rng, employer, place)
+        volunteer = existing.get(volunteer_id)
+        if volunteer is None:
+            user = User(
+                id=demo_id(f"user:volunteer:{i}"),
+                email=f"volunteer{i:04d}@demo.engage.example",
+                name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                password_hash=UNUSABLE_PASSWORD,
+                role=Role.VOLUNTEER,
+                organisation_id=employer.id,
+            )
+            session.add(user)
+            session.add(Volunteer(id=volunteer_id, user_id=user.id, **profile))
+        else:
+            rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)  # keep the sequence identical
+            for name, value in profile.items():
+                setattr(volunteer, name, value)
+    demo_volunteer = _get_or_add(
+        session,
+        Volunteer,
+        demo_id("volunteer:demo"),
+        user_id=demo_id("user:volunteer"),
+        **_volunteer_profile(rng, named[0], places[0]),
+    )
+    session.flush()
+    _advisers(session, rng, hub, [demo_volunteer.id, *ids[: DEMO_ADVISER_COUNT - 1]])
+
+
+def _advisers(session: Session, rng: random.Random, hub: Hub, volunteer_ids) -> None:
+    statuses = [AdviserStatus.ACTIVE] * 8 + [AdviserStatus.APPLIED, AdviserStatus.PAUSED]
+    for volunteer_id in volunteer_ids:
+        _get_or_add(
+            session,
+            EnterpriseAdviser,
+            demo_id(f"adviser:{volunteer_id}"),
+            volunteer_id=volunteer_id,
+            hub_id=hub.id,
+            hours_per_month=rng.choice([8, 8, 10, 12, 16]),
+            school_capacity=rng.choice([1, 1, 1, 2]),
+            expertise=sorted(e.value for e in rng.sample(list(ExpertiseArea), 3)),
+            preferred_phases=["Secondary"],
+            preferred_school_types=[],
+            status=rng.choice(statuses),
+        )
+
+
+def _volunteer_profile(rng: random.Random, employer: Employer, place: Postcode) -> dict:
+    years = sorted(rng.sample(range(7, 14), rng.randint(2, 5)))
+    day = rng.choice(DAYS)
+    start = rng.choice([9, 10, 13])
+    issued = date(2025, 9, 1) - timedelta(days=rng.randrange(0, 4 * 365))
+    checked = rng.random() < 0.4
+    return {
+        "employer_id": employer.id,
+        "job_title": rng.choice(JOB_TITLES),
+        "soc_major_group": rng.randint(1, 9),
+        "sectors": [employer.sector_code],
+        "topics": sorted(rng.sample(TOPICS, 2)),
+        "activity_types": _in_order(rng.sample(list(ActivityType), rng.randint(1, 4))),
+        "modes": _in_order(rng.sample(list(Mode), rng.randint(1, 2))),
+        "year_groups": years,
+        "base_postcode": place.postcode,
+        "latitude": place.latitude,
+        "longitude": place.longitude,
+        "travel_radius_km": rng.choice([5, 10, 15, 20, 30]),
+        "weekly_availability": [
+            {"day": day, "starts_at": f"{start:02d}:00", "ends_at": f"{start + 3:02d}:00"}
+        ],
+        "unavailable_dates": [],
+        "languages": ["English"] + (["Urdu"] if rng.random() < 0.1 else []),
+        "role_model_attributes": sorted(
+            a.value for a in rng.sample(list(RoleModelAttribute), rng.randint(0, 2))
+        ),
+        "dbs_enhanced": checked,
+        "dbs_barred_list": checked,
+        "dbs_issued_on": issued if checked else None,
+        "dbs_update_service": checked and rng.random() < 0.3,
+    }
+
+
+def _in_order(members: list) -> list:
+    """Members in their enum's order, as a BitSet column reads them back (so no false change)."""
+    return [member for member in type(members[0]) if member in members]
+
+
+def _employer_name(i: int) -> str:
+    section = SIC_SECTIONS[i % len(SIC_SECTIONS)]
+    return f"{PLACE_WORDS[i % len(PLACE_WORDS)]} {TRADE_WORDS[section]} (demo {i})"
+
+
+def demo_postcodes(session: Session) -> list[Postcode]:
+    """Real postcodes within DEMO_RADIUS_KM of the demo centre, in a stable order."""
+    latitude, longitude = DEMO_CENTRE
+    found: list[Postcode] = []
+    for area in DEMO_AREAS:
+        upper = area[:-1] + chr(ord(area[-1]) + 1)
+        rows = session.scalars(
+            select(Postcode)
+            .where(Postcode.postcode >= area, Postcode.postcode < upper)
+            .order_by(Postcode.postcode)
+        )
+        found += [
+            p
+            for p in rows
+            if p.postcode[len(area)].isdigit()
+            and distance_km(latitude, longitude, p.latitude, p.longitude) <= DEMO_RADIUS_KM
+        ]
+    if not found:
+        raise Conflict("Load the reference data first: flask --app wsgi data load")
+    return found
 
 
 def nearest_schools(

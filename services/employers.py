@@ -83,20 +83,18 @@ def update(session: Session, caller: Caller, employer_id: uuid.UUID, changes: di
 
 
 def _apply(session: Session, employer: Employer, changes: dict) -> None:
-    for name in PROFILE_FIELDS:
+    """Check the sector and postcode, then apply the changes (nothing changes on error)."""
+    section = changes.get("sector_code", employer.sector_code)
+    division = changes.get("division_code", employer.division_code)
+    check_sector(session, section, division)
+    location = geocode(session, changes["postcode"]) if changes.get("postcode") else None
+    for name in (*PROFILE_FIELDS, "sector_code", "division_code"):
         if name in changes:
             setattr(employer, name, changes[name])
-    if "sector_code" in changes or "division_code" in changes:
-        section = changes.get("sector_code", employer.sector_code)
-        division = changes.get("division_code", employer.division_code)
-        check_sector(session, section, division)
-        employer.sector_code, employer.division_code = section, division
     if "postcode" in changes:
-        employer.postcode = employer.latitude = employer.longitude = None
-        if changes["postcode"]:
-            location = geocode(session, changes["postcode"])
-            employer.postcode = location.postcode
-            employer.latitude, employer.longitude = location.latitude, location.longitude
+        employer.postcode = location.postcode if location else None
+        employer.latitude = location.latitude if location else None
+        employer.longitude = location.longitude if location else None
 
 
 def check_sector(session: Session, section: str | None, division: str | None) -> None:

@@ -82,18 +82,17 @@ def update(session: Session, caller: Caller, provider_id: uuid.UUID, changes: di
     provider = get_for_update(session, caller, provider_id)
     if "provider_type" in changes and not caller.is_admin:
         raise Forbidden("Only admins change a provider's type.")
+    if "postcode" in changes:
+        _locate(session, provider, changes["postcode"])
     for name in ("name", "provider_type", "website"):
         if name in changes:
             setattr(provider, name, changes[name])
-    if "postcode" in changes:
-        _locate(session, provider, changes["postcode"])
     session.flush()
     return provider
 
 
 def _locate(session: Session, provider: Provider, postcode: str | None) -> None:
-    provider.postcode = provider.latitude = provider.longitude = None
-    if postcode:
-        location = geocode(session, postcode)
-        provider.postcode = location.postcode
-        provider.latitude, provider.longitude = location.latitude, location.longitude
+    location = geocode(session, postcode) if postcode else None  # raises before any change
+    provider.postcode = location.postcode if location else None
+    provider.latitude = location.latitude if location else None
+    provider.longitude = location.longitude if location else None

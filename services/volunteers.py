@@ -42,6 +42,7 @@ PROFILE_FIELDS = (
     "languages",
     "role_model_attributes",
 )
+DBS_FIELDS = ("dbs_enhanced", "dbs_barred_list", "dbs_issued_on", "dbs_update_service")
 SORTS = {
     "name": (User.name,),
     "job_title": (Volunteer.job_title,),
@@ -247,46 +248,45 @@ def _add(session: Session, employer_id: uuid.UUID, profile: dict) -> Volunteer:
 
 
 def _apply(session: Session, volunteer: Volunteer, changes: dict) -> None:
-    """Check a profile's cross-field rules and apply the changes (raises InvalidInput)."""
+    """Check a profile's rules, then apply the changes; on any error nothing is changed."""
     errors: dict[str, list[str]] = {}
-    for name in PROFILE_FIELDS:
+    if "sectors" in changes:
+        unknown = sorted(set(changes["sectors"]) - set(SIC_SECTIONS))
+        if unknown:
+            errors["sectors"] = [f"Not SIC 2007 sections: {', '.join(unknown)}."]
+    if "weekly_availability" in changes:
+        problems = availability_problems(changes["weekly_availability"])
+        if problems:
+            errors["weekly_availability"] = problems
+    location = None
+    if changes.get("base_postcode"):
+        try:
+            location = geocode(session, changes["base_postcode"])
+        except InvalidInput as error:
+            errors["base_postcode"] = error.errors["postcode"]
+    check = {name: changes.get(name, getattr(volunteer, name)) for name in DBS_FIELDS}
+    errors.update(dbs_problems(**check))
+    if errors:
+        raise InvalidInput("The profile has invalid fields; see `errors`.", errors=errors)
+
+    for name in (*PROFILE_FIELDS, *DBS_FIELDS):
         if name in changes:
             setattr(volunteer, name, changes[name])
     if "name" in changes and volunteer.user is not None:
         volunteer.user.name = changes["name"]
     if "sectors" in changes:
-        unknown = sorted(set(changes["sectors"]) - set(SIC_SECTIONS))
-        if unknown:
-            errors["sectors"] = [f"Not SIC 2007 sections: {', '.join(unknown)}."]
-        else:
-            volunteer.sectors = sorted(set(changes["sectors"]))
+        volunteer.sectors = sorted(set(changes["sectors"]))
     if "weekly_availability" in changes:
-        problems = availability_problems(changes["weekly_availability"])
-        if problems:
-            errors["weekly_availability"] = problems
-        else:
-            volunteer.weekly_availability = sorted(
-                changes["weekly_availability"],
-                key=lambda slot: (DAYS.index(slot["day"]), slot["starts_at"]),
-            )
+        volunteer.weekly_availability = sorted(
+            changes["weekly_availability"],
+            key=lambda slot: (DAYS.index(slot["day"]), slot["starts_at"]),
+        )
     if "unavailable_dates" in changes:
         volunteer.unavailable_dates = sorted({d.isoformat() for d in changes["unavailable_dates"]})
     if "base_postcode" in changes:
-        volunteer.base_postcode = volunteer.latitude = volunteer.longitude = None
-        if changes["base_postcode"]:
-            try:
-                location = geocode(session, changes["base_postcode"])
-            except InvalidInput as error:
-                errors["base_postcode"] = error.errors["postcode"]
-            else:
-                volunteer.base_postcode = location.postcode
-                volunteer.latitude, volunteer.longitude = location.latitude, location.longitude
-    for name in ("dbs_enhanced", "dbs_barred_list", "dbs_issued_on", "dbs_update_service"):
-        if name in changes:
-            setattr(volunteer, name, changes[name])
-    errors.update(dbs_problems(volunteer))
-    if errors:
-        raise InvalidInput("The profile has invalid fields; see `errors`.", errors=errors)
+        volunteer.base_postcode = location.postcode if location else None
+        volunteer.latitude = location.latitude if location else None
+        volunteer.longitude = location.longitude if location else None
 
 
 def availability_problems(slots: list[dict]) -> list[str]:
@@ -310,13 +310,19 @@ def availability_problems(slots: list[dict]) -> list[str]:
     return problems
 
 
-def dbs_problems(volunteer: Volunteer) -> dict[str, list[str]]:
+def dbs_problems(
+    *,
+    dbs_enhanced: bool | None,
+    dbs_barred_list: bool | None,
+    dbs_issued_on: date | None,
+    dbs_update_service: bool | None = None,
+) -> dict[str, list[str]]:
     problems: dict[str, list[str]] = {}
-    if volunteer.dbs_barred_list and not volunteer.dbs_enhanced:
+    if dbs_barred_list and not dbs_enhanced:
         problems["dbs_barred_list"] = ["Only an enhanced check includes the barred list."]
-    if volunteer.dbs_enhanced and volunteer.dbs_issued_on is None:
+    if dbs_enhanced and dbs_issued_on is None:
         problems["dbs_issued_on"] = ["Give the certificate's issue date."]
-    if volunteer.dbs_issued_on and volunteer.dbs_issued_on > date.today():
+    if dbs_issued_on and dbs_issued_on > date.today():
         problems["dbs_issued_on"] = ["The issue date is in the future."]
     return problems
 
@@ -339,9 +345,11 @@ def import_(
     """
     employer = get_visible(session, caller, Employer, employer_id)
     authorize(session, caller, Action.UPDATE, employer)
-    result = ImportResult(rows=len(rows) + len(parse_errors or {}))
-    result.errors.update(parse_errors or {})
-    emails = [normalise_email(profile["email"]) for _, profile in rows]
+    parse_errors = parse_errors or {}
+    result = ImportResult(rows=len(rows))
+    lines = {line for line, _ in rows}
+    result.errors.update({n: e for n, e in parse_errors.items() if n not in lines})  # header
+    emails = [normalise_email(profile.get("email", "")) for _, profile in rows]
     existing = {
         user.email: user for user in session.scalars(select(User).where(User.email.in_(emails)))
     }
@@ -352,19 +360,19 @@ def import_(
         )
     }
     seen: dict[str, int] = {}
-    planned: list[tuple[Volunteer, dict]] = []
+    planned: list[tuple[Volunteer | None, dict]] = []
     with session.no_autoflush:
         for (line, profile), email in zip(rows, emails, strict=True):
-            profile = {**profile, "email": email}
-            errors: dict[str, list[str]] = {}
+            errors = dict(parse_errors.get(line, {}))
             user = existing.get(email)
             target = profiles_of.get(user.id) if user else None
-            if email in seen:
+            if email and email in seen:
                 errors["email"] = [f"Also on line {seen[email]}."]
             elif user is not None and (target is None or target.employer_id != employer.id):
                 errors["email"] = ["Someone with that email is already registered elsewhere."]
-            seen.setdefault(email, line)
-            scratch = Volunteer(job_title=profile["job_title"])  # checked, never added
+            if email:
+                seen.setdefault(email, line)
+            scratch = Volunteer(job_title=profile.get("job_title", ""))  # checked, never added
             try:
                 _apply(session, scratch, profile)
             except InvalidInput as error:
@@ -372,7 +380,7 @@ def import_(
             if errors:
                 result.errors[line] = errors
             else:
-                planned.append((target, profile))
+                planned.append((target, {**profile, "email": email}))
             if progress:
                 progress(1)
     if result.errors and not partial:

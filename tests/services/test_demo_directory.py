@@ -1,0 +1,42 @@
+"""The demo's directory: 40 employers of every size, 1,000 volunteers at real postcodes near
+Leeds and 60 Enterprise Advisers in the demo hub, the same on every run."""
+
+from sqlalchemy import func, select
+
+from models.organisations import Employer, EmployerSize
+from models.reference import Postcode
+from models.volunteers import EnterpriseAdviser, Volunteer
+from services import demo
+from services.geo import distance_km
+
+
+def snapshot(session):
+    session.expire_all()
+    return sorted(
+        (str(v.id), v.job_title, v.base_postcode, v.updated_at)
+        for v in session.scalars(select(Volunteer))
+    )
+
+
+def test_the_demo_seeds_a_directory_around_leeds_idempotently(loaded_session):
+    session = loaded_session
+    demo.seed(session)
+    session.commit()
+    first = snapshot(session)
+
+    demo.seed(session)
+    session.commit()
+
+    assert snapshot(session) == first
+    assert session.scalar(select(func.count()).select_from(Employer)) == 40
+    assert {e.size_band for e in session.scalars(select(Employer))} == set(EmployerSize)
+    assert len({e.sector_code for e in session.scalars(select(Employer))}) == 21
+    assert len(first) == demo.DEMO_VOLUNTEER_COUNT + 1  # plus the demo volunteer login's
+    advisers = session.scalars(select(EnterpriseAdviser)).all()
+    assert len(advisers) == 60
+    assert {a.hub_id for a in advisers} == {demo.DEMO_HUB_ID}
+    assert all(a.hours_per_month >= 8 for a in advisers)
+    for volunteer in session.scalars(select(Volunteer).limit(50)):
+        place = session.get(Postcode, volunteer.base_postcode)
+        assert (place.latitude, place.longitude) == (volunteer.latitude, volunteer.longitude)
+        assert distance_km(*demo.DEMO_CENTRE, place.latitude, place.longitude) <= 25
