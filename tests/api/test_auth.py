@@ -268,3 +268,10 @@ def test_two_processes_share_login_throttling_through_redis(database_url, world)
 
     assert login(first, "coordinator.a@example.org").status_code == 429
     assert login(second, "coordinator.a@example.org").status_code == 429
+
+
+def test_anonymous_calls_get_401_before_their_input_is_looked_at(client, world):
+    nul_query = client.get("/api/v1/schools?name=a%00b")
+    wrong_media = client.post("/api/v1/hubs", data="name=x", content_type="text/plain")
+    assert_unauthorized(nul_query)
+    assert_unauthorized(wrong_media)
