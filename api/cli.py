@@ -105,12 +105,12 @@ def import_volunteers(file: Path, employer_id: uuid.UUID, partial: bool) -> None
 def import_schools(file: Path, partial: bool) -> None:
     """Import schools from a GIAS extract (all rows or none unless --partial)."""
     try:
-        _, rows = read_csv(file.read_text(encoding="utf-8-sig", errors="replace"))
+        header, rows = read_csv(file.read_text(encoding="utf-8-sig", errors="replace"))
     except DomainError as error:
         raise click.ClickException(error.detail) from error
     _run_import(
         lambda progress: schools.import_gias(
-            db.session, OPERATOR, rows, partial=partial, progress=progress
+            db.session, OPERATOR, header, rows, partial=partial, progress=progress
         ),
         len(rows),
         "schools-import",

@@ -146,19 +146,25 @@ REQUIRED_GIAS = ("urn", "name", "phase", "establishment_type", "local_authority"
 def import_gias(
     session: Session,
     caller: Caller,
+    header: list[str],
     rows: list[tuple[int, dict[str, str]]],
     *,
     partial: bool = False,
     progress=None,
 ) -> ImportResult:
-    """Create or update schools from GIAS rows `(line, {column: text})`.
+    """Create or update schools from a GIAS header and rows `(line, {column: text})`.
 
     Every row is checked before anything is written. Unless `partial`, one bad row means
     nothing is written; with `partial`, the good rows are written and the bad reported.
+    A header missing a required column writes nothing, whatever `partial` says.
     """
     if not caller.is_admin:
         raise Forbidden("Only admins import schools.")
     result = ImportResult(rows=len(rows))
+    missing = [GIAS_COLUMNS[name] for name in REQUIRED_GIAS if GIAS_COLUMNS[name] not in header]
+    if missing:
+        result.errors[1] = {column: ["This GIAS column is missing."] for column in missing}
+        return result
     valid: list[dict[str, Any]] = []
     seen: set[int] = set()
     for line, raw in rows:

@@ -191,3 +191,11 @@ def test_a_good_gias_import_creates_then_updates(client, session, world, places,
     assert (school.latitude, school.longitude) == PLACES["LS1 4DY"]
     refused = import_gias(client, auth_headers(world.a.users[Role.SCHOOL_STAFF]), GIAS_HEADER)
     assert refused.status_code == 403
+
+
+def test_an_import_without_the_gias_columns_writes_nothing(client, session, world, auth_headers):
+    before = session.query(School).count()
+    response = import_gias(client, auth_headers(world.platform_admin), "true\n", partial="true")
+    assert response.status_code == 422
+    assert "URN" in str(response.get_json()["errors"]["1"])
+    assert session.query(School).count() == before
