@@ -63,6 +63,8 @@ def check_media_type() -> None:
 
 def refuse_nul_characters() -> None:
     """PostgreSQL text cannot hold U+0000: refuse it here, with the field, not fail as a 500."""
+    if _anonymous_on_protected_route():
+        return
     fields = [name for name, value in request.args.items(multi=True) if NUL in name + value]
     if request.method in BODY_METHODS and request.is_json:
         fields += _fields_with_nul(request.get_json(silent=True))

@@ -19,6 +19,8 @@ from api.security import current_caller
 from api.smorest import Blueprint, Schema, paged
 from services import schools
 
+MAX_URN = 2**31 - 1  # URNs are six digits; the column is a 32-bit integer
+
 blp = Blueprint("schools", __name__, url_prefix="/api/v1/schools", description="Schools.")
 
 URL = ma.validate.URL(schemes={"http", "https"}, require_tld=True)
@@ -75,7 +77,7 @@ class SchoolUpdateSchema(SchoolProfileFields):
 
 class SchoolQueryArgsSchema(NearQueryArgsSchema):
     name = ma.fields.String(validate=ma.validate.Length(max=200))
-    urn = ma.fields.Integer(validate=ma.validate.Range(min=1))
+    urn = ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_URN))
     phase = ma.fields.String(validate=ma.validate.Length(max=50))
     establishment_type = ma.fields.String(validate=ma.validate.Length(max=100))
     local_authority = ma.fields.String(validate=ma.validate.Length(max=100))

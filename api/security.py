@@ -156,9 +156,9 @@ def revoke_current_session() -> None:
 
 def check_login_allowed(email: str) -> None:
     """Throttle an account after repeated failed logins (429 with Retry-After)."""
-    limiter, limit = _login_limit()
-    if not limiter.test(limit, LOGIN_FAILURES, email):
-        reset_at = limiter.get_window_stats(limit, LOGIN_FAILURES, email).reset_time
+    limiter, limit, key = _login_limit(email)
+    if not limiter.test(limit, *key):
+        reset_at = limiter.get_window_stats(limit, *key).reset_time
         retry_after = max(1, int(reset_at - datetime.now(UTC).timestamp()))
         raise TooManyRequests(
             "Too many failed logins for this account; try again later.", retry_after=retry_after
@@ -166,10 +166,13 @@ def check_login_allowed(email: str) -> None:
 
 
 def record_login_failure(email: str) -> None:
-    limiter, limit = _login_limit()
-    limiter.hit(limit, LOGIN_FAILURES, email)
+    limiter, limit, key = _login_limit(email)
+    limiter.hit(limit, *key)
 
 
-def _login_limit():
+def _login_limit(email: str):
+    """The shared limiter's strategy, the failure budget, and this account's counter key."""
     rate_limiter = current_app.extensions["rate_limiter"]
-    return rate_limiter.limiter, limits.parse(current_app.config["RATELIMIT_LOGIN_FAILURES"])
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+    limit = limits.parse(current_app.config["RATELIMIT_LOGIN_FAILURES"])
+    return rate_limiter.limiter, limit, (prefix, LOGIN_FAILURES, email)

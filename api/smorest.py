@@ -21,6 +21,13 @@ from services.access import SCOPES
 
 PROBLEM_JSON = "application/problem+json"
 
+PAGINATION_HEADER = {
+    "description": (
+        "Pagination metadata as JSON: total, total_pages, first_page, last_page, page, "
+        "previous_page, next_page."
+    ),
+    "schema": {"type": "string", "contentMediaType": "application/json"},
+}
 LINK_HEADER = {
     "description": "RFC 8288 links to the first, previous, next and last pages.",
     "schema": {"type": "string"},
@@ -98,6 +105,10 @@ class Api(flask_smorest.Api):
         prepare_response(response, self.spec, PROBLEM_JSON)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
         self.spec.components.header("LINK", LINK_HEADER, lazy=True)
+
+    def _register_pagination_header(self):
+        """The header carries JSON text, so document it as a string (not as an object)."""
+        self.spec.components.header("PAGINATION", PAGINATION_HEADER, lazy=True)
 
 
 class Blueprint(flask_smorest.Blueprint):

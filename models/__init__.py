@@ -4,6 +4,7 @@ from models.audit import AuditEntry
 from models.auth import ApiClient, RevokedSession
 from models.base import Base
 from models.organisations import Employer, Hub, Organisation, Provider, School
+from models.pupils import Pupil
 from models.reference import Outcode, Postcode, RqfLevel, SicDivision, SicSection
 from models.users import Invitation, Role, User
 from models.volunteers import EnterpriseAdviser, Volunteer
@@ -20,6 +21,7 @@ __all__ = [
     "Outcode",
     "Postcode",
     "Provider",
+    "Pupil",
     "RevokedSession",
     "Role",
     "RqfLevel",

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from models.audit import AuditEntry
 from models.auth import ApiClient
 from models.organisations import Employer, Hub, Organisation, OrganisationKind, Provider, School
+from models.pupils import Pupil
 from models.users import Invitation, Role, User
 from models.volunteers import EnterpriseAdviser, Volunteer
 from services.errors import Forbidden, NotFound
@@ -30,6 +31,8 @@ SCOPES = {
     "employers:write": "Update the organisation's own employer profile.",
     "providers:read": "Read the provider directory.",
     "providers:write": "Update the organisation's own provider profile.",
+    "pupils:read": "Read the school's pupil records (every read is audited).",
+    "pupils:write": "Add, change and erase the school's pupil records.",
     "volunteers:read": "Read volunteer profiles the organisation may see.",
     "volunteers:write": "Add, import and update the employer's own volunteers.",
     "advisers:read": "Read Enterprise Adviser commitments the organisation may see.",
@@ -95,6 +98,8 @@ def authorize(session: Session, caller: Caller, action: Action, obj: object) -> 
 
 
 def can_see(session: Session, caller: Caller, obj: object) -> bool:
+    if isinstance(obj, Pupil):  # children's data: their own school only, admins included
+        return caller.role is Role.SCHOOL_STAFF and obj.school_id == caller.organisation_id
     if caller.is_admin:
         return True
     match obj:
@@ -179,6 +184,8 @@ def visible_advisers(caller: Caller) -> ColumnElement[bool]:
 
 
 def can_change(session: Session, caller: Caller, action: Action, obj: object) -> bool:
+    if isinstance(obj, Pupil):
+        return can_see(session, caller, obj)
     if caller.is_admin:
         return True
     match obj:
@@ -251,6 +258,12 @@ def visible_hubs(session: Session, caller: Caller) -> ColumnElement[bool]:
         return true()
     ids = hub_ids_of(session, caller)
     return Hub.id.in_(ids) if ids else false()
+
+
+def ensure_pupils_of(caller: Caller, school_id: uuid.UUID) -> None:
+    """A school's pupil records exist, for anyone else, as if they did not."""
+    if caller.role is not Role.SCHOOL_STAFF or caller.organisation_id != school_id:
+        raise NotFound("No such school pupil records.")
 
 
 def get_visible(session: Session, caller: Caller, model: type, object_id: uuid.UUID):

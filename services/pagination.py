@@ -15,6 +15,9 @@ class Page:
 
 def paginate(session: Session, query: Select, *, page: int, page_size: int) -> Page:
     """`query` must already carry an ORDER BY that ends in a unique column."""
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = session.scalars(query.limit(page_size).offset((page - 1) * page_size)).all()
-    return Page(list(items), total or 0)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    offset = (page - 1) * page_size
+    if offset >= total:  # past the end: nothing to fetch (and no OFFSET beyond BIGINT)
+        return Page([], total)
+    items = session.scalars(query.limit(page_size).offset(offset)).all()
+    return Page(list(items), total)

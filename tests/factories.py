@@ -16,6 +16,7 @@ from models.organisations import (
     ProviderType,
     School,
 )
+from models.pupils import Pupil
 from models.users import Role, User
 from models.volunteers import ActivityType, AdviserStatus, EnterpriseAdviser, Mode, Volunteer
 from services.tokens import digest
@@ -82,6 +83,10 @@ def user(
             is_org_admin=is_org_admin,
         ),
     )
+
+
+def pupil(session: Session, school_: School, reference: str = "P001", year_group: int = 9) -> Pupil:
+    return _add(session, Pupil(school_id=school_.id, reference=reference, year_group=year_group))
 
 
 def volunteer(

@@ -1,6 +1,7 @@
 """Login, tokens and their every failure, logout, password change and throttling."""
 
 import time
+import uuid
 from datetime import timedelta
 
 import jwt as pyjwt
@@ -250,3 +251,27 @@ def test_every_caller_has_a_per_minute_budget(database_url, world, auth_headers)
 def test_access_tokens_last_at_most_fifteen_minutes(client, world):
     claims = _claims_of(login(client, "coordinator.a@example.org").get_json()["access_token"])
     assert timedelta(seconds=claims["exp"] - claims["iat"]) <= timedelta(minutes=15)
+
+
+def test_two_processes_share_login_throttling_through_redis(database_url, world):
+    """With RATELIMIT_STORAGE_URI on Redis, every API process counts the same failures."""
+    shared = {
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex,
+    }
+    first = create_app(app_config(database_url, **shared)).test_client()
+    second = create_app(app_config(database_url, **shared)).test_client()
+
+    for attempt in range(5):
+        process = first if attempt % 2 else second
+        assert login(process, "coordinator.a@example.org", "wrong password!!").status_code == 401
+
+    assert login(first, "coordinator.a@example.org").status_code == 429
+    assert login(second, "coordinator.a@example.org").status_code == 429
+
+
+def test_anonymous_calls_get_401_before_their_input_is_looked_at(client, world):
+    nul_query = client.get("/api/v1/schools?name=a%00b")
+    wrong_media = client.post("/api/v1/hubs", data="name=x", content_type="text/plain")
+    assert_unauthorized(nul_query)
+    assert_unauthorized(wrong_media)

@@ -54,6 +54,9 @@ class Case:
     body: Callable | None = None  # (world, side) -> JSON body
     setup: Callable | None = None  # (session, world) -> None, before the call
     query: dict = field(default_factory=dict)
+    if_match: bool = False  # send the target's current ETag, as `etag_reader` reads it
+    etag_reader: Role = Role.ADMIN
+
     if_match: bool = False  # send the target's current ETag, as read by an admin
     csv: Callable | None = None  # (world, side) -> a text/csv body instead of JSON
 
@@ -65,6 +68,14 @@ def _client_of_school(session, world):
 
 def _outcode(session, world):
     session.add(Outcode(outcode="LS1", latitude=53.797, longitude=-1.548, country="England"))
+
+
+def _pupils(session, world):
+    for side in (world.a, world.b):
+        side.pupil = factories.pupil(session, side.school)
+
+
+PUPILS = "/api/v1/schools/{}/pupils"
 
 
 def _invite(world, side):
@@ -89,6 +100,38 @@ VOLUNTEERS_CSV = "name,email,job_title\nNew Person,new.person.csv@example.org,En
 HUB_READERS = {ADMIN: 200, COORD: 200, SCHOOL: 200}
 ORG_ADMINS = {ADMIN: 200, COORD: 200, SCHOOL: 200, EMPLOYER: 200, PROVIDER: 200}
 ROUTES: dict[tuple[str, str], Case] = {
+    ("GET", "/api/v1/schools/<uuid:school_id>/pupils"): Case(
+        lambda w, s: PUPILS.format(s.school.id), only({SCHOOL: 200}, 404), everyone(404)
+    ),
+    ("POST", "/api/v1/schools/<uuid:school_id>/pupils"): Case(
+        lambda w, s: PUPILS.format(s.school.id),
+        only({SCHOOL: 201}, 404),
+        everyone(404),
+        body=lambda w, s: {"reference": "P777", "year_group": 10},
+    ),
+    ("GET", "/api/v1/schools/<uuid:school_id>/pupils/<uuid:pupil_id>"): Case(
+        lambda w, s: f"{PUPILS.format(s.school.id)}/{s.pupil.id}",
+        only({SCHOOL: 200}, 404),
+        everyone(404),
+        setup=_pupils,
+    ),
+    ("PATCH", "/api/v1/schools/<uuid:school_id>/pupils/<uuid:pupil_id>"): Case(
+        lambda w, s: f"{PUPILS.format(s.school.id)}/{s.pupil.id}",
+        only({SCHOOL: 200}, 404),
+        everyone(404),
+        setup=_pupils,
+        body=lambda w, s: {"year_group": 11},
+        if_match=True,
+        etag_reader=SCHOOL,
+    ),
+    ("DELETE", "/api/v1/schools/<uuid:school_id>/pupils/<uuid:pupil_id>"): Case(
+        lambda w, s: f"{PUPILS.format(s.school.id)}/{s.pupil.id}",
+        only({SCHOOL: 204}, 404),
+        everyone(404),
+        setup=_pupils,
+        if_match=True,
+        etag_reader=SCHOOL,
+    ),
     ("GET", "/healthz"): Case(lambda w, s: "/healthz", everyone(200)),
     ("GET", "/readyz"): Case(lambda w, s: "/readyz", everyone(200)),
     ("POST", "/api/v1/auth/login"): Case(
@@ -357,7 +400,10 @@ def test_authorization_matrix(app, client, session, auth_headers, route, role, s
     expected = (case.own if side == "own" else case.foreign)[role]
     headers = auth_headers(world.caller(role))
     if case.if_match:
-        read = client.get(case.path(world, target), headers=auth_headers(world.platform_admin))
+        reader = (
+            world.caller(ADMIN) if case.etag_reader is ADMIN else target.users[case.etag_reader]
+        )
+        read = client.get(case.path(world, target), headers=auth_headers(reader))
         headers["If-Match"] = read.headers["ETag"]
     before = _snapshot(app)
 
