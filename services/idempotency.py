@@ -93,8 +93,9 @@ def claim(
             in_progress=True,
             created_at=now,
         )
-    )
-    if inserted.rowcount == 1:
+        .returning(IdempotencyKey.id)
+    ).first()
+    if inserted is not None:
         return Claim(key_id=key_id)
     existing = session.scalar(
         select(IdempotencyKey).where(IdempotencyKey.caller == scope, IdempotencyKey.key == key)
@@ -119,7 +120,7 @@ def insert_or_ignore(session: Session, model: type):
     """INSERT … ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike."""
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(model).on_conflict_do_nothing()
+    return module.insert(model.__table__).on_conflict_do_nothing()
 
 
 def _take_over(session: Session, key_id: uuid.UUID, now: datetime) -> bool:
