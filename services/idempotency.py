@@ -85,7 +85,8 @@ def claim(
     scope = caller_scope(caller)
     key_id = uuid.uuid4()
     inserted = session.execute(
-        insert_or_ignore(session, IdempotencyKey).values(
+        insert_or_ignore(session, IdempotencyKey)
+        .values(
             id=key_id,
             caller=scope,
             key=key,

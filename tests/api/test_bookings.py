@@ -590,3 +590,24 @@ def test_rotating_or_revoking_a_feed_stops_the_old_url(client, world, auth_heade
     assert gone.status_code == 404
     assert gone.content_type == "application/problem+json"
     assert client.get("/api/v1/calendars/not-a-token.ics").status_code == 404
+
+
+def test_the_cli_purges_keys_older_than_a_day(app, session, world):
+    from models.base import utcnow
+
+    session.add_all(
+        IdempotencyKey(caller="user:x", key=k, fingerprint="f", in_progress=False, created_at=at)
+        for k, at in [("old", utcnow() - timedelta(hours=30)), ("new", utcnow())]
+    )
+    session.commit()
+
+    result = app.test_cli_runner().invoke(args=["idempotency", "purge"])
+    too_soon = app.test_cli_runner().invoke(
+        args=["idempotency", "purge", "--older-than-hours", "2"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "1 idempotency keys" in result.output
+    assert too_soon.exit_code != 0
+    session.expire_all()
+    assert [k.key for k in session.scalars(select(IdempotencyKey))] == ["new"]
