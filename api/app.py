@@ -10,6 +10,8 @@ from api import (
     api_clients,
     audit_log,
     auth,
+    bookings,
+    calendars,
     cli,
     docs,
     employers,
@@ -17,6 +19,7 @@ from api import (
     health,
     hubs,
     invitations,
+    offers,
     providers,
     pupils,
     schools,
@@ -47,6 +50,9 @@ API_BLUEPRINTS = [
     api_clients.blp,
     audit_log.blp,
     geocode.blp,
+    offers.blp,
+    bookings.blp,
+    calendars.blp,
 ]
 UNMETERED_BLUEPRINTS = {"health", "docs", "api-docs"}
 

@@ -1,8 +1,10 @@
 """Command-line tasks: `flask --app wsgi data load`, `flask --app wsgi demo seed`, and the
 bulk imports `flask --app wsgi volunteers import FILE --employer ID` and
-`flask --app wsgi schools import FILE` (run as the platform operator, audited)."""
+`flask --app wsgi schools import FILE` (run as the platform operator, audited), and
+`flask --app wsgi idempotency purge` (keys past their 24-hour retention)."""
 
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -14,7 +16,7 @@ from api.extensions import db
 from api.imports import read_csv
 from api.volunteers import parse_volunteer_csv
 from models.users import Role
-from services import audit, demo, reference_data, schools, volunteers
+from services import audit, demo, idempotency, reference_data, schools, volunteers
 from services.access import Caller
 from services.errors import DomainError
 from services.imports import ImportResult
@@ -23,6 +25,7 @@ data_cli = AppGroup("data", help="Reference data.")
 demo_cli = AppGroup("demo", help="The demo organisations and logins.")
 volunteers_cli = AppGroup("volunteers", help="Volunteer profiles.")
 schools_cli = AppGroup("schools", help="The school directory.")
+idempotency_cli = AppGroup("idempotency", help="Idempotency keys of retried requests.")
 OPERATOR = Caller(role=Role.ADMIN, organisation_id=uuid.UUID(int=0))
 PARTIAL = click.option(
     "--partial", is_flag=True, help="Write the valid rows even if others have errors."
@@ -61,6 +64,10 @@ def seed_demo() -> None:
     click.echo(
         f"Directory: {demo.DEMO_EMPLOYER_COUNT} employers, {demo.DEMO_VOLUNTEER_COUNT} volunteers"
         f" and {demo.DEMO_ADVISER_COUNT} Enterprise Advisers around the hub."
+    )
+    click.echo(
+        f"Visits: {len(demo.DEMO_OFFERS)} published offers with slots near the hub "
+        "(some full, some booked): GET /api/v1/slots?near=LS1%204DY"
     )
     click.echo(f"Logins (the password for all is {summary.password}):")
     for login in summary.logins:
@@ -118,6 +125,21 @@ def import_schools(file: Path, partial: bool) -> None:
     )
 
 
+@idempotency_cli.command("purge")
+@click.option(
+    "--older-than-hours",
+    default=24,
+    show_default=True,
+    type=click.IntRange(min=24),
+    help="Delete keys older than this (never fewer than 24 hours).",
+)
+def purge_idempotency_keys(older_than_hours: int) -> None:
+    """Delete idempotency keys past their retention (run it daily, e.g. from cron)."""
+    purged = idempotency.purge(db.session, older_than=timedelta(hours=older_than_hours))
+    db.session.commit()
+    click.echo(f"{purged} idempotency keys older than {older_than_hours} hours deleted.")
+
+
 def _run_import(run, total: int, name: str) -> None:
     audit.set_context(db.session, audit.AuditContext(request_id=f"cli:{name}"))
     try:
@@ -144,3 +166,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(volunteers_cli)
     app.cli.add_command(schools_cli)
+    app.cli.add_command(idempotency_cli)

@@ -98,6 +98,7 @@ def handle_http_exception(error: HTTPException):
 
 
 def handle_domain_error(error: domain.DomainError):
+    db.session.rollback()  # a refused change is never half-kept, even in a shared session
     status = next(s for cls, s in DOMAIN_STATUS.items() if isinstance(error, cls))
     headers = {"WWW-Authenticate": BEARER_CHALLENGE} if status == 401 else None
     return problem(

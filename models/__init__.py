@@ -3,6 +3,16 @@
 from models.audit import AuditEntry
 from models.auth import ApiClient, RevokedSession
 from models.base import Base
+from models.bookings import (
+    Booking,
+    CalendarFeed,
+    IdempotencyKey,
+    OutboxEvent,
+    Slot,
+    SlotAllocation,
+    WaitlistEntry,
+)
+from models.offers import Offer
 from models.organisations import Employer, Hub, Organisation, Provider, School
 from models.pupils import Pupil
 from models.reference import Outcode, Postcode, RqfLevel, SicDivision, SicSection
@@ -13,12 +23,17 @@ __all__ = [
     "ApiClient",
     "AuditEntry",
     "Base",
+    "Booking",
+    "CalendarFeed",
     "Employer",
     "EnterpriseAdviser",
     "Hub",
+    "IdempotencyKey",
     "Invitation",
+    "Offer",
     "Organisation",
     "Outcode",
+    "OutboxEvent",
     "Postcode",
     "Provider",
     "Pupil",
@@ -28,6 +43,9 @@ __all__ = [
     "School",
     "SicDivision",
     "SicSection",
+    "Slot",
+    "SlotAllocation",
     "User",
     "Volunteer",
+    "WaitlistEntry",
 ]

@@ -10,11 +10,13 @@ import enum
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from models.audit import AuditEntry
 from models.auth import ApiClient
+from models.bookings import Booking, Slot, WaitlistEntry
+from models.offers import Offer, OfferStatus
 from models.organisations import Employer, Hub, Organisation, OrganisationKind, Provider, School
 from models.pupils import Pupil
 from models.users import Invitation, Role, User
@@ -67,6 +69,13 @@ class Action(enum.StrEnum):
     READ = "read"
     UPDATE = "update"
     DELETE = "delete"
+    # Booking: schools book and record consent, employers decide, either side cancels.
+    BOOK = "book"
+    CONFIRM = "confirm"
+    DECLINE = "decline"
+    CANCEL = "cancel"
+    COMPLETE = "complete"
+    RECORD_CONSENT = "record consent on"
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,40 @@ def can_see(session: Session, caller: Caller, obj: object) -> bool:
             return _sees_volunteer(caller, obj)
         case EnterpriseAdviser():
             return caller.role is Role.COORDINATOR or _owns_volunteer(caller, obj.volunteer)
+        case Offer():
+            return obj.status is OfferStatus.PUBLISHED or _hosts(caller, obj)
+        case Slot():
+            return can_see(session, caller, obj.offer)
+        case Booking() | WaitlistEntry():
+            return _books(caller, obj.school_id) or _hosts(caller, obj.slot.offer)
     return False
+
+
+def _hosts(caller: Caller, offer: Offer) -> bool:
+    """Staff of the employer hosting the offer (and its partner apps)."""
+    return caller.role is Role.EMPLOYER_STAFF and caller.organisation_id == offer.employer_id
+
+
+def _books(caller: Caller, school_id: uuid.UUID) -> bool:
+    """Staff of the school that books (and its partner apps)."""
+    return caller.role is Role.SCHOOL_STAFF and caller.organisation_id == school_id
+
+
+def may_book_for(caller: Caller, school_id: uuid.UUID) -> bool:
+    """Who may book seats, or join a waitlist, for a school: its own staff, or an admin."""
+    return caller.is_admin or _books(caller, school_id)
+
+
+HOST_ACTIONS = {Action.CONFIRM, Action.DECLINE}
+SCHOOL_ACTIONS = {Action.RECORD_CONSENT}
+EITHER_SIDE_ACTIONS = {Action.CANCEL, Action.COMPLETE, Action.READ}
+
+
+def booking_party(caller: Caller, booking: Booking | WaitlistEntry) -> str:
+    """Which side of a booking the caller acts for: school, employer or admin."""
+    if caller.is_admin:
+        return "admin"
+    return "school" if _books(caller, booking.school_id) else "employer"
 
 
 def _owns_volunteer(caller: Caller, volunteer: Volunteer) -> bool:
@@ -172,6 +214,27 @@ def visible_volunteers(caller: Caller) -> ColumnElement[bool]:
     return false()
 
 
+def visible_offers(caller: Caller) -> ColumnElement[bool]:
+    """A WHERE clause on `offers` matching `can_see`: published ones, and one's own."""
+    if caller.is_admin:
+        return true()
+    published = Offer.status == OfferStatus.PUBLISHED
+    if caller.role is Role.EMPLOYER_STAFF:
+        return or_(published, Offer.employer_id == caller.organisation_id)
+    return published
+
+
+def visible_bookings(caller: Caller, school_column, employer_column) -> ColumnElement[bool]:
+    """A WHERE clause on bookings (or waitlist entries) joined to their slot's offer."""
+    if caller.is_admin:
+        return true()
+    if caller.role is Role.SCHOOL_STAFF:
+        return school_column == caller.organisation_id
+    if caller.role is Role.EMPLOYER_STAFF:
+        return employer_column == caller.organisation_id
+    return false()
+
+
 def visible_advisers(caller: Caller) -> ColumnElement[bool]:
     """A WHERE clause on `enterprise_advisers` (joined to `volunteers`) matching `can_see`."""
     if caller.is_admin or caller.role is Role.COORDINATOR:
@@ -207,6 +270,21 @@ def can_change(session: Session, caller: Caller, action: Action, obj: object) ->
             return _owns_volunteer(caller, obj)
         case EnterpriseAdviser():
             return _owns_volunteer(caller, obj.volunteer) or can_set_adviser_status(caller, obj)
+        case Offer():
+            return _hosts(caller, obj)
+        case Slot():
+            if action is Action.BOOK:
+                return caller.role is Role.SCHOOL_STAFF
+            return _hosts(caller, obj.offer)
+        case Booking():
+            if action in HOST_ACTIONS:
+                return _hosts(caller, obj.slot.offer)
+            if action in SCHOOL_ACTIONS:
+                return _books(caller, obj.school_id)
+            if action in EITHER_SIDE_ACTIONS:
+                return _books(caller, obj.school_id) or _hosts(caller, obj.slot.offer)
+        case WaitlistEntry():
+            return _books(caller, obj.school_id)
     return False
 
 

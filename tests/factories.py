@@ -2,11 +2,13 @@
 
 import itertools
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy.orm import Session
 
 from models.auth import ApiClient
+from models.bookings import Booking, BookingStatus, Slot, SlotAllocation
+from models.offers import Offer, OfferKind, OfferStatus
 from models.organisations import (
     Employer,
     Hub,
@@ -152,6 +154,87 @@ def api_client(session: Session, organisation_id, scopes: list[str]) -> ApiClien
     )
 
 
+def offer(
+    session: Session,
+    employer: Employer,
+    *,
+    kind: OfferKind = OfferKind.WORKPLACE_VISIT,
+    status: OfferStatus = OfferStatus.PUBLISHED,
+    **fields,
+) -> Offer:
+    """A bookable offer in Leeds (every host declaration made) unless told otherwise."""
+    values = {
+        "title": "Behind the scenes at the depot",
+        "postcode": "LS1 4DY",
+        "latitude": 53.7951,
+        "longitude": -1.5467,
+        "sectors": ["F"],
+        "year_groups": [9, 10, 11],
+        "risk_assessment_done": True,
+        "liability_insurance": True,
+        "named_supervisor": "Sam Site",
+        "day_length_hours": 6,
+        **fields,
+    }
+    return _add(session, Offer(employer_id=employer.id, kind=kind, status=status, **values))
+
+
+def slot(
+    session: Session,
+    offer_: Offer,
+    *,
+    seats: int = 10,
+    day: date | None = None,
+    starts_at: time = time(9, 30),
+    ends_at: time = time(15, 0),
+    school_cap: int | None = None,
+) -> Slot:
+    return _add(
+        session,
+        Slot(
+            offer_id=offer_.id,
+            date=day or date.today() + timedelta(days=30),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            seats=seats,
+            booked=0,
+            school_cap=school_cap,
+        ),
+    )
+
+
+def booking(
+    session: Session,
+    slot_: Slot,
+    school_: School,
+    *,
+    seats: int = 2,
+    status: BookingStatus = BookingStatus.REQUESTED,
+    year_group: int = 10,
+) -> Booking:
+    """A booking holding seats (the slot's and the school's counters move with it)."""
+    made = _add(
+        session,
+        Booking(
+            slot_id=slot_.id,
+            school_id=school_.id,
+            year_group=year_group,
+            seats=seats,
+            staff_lead_name="Ms Lead",
+            status=status,
+        ),
+    )
+    if status in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
+        slot_.booked += seats
+        allocation = session.get(SlotAllocation, (slot_.id, school_.id))
+        if allocation is None:
+            session.add(SlotAllocation(slot_id=slot_.id, school_id=school_.id, booked=seats))
+        else:
+            allocation.booked += seats
+        session.flush()
+    return made
+
+
 @dataclass
 class Side:
     """One side of a two-tenant world: a hub with its school, an employer, a provider."""
@@ -163,6 +246,9 @@ class Side:
     users: dict[Role, User]
     volunteer: Volunteer | None = None  # the profile of users[Role.VOLUNTEER]
     adviser: EnterpriseAdviser | None = None  # that volunteer's commitment, in this hub
+    offer: Offer | None = None  # the employer's published workplace visit
+    slot: Slot | None = None  # a slot of it, 30 days ahead, 10 seats
+    booking: Booking | None = None  # the side's school's requested booking of that slot
 
 
 @dataclass
@@ -207,7 +293,21 @@ def _side(session: Session, label: str) -> Side:
     }
     profile = volunteer(session, side_employer, login=users[Role.VOLUNTEER])
     commitment = adviser(session, profile, side_hub)
-    return Side(side_hub, side_school, side_employer, side_provider, users, profile, commitment)
+    visit = offer(session, side_employer)
+    visit_slot = slot(session, visit)
+    made = booking(session, visit_slot, side_school)
+    return Side(
+        side_hub,
+        side_school,
+        side_employer,
+        side_provider,
+        users,
+        profile,
+        commitment,
+        visit,
+        visit_slot,
+        made,
+    )
 
 
 def _add(session: Session, obj):

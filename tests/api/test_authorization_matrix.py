@@ -7,6 +7,7 @@ declares no access policy, fails the suite. A refused call must write nothing.
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,8 +15,10 @@ from sqlalchemy import select
 from api.app import create_app
 from api.extensions import db
 from models import Base
+from models.bookings import CalendarFeed, WaitlistEntry
 from models.reference import Outcode
 from models.users import Role
+from services.tokens import digest
 from tests import factories
 from tests.conftest import app_config
 
@@ -92,6 +95,61 @@ def _spare_volunteer(session, world):
         side.spare = factories.volunteer(session, side.employer)
 
 
+CALENDAR_TOKEN = "calendar-token-of-school-a"
+
+
+def _calendar_feed(session, world):
+    session.add(
+        CalendarFeed(organisation_id=world.a.school.id, token_digest=digest(CALENDAR_TOKEN))
+    )
+
+
+def _waitlists(session, world):
+    """Each side's school waits for 9 seats on its own side's slot."""
+    for side in (world.a, world.b):
+        side.entry = WaitlistEntry(
+            slot_id=side.slot.id,
+            school_id=side.school.id,
+            position=1,
+            year_group=10,
+            seats=9,
+            staff_lead_name="Ms Lead",
+        )
+        session.add(side.entry)
+        session.flush()
+
+
+def _slot_body(world, side):
+    return {
+        "date": (date.today() + timedelta(days=40)).isoformat(),
+        "starts_at": "09:00",
+        "ends_at": "12:00",
+        "seats": 5,
+    }
+
+
+def _booking_body(world, side):
+    return {
+        "slot_id": str(side.slot.id),
+        "school_id": str(side.school.id),
+        "seats": 1,
+        "year_group": 10,
+        "staff_lead_name": "Mr Lead",
+    }
+
+
+def _waitlist_body(world, side):
+    return {
+        "school_id": str(side.school.id),
+        "seats": 9,
+        "year_group": 10,
+        "staff_lead_name": "Mr Lead",
+    }
+
+
+HOSTS = {ADMIN: 200, EMPLOYER: 200}
+BOOKING_PARTIES = {ADMIN: 200, SCHOOL: 200, EMPLOYER: 200}
+BOOKING = "/api/v1/bookings/{}"
 SCHOOLS_CSV = (
     "URN,EstablishmentName,PhaseOfEducation (name),TypeOfEstablishment (name),LA (name),"
     "GOR (name)\n999001,New School,Secondary,Academy converter,Leeds,Yorkshire and the Humber\n"
@@ -323,6 +381,141 @@ ROUTES: dict[tuple[str, str], Case] = {
         setup=_client_of_school,
     ),
     ("GET", "/api/v1/audit-log"): Case(lambda w, s: "/api/v1/audit-log", only(ORG_ADMINS, 403)),
+    ("GET", "/api/v1/offers"): Case(lambda w, s: "/api/v1/offers", everyone(200)),
+    ("POST", "/api/v1/offers"): Case(
+        lambda w, s: "/api/v1/offers",
+        only({ADMIN: 201, EMPLOYER: 201}, 403),
+        only({ADMIN: 201}, 403),
+        body=lambda w, s: {
+            "kind": "job_shadowing",
+            "title": "Shadow a site manager",
+            "employer_id": str(s.employer.id),
+        },
+    ),
+    ("GET", "/api/v1/offers/<uuid:offer_id>"): Case(
+        lambda w, s: f"/api/v1/offers/{s.offer.id}", everyone(200), everyone(200)
+    ),
+    ("PATCH", "/api/v1/offers/<uuid:offer_id>"): Case(
+        lambda w, s: f"/api/v1/offers/{s.offer.id}",
+        only(HOSTS, 403),
+        only({ADMIN: 200}, 403),
+        body=lambda w, s: {"accessibility_notes": "Lift to every floor"},
+        if_match=True,
+    ),
+    ("POST", "/api/v1/offers/<uuid:offer_id>/publish"): Case(
+        lambda w, s: f"/api/v1/offers/{s.offer.id}/publish",
+        only({ADMIN: 409, EMPLOYER: 409}, 403),  # already published
+        only({ADMIN: 409}, 403),
+    ),
+    ("POST", "/api/v1/offers/<uuid:offer_id>/withdraw"): Case(
+        lambda w, s: f"/api/v1/offers/{s.offer.id}/withdraw",
+        only(HOSTS, 403),
+        only({ADMIN: 200}, 403),
+    ),
+    ("GET", "/api/v1/offers/<uuid:offer_id>/slots"): Case(
+        lambda w, s: f"/api/v1/offers/{s.offer.id}/slots", everyone(200), everyone(200)
+    ),
+    ("POST", "/api/v1/offers/<uuid:offer_id>/slots"): Case(
+        lambda w, s: f"/api/v1/offers/{s.offer.id}/slots",
+        only({ADMIN: 201, EMPLOYER: 201}, 403),
+        only({ADMIN: 201}, 403),
+        body=_slot_body,
+    ),
+    ("GET", "/api/v1/slots"): Case(lambda w, s: "/api/v1/slots", everyone(200)),
+    ("GET", "/api/v1/slots/<uuid:slot_id>"): Case(
+        lambda w, s: f"/api/v1/slots/{s.slot.id}", everyone(200), everyone(200)
+    ),
+    ("PATCH", "/api/v1/slots/<uuid:slot_id>"): Case(
+        lambda w, s: f"/api/v1/slots/{s.slot.id}",
+        only(HOSTS, 403),
+        only({ADMIN: 200}, 403),
+        body=lambda w, s: {"seats": 12},
+        if_match=True,
+    ),
+    ("DELETE", "/api/v1/slots/<uuid:slot_id>"): Case(
+        lambda w, s: f"/api/v1/slots/{s.slot.id}",
+        only({ADMIN: 409, EMPLOYER: 409}, 403),  # it has a booking
+        only({ADMIN: 409}, 403),
+        if_match=True,
+    ),
+    ("GET", "/api/v1/slots/<uuid:slot_id>/waitlist"): Case(
+        lambda w, s: f"/api/v1/slots/{s.slot.id}/waitlist", everyone(200), everyone(200)
+    ),
+    ("POST", "/api/v1/slots/<uuid:slot_id>/waitlist"): Case(
+        lambda w, s: f"/api/v1/slots/{s.slot.id}/waitlist",
+        only({ADMIN: 201, SCHOOL: 201}, 403),
+        only({ADMIN: 201}, 403),
+        body=_waitlist_body,
+    ),
+    ("DELETE", "/api/v1/waitlist/<uuid:entry_id>"): Case(
+        lambda w, s: f"/api/v1/waitlist/{s.entry.id}",
+        only({ADMIN: 204, SCHOOL: 204, EMPLOYER: 403}, 404),
+        only({ADMIN: 204}, 404),
+        setup=_waitlists,
+    ),
+    ("GET", "/api/v1/bookings"): Case(lambda w, s: "/api/v1/bookings", everyone(200)),
+    ("POST", "/api/v1/bookings"): Case(
+        lambda w, s: "/api/v1/bookings",
+        only({ADMIN: 201, SCHOOL: 201}, 403),
+        only({ADMIN: 201}, 403),
+        body=_booking_body,
+    ),
+    ("GET", "/api/v1/bookings/<uuid:booking_id>"): Case(
+        lambda w, s: BOOKING.format(s.booking.id),
+        only(BOOKING_PARTIES, 404),
+        only({ADMIN: 200}, 404),
+    ),
+    ("POST", "/api/v1/bookings/<uuid:booking_id>/confirm"): Case(
+        lambda w, s: BOOKING.format(s.booking.id) + "/confirm",
+        only({ADMIN: 200, EMPLOYER: 200, SCHOOL: 403}, 404),
+        only({ADMIN: 200}, 404),
+    ),
+    ("POST", "/api/v1/bookings/<uuid:booking_id>/decline"): Case(
+        lambda w, s: BOOKING.format(s.booking.id) + "/decline",
+        only({ADMIN: 200, EMPLOYER: 200, SCHOOL: 403}, 404),
+        only({ADMIN: 200}, 404),
+    ),
+    ("POST", "/api/v1/bookings/<uuid:booking_id>/cancel"): Case(
+        lambda w, s: BOOKING.format(s.booking.id) + "/cancel",
+        only(BOOKING_PARTIES, 404),
+        only({ADMIN: 200}, 404),
+        body=lambda w, s: {"reason": "Coach cancelled"},
+    ),
+    ("POST", "/api/v1/bookings/<uuid:booking_id>/complete"): Case(
+        lambda w, s: BOOKING.format(s.booking.id) + "/complete",
+        only({ADMIN: 409, SCHOOL: 409, EMPLOYER: 409}, 404),  # requested, and not yet held
+        only({ADMIN: 409}, 404),
+    ),
+    ("POST", "/api/v1/bookings/<uuid:booking_id>/consent"): Case(
+        lambda w, s: BOOKING.format(s.booking.id) + "/consent",
+        only({ADMIN: 200, SCHOOL: 200, EMPLOYER: 403}, 404),
+        only({ADMIN: 200}, 404),
+    ),
+    ("GET", "/api/v1/calendars/<string:token>.ics"): Case(
+        lambda w, s: f"/api/v1/calendars/{CALENDAR_TOKEN}.ics",
+        everyone(200),
+        setup=_calendar_feed,
+    ),
+    ("PUT", "/api/v1/schools/<uuid:school_id>/calendar-feed"): Case(
+        lambda w, s: f"/api/v1/schools/{s.school.id}/calendar-feed",
+        only({ADMIN: 201, COORD: 201, SCHOOL: 201}, 403),
+        only({ADMIN: 201}, 403),
+    ),
+    ("DELETE", "/api/v1/schools/<uuid:school_id>/calendar-feed"): Case(
+        lambda w, s: f"/api/v1/schools/{s.school.id}/calendar-feed",
+        only({ADMIN: 204, COORD: 204, SCHOOL: 204}, 403),
+        only({ADMIN: 204}, 403),
+    ),
+    ("PUT", "/api/v1/employers/<uuid:employer_id>/calendar-feed"): Case(
+        lambda w, s: f"/api/v1/employers/{s.employer.id}/calendar-feed",
+        only({ADMIN: 201, EMPLOYER: 201}, 403),
+        only({ADMIN: 201}, 403),
+    ),
+    ("DELETE", "/api/v1/employers/<uuid:employer_id>/calendar-feed"): Case(
+        lambda w, s: f"/api/v1/employers/{s.employer.id}/calendar-feed",
+        only({ADMIN: 204, EMPLOYER: 204}, 403),
+        only({ADMIN: 204}, 403),
+    ),
     ("GET", "/api/v1/geocode"): Case(
         lambda w, s: "/api/v1/geocode", everyone(200), setup=_outcode, query={"postcode": "LS1 9ZZ"}
     ),

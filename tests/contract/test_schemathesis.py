@@ -40,6 +40,13 @@ DOMAIN_REFUSALS = {
     ("GET", "/api/v1/providers"),
     ("POST", "/api/v1/schools/import"),
     ("POST", "/api/v1/employers/{employer_id}/volunteers/import"),
+    # An admin names a real employer or school; a slot's date is not in the past; a booking's
+    # year group is one the offer takes; `near` is a known postcode.
+    ("POST", "/api/v1/offers"),
+    ("POST", "/api/v1/offers/{offer_id}/slots"),
+    ("GET", "/api/v1/slots"),
+    ("POST", "/api/v1/bookings"),
+    ("POST", "/api/v1/slots/{slot_id}/waitlist"),
 }
 
 

@@ -1,0 +1,222 @@
+"""Bookings of slots by schools (and their partner apps), their lifecycle, and waitlists.
+
+Booking and cancelling take an `Idempotency-Key`, so an integration may retry safely.
+"""
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from api.extensions import db
+from api.idempotency import idempotent
+from api.security import current_caller
+from api.smorest import Blueprint, Schema, Timestamp, paged
+from models.bookings import BookingStatus, Party, WaitlistStatus
+from models.volunteers import YEAR_GROUPS
+from services import bookings
+
+blp = Blueprint(
+    "bookings", __name__, url_prefix="/api/v1", description="Bookings of slots, and waitlists."
+)
+
+YEAR_GROUP = ma.validate.OneOf(YEAR_GROUPS)
+SEATS = ma.validate.Range(min=1, max=1000)
+
+
+class BookingSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    slot_id = ma.fields.UUID(required=True)
+    school_id = ma.fields.UUID(required=True)
+    year_group = ma.fields.Integer(required=True)
+    seats = ma.fields.Integer(required=True)
+    staff_lead_name = ma.fields.String(required=True)
+    staff_lead_email = ma.fields.String(allow_none=True)
+    adjustments = ma.fields.String(allow_none=True)
+    status = ma.fields.Enum(BookingStatus, by_value=True, required=True)
+    parental_consent_recorded = ma.fields.Boolean(required=True)
+    consent_recorded_at = Timestamp(allow_none=True)
+    cancel_reason = ma.fields.String(allow_none=True)
+    cancelled_by = ma.fields.Enum(Party, by_value=True, allow_none=True)
+    cancelled_at = Timestamp(allow_none=True)
+    decided_at = Timestamp(allow_none=True)
+    from_waitlist = ma.fields.Boolean(required=True)
+    created_at = Timestamp(required=True)
+    updated_at = Timestamp(required=True)
+
+
+class RequestFields(Schema):
+    year_group = ma.fields.Integer(required=True, validate=YEAR_GROUP)
+    seats = ma.fields.Integer(required=True, validate=SEATS)
+    staff_lead_name = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=200),
+        metadata={"description": "The school's member of staff leading the group."},
+    )
+    staff_lead_email = ma.fields.Email(allow_none=True, validate=ma.validate.Length(max=254))
+    adjustments = ma.fields.String(
+        allow_none=True,
+        validate=ma.validate.Length(max=2000),
+        metadata={"description": "Adjustments the group needs (access, SEND); no pupil names."},
+    )
+    school_id = ma.fields.UUID(metadata={"description": "Admins only: the booking school."})
+
+
+class BookingCreateSchema(RequestFields):
+    slot_id = ma.fields.UUID(required=True)
+
+
+class BookingQueryArgsSchema(Schema):
+    status = ma.fields.Enum(BookingStatus, by_value=True)
+    slot_id = ma.fields.UUID()
+    school_id = ma.fields.UUID()
+
+
+class CancelSchema(Schema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500))
+
+
+class WaitlistEntrySchema(Schema):
+    id = ma.fields.UUID(required=True)
+    slot_id = ma.fields.UUID(required=True)
+    school_id = ma.fields.UUID(required=True)
+    position = ma.fields.Integer(required=True)
+    year_group = ma.fields.Integer(required=True)
+    seats = ma.fields.Integer(required=True)
+    staff_lead_name = ma.fields.String(required=True)
+    staff_lead_email = ma.fields.String(allow_none=True)
+    adjustments = ma.fields.String(allow_none=True)
+    status = ma.fields.Enum(WaitlistStatus, by_value=True, required=True)
+    booking_id = ma.fields.UUID(
+        allow_none=True, metadata={"description": "The booking made when seats came free."}
+    )
+    created_at = Timestamp(required=True)
+
+
+class WaitlistJoinSchema(RequestFields):
+    pass
+
+
+@blp.route("/bookings")
+class Bookings(MethodView):
+    @blp.login_required("bookings:read")
+    @blp.arguments(BookingQueryArgsSchema, location="query")
+    @blp.response(200, BookingSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """List bookings: your school's, or those of your employer's slots"""
+        page = bookings.list_bookings(
+            db.session,
+            current_caller(),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            **filters,
+        )
+        return paged(pagination_parameters, page)
+
+    @blp.login_required("bookings:write")
+    @idempotent(blp)
+    @blp.arguments(BookingCreateSchema)
+    @blp.response(201, BookingSchema)
+    def post(self, booking):
+        """Book seats on a slot (409 `/problems/slot-full` when too few are left)"""
+        return bookings.book(db.session, current_caller(), **booking)
+
+
+@blp.route("/bookings/<uuid:booking_id>")
+class BookingById(MethodView):
+    @blp.login_required("bookings:read")
+    @blp.etag
+    @blp.response(200, BookingSchema)
+    def get(self, booking_id):
+        """Read a booking"""
+        return bookings.get_booking(db.session, current_caller(), booking_id)
+
+
+@blp.route("/bookings/<uuid:booking_id>/confirm")
+class BookingConfirm(MethodView):
+    @blp.login_required("bookings:write")
+    @blp.response(200, BookingSchema)
+    def post(self, booking_id):
+        """Confirm a requested booking (the host; placements need parental consent first)"""
+        booking = bookings.confirm(db.session, current_caller(), booking_id)
+        db.session.commit()
+        return booking
+
+
+@blp.route("/bookings/<uuid:booking_id>/decline")
+class BookingDecline(MethodView):
+    @blp.login_required("bookings:write")
+    @blp.response(200, BookingSchema)
+    def post(self, booking_id):
+        """Decline a requested booking (the host); its seats go to the waitlist"""
+        booking = bookings.decline(db.session, current_caller(), booking_id)
+        db.session.commit()
+        return booking
+
+
+@blp.route("/bookings/<uuid:booking_id>/cancel")
+class BookingCancel(MethodView):
+    @blp.login_required("bookings:write")
+    @idempotent(blp)
+    @blp.arguments(CancelSchema)
+    @blp.response(200, BookingSchema)
+    def post(self, cancellation, booking_id):
+        """Cancel a booking, with a reason (either side); its seats go to the waitlist"""
+        return bookings.cancel(db.session, current_caller(), booking_id, **cancellation)
+
+
+@blp.route("/bookings/<uuid:booking_id>/complete")
+class BookingComplete(MethodView):
+    @blp.login_required("bookings:write")
+    @blp.response(200, BookingSchema)
+    def post(self, booking_id):
+        """Mark a confirmed visit as having taken place (on or after its date)"""
+        booking = bookings.complete(db.session, current_caller(), booking_id)
+        db.session.commit()
+        return booking
+
+
+@blp.route("/bookings/<uuid:booking_id>/consent")
+class BookingConsent(MethodView):
+    @blp.login_required("bookings:write")
+    @blp.response(200, BookingSchema)
+    def post(self, booking_id):
+        """Record that parents have consented (the school; needed to confirm a placement)"""
+        booking = bookings.record_consent(db.session, current_caller(), booking_id)
+        db.session.commit()
+        return booking
+
+
+@blp.route("/slots/<uuid:slot_id>/waitlist")
+class SlotWaitlist(MethodView):
+    @blp.login_required("bookings:read")
+    @blp.response(200, WaitlistEntrySchema(many=True))
+    @blp.paginate()
+    def get(self, slot_id, pagination_parameters):
+        """List a slot's waitlist in order (the host: all of it; a school: its own entries)"""
+        page = bookings.list_waitlist(
+            db.session,
+            current_caller(),
+            slot_id,
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        return paged(pagination_parameters, page)
+
+    @blp.login_required("bookings:write")
+    @blp.arguments(WaitlistJoinSchema)
+    @blp.response(201, WaitlistEntrySchema)
+    def post(self, entry, slot_id):
+        """Join a full slot's waitlist: freed seats are booked for waiting schools in order"""
+        created = bookings.join_waitlist(db.session, current_caller(), slot_id=slot_id, **entry)
+        db.session.commit()
+        return created
+
+
+@blp.route("/waitlist/<uuid:entry_id>")
+class WaitlistEntryById(MethodView):
+    @blp.login_required("bookings:write")
+    @blp.response(204)
+    def delete(self, entry_id):
+        """Leave a waitlist"""
+        bookings.leave_waitlist(db.session, current_caller(), entry_id)
+        db.session.commit()

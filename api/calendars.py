@@ -1,0 +1,86 @@
+"""iCalendar feeds of confirmed visits at unguessable, revocable URLs.
+
+A school's or employer's staff create (or rotate) the feed and get its URL once; calendar
+apps then fetch it without a login, by the token in the URL. Rotating or revoking it
+stops the old URL at once.
+"""
+
+import marshmallow as ma
+from flask import Response, url_for
+from flask.views import MethodView
+
+from api.extensions import db
+from api.security import current_caller
+from api.smorest import Blueprint, Schema
+from models.organisations import Employer, School
+from services import calendars
+
+blp = Blueprint(
+    "calendars", __name__, url_prefix="/api/v1", description="Calendar feeds of visits."
+)
+ICALENDAR = "text/calendar"
+
+
+class CalendarFeedSchema(Schema):
+    url = ma.fields.Url(
+        required=True, metadata={"description": "Subscribe to this URL; it is shown only now."}
+    )
+    token = ma.fields.String(required=True)
+
+
+def _created(token: str) -> dict:
+    return {
+        "url": url_for("calendars.CalendarFeedByToken", token=token, _external=True),
+        "token": token,
+    }
+
+
+@blp.route("/calendars/<string:token>.ics")
+class CalendarFeedByToken(MethodView):
+    @blp.public
+    @blp.response(200, description="An RFC 5545 calendar.", content_type=ICALENDAR)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, token):
+        """A calendar of confirmed visits (no login: the URL's token is the key)"""
+        body = calendars.feed(db.session, token)
+        return Response(body, mimetype=ICALENDAR, headers={"Cache-Control": "private, max-age=300"})
+
+
+@blp.route("/schools/<uuid:school_id>/calendar-feed")
+class SchoolCalendarFeed(MethodView):
+    @blp.login_required()
+    @blp.response(201, CalendarFeedSchema)
+    def put(self, school_id):
+        """Create or rotate the school's calendar feed URL (the old one stops working)"""
+        token = calendars.rotate(
+            db.session, current_caller(), organisation_id=school_id, kind=School
+        )
+        db.session.commit()
+        return _created(token)
+
+    @blp.login_required()
+    @blp.response(204)
+    def delete(self, school_id):
+        """Revoke the school's calendar feed"""
+        calendars.revoke(db.session, current_caller(), organisation_id=school_id, kind=School)
+        db.session.commit()
+
+
+@blp.route("/employers/<uuid:employer_id>/calendar-feed")
+class EmployerCalendarFeed(MethodView):
+    @blp.login_required()
+    @blp.response(201, CalendarFeedSchema)
+    def put(self, employer_id):
+        """Create or rotate the employer's calendar feed URL (the old one stops working)"""
+        token = calendars.rotate(
+            db.session, current_caller(), organisation_id=employer_id, kind=Employer
+        )
+        db.session.commit()
+        return _created(token)
+
+    @blp.login_required()
+    @blp.response(204)
+    def delete(self, employer_id):
+        """Revoke the employer's calendar feed"""
+        calendars.revoke(db.session, current_caller(), organisation_id=employer_id, kind=Employer)
+        db.session.commit()

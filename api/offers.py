@@ -1,0 +1,300 @@
+"""Offers (workplace visits, job shadowing, work experience) and their slots; slot search."""
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from api.extensions import db
+from api.search import DirectoryEntrySchema, NearQueryArgsSchema, pop_origin
+from api.security import current_caller
+from api.smorest import Blueprint, Schema, Timestamp, paged
+from models.bookings import LONDON
+from models.offers import MAX_DAY_HOURS, OfferKind, OfferStatus
+from models.volunteers import SIC_SECTIONS, YEAR_GROUPS
+from services import offers
+
+blp = Blueprint(
+    "offers", __name__, url_prefix="/api/v1", description="Workplace experience offers and slots."
+)
+
+YEAR_GROUP = ma.fields.Integer(validate=ma.validate.OneOf(YEAR_GROUPS))
+SECTOR = ma.fields.String(validate=ma.validate.OneOf(SIC_SECTIONS))
+TIME_FORMAT = "%H:%M"
+
+
+class OfferSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    employer_id = ma.fields.UUID(required=True)
+    kind = ma.fields.Enum(OfferKind, by_value=True, required=True)
+    title = ma.fields.String(required=True)
+    description = ma.fields.String(allow_none=True)
+    postcode = ma.fields.String(allow_none=True)
+    latitude = ma.fields.Float(allow_none=True)
+    longitude = ma.fields.Float(allow_none=True)
+    sectors = ma.fields.List(ma.fields.String(), required=True)
+    year_groups = ma.fields.List(ma.fields.Integer(), required=True)
+    accessibility_notes = ma.fields.String(allow_none=True)
+    risk_assessment_done = ma.fields.Boolean(required=True)
+    liability_insurance = ma.fields.Boolean(required=True)
+    named_supervisor = ma.fields.String(allow_none=True)
+    day_length_hours = ma.fields.Float(allow_none=True)
+    status = ma.fields.Enum(OfferStatus, by_value=True, required=True)
+    missing_declarations = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        required=True,
+        metadata={"description": "What the host must still declare before it can be booked."},
+    )
+    created_at = Timestamp(required=True)
+    updated_at = Timestamp(required=True)
+
+    def get_attribute(self, obj, attr, default):
+        if attr == "missing_declarations":
+            return offers.missing_declarations(obj)
+        return super().get_attribute(obj, attr, default)
+
+
+class OfferFields(Schema):
+    description = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=4000))
+    postcode = ma.fields.String(
+        allow_none=True,
+        validate=ma.validate.Length(max=10),
+        metadata={"description": "The workplace; none for virtual work experience."},
+    )
+    sectors = ma.fields.List(SECTOR, validate=ma.validate.Length(max=len(SIC_SECTIONS)))
+    year_groups = ma.fields.List(YEAR_GROUP, validate=ma.validate.Length(max=len(YEAR_GROUPS)))
+    accessibility_notes = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=2000))
+    risk_assessment_done = ma.fields.Boolean(
+        metadata={"description": "The host confirms a risk assessment is done."}
+    )
+    liability_insurance = ma.fields.Boolean(
+        metadata={"description": "The host confirms employers' liability insurance."}
+    )
+    named_supervisor = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
+    day_length_hours = ma.fields.Float(
+        allow_none=True,
+        validate=ma.validate.Range(min=0, max=24, min_inclusive=False),
+        metadata={"description": f"Length of the pupils' day; at most {MAX_DAY_HOURS} to publish."},
+    )
+
+
+class OfferCreateSchema(OfferFields):
+    kind = ma.fields.Enum(OfferKind, by_value=True, required=True)
+    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    employer_id = ma.fields.UUID(
+        metadata={"description": "Admins only: the hosting employer (staff: their own)."}
+    )
+
+
+class OfferUpdateSchema(OfferFields):
+    kind = ma.fields.Enum(OfferKind, by_value=True)
+    title = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+
+
+class OfferQueryArgsSchema(Schema):
+    employer_id = ma.fields.UUID()
+    kind = ma.fields.Enum(OfferKind, by_value=True)
+    status = ma.fields.Enum(OfferStatus, by_value=True)
+
+
+class SlotSchema(DirectoryEntrySchema):
+    id = ma.fields.UUID(required=True)
+    offer_id = ma.fields.UUID(required=True)
+    date = ma.fields.Date(required=True)
+    starts_at = ma.fields.Time(format=TIME_FORMAT, required=True)
+    ends_at = ma.fields.Time(format=TIME_FORMAT, required=True)
+    timezone = ma.fields.Constant(LONDON, required=True, dump_only=True)
+    seats = ma.fields.Integer(required=True)
+    booked = ma.fields.Integer(required=True)
+    seats_left = ma.fields.Integer(required=True)
+    school_cap = ma.fields.Integer(allow_none=True)
+    updated_at = Timestamp(required=True)
+
+
+class SlotSearchResultSchema(SlotSchema):
+    offer = ma.fields.Nested(OfferSchema, required=True)
+
+
+class SlotFields(Schema):
+    date = ma.fields.Date()
+    starts_at = ma.fields.Time(
+        format=TIME_FORMAT, metadata={"description": "Europe/London wall-clock time, HH:MM."}
+    )
+    ends_at = ma.fields.Time(format=TIME_FORMAT, metadata={"description": "Europe/London."})
+    seats = ma.fields.Integer(validate=ma.validate.Range(min=1, max=1000))
+    school_cap = ma.fields.Integer(
+        allow_none=True,
+        validate=ma.validate.Range(min=1, max=1000),
+        metadata={"description": "Most seats one school may hold on this slot."},
+    )
+
+
+class SlotCreateSchema(SlotFields):
+    date = ma.fields.Date(required=True)
+    starts_at = ma.fields.Time(format=TIME_FORMAT, required=True)
+    ends_at = ma.fields.Time(format=TIME_FORMAT, required=True)
+    seats = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=1000))
+
+
+class SlotUpdateSchema(SlotFields):
+    pass
+
+
+class SlotSearchArgsSchema(NearQueryArgsSchema):
+    date_from = ma.fields.Date()
+    date_to = ma.fields.Date()
+    sector = SECTOR
+    year_group = YEAR_GROUP
+    seats = ma.fields.Integer(
+        validate=ma.validate.Range(min=1, max=1000),
+        metadata={"description": "At least this many seats left."},
+    )
+    kind = ma.fields.Enum(OfferKind, by_value=True)
+
+
+@blp.route("/offers")
+class Offers(MethodView):
+    @blp.login_required("offers:read")
+    @blp.arguments(OfferQueryArgsSchema, location="query")
+    @blp.response(200, OfferSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """List offers: published ones, and your employer's drafts"""
+        page = offers.list_offers(
+            db.session,
+            current_caller(),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            **filters,
+        )
+        return paged(pagination_parameters, page)
+
+    @blp.login_required("offers:write")
+    @blp.arguments(OfferCreateSchema)
+    @blp.response(201, OfferSchema)
+    def post(self, offer):
+        """Draft an offer for your employer (publish it once the declarations hold)"""
+        created = offers.create_offer(db.session, current_caller(), **offer)
+        db.session.commit()
+        return created
+
+
+@blp.route("/offers/<uuid:offer_id>")
+class OfferById(MethodView):
+    @blp.login_required("offers:read")
+    @blp.etag
+    @blp.response(200, OfferSchema)
+    def get(self, offer_id):
+        """Read an offer"""
+        return offers.get_offer(db.session, current_caller(), offer_id)
+
+    @blp.login_required("offers:write")
+    @blp.etag
+    @blp.arguments(OfferUpdateSchema)
+    @blp.response(200, OfferSchema)
+    def patch(self, changes, offer_id):
+        """Change an offer (send the ETag you read as If-Match)"""
+        caller = current_caller()
+        blp.check_etag(offers.get_offer_for_update(db.session, caller, offer_id), OfferSchema)
+        offer = offers.update_offer(db.session, caller, offer_id, changes)
+        db.session.commit()
+        return offer
+
+
+@blp.route("/offers/<uuid:offer_id>/publish")
+class OfferPublish(MethodView):
+    @blp.login_required("offers:write")
+    @blp.response(200, OfferSchema)
+    def post(self, offer_id):
+        """Publish an offer: 409 naming every declaration still missing"""
+        offer = offers.publish_offer(db.session, current_caller(), offer_id)
+        db.session.commit()
+        return offer
+
+
+@blp.route("/offers/<uuid:offer_id>/withdraw")
+class OfferWithdraw(MethodView):
+    @blp.login_required("offers:write")
+    @blp.response(200, OfferSchema)
+    def post(self, offer_id):
+        """Withdraw an offer: no new bookings (existing ones stand until cancelled)"""
+        offer = offers.withdraw_offer(db.session, current_caller(), offer_id)
+        db.session.commit()
+        return offer
+
+
+@blp.route("/offers/<uuid:offer_id>/slots")
+class OfferSlots(MethodView):
+    @blp.login_required("offers:read")
+    @blp.response(200, SlotSchema(many=True))
+    @blp.paginate()
+    def get(self, offer_id, pagination_parameters):
+        """List an offer's slots, soonest first"""
+        page = offers.list_slots(
+            db.session,
+            current_caller(),
+            offer_id,
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        return paged(pagination_parameters, page)
+
+    @blp.login_required("offers:write")
+    @blp.arguments(SlotCreateSchema)
+    @blp.response(201, SlotSchema)
+    def post(self, slot, offer_id):
+        """Add a slot: a date, Europe/London start and end times, seats and a per-school cap"""
+        created = offers.create_slot(db.session, current_caller(), offer_id, **slot)
+        db.session.commit()
+        return created
+
+
+@blp.route("/slots")
+class Slots(MethodView):
+    @blp.login_required("offers:read")
+    @blp.arguments(SlotSearchArgsSchema, location="query")
+    @blp.response(200, SlotSearchResultSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """Find bookable slots: near a postcode, by dates, sector, year group and seats left"""
+        near = pop_origin(filters)
+        page = offers.search_slots(
+            db.session,
+            current_caller(),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            near=near,
+            **filters,
+        )
+        return paged(pagination_parameters, page)
+
+
+@blp.route("/slots/<uuid:slot_id>")
+class SlotById(MethodView):
+    @blp.login_required("offers:read")
+    @blp.etag
+    @blp.response(200, SlotSchema)
+    def get(self, slot_id):
+        """Read a slot, with the seats left"""
+        return offers.get_slot(db.session, current_caller(), slot_id)
+
+    @blp.login_required("offers:write")
+    @blp.etag
+    @blp.arguments(SlotUpdateSchema)
+    @blp.response(200, SlotSchema)
+    def patch(self, changes, slot_id):
+        """Move a slot or change its seats (never below those booked; send If-Match)"""
+        caller = current_caller()
+        blp.check_etag(offers.get_slot_for_update(db.session, caller, slot_id), SlotSchema)
+        slot = offers.update_slot(db.session, caller, slot_id, changes)
+        db.session.commit()
+        return slot
+
+    @blp.login_required("offers:write")
+    @blp.etag
+    @blp.response(204)
+    def delete(self, slot_id):
+        """Delete a slot that has no bookings and no waitlist (send If-Match)"""
+        caller = current_caller()
+        blp.check_etag(offers.get_slot_for_update(db.session, caller, slot_id), SlotSchema)
+        offers.delete_slot(db.session, caller, slot_id)
+        db.session.commit()

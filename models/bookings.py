@@ -1,0 +1,204 @@
+"""Slots on offers, the bookings schools make on them, the waitlist, and the plumbing that
+keeps booking safe: idempotency keys, the outbox of events, calendar feed tokens.
+
+Capacity is a counter on the slot (`booked`) moved only by conditional updates, and a
+CHECK constraint backs it: `0 <= booked <= seats` holds on every committed row.
+"""
+
+import enum
+import uuid
+from datetime import date, datetime, time
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, Timestamps, UUIDPrimaryKey, utcnow
+from models.offers import Offer
+from models.organisations import Organisation, School, enum_column
+
+LONDON = "Europe/London"
+
+
+class Slot(UUIDPrimaryKey, Timestamps, Base):
+    """One date and time of an offer; times are Europe/London wall-clock times."""
+
+    __tablename__ = "slots"
+
+    offer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offers.id"), index=True)
+    date: Mapped[date]
+    starts_at: Mapped[time]
+    ends_at: Mapped[time]
+    seats: Mapped[int]
+    booked: Mapped[int] = mapped_column(default=0)
+    school_cap: Mapped[int | None]  # most seats one school may hold
+
+    offer: Mapped[Offer] = relationship(lazy="joined")
+
+    __table_args__ = (
+        CheckConstraint("booked >= 0", name="booked_not_negative"),
+        CheckConstraint("booked <= seats", name="booked_within_seats"),
+        CheckConstraint("seats > 0", name="seats_positive"),
+        CheckConstraint("school_cap IS NULL OR school_cap > 0", name="school_cap_positive"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index("ix_slots_date", "date"),
+    )
+
+    @property
+    def seats_left(self) -> int:
+        return self.seats - self.booked
+
+    @property
+    def organisation_id(self) -> uuid.UUID:
+        return self.offer.employer_id
+
+
+class SlotAllocation(Base):
+    """Seats one school holds on one slot: the per-school cap's counter."""
+
+    __tablename__ = "slot_allocations"
+
+    slot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("slots.id"), primary_key=True)
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schools.id"), primary_key=True)
+    booked: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (CheckConstraint("booked >= 0", name="booked_not_negative"),)
+
+
+class BookingStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    CONFIRMED = "confirmed"
+    COMPLETED = "completed"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+HOLDING_SEATS = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
+
+
+class Party(enum.StrEnum):
+    SCHOOL = "school"
+    EMPLOYER = "employer"
+    ADMIN = "admin"
+
+
+class Booking(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "bookings"
+
+    slot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("slots.id"), index=True)
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schools.id"), index=True)
+    year_group: Mapped[int]
+    seats: Mapped[int]
+    staff_lead_name: Mapped[str] = mapped_column(String(200))
+    staff_lead_email: Mapped[str | None] = mapped_column(String(254))
+    adjustments: Mapped[str | None] = mapped_column(String(2000))
+    status: Mapped[BookingStatus] = mapped_column(
+        enum_column(BookingStatus), default=BookingStatus.REQUESTED
+    )
+    parental_consent_recorded: Mapped[bool] = mapped_column(default=False)
+    consent_recorded_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    cancelled_by: Mapped[Party | None] = mapped_column(enum_column(Party))
+    cancelled_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    created_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_by_client_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_clients.id"))
+    from_waitlist: Mapped[bool] = mapped_column(default=False)
+
+    slot: Mapped[Slot] = relationship(lazy="joined")
+    school: Mapped[School] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("seats > 0", name="seats_positive"),
+        CheckConstraint("year_group BETWEEN 7 AND 13", name="year_group_secondary"),
+    )
+
+    @property
+    def organisation_id(self) -> uuid.UUID:
+        return self.school_id
+
+
+class WaitlistStatus(enum.StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"  # freed seats were booked for it (a `requested` booking)
+    LEFT = "left"
+
+
+class WaitlistEntry(UUIDPrimaryKey, Timestamps, Base):
+    """A school waiting for seats on a full slot; served in order of `position`."""
+
+    __tablename__ = "waitlist_entries"
+
+    slot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("slots.id"))
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schools.id"), index=True)
+    position: Mapped[int]
+    year_group: Mapped[int]
+    seats: Mapped[int]
+    staff_lead_name: Mapped[str] = mapped_column(String(200))
+    staff_lead_email: Mapped[str | None] = mapped_column(String(254))
+    adjustments: Mapped[str | None] = mapped_column(String(2000))
+    status: Mapped[WaitlistStatus] = mapped_column(
+        enum_column(WaitlistStatus), default=WaitlistStatus.WAITING
+    )
+    booking_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("bookings.id"))
+
+    slot: Mapped[Slot] = relationship(lazy="joined")
+
+    __table_args__ = (
+        UniqueConstraint("slot_id", "position", name="uq_waitlist_entries_slot_id_position"),
+        CheckConstraint("seats > 0", name="seats_positive"),
+        CheckConstraint("year_group BETWEEN 7 AND 13", name="year_group_secondary"),
+    )
+
+    @property
+    def organisation_id(self) -> uuid.UUID:
+        return self.school_id
+
+
+class IdempotencyKey(UUIDPrimaryKey, Base):
+    """The first response to a caller's `Idempotency-Key`, replayed for retries (≥ 24 h)."""
+
+    __tablename__ = "idempotency_keys"
+
+    caller: Mapped[str] = mapped_column(String(80))  # "user:<uuid>" or "client:<uuid>"
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of method, path and body
+    in_progress: Mapped[bool] = mapped_column(default=True)
+    status_code: Mapped[int | None]
+    response_body: Mapped[dict | list | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    completed_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("caller", "key", name="uq_idempotency_keys_caller_key"),)
+
+
+class OutboxEvent(UUIDPrimaryKey, Base):
+    """An event written in the same transaction as its change; a worker delivers it later."""
+
+    __tablename__ = "outbox_events"
+
+    type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_outbox_events_delivered_at_created_at", "delivered_at", "created_at"),
+    )
+
+
+class CalendarFeed(UUIDPrimaryKey, Timestamps, Base):
+    """An organisation's subscribable calendar: only the digest of its URL token is kept."""
+
+    __tablename__ = "calendar_feeds"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), unique=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+
+    organisation: Mapped[Organisation] = relationship()

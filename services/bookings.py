@@ -1,0 +1,479 @@
+"""Bookings: schools take seats on slots, exactly, and the lifecycle that follows.
+
+Seats move only through conditional updates checked by row count:
+`UPDATE slots SET booked = booked + :n WHERE id = :id AND booked + :n <= seats`, and the
+same on the school's allocation when the slot caps seats per school. Nothing is read and
+then written, so the count is exact on SQLite and PostgreSQL under any concurrency, and a
+CHECK constraint on `slots` backs it. Every transition is a conditional update of the
+booking's status too, so two racing transitions cannot both win, and each one writes its
+outbox event in the same transaction.
+"""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from models.base import utcnow
+from models.bookings import (
+    HOLDING_SEATS,
+    Booking,
+    BookingStatus,
+    Party,
+    Slot,
+    SlotAllocation,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+from models.offers import Offer
+from models.organisations import School
+from services import outbox
+from services.access import (
+    Action,
+    Caller,
+    authorize,
+    booking_party,
+    get_visible,
+    may_book_for,
+    visible_bookings,
+)
+from services.errors import Conflict, Forbidden, InvalidInput
+from services.idempotency import insert_or_ignore
+from services.offers import london_today, require_bookable
+from services.pagination import Page, paginate
+
+
+class SlotFull(Conflict):
+    code = "slot-full"
+
+
+class SchoolCapReached(Conflict):
+    code = "school-cap-reached"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid-transition"
+
+
+class ConsentRequired(Conflict):
+    code = "parental-consent-required"
+
+
+class SeatsAvailable(Conflict):
+    code = "seats-available"
+
+
+# Which statuses each transition leaves from, and where it goes.
+TRANSITIONS: dict[Action, tuple[tuple[BookingStatus, ...], BookingStatus]] = {
+    Action.CONFIRM: ((BookingStatus.REQUESTED,), BookingStatus.CONFIRMED),
+    Action.DECLINE: ((BookingStatus.REQUESTED,), BookingStatus.DECLINED),
+    Action.CANCEL: (HOLDING_SEATS, BookingStatus.CANCELLED),
+    Action.COMPLETE: ((BookingStatus.CONFIRMED,), BookingStatus.COMPLETED),
+}
+EVENTS = {
+    Action.CONFIRM: "booking.confirmed",
+    Action.DECLINE: "booking.declined",
+    Action.CANCEL: "booking.cancelled",
+    Action.COMPLETE: "booking.completed",
+}
+
+
+# --- seats ----------------------------------------------------------------------------
+
+
+def take_seats(session: Session, slot: Slot, school_id: uuid.UUID, seats: int) -> None:
+    """Take `seats` on the slot for the school, or raise SlotFull / SchoolCapReached."""
+    taken = session.execute(
+        update(Slot)
+        .where(Slot.id == slot.id, Slot.booked + seats <= Slot.seats)
+        .values(booked=Slot.booked + seats)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(slot, ["booked"])
+    if taken.rowcount != 1:
+        raise SlotFull(
+            f"Not enough seats left on this slot for {seats}; join the waitlist to be offered "
+            "seats that come free.",
+            errors={"seats": [f"Only {max(slot.seats - slot.booked, 0)} left."]},
+        )
+    session.execute(
+        insert_or_ignore(session, SlotAllocation).values(
+            slot_id=slot.id, school_id=school_id, booked=0
+        )
+    )
+    condition = [SlotAllocation.slot_id == slot.id, SlotAllocation.school_id == school_id]
+    if slot.school_cap is not None:
+        condition.append(SlotAllocation.booked + seats <= slot.school_cap)
+    allocated = session.execute(
+        update(SlotAllocation)
+        .where(*condition)
+        .values(booked=SlotAllocation.booked + seats)
+        .execution_options(synchronize_session=False)
+    )
+    if allocated.rowcount != 1:
+        _return_to_slot(session, slot, seats)
+        raise SchoolCapReached(
+            f"A school may hold at most {slot.school_cap} seats on this slot.",
+            errors={"seats": [f"At most {slot.school_cap} per school."]},
+        )
+
+
+def give_back_seats(session: Session, slot: Slot, school_id: uuid.UUID, seats: int) -> None:
+    """Return seats to the slot (conditionally: the count never goes below zero)."""
+    _return_to_slot(session, slot, seats)
+    returned = session.execute(
+        update(SlotAllocation)
+        .where(
+            SlotAllocation.slot_id == slot.id,
+            SlotAllocation.school_id == school_id,
+            SlotAllocation.booked >= seats,
+        )
+        .values(booked=SlotAllocation.booked - seats)
+        .execution_options(synchronize_session=False)
+    )
+    if returned.rowcount != 1:
+        raise RuntimeError(f"school allocation on slot {slot.id} is short of {seats} seats")
+
+
+def _return_to_slot(session: Session, slot: Slot, seats: int) -> None:
+    returned = session.execute(
+        update(Slot)
+        .where(Slot.id == slot.id, Slot.booked >= seats)
+        .values(booked=Slot.booked - seats)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(slot, ["booked"])
+    if returned.rowcount != 1:
+        raise RuntimeError(f"slot {slot.id} has fewer than {seats} seats booked")
+
+
+# --- booking --------------------------------------------------------------------------
+
+
+def book(
+    session: Session,
+    caller: Caller,
+    *,
+    slot_id: uuid.UUID,
+    seats: int,
+    year_group: int,
+    staff_lead_name: str,
+    school_id: uuid.UUID | None = None,
+    staff_lead_email: str | None = None,
+    adjustments: str | None = None,
+) -> Booking:
+    """Book seats for a school (its staff or partner app; admins name the school)."""
+    slot = get_visible(session, caller, Slot, slot_id)
+    school = _booking_school(session, caller, school_id)
+    _check_bookable(slot, year_group)
+    booking = Booking(
+        slot_id=slot.id,
+        school_id=school.id,
+        year_group=year_group,
+        seats=seats,
+        staff_lead_name=staff_lead_name,
+        staff_lead_email=staff_lead_email,
+        adjustments=adjustments,
+        status=BookingStatus.REQUESTED,
+        created_by_user_id=caller.user_id,
+        created_by_client_id=caller.client_id,
+    )
+    session.add(booking)
+    session.flush()
+    # The slot's row is locked from here to commit: take the seats last.
+    take_seats(session, slot, school.id, seats)
+    outbox.publish(session, "booking.requested", _payload(booking))
+    session.flush()
+    return booking
+
+
+def _booking_school(session: Session, caller: Caller, school_id: uuid.UUID | None) -> School:
+    school_id = school_id or caller.organisation_id
+    if not may_book_for(caller, school_id):
+        raise Forbidden("Only a school's own staff and partner apps (or an admin) book for it.")
+    school = session.get(School, school_id)
+    if school is None:
+        raise InvalidInput("Unknown school.", errors={"school_id": ["No such school."]})
+    return school
+
+
+def _check_bookable(slot: Slot, year_group: int) -> None:
+    require_bookable(slot.offer)
+    if slot.date < london_today():
+        raise Conflict("The slot's date has passed.")
+    if year_group not in slot.offer.year_groups:
+        years = ", ".join(f"Y{y}" for y in slot.offer.year_groups)
+        raise InvalidInput(
+            "The offer is not for this year group.",
+            errors={"year_group": [f"This offer is for {years}."]},
+        )
+
+
+def list_bookings(
+    session: Session,
+    caller: Caller,
+    *,
+    page: int,
+    page_size: int,
+    status: BookingStatus | None = None,
+    slot_id: uuid.UUID | None = None,
+    school_id: uuid.UUID | None = None,
+) -> Page:
+    query = (
+        select(Booking)
+        .join(Slot, Slot.id == Booking.slot_id)
+        .join(Offer, Offer.id == Slot.offer_id)
+        .where(visible_bookings(caller, Booking.school_id, Offer.employer_id))
+    )
+    if status:
+        query = query.where(Booking.status == status)
+    if slot_id:
+        query = query.where(Booking.slot_id == slot_id)
+    if school_id:
+        query = query.where(Booking.school_id == school_id)
+    query = query.order_by(Booking.created_at.desc(), Booking.id)
+    return paginate(session, query, page=page, page_size=page_size)
+
+
+def get_booking(session: Session, caller: Caller, booking_id: uuid.UUID) -> Booking:
+    return get_visible(session, caller, Booking, booking_id)
+
+
+# --- transitions ----------------------------------------------------------------------
+
+
+def confirm(session: Session, caller: Caller, booking_id: uuid.UUID) -> Booking:
+    """The host confirms; a placement needs parents' consent recorded first."""
+    booking = _for(session, caller, Action.CONFIRM, booking_id)
+    if booking.slot.offer.kind.needs_parental_consent and not booking.parental_consent_recorded:
+        raise ConsentRequired(
+            "Record parental consent before this placement can be confirmed.",
+            errors={"parental_consent_recorded": ["Parental consent is not recorded yet."]},
+        )
+    return _move(session, caller, booking, Action.CONFIRM)
+
+
+def decline(session: Session, caller: Caller, booking_id: uuid.UUID) -> Booking:
+    booking = _for(session, caller, Action.DECLINE, booking_id)
+    return _move(session, caller, booking, Action.DECLINE)
+
+
+def cancel(session: Session, caller: Caller, booking_id: uuid.UUID, *, reason: str) -> Booking:
+    """Either side cancels, with a reason; the seats go back to the slot and the waitlist."""
+    booking = _for(session, caller, Action.CANCEL, booking_id)
+    return _move(session, caller, booking, Action.CANCEL, reason=reason)
+
+
+def complete(session: Session, caller: Caller, booking_id: uuid.UUID) -> Booking:
+    booking = _for(session, caller, Action.COMPLETE, booking_id)
+    if booking.slot.date > london_today():
+        raise InvalidTransition("The visit has not taken place yet.")
+    return _move(session, caller, booking, Action.COMPLETE)
+
+
+def record_consent(session: Session, caller: Caller, booking_id: uuid.UUID) -> Booking:
+    """The school records that parents have consented (Engage keeps no pupil names)."""
+    booking = _for(session, caller, Action.RECORD_CONSENT, booking_id)
+    recorded = session.execute(
+        update(Booking)
+        .where(
+            Booking.id == booking.id,
+            Booking.status.in_(HOLDING_SEATS),
+            Booking.parental_consent_recorded.is_(False),
+        )
+        .values(parental_consent_recorded=True, consent_recorded_at=utcnow(), updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(booking)
+    if recorded.rowcount != 1:
+        if booking.parental_consent_recorded:
+            raise InvalidTransition("Parental consent is already recorded.")
+        raise InvalidTransition(f"The booking is {booking.status.value}.")
+    return booking
+
+
+def _for(session: Session, caller: Caller, action: Action, booking_id: uuid.UUID) -> Booking:
+    booking = get_visible(session, caller, Booking, booking_id)
+    authorize(session, caller, action, booking)
+    return booking
+
+
+def _move(
+    session: Session, caller: Caller, booking: Booking, action: Action, *, reason: str | None = None
+) -> Booking:
+    sources, target = TRANSITIONS[action]
+    now = utcnow()
+    values: dict = {"status": target, "updated_at": now}
+    if action in (Action.CONFIRM, Action.DECLINE):
+        values["decided_at"] = now
+    if action is Action.CANCEL:
+        values.update(
+            cancel_reason=reason,
+            cancelled_by=Party(booking_party(caller, booking)),
+            cancelled_at=now,
+        )
+    moved = session.execute(
+        update(Booking)
+        .where(Booking.id == booking.id, Booking.status.in_(sources))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(booking)
+    if moved.rowcount != 1:
+        verb = str(action.value)
+        raise InvalidTransition(
+            f"A {booking.status.value} booking cannot be {_past(verb)}.",
+            errors={"status": [f"Is {booking.status.value}."]},
+        )
+    if target not in HOLDING_SEATS and action in (Action.CANCEL, Action.DECLINE):
+        give_back_seats(session, booking.slot, booking.school_id, booking.seats)
+    outbox.publish(session, EVENTS[action], _payload(booking))
+    if action in (Action.CANCEL, Action.DECLINE):
+        offer_to_waitlist(session, booking.slot)
+    session.flush()
+    return booking
+
+
+def _past(verb: str) -> str:
+    return {"cancel": "cancelled", "decline": "declined"}.get(verb, f"{verb}d")
+
+
+def _payload(booking: Booking) -> dict:
+    slot = booking.slot
+    return {
+        "booking_id": str(booking.id),
+        "status": booking.status.value,
+        "slot_id": str(slot.id),
+        "offer_id": str(slot.offer_id),
+        "employer_id": str(slot.offer.employer_id),
+        "school_id": str(booking.school_id),
+        "seats": booking.seats,
+        "year_group": booking.year_group,
+        "date": slot.date.isoformat(),
+        "occurred_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+    }
+
+
+# --- waitlist -------------------------------------------------------------------------
+
+
+def join_waitlist(
+    session: Session,
+    caller: Caller,
+    *,
+    slot_id: uuid.UUID,
+    seats: int,
+    year_group: int,
+    staff_lead_name: str,
+    school_id: uuid.UUID | None = None,
+    staff_lead_email: str | None = None,
+    adjustments: str | None = None,
+) -> WaitlistEntry:
+    """Queue for seats on a slot that cannot take the booking now."""
+    slot = get_visible(session, caller, Slot, slot_id)
+    school = _booking_school(session, caller, school_id)
+    _check_bookable(slot, year_group)
+    if slot.seats_left >= seats and not _capped(session, slot, school.id, seats):
+        raise SeatsAvailable(f"{slot.seats_left} seats are free: book them instead.")
+    position = (
+        session.scalar(
+            select(func.max(WaitlistEntry.position)).where(WaitlistEntry.slot_id == slot.id)
+        )
+        or 0
+    ) + 1
+    entry = WaitlistEntry(
+        slot_id=slot.id,
+        school_id=school.id,
+        position=position,
+        year_group=year_group,
+        seats=seats,
+        staff_lead_name=staff_lead_name,
+        staff_lead_email=staff_lead_email,
+        adjustments=adjustments,
+        status=WaitlistStatus.WAITING,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def _capped(session: Session, slot: Slot, school_id: uuid.UUID, seats: int) -> bool:
+    if slot.school_cap is None:
+        return False
+    held = session.scalar(
+        select(SlotAllocation.booked).where(
+            SlotAllocation.slot_id == slot.id, SlotAllocation.school_id == school_id
+        )
+    )
+    return (held or 0) + seats > slot.school_cap
+
+
+def list_waitlist(
+    session: Session, caller: Caller, slot_id: uuid.UUID, *, page: int, page_size: int
+) -> Page:
+    slot = get_visible(session, caller, Slot, slot_id)
+    query = (
+        select(WaitlistEntry)
+        .where(
+            WaitlistEntry.slot_id == slot.id,
+            visible_bookings(caller, WaitlistEntry.school_id, slot.offer.employer_id),
+        )
+        .order_by(WaitlistEntry.position, WaitlistEntry.id)
+    )
+    return paginate(session, query, page=page, page_size=page_size)
+
+
+def leave_waitlist(session: Session, caller: Caller, entry_id: uuid.UUID) -> WaitlistEntry:
+    entry = get_visible(session, caller, WaitlistEntry, entry_id)
+    authorize(session, caller, Action.DELETE, entry)
+    left = session.execute(
+        update(WaitlistEntry)
+        .where(WaitlistEntry.id == entry.id, WaitlistEntry.status == WaitlistStatus.WAITING)
+        .values(status=WaitlistStatus.LEFT, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(entry)
+    if left.rowcount != 1:
+        raise InvalidTransition(f"The entry is {entry.status.value}, not waiting.")
+    return entry
+
+
+def offer_to_waitlist(session: Session, slot: Slot) -> list[Booking]:
+    """Book freed seats for waiting schools, strictly in order: the first that does not fit
+    stops the round (no later, smaller request jumps the queue)."""
+    made = []
+    waiting = session.scalars(
+        select(WaitlistEntry)
+        .where(WaitlistEntry.slot_id == slot.id, WaitlistEntry.status == WaitlistStatus.WAITING)
+        .order_by(WaitlistEntry.position)
+    ).all()
+    for entry in waiting:
+        try:
+            take_seats(session, slot, entry.school_id, entry.seats)
+        except (SlotFull, SchoolCapReached):
+            break
+        booking = Booking(
+            slot_id=slot.id,
+            school_id=entry.school_id,
+            year_group=entry.year_group,
+            seats=entry.seats,
+            staff_lead_name=entry.staff_lead_name,
+            staff_lead_email=entry.staff_lead_email,
+            adjustments=entry.adjustments,
+            status=BookingStatus.REQUESTED,
+            from_waitlist=True,
+        )
+        session.add(booking)
+        session.flush()
+        entry.status = WaitlistStatus.OFFERED
+        entry.booking_id = booking.id
+        outbox.publish(
+            session,
+            "waitlist.offered",
+            {**_payload(booking), "waitlist_entry_id": str(entry.id), "position": entry.position},
+        )
+        outbox.publish(session, "booking.requested", _payload(booking))
+        made.append(booking)
+    session.flush()
+    return made

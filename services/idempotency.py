@@ -1,0 +1,172 @@
+"""Idempotency keys: a retried unsafe request replays its first response.
+
+A key is claimed in its own short transaction (so a concurrent duplicate sees it at once
+and is told the first is still running); the response is stored in the same transaction
+as the work it describes, so a committed booking always has its stored answer; a request
+that fails releases its key, so the client may retry it. Keys belong to one caller and are
+kept at least 24 hours.
+"""
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from models.base import utcnow
+from models.bookings import IdempotencyKey
+from services.access import Caller
+from services.errors import Conflict, InvalidInput
+
+RETENTION = timedelta(hours=24)
+ABANDONED_AFTER = timedelta(minutes=5)  # a claim this old died with its process
+MAX_KEY_LENGTH = 255
+
+
+class KeyReused(InvalidInput):
+    """The key was first used with a different request."""
+
+    code = "idempotency-key-reused"
+
+
+class RequestInProgress(Conflict):
+    """The first request with this key has not finished."""
+
+    code = "idempotency-key-in-progress"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Either a fresh claim (`key_id`) to complete or release, or a response to replay."""
+
+    key_id: uuid.UUID | None = None
+    status_code: int | None = None
+    body: dict | list | None = None
+
+    @property
+    def is_replay(self) -> bool:
+        return self.key_id is None
+
+
+def caller_scope(caller: Caller) -> str:
+    return f"client:{caller.client_id}" if caller.client_id else f"user:{caller.user_id}"
+
+
+def fingerprint(method: str, path: str, body: object) -> str:
+    canonical = json.dumps(
+        [method.upper(), path, body], sort_keys=True, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_key(key: str) -> None:
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise InvalidInput(
+            "Invalid Idempotency-Key.",
+            errors={"Idempotency-Key": [f"1 to {MAX_KEY_LENGTH} printable characters."]},
+        )
+
+
+def claim(
+    session: Session,
+    caller: Caller,
+    *,
+    key: str,
+    request_fingerprint: str,
+    now: datetime | None = None,
+) -> Claim:
+    """Claim `key` for this request. Use a session of its own and commit it at once."""
+    check_key(key)
+    now = now or utcnow()
+    scope = caller_scope(caller)
+    key_id = uuid.uuid4()
+    inserted = session.execute(
+        insert_or_ignore(session, IdempotencyKey)
+        .values(
+            id=key_id,
+            caller=scope,
+            key=key,
+            fingerprint=request_fingerprint,
+            in_progress=True,
+            created_at=now,
+        )
+        .returning(IdempotencyKey.id)
+    ).first()
+    if inserted is not None:
+        return Claim(key_id=key_id)
+    existing = session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.caller == scope, IdempotencyKey.key == key)
+    )
+    if existing is None:  # released between our insert and this read: claim it again
+        return claim(session, caller, key=key, request_fingerprint=request_fingerprint, now=now)
+    if existing.fingerprint != request_fingerprint:
+        raise KeyReused(
+            "This Idempotency-Key was used with a different request; use a new key.",
+            errors={"Idempotency-Key": ["Already used with a different request."]},
+        )
+    if existing.in_progress:
+        if existing.created_at < now - ABANDONED_AFTER and _take_over(session, existing.id, now):
+            return Claim(key_id=existing.id)
+        raise RequestInProgress(
+            "A request with this Idempotency-Key is still being processed; retry shortly."
+        )
+    return Claim(status_code=existing.status_code, body=existing.response_body)
+
+
+def insert_or_ignore(session: Session, model: type):
+    """INSERT … ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(model.__table__).on_conflict_do_nothing()
+
+
+def _take_over(session: Session, key_id: uuid.UUID, now: datetime) -> bool:
+    """Claim a key whose first request was abandoned (a conditional update: one winner)."""
+    result = session.execute(
+        update(IdempotencyKey)
+        .where(
+            IdempotencyKey.id == key_id,
+            IdempotencyKey.in_progress.is_(True),
+            IdempotencyKey.created_at < now - ABANDONED_AFTER,
+        )
+        .values(created_at=now)
+    )
+    return result.rowcount == 1
+
+
+def complete(session: Session, key_id: uuid.UUID, *, status_code: int, body) -> None:
+    """Store the response, in the transaction of the work it answers (the caller commits)."""
+    session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.id == key_id)
+        .values(
+            in_progress=False, status_code=status_code, response_body=body, completed_at=utcnow()
+        )
+    )
+
+
+def release(session: Session, key_id: uuid.UUID) -> None:
+    """Forget a claim whose request failed, so a retry runs again (in the claim's session)."""
+    session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.id == key_id, IdempotencyKey.in_progress.is_(True)
+        )
+    )
+
+
+def purge(
+    session: Session, *, now: datetime | None = None, older_than: timedelta = RETENTION
+) -> int:
+    """Delete keys older than the retention period (never sooner than 24 hours)."""
+    if older_than < RETENTION:
+        raise InvalidInput(
+            "Keys are kept at least 24 hours.", errors={"older_than": ["At least 24 hours."]}
+        )
+    cutoff = (now or utcnow()) - older_than
+    result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
+    session.flush()
+    return result.rowcount

@@ -1,0 +1,39 @@
+"""The transactional outbox: events are rows written with the change they describe.
+
+A later worker delivers undelivered rows to webhook subscribers (`FOR UPDATE SKIP LOCKED`
+on PostgreSQL lets many workers share them); here we only ever append.
+"""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.bookings import OutboxEvent
+
+EVENT_TYPES = (
+    "booking.requested",
+    "booking.confirmed",
+    "booking.declined",
+    "booking.cancelled",
+    "booking.completed",
+    "waitlist.offered",
+)
+
+
+def publish(session: Session, event_type: str, payload: dict) -> OutboxEvent:
+    """Append an event to the caller's transaction (it commits, or vanishes, with the change)."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"undeclared event type {event_type!r}")
+    event = OutboxEvent(type=event_type, payload=payload)
+    session.add(event)
+    return event
+
+
+def pending(session: Session, *, limit: int = 100) -> list[OutboxEvent]:
+    """Undelivered events, oldest first."""
+    query = (
+        select(OutboxEvent)
+        .where(OutboxEvent.delivered_at.is_(None))
+        .order_by(OutboxEvent.created_at, OutboxEvent.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
