@@ -3,6 +3,7 @@ bulk imports `flask --app wsgi volunteers import FILE --employer ID` and
 `flask --app wsgi schools import FILE` (run as the platform operator, audited)."""
 
 import uuid
+from datetime import date
 from pathlib import Path
 
 import click
@@ -14,7 +15,7 @@ from api.extensions import db
 from api.imports import read_csv
 from api.volunteers import parse_volunteer_csv
 from models.users import Role
-from services import audit, demo, reference_data, schools, volunteers
+from services import audit, demo, pupils, reference_data, school_years, schools, volunteers
 from services.access import Caller
 from services.errors import DomainError
 from services.imports import ImportResult
@@ -23,6 +24,7 @@ data_cli = AppGroup("data", help="Reference data.")
 demo_cli = AppGroup("demo", help="The demo organisations and logins.")
 volunteers_cli = AppGroup("volunteers", help="Volunteer profiles.")
 schools_cli = AppGroup("schools", help="The school directory.")
+pupils_cli = AppGroup("pupils", help="Pupil records.")
 OPERATOR = Caller(role=Role.ADMIN, organisation_id=uuid.UUID(int=0))
 PARTIAL = click.option(
     "--partial", is_flag=True, help="Write the valid rows even if others have errors."
@@ -118,6 +120,25 @@ def import_schools(file: Path, partial: bool) -> None:
     )
 
 
+@pupils_cli.command("roll-over")
+@click.option(
+    "--academic-year",
+    help="The school year pupils move up into, such as 2026-27 (default: the current one).",
+)
+@click.option("--school", "school_id", type=click.UUID, help="One school only.")
+def roll_over_pupils(academic_year: str | None, school_id: uuid.UUID | None) -> None:
+    """Year-end roll-over: year groups move up, pupils past Y13 leave (idempotent)."""
+    year = academic_year or school_years.label(school_years.school_year_start(date.today()))
+    audit.set_context(db.session, audit.AuditContext(request_id="cli:pupils-roll-over"))
+    try:
+        result = pupils.roll_over_schools(db.session, academic_year=year, school_id=school_id)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.detail) from error
+    db.session.commit()
+    click.echo(f"{result.academic_year}: {result.moved} pupils moved up, {result.left} left.")
+
+
 def _run_import(run, total: int, name: str) -> None:
     audit.set_context(db.session, audit.AuditContext(request_id=f"cli:{name}"))
     try:
@@ -144,3 +165,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(volunteers_cli)
     app.cli.add_command(schools_cli)
+    app.cli.add_command(pupils_cli)

@@ -3,6 +3,8 @@
 from models.audit import AuditEntry
 from models.auth import ApiClient, RevokedSession
 from models.base import Base
+from models.checklists import ChecklistAnswer
+from models.encounters import Attendance, Encounter
 from models.organisations import Employer, Hub, Organisation, Provider, School
 from models.pupils import Pupil
 from models.reference import Outcode, Postcode, RqfLevel, SicDivision, SicSection
@@ -11,9 +13,12 @@ from models.volunteers import EnterpriseAdviser, Volunteer
 
 __all__ = [
     "ApiClient",
+    "Attendance",
     "AuditEntry",
     "Base",
+    "ChecklistAnswer",
     "Employer",
+    "Encounter",
     "EnterpriseAdviser",
     "Hub",
     "Invitation",
