@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     func,
     select,
 )
@@ -108,19 +109,18 @@ class Encounter(UUIDPrimaryKey, Timestamps, Base):
     )
 
 
-class Attendance(Base):
+class Attendance(UUIDPrimaryKey, Base):
     """One pupil at one encounter, with the year group they were in on the day."""
 
     __tablename__ = "attendances"
 
-    encounter_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("encounters.id", ondelete="CASCADE"), primary_key=True
-    )
-    pupil_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pupils.id"), primary_key=True)
+    encounter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("encounters.id", ondelete="CASCADE"))
+    pupil_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pupils.id"))
     year_group: Mapped[int]
     reflection: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
+        UniqueConstraint("encounter_id", "pupil_id", name="uq_attendances_encounter_id_pupil_id"),
         Index("ix_attendances_pupil_id", "pupil_id"),
         CheckConstraint("year_group BETWEEN 7 AND 13", name="year_group_secondary"),
     )

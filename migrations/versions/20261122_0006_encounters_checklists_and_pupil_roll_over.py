@@ -62,10 +62,12 @@ def upgrade():
     sa.Column('pupil_id', sa.Uuid(), nullable=False),
     sa.Column('year_group', sa.Integer(), nullable=False),
     sa.Column('reflection', sa.Text(), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
     sa.CheckConstraint('year_group BETWEEN 7 AND 13', name=op.f('ck_attendances_year_group_secondary')),
     sa.ForeignKeyConstraint(['encounter_id'], ['encounters.id'], name=op.f('fk_attendances_encounter_id_encounters'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['pupil_id'], ['pupils.id'], name=op.f('fk_attendances_pupil_id_pupils')),
-    sa.PrimaryKeyConstraint('encounter_id', 'pupil_id', name=op.f('pk_attendances'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attendances')),
+    sa.UniqueConstraint('encounter_id', 'pupil_id', name='uq_attendances_encounter_id_pupil_id')
     )
     with op.batch_alter_table('attendances', schema=None) as batch_op:
         batch_op.create_index('ix_attendances_pupil_id', ['pupil_id'], unique=False)
