@@ -24,6 +24,7 @@ from services.access import (
     checklist_parties,
     ensure_pupils_of,
     get_visible,
+    hub_school_ids,
     may_record_encounters_for,
     visible_encounters,
 )
@@ -112,6 +113,8 @@ def create_encounter(
     checklist_version: int | None = None,
 ) -> Encounter:
     if not may_record_encounters_for(caller, school_id):
+        if school_id in hub_school_ids(session, caller):
+            raise Forbidden("Schools record their own encounters; coordinators read them.")
         raise NotFound("No such school encounters.")
     encounter = Encounter(
         school_id=school_id,

@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from models.auth import ApiClient
+from models.checklists import CURRENT_VERSION
+from models.encounters import Attendance, Encounter, EncounterActivity
 from models.organisations import (
     Employer,
     Hub,
@@ -16,8 +18,6 @@ from models.organisations import (
     ProviderType,
     School,
 )
-from models.checklists import CURRENT_VERSION
-from models.encounters import Attendance, Encounter, EncounterActivity
 from models.pupils import Pupil, school_year_start
 from models.users import Role, User
 from models.volunteers import ActivityType, AdviserStatus, EnterpriseAdviser, Mode, Volunteer

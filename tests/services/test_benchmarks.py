@@ -29,7 +29,6 @@ def school_world(session):
     school = factories.school(session, hub=hub)
     employer = factories.employer(session)
     employer.size_band, employer.sector_code = EmployerSize.SMALL, None
-    provider = factories.provider(session)
 
     def pupil(ref, year_group, **flags):
         return factories.pupil(session, school, ref, year_group, roll_year=2025, **flags)
@@ -137,9 +136,7 @@ def test_bm6_needs_two_experiences_by_y11(session, school_world):
     assert "not_meeting" not in y11  # no pupil-level data but for the school's own staff
 
 
-def test_bm7_full_range_by_y11_and_he_visits_only_for_pupils_considering_he(
-    session, school_world
-):
+def test_bm7_full_range_by_y11_and_he_visits_only_for_pupils_considering_he(session, school_world):
     school, _, _ = school_world
     report = benchmarks.school_report(
         session, school_staff(school), school.id, academic_year="2025-26"
