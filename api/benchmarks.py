@@ -21,7 +21,7 @@ blp = Blueprint(
 
 CSV_RESPONSE = {
     "responses": {
-        "200": {
+        200: {
             "content": {
                 "text/csv": {
                     "schema": {"type": "string"},
