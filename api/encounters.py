@@ -119,16 +119,31 @@ class AttendanceSchema(Schema):
     reflection = ma.fields.String(allow_none=True, required=True)
 
 
-class AttendeeSchema(Schema):
-    pupil_id = ma.fields.UUID(required=True)
-    reflection = ma.fields.String(
-        allow_none=True, validate=ma.validate.Length(max=4000), load_default=None
-    )
+MAX_REFLECTIONS = 100  # per call, so a body stays well under the 1 MiB limit
+
+
+def _at_most(value: dict, limit: int) -> None:
+    if len(value) > limit:
+        raise ma.ValidationError(f"At most {limit} per call.")
 
 
 class AttendanceUpdateSchema(Schema):
-    pupils = ma.fields.List(
-        ma.fields.Nested(AttendeeSchema), required=True, validate=ma.validate.Length(max=2000)
+    pupil_ids = ma.fields.List(
+        ma.fields.UUID(),
+        required=True,
+        validate=ma.validate.Length(max=2000),
+        metadata={"description": "Everyone who attended (replaces the list)."},
+    )
+    reflections = ma.fields.Dict(
+        keys=ma.fields.UUID(),
+        values=ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500)),
+        validate=lambda value: _at_most(value, MAX_REFLECTIONS),
+        load_default=dict,
+        metadata={
+            "description": "Pupil id -> what they reflected (null clears it); pupils not "
+            "named here keep their reflection.",
+            "maxProperties": MAX_REFLECTIONS,
+        },
     )
 
 
@@ -268,7 +283,7 @@ class EncounterAttendance(MethodView):
         caller = current_caller()
         current = encounters.list_attendance(db.session, caller, encounter_id)
         blp.check_etag(current, AttendanceSchema(many=True))
-        rows = encounters.set_attendance(db.session, caller, encounter_id, attendance["pupils"])
+        rows = encounters.set_attendance(db.session, caller, encounter_id, **attendance)
         db.session.commit()
         return rows
 

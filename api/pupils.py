@@ -239,6 +239,7 @@ class PupilImport(MethodView):
         Pupils on roll who are not in the file are marked as left today.
         """
         caller = current_caller()
+        pupils.ensure_pupils_of(caller, school_id)  # 404 before the file is even read
         header, rows = read_csv(request.get_data(as_text=True))
         result = pupils.import_mis(db.session, caller, school_id, header, rows)
         if not result.written:

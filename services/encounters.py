@@ -213,30 +213,42 @@ def list_attendance(
 
 
 def set_attendance(
-    session: Session, caller: Caller, encounter_id: uuid.UUID, entries: list[dict]
+    session: Session,
+    caller: Caller,
+    encounter_id: uuid.UUID,
+    *,
+    pupil_ids: list[uuid.UUID],
+    reflections: Mapping[uuid.UUID, str | None] | None = None,
 ) -> list[AttendanceRow]:
-    """Replace who attended: `[{pupil_id, reflection?}]`, the school's own pupils only."""
+    """Replace who attended (the school's own pupils only); set the reflections given,
+    keeping those of pupils not named in `reflections`."""
     encounter = get_visible(session, caller, Encounter, encounter_id)
     ensure_pupils_of(caller, encounter.school_id)
-    wanted = {entry["pupil_id"]: entry.get("reflection") for entry in entries}
-    if len(wanted) != len(entries):
-        raise InvalidInput("A pupil is listed twice.", errors={"pupils": ["Duplicate pupil."]})
+    reflections = dict(reflections or {})
+    wanted = dict.fromkeys(pupil_ids)
+    errors: dict[str, list[str]] = {}
+    if len(wanted) != len(pupil_ids):
+        errors["pupil_ids"] = ["A pupil is listed twice."]
+    for pupil_id in reflections:
+        if pupil_id not in wanted:
+            errors[f"reflections.{pupil_id}"] = ["Not in pupil_ids."]
+    if errors:
+        raise InvalidInput("The attendance is not valid.", errors=errors)
     pupils = {
         p.id: p
         for p in session.scalars(
             select(Pupil).where(Pupil.id.in_(wanted), Pupil.school_id == encounter.school_id)
         )
     }
-    errors: dict[str, list[str]] = {}
     start = school_years.school_year_start(encounter.occurred_on)
     for index, pupil_id in enumerate(wanted):
         pupil = pupils.get(pupil_id)
         if pupil is None:
-            errors[f"pupils.{index}.pupil_id"] = ["Not a pupil of this school."]
+            errors[f"pupil_ids.{index}"] = ["Not a pupil of this school."]
         elif not 7 <= school_years.year_group_in(pupil, start) <= 13:
-            errors[f"pupils.{index}.pupil_id"] = ["Not in Y7-Y13 on the encounter's date."]
+            errors[f"pupil_ids.{index}"] = ["Not in Y7-Y13 on the encounter's date."]
         elif pupil.left_on is not None and pupil.left_on < encounter.occurred_on:
-            errors[f"pupils.{index}.pupil_id"] = ["Had left the school by the encounter's date."]
+            errors[f"pupil_ids.{index}"] = ["Had left the school by the encounter's date."]
     if errors:
         raise InvalidInput("Some pupils cannot be recorded as attending.", errors=errors)
     current = {
@@ -246,7 +258,7 @@ def set_attendance(
     for pupil_id, row in current.items():
         if pupil_id not in wanted:
             session.delete(row)
-    for pupil_id, reflection in wanted.items():
+    for pupil_id in wanted:
         row = current.get(pupil_id)
         if row is None:
             session.add(
@@ -254,11 +266,11 @@ def set_attendance(
                     encounter_id=encounter.id,
                     pupil_id=pupil_id,
                     year_group=school_years.year_group_in(pupils[pupil_id], start),
-                    reflection=reflection,
+                    reflection=reflections.get(pupil_id),
                 )
             )
-        elif row.reflection != reflection:
-            row.reflection = reflection
+        elif pupil_id in reflections and row.reflection != reflections[pupil_id]:
+            row.reflection = reflections[pupil_id]
     session.flush()
     refresh_meaningful(session, encounter)
     return list_attendance(session, caller, encounter.id)

@@ -241,7 +241,7 @@ ROUTES: dict[tuple[str, str], Case] = {
         only({SCHOOL: 200}, 404),
         everyone(404),
         setup=_encounters,
-        body=lambda w, s: {"pupils": [{"pupil_id": str(s.pupil.id)}]},
+        body=lambda w, s: {"pupil_ids": [str(s.pupil.id)]},
         if_match=True,
         etag_reader=SCHOOL,
     ),

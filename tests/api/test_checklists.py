@@ -50,9 +50,7 @@ def make_encounter(session, world, benchmark=6, mode=Mode.IN_PERSON, version=Non
         checklist_version=version,
     )
     if pupils:
-        encounters.set_attendance(
-            session, staff, encounter.id, [{"pupil_id": p.id} for p in pupils]
-        )
+        encounters.set_attendance(session, staff, encounter.id, pupil_ids=[p.id for p in pupils])
     session.commit()
     return encounter
 
@@ -129,9 +127,7 @@ def test_a_virtual_encounter_needs_named_attendance(client, session, world, auth
     session.commit()
     path = f"{ENCOUNTERS}/{encounter.id}/attendance"
     etag = client.get(path, headers=school).headers["ETag"]
-    client.put(
-        path, headers={**school, "If-Match": etag}, json={"pupils": [{"pupil_id": str(pupil.id)}]}
-    )
+    client.put(path, headers={**school, "If-Match": etag}, json={"pupil_ids": [str(pupil.id)]})
     after = client.get(f"{ENCOUNTERS}/{encounter.id}/checklist", headers=school).get_json()
     assert after["meaningful"] is True and after["attendance_count"] == 1
 

@@ -37,12 +37,11 @@ def record(client, auth_headers, world, **overrides):
     return response.get_json()
 
 
-def put_attendance(client, headers, encounter_id, pupils):
+def put_attendance(client, headers, encounter_id, pupil_ids, reflections=None):
     path = f"{ENCOUNTERS}/{encounter_id}/attendance"
     read = client.get(path, headers=headers)
-    return client.put(
-        path, headers={**headers, "If-Match": read.headers["ETag"]}, json={"pupils": pupils}
-    )
+    body = {"pupil_ids": [str(p) for p in pupil_ids], "reflections": reflections or {}}
+    return client.put(path, headers={**headers, "If-Match": read.headers["ETag"]}, json=body)
 
 
 def test_a_school_records_an_encounter_with_a_snapshot_of_its_employer(
@@ -78,11 +77,10 @@ def test_attendance_is_the_schools_own_pupils_and_reads_are_audited(
     headers = auth_headers(world.a.users[Role.SCHOOL_STAFF])
     encounter = record(client, auth_headers, world)
 
-    refused = put_attendance(client, headers, encounter["id"], [{"pupil_id": str(foreign.id)}])
+    refused = put_attendance(client, headers, encounter["id"], [foreign.id])
     assert refused.status_code == 422
-    done = put_attendance(
-        client, headers, encounter["id"], [{"pupil_id": str(own.id), "reflection": "Loved it"}]
-    )
+    assert refused.get_json()["errors"] == {"pupil_ids.0": ["Not a pupil of this school."]}
+    done = put_attendance(client, headers, encounter["id"], [own.id], {str(own.id): "Loved it"})
     assert done.status_code == 200
     assert done.get_json() == [
         {"pupil_id": str(own.id), "reference": "A1", "year_group": 9, "reflection": "Loved it"}
@@ -97,7 +95,7 @@ def test_partners_and_volunteers_see_counts_never_pupils(client, session, world,
     session.commit()
     school = auth_headers(world.a.users[Role.SCHOOL_STAFF])
     encounter = record(client, auth_headers, world)
-    put_attendance(client, school, encounter["id"], [{"pupil_id": str(p.id)} for p in pupils])
+    put_attendance(client, school, encounter["id"], [p.id for p in pupils])
     pupil_ids = {str(p.id) for p in pupils} | {"A1", "A2"}
 
     for role in (Role.EMPLOYER_STAFF, Role.VOLUNTEER):
