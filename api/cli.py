@@ -64,6 +64,11 @@ def seed_demo() -> None:
         f"Directory: {demo.DEMO_EMPLOYER_COUNT} employers, {demo.DEMO_VOLUNTEER_COUNT} volunteers"
         f" and {demo.DEMO_ADVISER_COUNT} Enterprise Advisers around the hub."
     )
+    click.echo(
+        f"Pupils and records: {demo.DEMO_PUPIL_SCHOOLS} schools, "
+        f"{7 * demo.DEMO_PUPILS_PER_YEAR_GROUP} pupils each, encounters 2023-24 to 2025-26 "
+        f"(GET /api/v1/schools/{summary.schools[0].id}/benchmarks?academic_year=2025-26)."
+    )
     click.echo(f"Logins (the password for all is {summary.password}):")
     for login in summary.logins:
         click.echo(f"  {login.role.value:<15} {login.email:<38} {login.organisation}")
