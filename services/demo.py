@@ -392,9 +392,9 @@ DEMO_PROGRAMME = [
     (5, EncounterActivity.CAREERS_TALK, (7, 8, 9, 10, 11, 12, 13), 1, Mode.IN_PERSON),
     (5, EncounterActivity.MOCK_INTERVIEWS, (11, 13), 1, Mode.VIRTUAL),
     (6, EncounterActivity.WORKPLACE_VISIT, (9, 10), 1, Mode.IN_PERSON),
-    (6, EncounterActivity.WORK_EXPERIENCE, (10, 12), 1, Mode.IN_PERSON),
-    (7, EncounterActivity.PROVIDER_TALK, (8, 9, 10, 11), 1, Mode.IN_PERSON),
-    (7, EncounterActivity.PROVIDER_VISIT, (12, 13), 1, Mode.IN_PERSON),
+    (6, EncounterActivity.WORK_EXPERIENCE, (10, 11, 12), 1, Mode.IN_PERSON),
+    (7, EncounterActivity.PROVIDER_TALK, (8, 9, 10, 11), 2, Mode.IN_PERSON),
+    (7, EncounterActivity.PROVIDER_VISIT, (12, 13), 2, Mode.IN_PERSON),
     (8, EncounterActivity.GUIDANCE_INTERVIEW, (11, 13), 1, Mode.IN_PERSON),
 ]
 
@@ -462,8 +462,7 @@ def _demo_records(session, rng, school, pupils, employers, providers, coverage) 
     for start in DEMO_RECORD_YEARS:
         for benchmark, activity, year_groups, times, mode in DEMO_PROGRAMME:
             for year_group in year_groups:
-                # Benchmark 7 before Y12 runs twice a year, so the full range is reachable.
-                for _ in range(times + (benchmark == 7 and year_group <= 11)):
+                for _ in range(times):
                     number = len(encounters)
                     partner = _demo_partner(rng, benchmark, number, employers, providers)
                     attendees = [
