@@ -4,7 +4,7 @@ bulk imports `flask --app wsgi volunteers import FILE --employer ID` and
 `flask --app wsgi idempotency purge` (keys past their 24-hour retention)."""
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -16,7 +16,16 @@ from api.extensions import db
 from api.imports import read_csv
 from api.volunteers import parse_volunteer_csv
 from models.users import Role
-from services import audit, demo, idempotency, reference_data, schools, volunteers
+from services import (
+    audit,
+    demo,
+    idempotency,
+    pupils,
+    reference_data,
+    school_years,
+    schools,
+    volunteers,
+)
 from services.access import Caller
 from services.errors import DomainError
 from services.imports import ImportResult
@@ -26,6 +35,7 @@ demo_cli = AppGroup("demo", help="The demo organisations and logins.")
 volunteers_cli = AppGroup("volunteers", help="Volunteer profiles.")
 schools_cli = AppGroup("schools", help="The school directory.")
 idempotency_cli = AppGroup("idempotency", help="Idempotency keys of retried requests.")
+pupils_cli = AppGroup("pupils", help="Pupil records.")
 OPERATOR = Caller(role=Role.ADMIN, organisation_id=uuid.UUID(int=0))
 PARTIAL = click.option(
     "--partial", is_flag=True, help="Write the valid rows even if others have errors."
@@ -68,6 +78,9 @@ def seed_demo() -> None:
     click.echo(
         f"Visits: {len(demo.DEMO_OFFERS)} published offers with slots near the hub "
         "(some full, some booked): GET /api/v1/slots?near=LS1%204DY"
+        f"Pupils and records: {demo.DEMO_PUPIL_SCHOOLS} schools, "
+        f"{7 * demo.DEMO_PUPILS_PER_YEAR_GROUP} pupils each, encounters 2023-24 to 2025-26 "
+        f"(GET /api/v1/schools/{summary.schools[0].id}/benchmarks?academic_year=2025-26)."
     )
     click.echo(f"Logins (the password for all is {summary.password}):")
     for login in summary.logins:
@@ -140,6 +153,25 @@ def purge_idempotency_keys(older_than_hours: int) -> None:
     click.echo(f"{purged} idempotency keys older than {older_than_hours} hours deleted.")
 
 
+@pupils_cli.command("roll-over")
+@click.option(
+    "--academic-year",
+    help="The school year pupils move up into, such as 2026-27 (default: the current one).",
+)
+@click.option("--school", "school_id", type=click.UUID, help="One school only.")
+def roll_over_pupils(academic_year: str | None, school_id: uuid.UUID | None) -> None:
+    """Year-end roll-over: year groups move up, pupils past Y13 leave (idempotent)."""
+    year = academic_year or school_years.label(school_years.school_year_start(date.today()))
+    audit.set_context(db.session, audit.AuditContext(request_id="cli:pupils-roll-over"))
+    try:
+        result = pupils.roll_over_schools(db.session, academic_year=year, school_id=school_id)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.detail) from error
+    db.session.commit()
+    click.echo(f"{result.academic_year}: {result.moved} pupils moved up, {result.left} left.")
+
+
 def _run_import(run, total: int, name: str) -> None:
     audit.set_context(db.session, audit.AuditContext(request_id=f"cli:{name}"))
     try:
@@ -167,3 +199,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(volunteers_cli)
     app.cli.add_command(schools_cli)
     app.cli.add_command(idempotency_cli)
+    app.cli.add_command(pupils_cli)

@@ -5,12 +5,20 @@ every read and write is audited. Employers and volunteers never see pupils.
 """
 
 import marshmallow as ma
+from flask import request
 from flask.views import MethodView
 
 from api.extensions import db
+from api.http import accepts
+from api.imports import CSV_BODY, ImportErrorSchema, read_csv
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
+from models.checklists import CHECKLISTS
+from models.encounters import BENCHMARKS, EncounterActivity
+from models.organisations import EmployerSize, ProviderType
+from models.volunteers import Mode
 from services import pupils
+from services.errors import InvalidInput
 
 blp = Blueprint(
     "pupils", __name__, url_prefix="/api/v1/schools/<uuid:school_id>/pupils", description="Pupils."
@@ -32,6 +40,9 @@ class PupilSchema(Schema):
     )
     send = ma.fields.Boolean(required=True)
     considering_higher_education = ma.fields.Boolean(required=True)
+    left_on = ma.fields.Date(
+        allow_none=True, required=True, metadata={"description": "When the pupil left."}
+    )
     updated_at = Timestamp(required=True)
 
 
@@ -116,3 +127,162 @@ class PupilById(MethodView):
         blp.check_etag(pupils.get_pupil(db.session, caller, school_id, pupil_id), PupilSchema)
         pupils.erase_pupil(db.session, caller, school_id, pupil_id)
         db.session.commit()
+
+
+class MisImportResultSchema(Schema):
+    rows = ma.fields.Integer(required=True)
+    added = ma.fields.List(ma.fields.String(), required=True)
+    changed = ma.fields.List(ma.fields.String(), required=True)
+    left = ma.fields.List(
+        ma.fields.String(), required=True, metadata={"description": "On roll, not in the file."}
+    )
+    unchanged = ma.fields.Integer(required=True)
+    written = ma.fields.Boolean(required=True)
+    errors = ma.fields.List(ma.fields.Nested(ImportErrorSchema), required=True)
+
+
+class RollOverSchema(Schema):
+    academic_year = ma.fields.String(
+        required=True,
+        validate=ma.validate.Regexp(r"^\d{4}-\d{2}$"),
+        metadata={"description": "The school year pupils move up into, such as 2026-27."},
+    )
+
+
+class RollOverResultSchema(Schema):
+    academic_year = ma.fields.String(required=True)
+    moved = ma.fields.Integer(required=True)
+    left = ma.fields.Integer(required=True, metadata={"description": "Finished Y13."})
+
+
+class RecordPupilSchema(Schema):
+    reference = ma.fields.String(required=True, validate=REFERENCE)
+    year_group = ma.fields.Integer(required=True, validate=YEAR_GROUP)
+    academic_year = ma.fields.String(
+        required=True, metadata={"description": "The school year of `year_group`."}
+    )
+    disadvantaged = ma.fields.Boolean(required=True)
+    send = ma.fields.Boolean(required=True)
+    considering_higher_education = ma.fields.Boolean(required=True)
+    left_on = ma.fields.Date(allow_none=True, required=True)
+
+
+class RecordEncounterSchema(Schema):
+    occurred_on = ma.fields.Date(required=True)
+    academic_year = ma.fields.String(required=True)
+    year_group = ma.fields.Integer(
+        required=True, validate=YEAR_GROUP, metadata={"description": "On the day."}
+    )
+    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    activity_type = ma.fields.Enum(EncounterActivity, by_value=True, required=True)
+    benchmark = ma.fields.Integer(required=True, validate=ma.validate.OneOf(BENCHMARKS))
+    mode = ma.fields.Enum(Mode, by_value=True, required=True)
+    partner_name = ma.fields.String(
+        allow_none=True, required=True, validate=ma.validate.Length(max=200)
+    )
+    employer_size = ma.fields.Enum(EmployerSize, by_value=True, allow_none=True, required=True)
+    employer_sector = ma.fields.String(
+        allow_none=True, required=True, validate=ma.validate.Length(equal=1)
+    )
+    provider_type = ma.fields.Enum(ProviderType, by_value=True, allow_none=True, required=True)
+    provider_access = ma.fields.Boolean(required=True)
+    work_experience_days = ma.fields.Integer(
+        required=True, validate=ma.validate.Range(min=0, max=30)
+    )
+    checklist_version = ma.fields.Integer(
+        required=True, validate=ma.validate.OneOf(sorted(CHECKLISTS))
+    )
+    checklist = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.Length(max=40)),
+        values=ma.fields.Boolean(),
+        required=True,
+        metadata={"description": "The checklist answers, under `checklist_version`."},
+    )
+    meaningful = ma.fields.Boolean(
+        required=True, metadata={"description": "Recomputed from the checklist on transfer."}
+    )
+    reflection = ma.fields.String(
+        allow_none=True, required=True, validate=ma.validate.Length(max=4000)
+    )
+
+
+class PupilRecordSchema(Schema):
+    format = ma.fields.String(required=True, validate=ma.validate.Equal(pupils.RECORD_FORMAT))
+    pupil = ma.fields.Nested(RecordPupilSchema, required=True)
+    encounters = ma.fields.List(
+        ma.fields.Nested(RecordEncounterSchema),
+        required=True,
+        validate=ma.validate.Length(max=1000),
+    )
+
+
+class TransferInSchema(Schema):
+    reference = ma.fields.String(
+        required=True, validate=REFERENCE, metadata={"description": "Your reference for them."}
+    )
+    year_group = ma.fields.Integer(required=True, validate=YEAR_GROUP)
+    record = ma.fields.Nested(
+        PupilRecordSchema, required=True, metadata={"description": "The old school's export."}
+    )
+
+
+@blp.route("/import")
+class PupilImport(MethodView):
+    @blp.login_required("pupils:write")
+    @accepts("text/csv")
+    @blp.doc(requestBody=CSV_BODY)
+    @blp.response(200, MisImportResultSchema)
+    def post(self, school_id):
+        """Bring the pupils in line with an MIS export (added, changed, left; all or nothing)
+
+        Columns: reference, year_group, disadvantaged, send, considering_higher_education.
+        Pupils on roll who are not in the file are marked as left today.
+        """
+        caller = current_caller()
+        pupils.ensure_pupils_of(caller, school_id)  # 404 before the file is even read
+        header, rows = read_csv(request.get_data(as_text=True))
+        result = pupils.import_mis(db.session, caller, school_id, header, rows)
+        if not result.written:
+            raise InvalidInput(
+                f"{len(result.errors)} of {result.rows} rows have errors; nothing was written.",
+                errors={str(line): fields for line, fields in sorted(result.errors.items())},
+            )
+        db.session.commit()
+        return {**vars(result), "errors": []}
+
+
+@blp.route("/roll-over")
+class PupilRollOver(MethodView):
+    @blp.login_required("pupils:write")
+    @blp.arguments(RollOverSchema)
+    @blp.response(200, RollOverResultSchema)
+    def post(self, args, school_id):
+        """Move pupils up into a new school year; those past Y13 leave (idempotent)"""
+        result = pupils.roll_over(
+            db.session, current_caller(), school_id, academic_year=args["academic_year"]
+        )
+        db.session.commit()
+        return result
+
+
+@blp.route("/transfer")
+class PupilTransfer(MethodView):
+    @blp.login_required("pupils:write")
+    @blp.arguments(TransferInSchema)
+    @blp.response(201, PupilSchema)
+    def post(self, transfer, school_id):
+        """Add a pupil joining from another school, with the record that school exported"""
+        pupil = pupils.import_transfer(db.session, current_caller(), school_id, **transfer)
+        db.session.commit()
+        return pupil
+
+
+@blp.route("/<uuid:pupil_id>/record")
+class PupilRecord(MethodView):
+    @blp.login_required("pupils:read")
+    @blp.response(200, PupilRecordSchema)
+    def get(self, school_id, pupil_id):
+        """Export the pupil's whole record as JSON: encounters, reflections (audited)"""
+        record = pupils.export_record(db.session, current_caller(), school_id, pupil_id)
+        db.session.commit()
+        return record

@@ -12,6 +12,8 @@ from models.bookings import (
     SlotAllocation,
     WaitlistEntry,
 )
+from models.checklists import ChecklistAnswer
+from models.encounters import Attendance, Encounter
 from models.offers import Offer
 from models.organisations import Employer, Hub, Organisation, Provider, School
 from models.pupils import Pupil
@@ -21,11 +23,14 @@ from models.volunteers import EnterpriseAdviser, Volunteer
 
 __all__ = [
     "ApiClient",
+    "Attendance",
     "AuditEntry",
     "Base",
     "Booking",
     "CalendarFeed",
+    "ChecklistAnswer",
     "Employer",
+    "Encounter",
     "EnterpriseAdviser",
     "Hub",
     "IdempotencyKey",

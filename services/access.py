@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from models.audit import AuditEntry
 from models.auth import ApiClient
 from models.bookings import Booking, Slot, WaitlistEntry
+from models.checklists import Party
+from models.encounters import Encounter
 from models.offers import Offer, OfferStatus
 from models.organisations import Employer, Hub, Organisation, OrganisationKind, Provider, School
 from models.pupils import Pupil
@@ -45,6 +47,9 @@ SCOPES = {
     "offers:write": "Publish and change the employer's offers and slots.",
     "bookings:read": "Read bookings.",
     "bookings:write": "Book, confirm and cancel.",
+    "encounters:read": "Read encounters the organisation took part in (pupils only for schools).",
+    "encounters:write": "Record encounters, attendance and the organisation's checklist answers.",
+    "reports:read": "Read benchmark reports of the school, or of the hub's schools.",
 }
 
 # Which organisation kind a member of each role belongs to.
@@ -134,6 +139,8 @@ def can_see(session: Session, caller: Caller, obj: object) -> bool:
             return can_see(session, caller, obj.offer)
         case Booking() | WaitlistEntry():
             return _books(caller, obj.school_id) or _hosts(caller, obj.slot.offer)
+        case Encounter():
+            return _sees_encounter(session, caller, obj)
     return False
 
 
@@ -162,6 +169,59 @@ def booking_party(caller: Caller, booking: Booking | WaitlistEntry) -> str:
     if caller.is_admin:
         return "admin"
     return "school" if _books(caller, booking.school_id) else "employer"
+
+
+def _sees_encounter(session: Session, caller: Caller, encounter: Encounter) -> bool:
+    """The school, its hub's coordinators, the employer or provider, and the volunteers."""
+    if caller.role is Role.SCHOOL_STAFF:
+        return encounter.school_id == caller.organisation_id
+    if caller.role is Role.COORDINATOR:
+        return encounter.school_id in hub_school_ids(session, caller)
+    if caller.role is Role.EMPLOYER_STAFF:
+        return encounter.employer_id == caller.organisation_id
+    if caller.role is Role.PROVIDER_STAFF:
+        return encounter.provider_id == caller.organisation_id
+    if caller.role is Role.VOLUNTEER:
+        return any(v.user_id == caller.user_id for v in encounter.volunteers)
+    return False
+
+
+def visible_encounters(session: Session, caller: Caller) -> ColumnElement[bool]:
+    """A WHERE clause on `encounters` matching `can_see`."""
+    if caller.is_admin:
+        return true()
+    if caller.role is Role.SCHOOL_STAFF:
+        return Encounter.school_id == caller.organisation_id
+    if caller.role is Role.COORDINATOR:
+        return Encounter.school_id.in_(hub_school_ids(session, caller))
+    if caller.role is Role.EMPLOYER_STAFF:
+        return Encounter.employer_id == caller.organisation_id
+    if caller.role is Role.PROVIDER_STAFF:
+        return Encounter.provider_id == caller.organisation_id
+    if caller.user_id is not None:
+        return Encounter.volunteers.any(Volunteer.user_id == caller.user_id)
+    return false()
+
+
+def may_record_encounters_for(caller: Caller, school_id: uuid.UUID) -> bool:
+    """Admins, and the school's own staff (coordinators read; partners answer checklists)."""
+    return caller.is_admin or (
+        caller.role is Role.SCHOOL_STAFF and caller.organisation_id == school_id
+    )
+
+
+def checklist_parties(caller: Caller, encounter: Encounter) -> set[Party]:
+    """Which sides of an encounter's checklist the caller answers for."""
+    if caller.is_admin:
+        return {Party.SCHOOL, Party.PARTNER}
+    if caller.role is Role.SCHOOL_STAFF and caller.organisation_id == encounter.school_id:
+        return {Party.SCHOOL}
+    partner_id = encounter.employer_id or encounter.provider_id
+    if caller.role in (Role.EMPLOYER_STAFF, Role.PROVIDER_STAFF) and (
+        partner_id == caller.organisation_id
+    ):
+        return {Party.PARTNER}
+    return set()
 
 
 def _owns_volunteer(caller: Caller, volunteer: Volunteer) -> bool:
@@ -285,6 +345,8 @@ def can_change(session: Session, caller: Caller, action: Action, obj: object) ->
                 return _books(caller, obj.school_id) or _hosts(caller, obj.slot.offer)
         case WaitlistEntry():
             return _books(caller, obj.school_id)
+        case Encounter():
+            return caller.role is Role.SCHOOL_STAFF and obj.school_id == caller.organisation_id
     return False
 
 

@@ -2,7 +2,9 @@
 
 One Careers Hub of the 30 state secondary and special schools nearest to Leeds city
 centre, and a login for every role; around it, 40 employers of every size and sector,
-1,000 volunteers (invented people at real postcodes) and 60 Enterprise Advisers. Ids are
+1,000 volunteers (invented people at real postcodes) and 60 Enterprise Advisers. Six of
+the schools get 210 pupils each and three school years (2023-24 to 2025-26) of
+encounters, attendance and checklist answers, covering the benchmarks unevenly. Ids are
 derived from names and a seeded random generator picks the rest, so seeding twice (or on
 two machines) gives the same rows; later capabilities extend `seed`.
 """
@@ -12,11 +14,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from models.auth import ApiClient
 from models.bookings import Booking, BookingStatus, Slot, SlotAllocation
+from models.checklists import CHECKLISTS, CURRENT_VERSION, ChecklistAnswer
+from models.encounters import Attendance, Encounter, EncounterActivity, EncounterSource
 from models.offers import Offer, OfferKind, OfferStatus
 from models.organisations import (
     Employer,
@@ -25,8 +29,10 @@ from models.organisations import (
     Organisation,
     OrganisationKind,
     Provider,
+    ProviderType,
     School,
 )
+from models.pupils import Pupil
 from models.reference import Postcode
 from models.users import Role, User
 from models.volunteers import (
@@ -39,6 +45,7 @@ from models.volunteers import (
     RoleModelAttribute,
     Volunteer,
 )
+from services import checklists
 from services.errors import Conflict
 from services.geo import distance_km
 from services.reference_data import ID_NAMESPACE, provider_id
@@ -173,6 +180,7 @@ def seed(session: Session) -> DemoSummary:
     session.flush()
     _visits(session, schools)
     session.flush()
+    _pupils_and_encounters(session, schools)
     return DemoSummary(hub=hub, schools=schools, logins=logins)
 
 
@@ -488,3 +496,192 @@ def _get_or_add(session: Session, model: type, object_id: uuid.UUID, **values):
         for name, value in values.items():
             setattr(obj, name, value)
     return obj
+
+
+# --- Pupils, encounters, attendance and checklists (Benchmarks 5-8) --------------------
+
+DEMO_SCHOOL_YEAR = 2025  # pupils' year groups are for 2025-26; records go back to 2023-24
+DEMO_RECORD_YEARS = (2023, 2024, 2025)
+DEMO_PUPIL_SCHOOLS = 6
+DEMO_PUPILS_PER_YEAR_GROUP = 30
+# How well each demo school covers the benchmarks (uneven on purpose).
+DEMO_COVERAGE = (0.9, 0.75, 0.6, 0.45, 0.3, 0.15)
+DEMO_PROVIDERS = [
+    ("Aire Valley Sixth Form (demo)", ProviderType.SIXTH_FORM),
+    ("Yorkshire Pennine University (demo)", ProviderType.UNIVERSITY),
+    ("Calder Apprenticeships and Training (demo)", ProviderType.ITP),
+]
+# (benchmark, activity, year groups, per school year, mode)
+DEMO_PROGRAMME = [
+    (5, EncounterActivity.CAREERS_TALK, (7, 8, 9, 10, 11, 12, 13), 1, Mode.IN_PERSON),
+    (5, EncounterActivity.MOCK_INTERVIEWS, (11, 13), 1, Mode.VIRTUAL),
+    (6, EncounterActivity.WORKPLACE_VISIT, (9, 10), 1, Mode.IN_PERSON),
+    (6, EncounterActivity.WORK_EXPERIENCE, (10, 11, 12), 1, Mode.IN_PERSON),
+    (7, EncounterActivity.PROVIDER_TALK, (8, 9, 10, 11), 2, Mode.IN_PERSON),
+    (7, EncounterActivity.PROVIDER_VISIT, (12, 13), 2, Mode.IN_PERSON),
+    (8, EncounterActivity.GUIDANCE_INTERVIEW, (11, 13), 1, Mode.IN_PERSON),
+]
+
+
+def _pupils_and_encounters(session: Session, schools: list[School]) -> None:
+    """Pupils for the first demo schools and three years of records, with coverage that
+    falls from school to school and trails for disadvantaged pupils. A school that has its
+    demo pupils already is left as it is (the seed is idempotent)."""
+    employers = list(
+        session.scalars(
+            select(Employer).where(Employer.id.in_(_demo_employer_ids())).order_by(Employer.name)
+        )
+    )
+    providers = _demo_providers(session)
+    for index, school in enumerate(schools[:DEMO_PUPIL_SCHOOLS]):
+        if session.get(Pupil, demo_id(f"pupil:{school.urn}:0")) is not None:
+            continue
+        rng = random.Random(DEMO_SEED + school.urn)
+        pupils = _demo_pupils(session, rng, school)
+        coverage = DEMO_COVERAGE[index % len(DEMO_COVERAGE)]
+        _demo_records(session, rng, school, pupils, employers, providers, coverage)
+    session.flush()
+
+
+def _demo_employer_ids() -> list[uuid.UUID]:
+    named = [demo_id(name) for name, _, _ in DEMO_EMPLOYERS]
+    return named + [demo_id(f"employer:{i}") for i in range(len(named), DEMO_EMPLOYER_COUNT)]
+
+
+def _demo_providers(session: Session) -> dict[ProviderType, list[Provider]]:
+    for name, kind in DEMO_PROVIDERS:
+        _get_or_add(session, Provider, demo_id(name), name=name, provider_type=kind, town="Leeds")
+    session.flush()
+    found: dict[ProviderType, list[Provider]] = {kind: [] for kind in ProviderType}
+    fe = session.get(Provider, provider_id(DEMO_PROVIDER_UKPRN))
+    for provider in [fe] + [session.get(Provider, demo_id(name)) for name, _ in DEMO_PROVIDERS]:
+        if provider is not None:
+            found[provider.provider_type].append(provider)
+    return found
+
+
+def _demo_pupils(session: Session, rng: random.Random, school: School) -> list[dict]:
+    rows = []
+    for i in range(7 * DEMO_PUPILS_PER_YEAR_GROUP):
+        year_group = 7 + i // DEMO_PUPILS_PER_YEAR_GROUP
+        rows.append(
+            {
+                "id": demo_id(f"pupil:{school.urn}:{i}"),
+                "school_id": school.id,
+                "reference": f"{school.urn}-{i:04d}",
+                "year_group": year_group,
+                "roll_year": DEMO_SCHOOL_YEAR,
+                "disadvantaged": rng.random() < 0.3,
+                "send": rng.random() < 0.12,
+                "considering_higher_education": year_group >= 12 and rng.random() < 0.6,
+            }
+        )
+    session.execute(insert(Pupil), rows)
+    return rows
+
+
+def _demo_records(session, rng, school, pupils, employers, providers, coverage) -> None:
+    """Each year's programme per year group, written in three bulk inserts."""
+    encounters, attendance, answers = [], [], []
+    for start in DEMO_RECORD_YEARS:
+        for benchmark, activity, year_groups, times, mode in DEMO_PROGRAMME:
+            for year_group in year_groups:
+                for _ in range(times):
+                    number = len(encounters)
+                    partner = _demo_partner(rng, benchmark, number, employers, providers)
+                    attendees = [
+                        p
+                        for p in pupils
+                        if p["year_group"] - (DEMO_SCHOOL_YEAR - start) == year_group
+                        and rng.random() < coverage * (0.7 if p["disadvantaged"] else 1.0)
+                    ]
+                    row, given = _demo_encounter(
+                        rng, school, number, start, benchmark, activity, year_group, mode
+                    )
+                    row.update(_partner_snapshot(partner, benchmark))
+                    verdict = checklists.evaluate(
+                        benchmark=benchmark,
+                        version=row["checklist_version"],
+                        answers=given,
+                        mode=mode,
+                        attendance_count=len(attendees),
+                    )
+                    row["meaningful"] = verdict.meaningful
+                    encounters.append(row)
+                    attendance += [
+                        {
+                            "id": demo_id(f"attendance:{row['id']}:{p['id']}"),
+                            "encounter_id": row["id"],
+                            "pupil_id": p["id"],
+                            "year_group": year_group,
+                            "reflection": None,
+                        }
+                        for p in attendees
+                    ]
+                    answers += [
+                        {
+                            "id": demo_id(f"answer:{row['id']}:{item.key}"),
+                            "encounter_id": row["id"],
+                            "version": row["checklist_version"],
+                            "item": item.key,
+                            "answer": given[item.key],
+                            "answered_by": item.answered_by,
+                        }
+                        for item in CHECKLISTS[row["checklist_version"]][benchmark]
+                    ]
+    session.execute(insert(Encounter), encounters)
+    if attendance:
+        session.execute(insert(Attendance), attendance)
+    if answers:
+        session.execute(insert(ChecklistAnswer), answers)
+
+
+def _demo_encounter(rng, school, number, start, benchmark, activity, year_group, mode):
+    """One encounter's row and its checklist answers (about one in seven misses an item;
+    the first year was answered under the older checklist version)."""
+    version = 1 if start == DEMO_RECORD_YEARS[0] else CURRENT_VERSION
+    items = CHECKLISTS[version][benchmark]
+    given = {item.key: True for item in items}
+    if items and rng.random() < 0.15:
+        given[rng.choice(items).key] = False
+    label = activity.value.replace("_", " ").capitalize()
+    row = {
+        "id": demo_id(f"encounter:{school.urn}:{number}"),
+        "school_id": school.id,
+        "source": EncounterSource.RECORDED,
+        "title": f"{label} (Y{year_group})",
+        "activity_type": activity,
+        "benchmark": benchmark,
+        "occurred_on": date(start, 9, 15) + timedelta(days=rng.randrange(0, 300)),
+        "mode": mode,
+        "year_groups": [year_group],
+        "head_counts": {str(year_group): DEMO_PUPILS_PER_YEAR_GROUP},
+        "work_experience_days": 5 if activity is EncounterActivity.WORK_EXPERIENCE else 0,
+        "checklist_version": version,
+    }
+    return row, given
+
+
+def _partner_snapshot(partner, benchmark: int) -> dict:
+    employer = partner if isinstance(partner, Employer) else None
+    provider = partner if isinstance(partner, Provider) else None
+    return {
+        "employer_id": employer.id if employer else None,
+        "provider_id": provider.id if provider else None,
+        "partner_name": partner.name if partner else None,
+        "employer_size": employer.size_band if employer else None,
+        "employer_sector": employer.sector_code if employer else None,
+        "provider_type": provider.provider_type if provider else None,
+        "provider_access": provider is not None
+        and provider.provider_type in (ProviderType.FE_COLLEGE, ProviderType.ITP),
+    }
+
+
+def _demo_partner(rng, benchmark, number, employers, providers):
+    if benchmark in (5, 6):
+        return employers[rng.randrange(len(employers))]
+    if benchmark == 7:
+        kinds = [kind for kind in ProviderType if providers[kind]]
+        kind = kinds[number % len(kinds)]
+        return providers[kind][0]
+    return None

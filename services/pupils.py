@@ -1,14 +1,17 @@
 """Pupil records: only their own school sees them, and every read is audited."""
 
 import uuid
+from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.pupils import Pupil
-from services import audit
+from models.encounters import Attendance, Encounter, EncounterSource
+from models.pupils import Pupil, school_year_start
+from services import audit, encounters, school_years
 from services.access import Action, Caller, authorize, ensure_pupils_of, get_visible
-from services.errors import Conflict
+from services.errors import Conflict, InvalidInput
 from services.pagination import Page, paginate
 
 EDITABLE = ("reference", "year_group", "disadvantaged", "send", "considering_higher_education")
@@ -57,9 +60,9 @@ def update_pupil(
     pupil = _own_pupil(session, caller, school_id, pupil_id)
     if "reference" in changes and changes["reference"] != pupil.reference:
         _ensure_reference_free(session, school_id, changes["reference"])
-    for field in EDITABLE:
-        if field in changes:
-            setattr(pupil, field, changes[field])
+    for name in EDITABLE:
+        if name in changes:
+            setattr(pupil, name, changes[name])
     session.flush()
     return pupil
 
@@ -67,7 +70,17 @@ def update_pupil(
 def erase_pupil(
     session: Session, caller: Caller, school_id: uuid.UUID, pupil_id: uuid.UUID
 ) -> None:
+    """Erase the pupil and every trace of them: attendance, reflections, and encounters
+    that came with a transfer and were theirs alone."""
     pupil = _own_pupil(session, caller, school_id, pupil_id)
+    touched = encounters.delete_attendance_of(session, pupil.id)
+    for encounter in session.scalars(select(Encounter).where(Encounter.id.in_(touched))):
+        if encounter.source is EncounterSource.TRANSFER and not encounters.attendance_count(
+            session, encounter.id
+        ):
+            encounters.delete_transferred(session, encounter)
+        else:
+            encounters.refresh_meaningful(session, encounter)
     session.delete(pupil)
     session.flush()
 
@@ -91,3 +104,259 @@ def _ensure_reference_free(session: Session, school_id: uuid.UUID, reference: st
 
 def _audit_read(session: Session, pupil: Pupil) -> None:
     audit.record(session, action="pupil.read", object_type="pupil", object_id=pupil.id)
+
+
+# --- MIS import, roll-over, the pupil's record (export, transfer-in) and erasure ---------
+
+MIS_COLUMNS = ("reference", "year_group")
+MIS_FLAGS = ("disadvantaged", "send", "considering_higher_education")
+TRUE_WORDS = {"1", "true", "yes", "y"}
+FALSE_WORDS = {"0", "false", "no", "n", ""}
+RECORD_FORMAT = "engage.pupil-record/1"
+
+
+@dataclass
+class MisImportResult:
+    """What an MIS import found: every error by line, and (when written) what changed."""
+
+    rows: int = 0
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    written: bool = False
+    errors: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+
+
+def import_mis(
+    session: Session,
+    caller: Caller,
+    school_id: uuid.UUID,
+    header: list[str],
+    rows: list[tuple[int, dict[str, str]]],
+    *,
+    left_on: date | None = None,
+) -> MisImportResult:
+    """Bring the school's pupils in line with an MIS export: pupils in the file are added
+    or changed, pupils on roll but missing from it have left. All rows are checked first;
+    one bad row means nothing is written."""
+    ensure_pupils_of(caller, school_id)
+    missing = [column for column in MIS_COLUMNS if column not in header]
+    if missing:
+        raise InvalidInput(
+            "The CSV header lacks required columns.",
+            errors={"1": {column: ["Missing column."] for column in missing}},
+        )
+    result = MisImportResult(rows=len(rows))
+    parsed: dict[str, dict] = {}
+    for line, cells in rows:
+        values, errors = _parse_mis_row(cells)
+        if values and values["reference"] in parsed:
+            errors["reference"] = ["Listed twice in the file."]
+        if errors:
+            result.errors[line] = errors
+        else:
+            parsed[values["reference"]] = values
+    if result.errors:
+        return result
+    existing = {
+        p.reference: p for p in session.scalars(select(Pupil).where(Pupil.school_id == school_id))
+    }
+    this_year = school_year_start(date.today())
+    for reference, values in parsed.items():
+        pupil = existing.get(reference)
+        if pupil is None:
+            session.add(Pupil(school_id=school_id, roll_year=this_year, **values))
+            result.added.append(reference)
+            continue
+        changes = {k: v for k, v in values.items() if getattr(pupil, k) != v}
+        if pupil.roll_year != this_year:
+            changes["roll_year"] = this_year
+        if pupil.left_on is not None:
+            changes["left_on"] = None
+        for name, value in changes.items():
+            setattr(pupil, name, value)
+        if changes:
+            result.changed.append(reference)
+        else:
+            result.unchanged += 1
+    for reference, pupil in existing.items():
+        if reference not in parsed and pupil.left_on is None:
+            pupil.left_on = left_on or date.today()
+            result.left.append(reference)
+    session.flush()
+    result.added.sort()
+    result.changed.sort()
+    result.left.sort()
+    result.written = True
+    return result
+
+
+def _parse_mis_row(cells: dict[str, str]) -> tuple[dict | None, dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    reference = cells.get("reference", "")
+    if not 1 <= len(reference) <= 50:
+        errors["reference"] = ["Give the school's own pupil reference (1-50 characters)."]
+    year_text = cells.get("year_group", "").upper().removeprefix("Y")
+    year_group = int(year_text) if year_text.isdigit() else None
+    if year_group is None or not 7 <= year_group <= 13:
+        errors["year_group"] = ["A year group from 7 to 13."]
+    values = {"reference": reference, "year_group": year_group}
+    for flag in MIS_FLAGS:
+        word = cells.get(flag, "").lower()
+        if word in TRUE_WORDS:
+            values[flag] = True
+        elif word in FALSE_WORDS:
+            values[flag] = False
+        else:
+            errors[flag] = ["Yes or no (1/0, true/false, Y/N)."]
+    return (None if errors else values), errors
+
+
+@dataclass
+class RollOverResult:
+    academic_year: str
+    moved: int = 0
+    left: int = 0
+
+
+def roll_over(
+    session: Session, caller: Caller, school_id: uuid.UUID, *, academic_year: str
+) -> RollOverResult:
+    """Move the school's pupils up into `academic_year` (idempotent)."""
+    ensure_pupils_of(caller, school_id)
+    return roll_over_schools(session, academic_year=academic_year, school_id=school_id)
+
+
+def roll_over_schools(
+    session: Session, *, academic_year: str, school_id: uuid.UUID | None = None
+) -> RollOverResult:
+    """Year-end roll-over (the operator's command runs it for every school): each pupil
+    on roll moves up a year group per school year passed; those past Y13 leave on the 31
+    August after their Y13. Running it twice for the same year changes nothing."""
+    target = school_years.parse(academic_year)
+    result = RollOverResult(academic_year=school_years.label(target))
+    query = select(Pupil).where(Pupil.left_on.is_(None), Pupil.roll_year < target)
+    if school_id is not None:
+        query = query.where(Pupil.school_id == school_id)
+    for pupil in session.scalars(query.order_by(Pupil.id)):
+        steps = target - pupil.roll_year
+        if pupil.year_group + steps <= 13:
+            pupil.year_group += steps
+            pupil.roll_year = target
+            result.moved += 1
+        else:
+            last_year = pupil.roll_year + (13 - pupil.year_group)  # their Y13
+            pupil.roll_year, pupil.year_group = last_year, 13
+            pupil.left_on = school_years.bounds(last_year)[1]
+            result.left += 1
+    session.flush()
+    return result
+
+
+def export_record(
+    session: Session, caller: Caller, school_id: uuid.UUID, pupil_id: uuid.UUID
+) -> dict:
+    """The pupil's whole record (Benchmark 3), for the pupil or for a new school."""
+    pupil = get_pupil(session, caller, school_id, pupil_id)
+    rows = session.execute(
+        select(Encounter, Attendance)
+        .join(Attendance, Attendance.encounter_id == Encounter.id)
+        .where(Attendance.pupil_id == pupil.id)
+        .order_by(Encounter.occurred_on, Encounter.id)
+    ).all()
+    encounters_out = []
+    for encounter, attendance in rows:
+        encounters_out.append(
+            {
+                "occurred_on": encounter.occurred_on,
+                "academic_year": school_years.label(school_year_start(encounter.occurred_on)),
+                "year_group": attendance.year_group,
+                "title": encounter.title,
+                "activity_type": encounter.activity_type,
+                "benchmark": encounter.benchmark,
+                "mode": encounter.mode,
+                "partner_name": encounter.partner_name,
+                "employer_size": encounter.employer_size,
+                "employer_sector": encounter.employer_sector,
+                "provider_type": encounter.provider_type,
+                "provider_access": encounter.provider_access,
+                "work_experience_days": encounter.work_experience_days,
+                "checklist_version": encounter.checklist_version,
+                "checklist": encounters.answers_of(session, encounter),
+                "meaningful": encounter.meaningful,
+                "reflection": attendance.reflection,
+            }
+        )
+    return {
+        "format": RECORD_FORMAT,
+        "pupil": {
+            "reference": pupil.reference,
+            "year_group": pupil.year_group,
+            "academic_year": school_years.label(pupil.roll_year),
+            "disadvantaged": pupil.disadvantaged,
+            "send": pupil.send,
+            "considering_higher_education": pupil.considering_higher_education,
+            "left_on": pupil.left_on,
+        },
+        "encounters": encounters_out,
+    }
+
+
+def import_transfer(
+    session: Session,
+    caller: Caller,
+    school_id: uuid.UUID,
+    *,
+    reference: str,
+    year_group: int,
+    record: dict,
+) -> Pupil:
+    """A pupil joining from another school, with the record that school exported: the
+    encounters come in as this school's (source `transfer`), attended by this pupil only,
+    with their checklist answers, so reports count them as the old school did."""
+    pupil_data = record["pupil"]
+    pupil = create_pupil(
+        session,
+        caller,
+        school_id,
+        reference=reference,
+        year_group=year_group,
+        disadvantaged=pupil_data.get("disadvantaged", False),
+        send=pupil_data.get("send", False),
+        considering_higher_education=pupil_data.get("considering_higher_education", False),
+    )
+    for item in record.get("encounters", []):
+        encounter = Encounter(
+            school_id=school_id,
+            source=EncounterSource.TRANSFER,
+            title=item["title"],
+            activity_type=item["activity_type"],
+            benchmark=item["benchmark"],
+            occurred_on=item["occurred_on"],
+            mode=item["mode"],
+            partner_name=item.get("partner_name"),
+            employer_size=item.get("employer_size"),
+            employer_sector=item.get("employer_sector"),
+            provider_type=item.get("provider_type"),
+            provider_access=item.get("provider_access", False),
+            year_groups=[item["year_group"]],
+            head_counts={},
+            work_experience_days=item.get("work_experience_days", 0),
+            checklist_version=item["checklist_version"],
+            meaningful=False,
+        )
+        session.add(encounter)
+        session.flush()
+        session.add(
+            Attendance(
+                encounter_id=encounter.id,
+                pupil_id=pupil.id,
+                year_group=item["year_group"],
+                reflection=item.get("reflection"),
+            )
+        )
+        session.flush()
+        encounters.record_answers(session, encounter, item.get("checklist", {}))
+        encounters.refresh_meaningful(session, encounter)
+    return pupil

@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 
 from models.auth import ApiClient
 from models.bookings import Booking, BookingStatus, Slot, SlotAllocation
+from models.checklists import CURRENT_VERSION
+from models.encounters import Attendance, Encounter, EncounterActivity
 from models.offers import Offer, OfferKind, OfferStatus
 from models.organisations import (
     Employer,
@@ -18,7 +20,7 @@ from models.organisations import (
     ProviderType,
     School,
 )
-from models.pupils import Pupil
+from models.pupils import Pupil, school_year_start
 from models.users import Role, User
 from models.volunteers import ActivityType, AdviserStatus, EnterpriseAdviser, Mode, Volunteer
 from services.tokens import digest
@@ -87,8 +89,67 @@ def user(
     )
 
 
-def pupil(session: Session, school_: School, reference: str = "P001", year_group: int = 9) -> Pupil:
-    return _add(session, Pupil(school_id=school_.id, reference=reference, year_group=year_group))
+def pupil(
+    session: Session, school_: School, reference: str = "P001", year_group: int = 9, **flags
+) -> Pupil:
+    """A pupil; `roll_year` (the school year of `year_group`) defaults to the current one."""
+    return _add(
+        session, Pupil(school_id=school_.id, reference=reference, year_group=year_group, **flags)
+    )
+
+
+def encounter(
+    session: Session,
+    school_: School,
+    *,
+    benchmark: int = 5,
+    on: date = date(2025, 10, 1),
+    pupils: tuple = (),
+    meaningful: bool = True,
+    mode: Mode = Mode.IN_PERSON,
+    employer_: Employer | None = None,
+    provider_: Provider | None = None,
+    provider_type: ProviderType | None = None,
+    provider_access: bool = False,
+    work_experience_days: int = 0,
+    activity_type: EncounterActivity = EncounterActivity.CAREERS_TALK,
+    year_groups: tuple = (),
+) -> Encounter:
+    """An encounter with its verdict set directly (checklist tests go through the service)."""
+    made = _add(
+        session,
+        Encounter(
+            school_id=school_.id,
+            title=f"Encounter {next(_numbers)}",
+            activity_type=activity_type,
+            benchmark=benchmark,
+            occurred_on=on,
+            mode=mode,
+            employer_id=employer_.id if employer_ else None,
+            provider_id=provider_.id if provider_ else None,
+            partner_name=(employer_ or provider_).name if (employer_ or provider_) else None,
+            employer_size=employer_.size_band if employer_ else None,
+            employer_sector=employer_.sector_code if employer_ else None,
+            provider_type=provider_type or (provider_.provider_type if provider_ else None),
+            provider_access=provider_access,
+            year_groups=list(year_groups),
+            head_counts={},
+            work_experience_days=work_experience_days,
+            checklist_version=CURRENT_VERSION,
+            meaningful=meaningful,
+        ),
+    )
+    start = school_year_start(on)
+    for attendee in pupils:
+        session.add(
+            Attendance(
+                encounter_id=made.id,
+                pupil_id=attendee.id,
+                year_group=attendee.year_group - (attendee.roll_year - start),
+            )
+        )
+    session.flush()
+    return made
 
 
 def volunteer(

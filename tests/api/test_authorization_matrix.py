@@ -79,6 +79,51 @@ def _pupils(session, world):
 
 
 PUPILS = "/api/v1/schools/{}/pupils"
+ENCOUNTERS = "/api/v1/encounters"
+MIS_CSV = "reference,year_group,disadvantaged,send,considering_higher_education\nP900,9,0,0,0\n"
+
+
+def _encounters(session, world):
+    """An encounter per side with its employer and volunteer, and a pupil of its school."""
+    for side in (world.a, world.b):
+        side.pupil = factories.pupil(session, side.school)
+        side.encounter = factories.encounter(session, side.school, employer_=side.employer)
+        side.encounter.volunteers = [side.volunteer]
+
+
+def _new_encounter(world, side):
+    return {
+        "school_id": str(side.school.id),
+        "title": "Careers talk",
+        "activity_type": "careers_talk",
+        "benchmark": 5,
+        "occurred_on": "2025-10-01",
+        "mode": "in_person",
+        "employer_id": str(side.employer.id),
+    }
+
+
+def _transfer(world, side):
+    return {
+        "reference": "T-1",
+        "year_group": 9,
+        "record": {
+            "format": "engage.pupil-record/1",
+            "pupil": {
+                "reference": "OLD-1",
+                "year_group": 9,
+                "academic_year": "2025-26",
+                "disadvantaged": False,
+                "send": False,
+                "considering_higher_education": False,
+                "left_on": None,
+            },
+            "encounters": [],
+        },
+    }
+
+
+ENCOUNTER_READERS = {ADMIN: 200, COORD: 200, SCHOOL: 200, EMPLOYER: 200, VOLUNTEER: 200}
 
 
 def _invite(world, side):
@@ -189,6 +234,105 @@ ROUTES: dict[tuple[str, str], Case] = {
         setup=_pupils,
         if_match=True,
         etag_reader=SCHOOL,
+    ),
+    ("POST", "/api/v1/schools/<uuid:school_id>/pupils/import"): Case(
+        lambda w, s: f"{PUPILS.format(s.school.id)}/import",
+        only({SCHOOL: 200}, 404),
+        everyone(404),
+        csv=lambda w, s: MIS_CSV,
+    ),
+    ("POST", "/api/v1/schools/<uuid:school_id>/pupils/roll-over"): Case(
+        lambda w, s: f"{PUPILS.format(s.school.id)}/roll-over",
+        only({SCHOOL: 200}, 404),
+        everyone(404),
+        setup=_pupils,
+        body=lambda w, s: {"academic_year": "2040-41"},
+    ),
+    ("POST", "/api/v1/schools/<uuid:school_id>/pupils/transfer"): Case(
+        lambda w, s: f"{PUPILS.format(s.school.id)}/transfer",
+        only({SCHOOL: 201}, 404),
+        everyone(404),
+        body=_transfer,
+    ),
+    ("GET", "/api/v1/schools/<uuid:school_id>/pupils/<uuid:pupil_id>/record"): Case(
+        lambda w, s: f"{PUPILS.format(s.school.id)}/{s.pupil.id}/record",
+        only({SCHOOL: 200}, 404),
+        everyone(404),
+        setup=_pupils,
+    ),
+    ("GET", "/api/v1/encounters"): Case(lambda w, s: ENCOUNTERS, everyone(200), setup=_encounters),
+    ("POST", "/api/v1/encounters"): Case(
+        lambda w, s: ENCOUNTERS,
+        only({ADMIN: 201, SCHOOL: 201, COORD: 403}, 404),
+        only({ADMIN: 201}, 404),
+        body=_new_encounter,
+    ),
+    ("GET", "/api/v1/encounters/<uuid:encounter_id>"): Case(
+        lambda w, s: f"{ENCOUNTERS}/{s.encounter.id}",
+        only(ENCOUNTER_READERS, 404),
+        only({ADMIN: 200}, 404),
+        setup=_encounters,
+    ),
+    ("PATCH", "/api/v1/encounters/<uuid:encounter_id>"): Case(
+        lambda w, s: f"{ENCOUNTERS}/{s.encounter.id}",
+        only({ADMIN: 200, SCHOOL: 200, COORD: 403, EMPLOYER: 403, VOLUNTEER: 403}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_encounters,
+        body=lambda w, s: {"title": "Renamed"},
+        if_match=True,
+    ),
+    ("DELETE", "/api/v1/encounters/<uuid:encounter_id>"): Case(
+        lambda w, s: f"{ENCOUNTERS}/{s.encounter.id}",
+        only({ADMIN: 204, SCHOOL: 204, COORD: 403, EMPLOYER: 403, VOLUNTEER: 403}, 404),
+        only({ADMIN: 204}, 404),
+        setup=_encounters,
+        if_match=True,
+    ),
+    ("GET", "/api/v1/encounters/<uuid:encounter_id>/attendance"): Case(
+        lambda w, s: f"{ENCOUNTERS}/{s.encounter.id}/attendance",
+        only({SCHOOL: 200}, 404),
+        everyone(404),
+        setup=_encounters,
+    ),
+    ("PUT", "/api/v1/encounters/<uuid:encounter_id>/attendance"): Case(
+        lambda w, s: f"{ENCOUNTERS}/{s.encounter.id}/attendance",
+        only({SCHOOL: 200}, 404),
+        everyone(404),
+        setup=_encounters,
+        body=lambda w, s: {"pupil_ids": [str(s.pupil.id)]},
+        if_match=True,
+        etag_reader=SCHOOL,
+    ),
+    ("GET", "/api/v1/encounters/<uuid:encounter_id>/checklist"): Case(
+        lambda w, s: f"{ENCOUNTERS}/{s.encounter.id}/checklist",
+        only(ENCOUNTER_READERS, 404),
+        only({ADMIN: 200}, 404),
+        setup=_encounters,
+    ),
+    ("PATCH", "/api/v1/encounters/<uuid:encounter_id>/checklist"): Case(
+        lambda w, s: f"{ENCOUNTERS}/{s.encounter.id}/checklist",
+        only({ADMIN: 200, SCHOOL: 200, COORD: 403, EMPLOYER: 403, VOLUNTEER: 403}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_encounters,
+        body=lambda w, s: {"answers": {"clear_purpose": True}},  # a school item
+        if_match=True,
+    ),
+    ("GET", "/api/v1/checklists/meaningful-encounter"): Case(
+        lambda w, s: "/api/v1/checklists/meaningful-encounter", everyone(200)
+    ),
+    ("GET", "/api/v1/schools/<uuid:school_id>/benchmarks"): Case(
+        lambda w, s: f"/api/v1/schools/{s.school.id}/benchmarks",
+        only({ADMIN: 200, COORD: 200, SCHOOL: 200}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_encounters,
+        query={"academic_year": "2025-26"},
+    ),
+    ("GET", "/api/v1/hubs/<uuid:hub_id>/report"): Case(
+        lambda w, s: f"/api/v1/hubs/{s.hub.id}/report",
+        only({ADMIN: 200, COORD: 200, SCHOOL: 403}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_encounters,
+        query={"academic_year": "2025-26"},
     ),
     ("GET", "/healthz"): Case(lambda w, s: "/healthz", everyone(200)),
     ("GET", "/readyz"): Case(lambda w, s: "/readyz", everyone(200)),

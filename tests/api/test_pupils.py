@@ -1,11 +1,20 @@
 """Pupil records: their own school only, every read audited, least data, no smuggled fields."""
 
-import pytest
+from datetime import date
 
+import pytest
+from sqlalchemy import inspect, select
+
+from api.extensions import db
+from models import Base
 from models.audit import AuditEntry
+from models.encounters import Attendance, Encounter
 from models.pupils import Pupil
 from models.users import Role
+from services import encounters
 from tests import factories
+
+BM5_ITEMS = ("clear_purpose", "learning_outcomes", "two_way_interaction", "reflection_time")
 
 
 def pupils_path(school):
@@ -181,3 +190,165 @@ def test_a_reference_is_unique_within_a_school(client, session, world, auth_head
         ).status_code
         == 201
     )
+
+
+# --- MIS import, roll-over, the record (export, transfer-in) and erasure ----------------
+
+MIS_HEADER = "reference,year_group,disadvantaged,send,considering_higher_education\n"
+
+
+def mis_import(client, headers, school, text):
+    return client.post(
+        f"{pupils_path(school)}/import", headers=headers, data=text, content_type="text/csv"
+    )
+
+
+def test_an_mis_import_reports_added_changed_and_left_pupils(client, session, world, auth_headers):
+    factories.pupil(session, world.a.school, "STAY", 9)
+    factories.pupil(session, world.a.school, "MOVE", 9)
+    factories.pupil(session, world.a.school, "GONE", 9)
+    session.commit()
+    headers = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+    csv_text = MIS_HEADER + "STAY,9,0,0,0\nMOVE,9,Y,N,N\nNEW,Y7,1,0,0\n"
+
+    response = mis_import(client, headers, world.a.school, csv_text)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["added"], body["changed"], body["left"], body["unchanged"]) == (
+        ["NEW"],
+        ["MOVE"],
+        ["GONE"],
+        1,
+    )
+    session.expire_all()
+    pupils = {p.reference: p for p in session.scalars(select(Pupil))}
+    assert pupils["MOVE"].disadvantaged is True and pupils["NEW"].year_group == 7
+    assert pupils["GONE"].left_on == date.today()
+
+
+def test_an_mis_import_with_a_bad_line_writes_nothing(client, session, world, auth_headers):
+    factories.pupil(session, world.a.school, "GONE", 9)
+    session.commit()
+    headers = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+    csv_text = MIS_HEADER + "NEW,7,0,0,0\nBAD,14,maybe,0,0\nNEW,8,0,0,0\n"
+
+    response = mis_import(client, headers, world.a.school, csv_text)
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert set(errors) == {"3", "4"}
+    assert set(errors["3"]) == {"year_group", "disadvantaged"}
+    assert errors["4"] == {"reference": ["Listed twice in the file."]}
+    session.expire_all()
+    assert [(p.reference, p.left_on) for p in session.scalars(select(Pupil))] == [("GONE", None)]
+
+
+def test_an_mis_import_needs_its_columns(client, world, auth_headers):
+    headers = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+    response = mis_import(client, headers, world.a.school, "upn,name\nX,Y\n")
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]["1"]) == {"reference", "year_group"}
+
+
+def test_roll_over_moves_pupils_up_and_y13_leaves(client, session, world, auth_headers):
+    y9 = factories.pupil(session, world.a.school, "Y9", 9, roll_year=2025)
+    y13 = factories.pupil(session, world.a.school, "Y13", 13, roll_year=2025)
+    session.commit()
+    headers = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+    path = f"{pupils_path(world.a.school)}/roll-over"
+
+    first = client.post(path, headers=headers, json={"academic_year": "2026-27"})
+    assert first.get_json() == {"academic_year": "2026-27", "moved": 1, "left": 1}
+    again = client.post(path, headers=headers, json={"academic_year": "2026-27"})
+    assert again.get_json() == {"academic_year": "2026-27", "moved": 0, "left": 0}
+    session.expire_all()
+    assert (session.get(Pupil, y9.id).year_group, session.get(Pupil, y9.id).roll_year) == (
+        10,
+        2026,
+    )
+    leaver = session.get(Pupil, y13.id)
+    assert (leaver.year_group, leaver.left_on) == (13, date(2026, 8, 31))
+
+
+def test_roll_over_from_the_command_line(app, session, world):
+    factories.pupil(session, world.b.school, "B9", 9, roll_year=2025)
+    session.commit()
+    result = app.test_cli_runner().invoke(
+        args=["pupils", "roll-over", "--academic-year", "2026-27"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 pupils moved up, 0 left" in result.output
+
+
+def _pupil_with_history(session, world):
+    pupil = factories.pupil(
+        session, world.a.school, "A1", 10, roll_year=2025, considering_higher_education=True
+    )
+    for on in (date(2024, 10, 1), date(2025, 10, 1)):
+        made = factories.encounter(session, world.a.school, benchmark=5, on=on, pupils=(pupil,))
+        encounters.record_answers(session, made, dict.fromkeys(BM5_ITEMS, True))
+        encounters.refresh_meaningful(session, made)
+    session.commit()
+    session.execute(Attendance.__table__.update().values(reflection="I want to be an engineer"))
+    session.commit()
+    return pupil
+
+
+def test_export_then_transfer_in_carries_the_record(client, session, world, auth_headers):
+    pupil = _pupil_with_history(session, world)
+    old = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+    new = auth_headers(world.b.users[Role.SCHOOL_STAFF])
+
+    exported = client.get(f"{pupils_path(world.a.school)}/{pupil.id}/record", headers=old)
+    assert exported.status_code == 200
+    record = exported.get_json()
+    assert [e["year_group"] for e in record["encounters"]] == [9, 10]
+    assert record["encounters"][0]["reflection"] == "I want to be an engineer"
+    assert record["pupil"]["considering_higher_education"] is True
+    session.expire_all()
+    assert (
+        session.query(AuditEntry).filter_by(action="pupil.read", object_id=str(pupil.id)).count()
+        == 1
+    )
+
+    moved = client.post(
+        f"{pupils_path(world.b.school)}/transfer",
+        headers=new,
+        json={"reference": "B-77", "year_group": 10, "record": record},
+    )
+    assert moved.status_code == 201, moved.get_json()
+    arrived = moved.get_json()
+    assert arrived["considering_higher_education"] is True
+    again = client.get(f"{pupils_path(world.b.school)}/{arrived['id']}/record", headers=new)
+    assert again.get_json()["encounters"] == record["encounters"]
+    report = client.get(
+        f"/api/v1/schools/{world.b.school.id}/benchmarks",
+        headers=new,
+        query_string={"academic_year": "2025-26"},
+    ).get_json()
+    assert report["benchmarks"][0]["total"]["meeting"] == 1  # the carried BM5 counts
+
+
+def test_export_then_erase_leaves_nothing_about_the_pupil(
+    app, client, session, world, auth_headers
+):
+    pupil = _pupil_with_history(session, world)
+    headers = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+    path = f"{pupils_path(world.a.school)}/{pupil.id}"
+    assert client.get(f"{path}/record", headers=headers).status_code == 200
+    etag = client.get(path, headers=headers).headers["ETag"]
+    assert client.delete(path, headers={**headers, "If-Match": etag}).status_code == 204
+
+    session.expire_all()
+    assert session.query(Attendance).count() == 0
+    assert session.query(Encounter).count() == 2  # the school's encounters stay, unattended
+    # Nothing but the audit log (who read or changed what, by id) mentions the pupil.
+    needle = str(pupil.id)
+    with db.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            if table.name == "audit_log":
+                continue
+            rows = connection.execute(select(table)).all()
+            assert not any(
+                needle in str(row) or needle.replace("-", "") in str(row) for row in rows
+            )
+    assert inspect(db.engine).has_table("attendances")

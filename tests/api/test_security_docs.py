@@ -12,6 +12,7 @@ PUBLIC = {
     ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/token"),
     ("post", "/api/v1/invitations/accept"),
+    ("get", "/api/v1/checklists/meaningful-encounter"),
 }
 
 

@@ -47,6 +47,16 @@ DOMAIN_REFUSALS = {
     ("GET", "/api/v1/slots"),
     ("POST", "/api/v1/bookings"),
     ("POST", "/api/v1/slots/{slot_id}/waitlist"),
+    # An MIS export must be valid rows; a transferred record's checklist answers must be
+    # items of its version; a school year like 2025-26 must be consecutive years; an
+    # encounter's partner must fit its benchmark.
+    ("POST", "/api/v1/schools/{school_id}/pupils/import"),
+    ("POST", "/api/v1/schools/{school_id}/pupils/transfer"),
+    ("POST", "/api/v1/schools/{school_id}/pupils/roll-over"),
+    ("GET", "/api/v1/schools/{school_id}/benchmarks"),
+    ("GET", "/api/v1/hubs/{hub_id}/report"),
+    ("GET", "/api/v1/encounters"),
+    ("POST", "/api/v1/encounters"),
 }
 
 

@@ -40,3 +40,41 @@ def test_the_demo_seeds_a_directory_around_leeds_idempotently(loaded_session):
         place = session.get(Postcode, volunteer.base_postcode)
         assert (place.latitude, place.longitude) == (volunteer.latitude, volunteer.longitude)
         assert distance_km(*demo.DEMO_CENTRE, place.latitude, place.longitude) <= 25
+
+
+def test_the_demo_seeds_pupils_and_uneven_records_idempotently(loaded_session):
+    from models.encounters import Attendance, Encounter
+    from models.pupils import Pupil
+    from models.users import Role
+    from services import benchmarks
+    from services.access import Caller
+
+    session = loaded_session
+    summary = demo.seed(session)
+    session.commit()
+    counts = [
+        session.scalar(select(func.count()).select_from(model))
+        for model in (Pupil, Encounter, Attendance)
+    ]
+    demo.seed(session)
+    session.commit()
+    assert [
+        session.scalar(select(func.count()).select_from(model))
+        for model in (Pupil, Encounter, Attendance)
+    ] == counts
+    assert counts[0] == demo.DEMO_PUPIL_SCHOOLS * 7 * demo.DEMO_PUPILS_PER_YEAR_GROUP
+    shares = [
+        benchmarks.school_priority(session, school.id, "2025-26")
+        for school in summary.schools[: demo.DEMO_PUPIL_SCHOOLS]
+    ]
+    # Coverage falls school by school (not evenly: disadvantaged shares differ), so the
+    # best-covered school has a lower priority than the least covered.
+    assert shares[0] < shares[-1] and len(set(shares)) == len(shares)
+    report = benchmarks.school_report(
+        session,
+        Caller(role=Role.ADMIN, organisation_id=summary.hub.id),
+        summary.schools[0].id,
+        academic_year="2025-26",
+    )
+    totals = [b["total"]["share"] for b in report["benchmarks"]]
+    assert all(0 < share < 1 for share in totals), totals

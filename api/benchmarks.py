@@ -1,0 +1,190 @@
+"""Benchmark reports: a school's (with the pupils who do not yet meet each benchmark, for
+the school's own staff) and a hub's (every school, no pupil-level data). JSON, or CSV
+with `format=csv` or `Accept: text/csv`."""
+
+import csv
+import io
+from datetime import date
+
+import marshmallow as ma
+from flask import Response, request
+from flask.views import MethodView
+
+from api.extensions import db
+from api.security import current_caller
+from api.smorest import Blueprint, Schema
+from services import benchmarks, school_years
+
+blp = Blueprint(
+    "benchmarks", __name__, url_prefix="/api/v1", description="Gatsby Benchmark reports."
+)
+
+CSV_RESPONSE = {
+    "responses": {
+        200: {
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": ",".join(benchmarks.CSV_COLUMNS) + "\n",
+                }
+            }
+        }
+    }
+}
+
+
+class ReportQueryArgsSchema(Schema):
+    academic_year = ma.fields.String(
+        validate=ma.validate.Regexp(r"^\d{4}-\d{2}$"),
+        metadata={"description": "1 September - 31 August, such as 2025-26 (default: now)."},
+    )
+    format = ma.fields.String(
+        validate=ma.validate.OneOf(["json", "csv"]),
+        metadata={"description": "csv for a spreadsheet (or send Accept: text/csv)."},
+    )
+
+
+class PupilRefSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    reference = ma.fields.String(required=True)
+
+
+class ShareSchema(Schema):
+    pupils = ma.fields.Integer(required=True)
+    meeting = ma.fields.Integer(required=True)
+    share = ma.fields.Float(allow_none=True, required=True, metadata={"description": "0-1."})
+    disadvantaged_share = ma.fields.Float(allow_none=True, required=True)
+    disadvantaged_gap = ma.fields.Float(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Other pupils' share minus disadvantaged pupils' share."},
+    )
+    send_share = ma.fields.Float(allow_none=True, required=True)
+    send_gap = ma.fields.Float(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Non-SEND pupils' share minus SEND pupils' share."},
+    )
+
+
+class PupilShareSchema(ShareSchema):
+    not_meeting = ma.fields.List(
+        ma.fields.Nested(PupilRefSchema),
+        metadata={"description": "The school's own staff only: pupils not yet meeting it."},
+    )
+
+
+class YearGroupShareSchema(PupilShareSchema):
+    year_group = ma.fields.Integer(required=True)
+
+
+class BenchmarkResultSchema(Schema):
+    benchmark = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    total = ma.fields.Nested(PupilShareSchema, required=True)
+    year_groups = ma.fields.List(ma.fields.Nested(YearGroupShareSchema), required=True)
+
+
+class ProviderAccessSchema(ShareSchema):
+    phase = ma.fields.String(required=True)
+    required = ma.fields.Integer(required=True)
+    encounters_held = ma.fields.Integer(required=True)
+
+
+class CareersStrategySchema(ShareSchema):
+    target = ma.fields.Integer(required=True)
+    employer_encounters_per_pupil = ma.fields.Float(allow_none=True, required=True)
+
+
+class WorkExperienceSchema(ShareSchema):
+    target_days = ma.fields.Integer(required=True)
+    mean_days_y7_y11 = ma.fields.Float(allow_none=True, required=True)
+
+
+class VarietySchema(Schema):
+    employer_sizes = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Integer(), required=True
+    )
+    sectors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+    sizes_met = ma.fields.Integer(required=True)
+    sectors_met = ma.fields.Integer(required=True)
+
+
+class SchoolReportSchema(Schema):
+    school_id = ma.fields.UUID(required=True)
+    school_name = ma.fields.String(required=True)
+    urn = ma.fields.Integer(required=True)
+    academic_year = ma.fields.String(required=True)
+    pupils = ma.fields.Integer(required=True)
+    disadvantaged_pupils = ma.fields.Integer(required=True)
+    benchmarks = ma.fields.List(ma.fields.Nested(BenchmarkResultSchema), required=True)
+    provider_access = ma.fields.List(ma.fields.Nested(ProviderAccessSchema), required=True)
+    careers_strategy = ma.fields.Nested(CareersStrategySchema, required=True)
+    work_experience = ma.fields.Nested(WorkExperienceSchema, required=True)
+    variety = ma.fields.Nested(VarietySchema, required=True)
+
+
+class HubReportSchema(Schema):
+    hub_id = ma.fields.UUID(required=True)
+    hub_name = ma.fields.String(required=True)
+    academic_year = ma.fields.String(required=True)
+    schools = ma.fields.List(ma.fields.Nested(SchoolReportSchema), required=True)
+
+
+@blp.route("/schools/<uuid:school_id>/benchmarks")
+class SchoolBenchmarks(MethodView):
+    @blp.login_required("reports:read")
+    @blp.arguments(ReportQueryArgsSchema, location="query")
+    @blp.response(200, SchoolReportSchema)
+    @blp.doc(**CSV_RESPONSE)
+    def get(self, args, school_id):
+        """A school's Benchmark 5-8 report for a school year (pupils: its own staff only)"""
+        report = benchmarks.school_report(
+            db.session, current_caller(), school_id, academic_year=_year(args)
+        )
+        db.session.commit()  # the audit rows of the pupils listed
+        if _wants_csv(args):
+            return _csv(benchmarks.csv_rows(report), f"benchmarks-{report['urn']}")
+        return report
+
+
+@blp.route("/hubs/<uuid:hub_id>/report")
+class HubReport(MethodView):
+    @blp.login_required("reports:read")
+    @blp.arguments(ReportQueryArgsSchema, location="query")
+    @blp.response(200, HubReportSchema)
+    @blp.doc(**CSV_RESPONSE)
+    def get(self, args, hub_id):
+        """Every school of a Careers Hub, the same numbers, no pupil-level data"""
+        report = benchmarks.hub_report(
+            db.session, current_caller(), hub_id, academic_year=_year(args)
+        )
+        if _wants_csv(args):
+            rows = [row for school in report["schools"] for row in benchmarks.csv_rows(school)]
+            return _csv(rows, f"hub-report-{report['academic_year']}")
+        return report
+
+
+def _year(args: dict) -> str:
+    return args.get("academic_year") or school_years.label(
+        school_years.school_year_start(date.today())
+    )
+
+
+def _wants_csv(args: dict) -> bool:
+    if "format" in args:
+        return args["format"] == "csv"
+    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
+    return best == "text/csv"
+
+
+def _csv(rows: list[dict], name: str) -> Response:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=benchmarks.CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )

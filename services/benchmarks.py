@@ -1,0 +1,431 @@
+"""Benchmark reports: per school and school year, the share of each year group meeting
+Gatsby Benchmarks 5-8, the gaps for disadvantaged and SEND pupils, and the overlays with
+hard numbers (Provider Access, the Careers Strategy's seven, the ten-day work-experience
+guarantee, the variety of employers met).
+
+Counting rules (DOMAIN.md), for the school year `A` and a pupil in year group `yg` then;
+only named attendance at a meaningful encounter counts, by the year group on the day:
+- BM5: at least one meaningful Benchmark 5 encounter attended during `A`.
+- BM6: Y7-Y11, at least two meaningful workplace experiences attended in Y7-Y11 so far;
+  Y12-Y13, at least one attended in Y12-Y13.
+- BM7: Y7-Y11, meaningful encounters with all four provider types (sixth form, FE college,
+  university, ITP) attended in Y7-Y11 so far; Y12-Y13 pupils considering higher education,
+  at least two meaningful university encounters in Y12-Y13; other Y12-Y13 pupils, the full
+  range by Y11.
+- BM8: Y7-Y11, a guidance interview attended so far in Y7-Y11; Y12-Y13, another one in
+  Y12-Y13.
+"So far" is up to the end of `A` (31 August). Provider Access and work-experience days
+count every attended encounter of their kind (their own rules, not the checklist, decide).
+
+The arithmetic runs in SQL, one row per pupil (a few thousand for a school); Python only
+adds those rows up by year group.
+"""
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy.orm import Session
+
+from models.encounters import Attendance, Encounter
+from models.organisations import Hub, ProviderType, School
+from models.pupils import Pupil
+from services import audit, school_years
+from services.access import Caller, ensure_pupils_of, get_visible, hub_school_ids
+from services.errors import Forbidden, NotFound
+
+BENCHMARK_TITLES = {
+    5: "Encounters with employers",
+    6: "Experiences of workplaces",
+    7: "Encounters with further and higher education",
+    8: "Personal guidance",
+}
+YEAR_GROUPS = range(7, 14)
+PROVIDER_TYPES = len(ProviderType)
+PROVIDER_ACCESS_PHASES = ((8, 9), (10, 11), (12, 13))
+PROVIDER_ACCESS_REQUIRED = 2
+CAREERS_STRATEGY_ENCOUNTERS = 7
+WORK_EXPERIENCE_DAYS = 10
+
+
+@dataclass
+class Tally:
+    pupils: int = 0
+    meeting: int = 0
+    disadvantaged: list[int] = field(default_factory=lambda: [0, 0])  # pupils, meeting
+    other: list[int] = field(default_factory=lambda: [0, 0])
+    send: list[int] = field(default_factory=lambda: [0, 0])
+    not_send: list[int] = field(default_factory=lambda: [0, 0])
+    not_meeting: list[tuple[str, uuid.UUID]] = field(default_factory=list)
+
+    def add(self, meets: bool, disadvantaged: bool, send: bool) -> None:
+        self.pupils += 1
+        self.meeting += meets
+        for group in (
+            self.disadvantaged if disadvantaged else self.other,
+            self.send if send else self.not_send,
+        ):
+            group[0] += 1
+            group[1] += meets
+
+    def summary(self, with_pupils: bool) -> dict:
+        result = {
+            "pupils": self.pupils,
+            "meeting": self.meeting,
+            "share": share(self.meeting, self.pupils),
+            "disadvantaged_share": share(self.disadvantaged[1], self.disadvantaged[0]),
+            "disadvantaged_gap": gap(self.other, self.disadvantaged),
+            "send_share": share(self.send[1], self.send[0]),
+            "send_gap": gap(self.not_send, self.send),
+        }
+        if with_pupils:
+            result["not_meeting"] = [
+                {"id": pupil_id, "reference": reference}
+                for reference, pupil_id in sorted(self.not_meeting)
+            ]
+        return result
+
+
+def share(meeting: int, pupils: int) -> float | None:
+    return round(meeting / pupils, 4) if pupils else None
+
+
+def gap(reference: list[int], group: list[int]) -> float | None:
+    """How far `group` trails `reference` (share points; negative when it is ahead)."""
+    if not reference[0] or not group[0]:
+        return None
+    return round(reference[1] / reference[0] - group[1] / group[0], 4)
+
+
+def school_report(
+    session: Session, caller: Caller, school_id: uuid.UUID, *, academic_year: str
+) -> dict:
+    """The school's own staff see which pupils do not yet meet each benchmark (audited);
+    its hub's coordinators and admins see the same numbers without pupils."""
+    school = get_visible(session, caller, School, school_id)
+    with_pupils = _may_see_pupils(caller, school)
+    if not with_pupils and not _may_see_numbers(session, caller, school):
+        raise NotFound("No such school report.")
+    start = school_years.parse(academic_year)
+    report = _reports(session, [school], start, with_pupils=with_pupils)[school.id]
+    if with_pupils:
+        listed = {p["id"] for b in report["benchmarks"] for p in b["total"]["not_meeting"]}
+        for pupil_id in sorted(listed):
+            audit.record(session, action="pupil.read", object_type="pupil", object_id=pupil_id)
+    return report
+
+
+def hub_report(session: Session, caller: Caller, hub_id: uuid.UUID, *, academic_year: str) -> dict:
+    """Every school of the hub, the same numbers, no pupil-level data."""
+    hub = get_visible(session, caller, Hub, hub_id)
+    if not (caller.is_admin or caller.organisation_id == hub.id):
+        raise Forbidden("Hub reports are for the hub's coordinators.")
+    start = school_years.parse(academic_year)
+    schools = list(
+        session.scalars(
+            select(School).where(School.hub_id == hub.id).order_by(School.name, School.id)
+        )
+    )
+    reports = _reports(session, schools, start, with_pupils=False)
+    return {
+        "hub_id": hub.id,
+        "hub_name": hub.name,
+        "academic_year": school_years.label(start),
+        "schools": [reports[s.id] for s in schools],
+    }
+
+
+def school_priority(session: Session, school_id: uuid.UUID, academic_year: str | int) -> float:
+    """0-1: how much the matching engine should favour this school. Weak coverage of
+    Benchmarks 5-8 counts most, then the gap for disadvantaged pupils, then how many of
+    its pupils are disadvantaged. A school with no pupil records counts as uncovered."""
+    school = session.get(School, school_id)
+    if school is None:
+        raise NotFound("No such school.")
+    start = academic_year if isinstance(academic_year, int) else school_years.parse(academic_year)
+    report = _reports(session, [school], start, with_pupils=False)[school.id]
+    totals = [b["total"] for b in report["benchmarks"]]
+    shares = [t["share"] for t in totals if t["share"] is not None]
+    coverage_gap = 1 - sum(shares) / len(shares) if shares else 1.0
+    gaps = [max(0.0, t["disadvantaged_gap"]) for t in totals if t["disadvantaged_gap"] is not None]
+    equity_gap = min(1.0, 2 * sum(gaps) / len(gaps)) if gaps else 0.0
+    if report["pupils"]:
+        disadvantaged = report["disadvantaged_pupils"] / report["pupils"]
+    else:
+        disadvantaged = (school.percentage_fsm or 0) / 100
+    priority = 0.6 * coverage_gap + 0.2 * equity_gap + 0.2 * disadvantaged
+    return round(min(1.0, max(0.0, priority)), 4)
+
+
+def _may_see_pupils(caller: Caller, school: School) -> bool:
+    try:
+        ensure_pupils_of(caller, school.id)
+    except NotFound:
+        return False
+    return True
+
+
+def _may_see_numbers(session: Session, caller: Caller, school: School) -> bool:
+    return caller.is_admin or school.id in hub_school_ids(session, caller)
+
+
+def _sum_if(*conditions) -> func:
+    return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
+
+
+def _pupil_rows(session: Session, school_ids: list[uuid.UUID], start: int):
+    """One row per pupil on roll in the school year: flags and the counts the rules need."""
+    first, last = school_years.bounds(start)
+    e, a = Encounter, Attendance
+    m = e.meaningful
+    lower, upper = a.year_group <= 11, a.year_group >= 12
+    per_pupil = (
+        select(
+            a.pupil_id.label("pupil_id"),
+            _sum_if(e.benchmark == 5, m, e.occurred_on >= first).label("bm5_year"),
+            _sum_if(e.benchmark == 5, m).label("bm5_total"),
+            _sum_if(e.benchmark == 6, m, lower).label("bm6_lower"),
+            _sum_if(e.benchmark == 6, m, upper).label("bm6_upper"),
+            func.count(distinct(case((and_(e.benchmark == 7, m, lower), e.provider_type)))).label(
+                "bm7_types"
+            ),
+            _sum_if(e.benchmark == 7, m, upper, e.provider_type == ProviderType.UNIVERSITY).label(
+                "he_visits"
+            ),
+            _sum_if(e.benchmark == 8, m, lower).label("bm8_lower"),
+            _sum_if(e.benchmark == 8, m, upper).label("bm8_upper"),
+            *(
+                _sum_if(e.provider_access, a.year_group.in_(phase)).label(f"pa_{phase[0]}")
+                for phase in PROVIDER_ACCESS_PHASES
+            ),
+            func.coalesce(func.sum(case((lower, e.work_experience_days), else_=0)), 0).label(
+                "we_days"
+            ),
+        )
+        .join(e, e.id == a.encounter_id)
+        .where(e.school_id.in_(school_ids), e.occurred_on <= last)
+        .group_by(a.pupil_id)
+        .subquery()
+    )
+    year_group = (Pupil.year_group - (Pupil.roll_year - start)).label("yg")
+    counts = [c for c in per_pupil.c if c.name != "pupil_id"]
+    return session.execute(
+        select(
+            Pupil.id,
+            Pupil.school_id,
+            Pupil.reference,
+            year_group,
+            Pupil.disadvantaged,
+            Pupil.send,
+            Pupil.considering_higher_education,
+            *(func.coalesce(c, 0).label(c.name) for c in counts),
+        )
+        .outerjoin(per_pupil, per_pupil.c.pupil_id == Pupil.id)
+        .where(
+            Pupil.school_id.in_(school_ids),
+            (Pupil.year_group - (Pupil.roll_year - start)).between(7, 13),
+            or_(Pupil.left_on.is_(None), Pupil.left_on >= first),
+        )
+    ).all()
+
+
+def meets(row) -> dict[int, bool]:
+    lower = row.yg <= 11
+    if lower:
+        bm7 = row.bm7_types >= PROVIDER_TYPES
+    elif row.considering_higher_education:
+        bm7 = row.he_visits >= 2
+    else:
+        bm7 = row.bm7_types >= PROVIDER_TYPES
+    return {
+        5: row.bm5_year >= 1,
+        6: row.bm6_lower >= 2 if lower else row.bm6_upper >= 1,
+        7: bm7,
+        8: row.bm8_lower >= 1 if lower else row.bm8_upper >= 1,
+    }
+
+
+def _reports(
+    session: Session, schools: list[School], start: int, *, with_pupils: bool
+) -> dict[uuid.UUID, dict]:
+    ids = [s.id for s in schools]
+    tallies: dict[uuid.UUID, dict] = {
+        s.id: {
+            "benchmarks": {b: defaultdict(Tally) for b in BENCHMARK_TITLES},
+            "phases": {phase: Tally() for phase in PROVIDER_ACCESS_PHASES},
+            "work_experience": Tally(),
+            "we_days": [0, 0],  # days, pupils (Y7-Y11)
+            "strategy": Tally(),
+            "employer_encounters": 0,
+            "disadvantaged": 0,
+        }
+        for s in schools
+    }
+    for row in _pupil_rows(session, ids, start) if ids else []:
+        t = tallies[row.school_id]
+        t["disadvantaged"] += row.disadvantaged
+        for benchmark, met in meets(row).items():
+            for key in (row.yg, "all"):
+                tally = t["benchmarks"][benchmark][key]
+                tally.add(met, row.disadvantaged, row.send)
+                if not met and with_pupils:
+                    tally.not_meeting.append((row.reference, row.id))
+        for phase in PROVIDER_ACCESS_PHASES:
+            if row.yg in phase:
+                done = getattr(row, f"pa_{phase[0]}") >= PROVIDER_ACCESS_REQUIRED
+                t["phases"][phase].add(done, row.disadvantaged, row.send)
+        if row.yg <= 11:
+            t["we_days"][0] += row.we_days
+            t["we_days"][1] += 1
+        if row.yg == 11:
+            t["work_experience"].add(
+                row.we_days >= WORK_EXPERIENCE_DAYS, row.disadvantaged, row.send
+            )
+        t["strategy"].add(row.bm5_total >= row.yg - 6, row.disadvantaged, row.send)
+        t["employer_encounters"] += row.bm5_total
+    held = _provider_access_held(session, ids, start)
+    variety = _variety(session, ids, start)
+    reports = {}
+    for school in schools:
+        t = tallies[school.id]
+        pupils = t["strategy"].pupils
+        reports[school.id] = {
+            "school_id": school.id,
+            "school_name": school.name,
+            "urn": school.urn,
+            "academic_year": school_years.label(start),
+            "pupils": pupils,
+            "disadvantaged_pupils": t["disadvantaged"],
+            "benchmarks": [
+                {
+                    "benchmark": benchmark,
+                    "title": title,
+                    "total": t["benchmarks"][benchmark]["all"].summary(with_pupils),
+                    "year_groups": [
+                        {"year_group": yg, **t["benchmarks"][benchmark][yg].summary(with_pupils)}
+                        for yg in YEAR_GROUPS
+                    ],
+                }
+                for benchmark, title in BENCHMARK_TITLES.items()
+            ],
+            "provider_access": [
+                {
+                    "phase": f"Y{phase[0]}-Y{phase[1]}",
+                    "required": PROVIDER_ACCESS_REQUIRED,
+                    "encounters_held": held[school.id][phase],
+                    **t["phases"][phase].summary(False),
+                }
+                for phase in PROVIDER_ACCESS_PHASES
+            ],
+            "careers_strategy": {
+                "target": CAREERS_STRATEGY_ENCOUNTERS,
+                "employer_encounters_per_pupil": (
+                    round(t["employer_encounters"] / pupils, 2) if pupils else None
+                ),
+                **t["strategy"].summary(False),
+            },
+            "work_experience": {
+                "target_days": WORK_EXPERIENCE_DAYS,
+                "mean_days_y7_y11": (
+                    round(t["we_days"][0] / t["we_days"][1], 2) if t["we_days"][1] else None
+                ),
+                **t["work_experience"].summary(False),
+            },
+            "variety": variety[school.id],
+        }
+    return reports
+
+
+def _provider_access_held(session: Session, ids: list[uuid.UUID], start: int) -> dict:
+    """Provider Access encounters the school held in the year, per key phase they served."""
+    first, last = school_years.bounds(start)
+    held = {school_id: dict.fromkeys(PROVIDER_ACCESS_PHASES, 0) for school_id in ids}
+    rows = session.execute(
+        select(Encounter.school_id, Encounter.year_groups).where(
+            Encounter.school_id.in_(ids),
+            Encounter.provider_access,
+            Encounter.occurred_on.between(first, last),
+        )
+    )
+    for school_id, year_groups in rows:
+        for phase in PROVIDER_ACCESS_PHASES:
+            if set(year_groups or ()) & set(phase):
+                held[school_id][phase] += 1
+    return held
+
+
+def _variety(session: Session, ids: list[uuid.UUID], start: int) -> dict:
+    """Employer sizes and sectors met at meaningful employer encounters in the year."""
+    first, last = school_years.bounds(start)
+    result = {school_id: {"sizes": {}, "sectors": {}} for school_id in ids}
+    base = select(Encounter.school_id, func.count()).where(
+        Encounter.school_id.in_(ids),
+        Encounter.benchmark.in_((5, 6)),
+        Encounter.meaningful,
+        Encounter.occurred_on.between(first, last),
+    )
+    for column, key in ((Encounter.employer_size, "sizes"), (Encounter.employer_sector, "sectors")):
+        rows = session.execute(
+            base.add_columns(column)
+            .where(column.is_not(None))
+            .group_by(Encounter.school_id, column)
+        )
+        for school_id, count, value in rows:
+            result[school_id][key][str(value)] = count
+    for school_id, found in result.items():
+        result[school_id] = {
+            "employer_sizes": dict(sorted(found["sizes"].items())),
+            "sectors": dict(sorted(found["sectors"].items())),
+            "sizes_met": len(found["sizes"]),
+            "sectors_met": len(found["sectors"]),
+        }
+    return result
+
+
+CSV_COLUMNS = [
+    "urn",
+    "school",
+    "academic_year",
+    "measure",
+    "year_group",
+    "pupils",
+    "meeting",
+    "share",
+    "disadvantaged_gap",
+    "send_gap",
+    "not_meeting",
+]
+
+
+def csv_rows(report: dict) -> list[dict]:
+    """A school report as flat rows (pupil references only where the report holds them)."""
+    base = {"urn": report["urn"], "school": report["school_name"]}
+    base["academic_year"] = report["academic_year"]
+    rows = []
+
+    def row(measure, year_group, summary):
+        not_meeting = summary.get("not_meeting")
+        rows.append(
+            {
+                **base,
+                "measure": measure,
+                "year_group": year_group,
+                **{k: summary.get(k) for k in ("pupils", "meeting", "share")},
+                "disadvantaged_gap": summary.get("disadvantaged_gap"),
+                "send_gap": summary.get("send_gap"),
+                "not_meeting": ";".join(p["reference"] for p in not_meeting)
+                if not_meeting is not None
+                else "",
+            }
+        )
+
+    for benchmark in report["benchmarks"]:
+        for year_group in benchmark["year_groups"]:
+            row(f"BM{benchmark['benchmark']}", year_group["year_group"], year_group)
+        row(f"BM{benchmark['benchmark']}", "all", benchmark["total"])
+    for phase in report["provider_access"]:
+        row(f"provider_access_{phase['phase']}", phase["phase"], phase)
+    row("careers_strategy_on_track", "all", report["careers_strategy"])
+    row("work_experience_10_days", 11, report["work_experience"])
+    return rows
