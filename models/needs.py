@@ -58,9 +58,7 @@ class Need(UUIDPrimaryKey, Timestamps, Base):
     latest_time: Mapped[time | None]
     # The activity's safeguarding attributes (services.safeguarding reads them).
     supervised: Mapped[bool] = mapped_column(default=True)
-    frequency: Mapped[Frequency] = mapped_column(
-        enum_column(Frequency), default=Frequency.ONE_OFF
-    )
+    frequency: Mapped[Frequency] = mapped_column(enum_column(Frequency), default=Frequency.ONE_OFF)
     overnight: Mapped[bool] = mapped_column(default=False)
     send_adjustments: Mapped[str | None] = mapped_column(String(2000))
     notes: Mapped[str | None] = mapped_column(String(2000))

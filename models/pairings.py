@@ -35,7 +35,9 @@ class AdviserAssignment(UUIDPrimaryKey, Timestamps, Base):
     adviser: Mapped[EnterpriseAdviser] = relationship()
     school: Mapped[School] = relationship()
 
-    __table_args__ = (Index("ix_adviser_assignments_adviser_id_school_id", "adviser_id", "school_id"),)
+    __table_args__ = (
+        Index("ix_adviser_assignments_adviser_id_school_id", "adviser_id", "school_id"),
+    )
 
     @property
     def organisation_id(self) -> uuid.UUID:

@@ -16,12 +16,12 @@ Ties break deterministically: higher score, then nearer, then lower volunteer id
 import uuid
 import zlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 from sqlalchemy import Integer, String, cast, func, or_, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models.matches import Match, MatchStatus
 from models.needs import Need, NeedMode, NeedStatus
@@ -29,7 +29,7 @@ from models.organisations import Employer, EmployerSize, School
 from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, ActivityType, Mode, Volunteer
 from services import safeguarding
 from services.geo import EARTH_RADIUS_KM
-from services.search import bounding_box
+from services.search import bounding_box, load_by_id
 
 # The one place the factors are weighed. Each factor is in [0, 1]; the weights sum to 1.
 WEIGHTS: dict[str, float] = {
@@ -212,6 +212,7 @@ class Scored:
     score: float
     distance_km: float | None
     breakdown: list[Factor]
+    volunteer: Volunteer | None = None
 
 
 @dataclass(frozen=True)
@@ -590,10 +591,17 @@ def candidates(
         now=now,
     )
     target = target_for(need, school, *met_lately(session, school.id, now))
-    ranking = rank(target, pool, limit=page * page_size, invited=invited_mask(session, need.id, pool))
-    rows = ranking.order[(page - 1) * page_size :]
+    invited = invited_mask(session, need.id, pool)
+    ranking = rank(target, pool, limit=page * page_size, invited=invited)
+    items = [scored(pool, ranking, row) for row in ranking.order[(page - 1) * page_size :]]
+    people = load_by_id(
+        session,
+        Volunteer,
+        [item.volunteer_id for item in items],
+        [selectinload(Volunteer.employer)],
+    )
     return CandidatePage(
-        items=[scored(pool, ranking, row) for row in rows],
+        items=[replace(item, volunteer=people.get(item.volunteer_id)) for item in items],
         total=ranking.eligible,
         excluded=ranking.excluded,
         requirement=safeguarding.requirement(safeguarding.need_activity(need)),
@@ -658,9 +666,7 @@ def opportunities(
                 School.latitude.between(south, north) & School.longitude.between(west, east),
             )
         )
-    taken = set(
-        session.scalars(select(Match.need_id).where(Match.volunteer_id == volunteer.id))
-    )
+    taken = set(session.scalars(select(Match.need_id).where(Match.volunteer_id == volunteer.id)))
     found: list[Opportunity] = []
     excluded: Counter = Counter()
     met: dict[uuid.UUID, tuple[set, set]] = {}

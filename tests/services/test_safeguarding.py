@@ -86,7 +86,11 @@ CHECKS = [
     ("no barred list", dict(e=True, b=False, issued=date(2025, 1, 1), update=False), ["barred"]),
     ("no issue date", dict(e=True, b=True, issued=None, update=False), ["no issue date"]),
     ("expired", dict(e=True, b=True, issued=date(2022, 1, 1), update=False), ["expires on"]),
-    ("expires mid-activity", dict(e=True, b=True, issued=date(2023, 6, 1), update=False), ["2026-06-01"]),
+    (
+        "expires mid-activity",
+        dict(e=True, b=True, issued=date(2023, 6, 1), update=False),
+        ["2026-06-01"],
+    ),
     ("old but update service", dict(e=True, b=True, issued=date(2015, 1, 1), update=True), []),
 ]
 
