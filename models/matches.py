@@ -79,3 +79,7 @@ class MatchEvent(Base):
     need_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("needs.id"), index=True)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    # Declared so a flush writes the match (or need) before the event that names it.
+    match: Mapped[Match | None] = relationship()
+    need: Mapped[Need] = relationship()
