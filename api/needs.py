@@ -20,6 +20,7 @@ from services.pagination import Page
 
 blp = Blueprint("needs", __name__, url_prefix="/api/v1", description="Needs and matching.")
 
+HH_MM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday"]
 WEIGHTS_NOTE = "Weights: " + ", ".join(f"{name} {weight}" for name, weight in WEIGHTS.items())
 
@@ -70,10 +71,12 @@ class NeedFields(Schema):
         metadata={"description": "Empty: any school day."},
     )
     earliest_time = ma.fields.Time(
-        allow_none=True, metadata={"description": "Europe/London; default 09:00."}
+        allow_none=True,
+        metadata={"description": "Europe/London; default 09:00.", "pattern": HH_MM},
     )
     latest_time = ma.fields.Time(
-        allow_none=True, metadata={"description": "Europe/London; default 15:00."}
+        allow_none=True,
+        metadata={"description": "Europe/London; default 15:00.", "pattern": HH_MM},
     )
     supervised = ma.fields.Boolean(
         metadata={"description": "A member of staff is present throughout."}

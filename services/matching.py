@@ -185,12 +185,17 @@ class Target:
 
 @dataclass(frozen=True)
 class Ranking:
-    order: np.ndarray  # row indices of eligible candidates, best first (first `limit`)
+    order: np.ndarray  # pool rows of eligible candidates, best first (first `limit`)
     eligible: int
-    scores: np.ndarray  # per row
-    factors: np.ndarray  # rows × FACTORS
-    distance_km: np.ndarray  # per row (inf where unknown)
+    scores: np.ndarray  # parallel to `rows`
+    factors: np.ndarray  # len(rows) × FACTORS
+    distance_km: np.ndarray  # parallel to `rows` (inf where unknown)
     excluded: dict[str, int]
+    rows: np.ndarray  # the pool rows that passed the box and mode checks, ascending
+
+    def at(self, row: int) -> int:
+        """Where pool row `row` sits in the scored arrays."""
+        return int(np.searchsorted(self.rows, row))
 
 
 @dataclass(frozen=True)
@@ -281,10 +286,59 @@ def _haversine(lat0: float, lon0: float, lat: np.ndarray, lon: np.ndarray) -> np
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
+def _take(pool: Pool, rows: np.ndarray) -> Pool:
+    """The pool's rows `rows` (ascending), as a smaller pool."""
+    columns = (
+        "latitude longitude radius activities modes years sectors topics availability "
+        "dbs_through employer_size employer_sector load commitments"
+    ).split()
+    position = {int(row): i for i, row in enumerate(rows)} if pool.unavailable_dates else {}
+    return Pool(
+        ids=[pool.ids[row] for row in rows],
+        **{name: getattr(pool, name)[rows] for name in columns},
+        unavailable_dates={
+            position[row]: dates for row, dates in pool.unavailable_dates.items() if row in position
+        },
+    )
+
+
 def rank(
     target: Target, pool: Pool, *, limit: int | None = None, invited: np.ndarray | None = None
 ) -> Ranking:
-    """Score every row of the pool against the target; order the best `limit` eligible."""
+    """Score the pool against the target and order the best `limit` eligible rows.
+
+    A bounding box (REACH_CAP_KM) and the mode are checked on every row first, with cheap
+    comparisons; only the rows that pass are scored. `Ranking.rows` names them (pool rows,
+    ascending) and its arrays are parallel to it; `order` holds pool rows.
+    """
+    n = len(pool)
+    in_person_all = (pool.modes & _IN_PERSON) != 0
+    online_all = (pool.modes & _VIRTUAL) != 0
+    mode_ok_all = {
+        NeedMode.IN_PERSON: in_person_all,
+        NeedMode.VIRTUAL: online_all,
+        NeedMode.EITHER: in_person_all | online_all,
+    }[target.mode]
+    consider = mode_ok_all
+    if target.latitude is not None and target.mode is not NeedMode.VIRTUAL:
+        south, north, west, east = bounding_box(target.latitude, target.longitude, REACH_CAP_KM)
+        boxed = (
+            (pool.latitude >= south)
+            & (pool.latitude <= north)
+            & (pool.longitude >= west)
+            & (pool.longitude <= east)
+        )
+        if target.mode is NeedMode.IN_PERSON:
+            consider = boxed & in_person_all
+        else:
+            consider = (boxed & in_person_all) | online_all
+    subset = np.flatnonzero(consider)
+    outside = int((mode_ok_all & ~consider).sum())
+    wrong_mode = n - int(mode_ok_all.sum())
+    whole = len(subset) == n
+    if not whole:
+        pool = _take(pool, subset)
+        invited = invited[subset] if invited is not None else None
     n = len(pool)
     factors = np.empty((n, len(FACTORS)))
     column = {name: i for i, name in enumerate(FACTORS)}
@@ -375,7 +429,8 @@ def rank(
         failing = eligible & ~ok
         excluded[reason] = int(failing.sum())
         eligible &= ok
-    excluded["out_of_range"] += pool.outside
+    excluded["wrong_mode"] += wrong_mode
+    excluded["out_of_range"] += outside + pool.outside
 
     rows = np.flatnonzero(eligible)
     keys = np.round(scores[rows], 9)
@@ -387,17 +442,22 @@ def rank(
     order = rows[np.lexsort((rows, distance[rows], -keys))]
     if limit is not None:
         order = order[:limit]
-    return Ranking(order, int(eligible.sum()), scores, factors, distance, excluded)
+    scored_rows = np.arange(n) if whole else subset
+    return Ranking(
+        scored_rows[order], int(eligible.sum()), scores, factors, distance, excluded, scored_rows
+    )
 
 
 def scored(pool: Pool, ranking: Ranking, row: int) -> Scored:
-    distance = ranking.distance_km[row]
+    """Pool row `row` (from `ranking.order`) with its explanation."""
+    at = ranking.at(row)
+    distance = ranking.distance_km[at]
     return Scored(
         volunteer_id=pool.ids[row],
-        score=round(float(ranking.scores[row]), 6),
+        score=round(float(ranking.scores[at]), 6),
         distance_km=None if np.isinf(distance) else round(float(distance), 3),
         breakdown=[
-            Factor(name, round(float(ranking.factors[row, i]), 6), WEIGHTS[name])
+            Factor(name, round(float(ranking.factors[at, i]), 6), WEIGHTS[name])
             for i, name in enumerate(FACTORS)
         ],
     )

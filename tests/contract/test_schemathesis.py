@@ -40,6 +40,11 @@ DOMAIN_REFUSALS = {
     ("GET", "/api/v1/providers"),
     ("POST", "/api/v1/schools/import"),
     ("POST", "/api/v1/employers/{employer_id}/volunteers/import"),
+    # A need's window must lie ahead and be ordered, Benchmark 6 means a workplace activity;
+    # a schedule must fall in the need's window; only a plan's own pairs can be confirmed.
+    ("POST", "/api/v1/needs"),
+    ("POST", "/api/v1/matches/{match_id}/schedule"),
+    ("POST", "/api/v1/hubs/{hub_id}/adviser-pairings/{plan_id}/confirm"),
 }
 
 
