@@ -36,6 +36,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=_int_env("JWT_ACCESS_MINUTES", 15)),
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=_int_env("JWT_REFRESH_DAYS", 14)),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "MATCH_INVITATION_TTL_HOURS": _int_env("MATCH_INVITATION_TTL_HOURS", 72),
     }
     config.update(overrides or {})
     _check_secrets(config)

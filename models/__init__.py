@@ -14,14 +14,22 @@ from models.bookings import (
 )
 from models.checklists import ChecklistAnswer
 from models.encounters import Attendance, Encounter
+from models.matches import Match, MatchEvent
+from models.needs import Need
 from models.offers import Offer
 from models.organisations import Employer, Hub, Organisation, Provider, School
+from models.pairings import AdviserAssignment, AdviserPairingPlan
 from models.pupils import Pupil
 from models.reference import Outcode, Postcode, RqfLevel, SicDivision, SicSection
 from models.users import Invitation, Role, User
 from models.volunteers import EnterpriseAdviser, Volunteer
 
 __all__ = [
+    "AdviserAssignment",
+    "AdviserPairingPlan",
+    "Match",
+    "MatchEvent",
+    "Need",
     "ApiClient",
     "Attendance",
     "AuditEntry",

@@ -18,8 +18,11 @@ from models.auth import ApiClient
 from models.bookings import Booking, Slot, WaitlistEntry
 from models.checklists import Party
 from models.encounters import Encounter
+from models.matches import Match
+from models.needs import Need
 from models.offers import Offer, OfferStatus
 from models.organisations import Employer, Hub, Organisation, OrganisationKind, Provider, School
+from models.pairings import AdviserAssignment, AdviserPairingPlan
 from models.pupils import Pupil
 from models.users import Invitation, Role, User
 from models.volunteers import EnterpriseAdviser, Volunteer
@@ -43,6 +46,8 @@ SCOPES = {
     "advisers:write": "Record and change Enterprise Adviser commitments of its volunteers.",
     "needs:read": "Read the school's needs.",
     "needs:write": "Post and change the school's needs.",
+    "matches:read": "Read the invitations and matches the organisation may see.",
+    "matches:write": "Invite volunteers to needs, and move matches along their workflow.",
     "offers:read": "Read offers and slots.",
     "offers:write": "Publish and change the employer's offers and slots.",
     "bookings:read": "Read bookings.",
@@ -141,6 +146,18 @@ def can_see(session: Session, caller: Caller, obj: object) -> bool:
             return _books(caller, obj.school_id) or _hosts(caller, obj.slot.offer)
         case Encounter():
             return _sees_encounter(session, caller, obj)
+        case Need():
+            return _school_side(caller, obj.school) or _holds_match_on(session, caller, obj)
+        case Match():
+            return _school_side(caller, obj.need.school) or _owns_volunteer(caller, obj.volunteer)
+        case AdviserPairingPlan():
+            return caller.role is Role.COORDINATOR and obj.hub_id == caller.organisation_id
+        case AdviserAssignment():
+            return (
+                _school_side(caller, obj.school)
+                or (caller.role is Role.COORDINATOR and obj.hub_id == caller.organisation_id)
+                or _owns_volunteer(caller, obj.adviser.volunteer)
+            )
     return False
 
 
@@ -222,6 +239,68 @@ def checklist_parties(caller: Caller, encounter: Encounter) -> set[Party]:
     ):
         return {Party.PARTNER}
     return set()
+
+
+def _school_side(caller: Caller, school: School) -> bool:
+    """The school's own staff, and the coordinators of its hub, act for a school."""
+    if caller.role is Role.SCHOOL_STAFF:
+        return school.id == caller.organisation_id
+    return caller.role is Role.COORDINATOR and school.hub_id == caller.organisation_id
+
+
+def _holds_match_on(session: Session, caller: Caller, need: Need) -> bool:
+    """Volunteers (and their employer's staff) see the needs they were invited to."""
+    if caller.role not in (Role.VOLUNTEER, Role.EMPLOYER_STAFF):
+        return False
+    query = select(Match.id).join(Volunteer, Volunteer.id == Match.volunteer_id)
+    return (
+        session.scalar(query.where(Match.need_id == need.id, visible_volunteers(caller)).limit(1))
+        is not None
+    )
+
+
+def acts_for_school(caller: Caller, need: Need) -> bool:
+    """May invite, confirm, schedule and cancel for this need's school."""
+    return caller.is_admin or _school_side(caller, need.school)
+
+
+def may_act_as_volunteer(caller: Caller, volunteer: Volunteer) -> bool:
+    """The volunteer themself, their employer's staff, or an admin."""
+    return caller.is_admin or _owns_volunteer(caller, volunteer)
+
+
+def acts_for_volunteer(caller: Caller, match: Match) -> bool:
+    """May accept or decline: the invited volunteer themself (or an admin)."""
+    return caller.is_admin or (
+        caller.user_id is not None and caller.user_id == match.volunteer.user_id
+    )
+
+
+def visible_needs(caller: Caller) -> ColumnElement[bool]:
+    """A WHERE clause on `needs` (joined to `schools`) matching `can_see`'s school side."""
+    if caller.is_admin:
+        return true()
+    if caller.role is Role.SCHOOL_STAFF:
+        return Need.school_id == caller.organisation_id
+    if caller.role is Role.COORDINATOR:
+        return School.hub_id == caller.organisation_id
+    if caller.role in (Role.VOLUNTEER, Role.EMPLOYER_STAFF):
+        invited = select(Match.need_id).join(Volunteer, Volunteer.id == Match.volunteer_id)
+        return Need.id.in_(invited.where(visible_volunteers(caller)))
+    return false()
+
+
+def visible_matches(caller: Caller) -> ColumnElement[bool]:
+    """A WHERE clause on `matches` (joined to needs, schools and volunteers)."""
+    if caller.is_admin:
+        return true()
+    if caller.role is Role.SCHOOL_STAFF:
+        return Need.school_id == caller.organisation_id
+    if caller.role is Role.COORDINATOR:
+        return School.hub_id == caller.organisation_id
+    if caller.role in (Role.VOLUNTEER, Role.EMPLOYER_STAFF):
+        return visible_volunteers(caller)
+    return false()
 
 
 def _owns_volunteer(caller: Caller, volunteer: Volunteer) -> bool:
@@ -347,6 +426,12 @@ def can_change(session: Session, caller: Caller, action: Action, obj: object) ->
             return _books(caller, obj.school_id)
         case Encounter():
             return caller.role is Role.SCHOOL_STAFF and obj.school_id == caller.organisation_id
+        case Need():
+            return _school_side(caller, obj.school)
+        case Match():
+            return _school_side(caller, obj.need.school) or acts_for_volunteer(caller, obj)
+        case AdviserPairingPlan():
+            return caller.role is Role.COORDINATOR and obj.hub_id == caller.organisation_id
     return False
 
 

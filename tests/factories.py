@@ -2,7 +2,7 @@
 
 import itertools
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -10,6 +10,8 @@ from models.auth import ApiClient
 from models.bookings import Booking, BookingStatus, Slot, SlotAllocation
 from models.checklists import CURRENT_VERSION
 from models.encounters import Attendance, Encounter, EncounterActivity
+from models.matches import Match, MatchStatus
+from models.needs import Frequency, Need, NeedMode
 from models.offers import Offer, OfferKind, OfferStatus
 from models.organisations import (
     Employer,
@@ -198,6 +200,41 @@ def adviser(session: Session, volunteer: Volunteer, hub: Hub | None = None) -> E
             school_capacity=1,
             expertise=["strategy"],
             status=AdviserStatus.ACTIVE,
+        ),
+    )
+
+
+def need(session: Session, school_: School, **values) -> Need:
+    """An open, supervised, one-off careers talk for Y9-Y10, in person, over the next weeks."""
+    starts_on = date.today() + timedelta(days=7)
+    defaults = {
+        "title": "Careers talk for Year 10",
+        "activity_type": ActivityType.CAREERS_TALK,
+        "benchmark": 5,
+        "year_groups": [9, 10],
+        "pupils": 60,
+        "sectors": [],
+        "topics": [],
+        "mode": NeedMode.IN_PERSON,
+        "starts_on": starts_on,
+        "ends_on": starts_on + timedelta(days=28),
+        "preferred_days": [],
+        "supervised": True,
+        "frequency": Frequency.ONE_OFF,
+        "overnight": False,
+    }
+    return _add(session, Need(school_id=school_.id, **{**defaults, **values}))
+
+
+def match(
+    session: Session, need_: Need, volunteer_: Volunteer, status: MatchStatus, **values
+) -> Match:
+    now = datetime.now(UTC)
+    defaults = {"score": 0.5, "invited_at": now, "expires_at": now + timedelta(days=3)}
+    return _add(
+        session,
+        Match(
+            need_id=need_.id, volunteer_id=volunteer_.id, status=status, **{**defaults, **values}
         ),
     )
 

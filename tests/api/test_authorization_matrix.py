@@ -16,6 +16,9 @@ from api.app import create_app
 from api.extensions import db
 from models import Base
 from models.bookings import CalendarFeed, WaitlistEntry
+from models.matches import MatchStatus
+from models.needs import NeedStatus
+from models.pairings import AdviserPairingPlan
 from models.reference import Outcode
 from models.users import Role
 from services.tokens import digest
@@ -195,6 +198,59 @@ def _waitlist_body(world, side):
 HOSTS = {ADMIN: 200, EMPLOYER: 200}
 BOOKING_PARTIES = {ADMIN: 200, SCHOOL: 200, EMPLOYER: 200}
 BOOKING = "/api/v1/bookings/{}"
+
+
+def _needs(session, world):
+    for side in (world.a, world.b):
+        side.need = factories.need(session, side.school)
+
+
+def _matches_in(status):
+    def setup(session, world):
+        _needs(session, world)
+        for side in (world.a, world.b):
+            side.match = factories.match(session, side.need, side.volunteer, status)
+            if status is MatchStatus.SCHEDULED:
+                side.need.status = NeedStatus.MATCHED
+
+    return setup
+
+
+def _plans(session, world):
+    for side in (world.a, world.b):
+        side.plan = AdviserPairingPlan(
+            hub_id=side.hub.id,
+            total_score=0.5,
+            pairs=[
+                {"adviser_id": str(side.adviser.id), "school_id": str(side.school.id), "score": 0.5}
+            ],
+            solver="assignment",
+        )
+        session.add(side.plan)
+    session.flush()
+
+
+def _need_body(world, side):
+    starts = date.today() + timedelta(days=7)
+    return {
+        "school_id": str(side.school.id),
+        "title": "Talk",
+        "activity_type": "careers_talk",
+        "benchmark": 5,
+        "year_groups": [9],
+        "pupils": 30,
+        "mode": "in_person",
+        "starts_on": starts.isoformat(),
+        "ends_on": (starts + timedelta(days=14)).isoformat(),
+    }
+
+
+SCHOOL_SIDE = {ADMIN: 200, COORD: 200, SCHOOL: 200}
+SCHOOL_SIDE_CREATES = {ADMIN: 201, COORD: 201, SCHOOL: 201}
+MATCH_READERS = {ADMIN: 200, COORD: 200, SCHOOL: 200, EMPLOYER: 200, VOLUNTEER: 200}
+NEED = "/api/v1/needs/{}"
+MATCH = "/api/v1/matches/{}"
+PAIRINGS = "/api/v1/hubs/{}/adviser-pairings"
 SCHOOLS_CSV = (
     "URN,EstablishmentName,PhaseOfEducation (name),TypeOfEstablishment (name),LA (name),"
     "GOR (name)\n999001,New School,Secondary,Academy converter,Leeds,Yorkshire and the Humber\n"
@@ -659,6 +715,125 @@ ROUTES: dict[tuple[str, str], Case] = {
         lambda w, s: f"/api/v1/employers/{s.employer.id}/calendar-feed",
         only({ADMIN: 204, EMPLOYER: 204}, 403),
         only({ADMIN: 204}, 403),
+    ),
+    ("GET", "/api/v1/needs"): Case(lambda w, s: "/api/v1/needs", everyone(200), setup=_needs),
+    ("POST", "/api/v1/needs"): Case(
+        lambda w, s: "/api/v1/needs",
+        only(SCHOOL_SIDE_CREATES, 403),
+        only({ADMIN: 201}, 403),
+        body=_need_body,
+    ),
+    ("GET", "/api/v1/needs/<uuid:need_id>"): Case(
+        lambda w, s: NEED.format(s.need.id),
+        only(SCHOOL_SIDE, 404),
+        only({ADMIN: 200}, 404),
+        setup=_needs,
+    ),
+    ("PATCH", "/api/v1/needs/<uuid:need_id>"): Case(
+        lambda w, s: NEED.format(s.need.id),
+        only(SCHOOL_SIDE, 404),
+        only({ADMIN: 200}, 404),
+        setup=_needs,
+        body=lambda w, s: {"pupils": 45},
+        if_match=True,
+    ),
+    ("POST", "/api/v1/needs/<uuid:need_id>/cancel"): Case(
+        lambda w, s: NEED.format(s.need.id) + "/cancel",
+        only(SCHOOL_SIDE, 404),
+        only({ADMIN: 200}, 404),
+        setup=_needs,
+    ),
+    ("POST", "/api/v1/needs/<uuid:need_id>/fulfil"): Case(
+        lambda w, s: NEED.format(s.need.id) + "/fulfil",
+        only({**SCHOOL_SIDE, EMPLOYER: 403, VOLUNTEER: 403}, 404),  # invited: they see it
+        only({ADMIN: 200}, 404),
+        setup=_matches_in(MatchStatus.SCHEDULED),
+    ),
+    ("GET", "/api/v1/needs/<uuid:need_id>/candidates"): Case(
+        lambda w, s: NEED.format(s.need.id) + "/candidates",
+        only(SCHOOL_SIDE, 404),
+        only({ADMIN: 200}, 404),
+        setup=_needs,
+    ),
+    ("POST", "/api/v1/needs/<uuid:need_id>/invitations"): Case(
+        lambda w, s: NEED.format(s.need.id) + "/invitations",
+        only(SCHOOL_SIDE_CREATES, 404),
+        only({ADMIN: 201}, 404),
+        setup=_needs,
+        body=lambda w, s: {"volunteer_ids": [str(s.volunteer.id)]},
+    ),
+    ("POST", "/api/v1/needs/<uuid:need_id>/backups"): Case(
+        lambda w, s: NEED.format(s.need.id) + "/backups",
+        only(SCHOOL_SIDE_CREATES, 404),
+        only({ADMIN: 201}, 404),
+        setup=_needs,
+        body=lambda w, s: {"count": 2},
+    ),
+    ("GET", "/api/v1/volunteers/<uuid:volunteer_id>/opportunities"): Case(
+        lambda w, s: f"/api/v1/volunteers/{s.volunteer.id}/opportunities",
+        only({ADMIN: 200, EMPLOYER: 200, VOLUNTEER: 200, COORD: 403, SCHOOL: 403}, 404),
+        only({ADMIN: 200, COORD: 403, SCHOOL: 403}, 404),
+        setup=_needs,
+    ),
+    ("GET", "/api/v1/matches"): Case(
+        lambda w, s: "/api/v1/matches", everyone(200), setup=_matches_in(MatchStatus.INVITED)
+    ),
+    ("GET", "/api/v1/matches/<uuid:match_id>"): Case(
+        lambda w, s: MATCH.format(s.match.id),
+        only(MATCH_READERS, 404),
+        only({ADMIN: 200}, 404),
+        setup=_matches_in(MatchStatus.INVITED),
+    ),
+    ("POST", "/api/v1/matches/<uuid:match_id>/accept"): Case(
+        lambda w, s: MATCH.format(s.match.id) + "/accept",
+        only({ADMIN: 200, VOLUNTEER: 200, COORD: 403, SCHOOL: 403, EMPLOYER: 403}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_matches_in(MatchStatus.INVITED),
+    ),
+    ("POST", "/api/v1/matches/<uuid:match_id>/decline"): Case(
+        lambda w, s: MATCH.format(s.match.id) + "/decline",
+        only({ADMIN: 200, VOLUNTEER: 200, COORD: 403, SCHOOL: 403, EMPLOYER: 403}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_matches_in(MatchStatus.INVITED),
+        body=lambda w, s: {"reason": "other"},
+    ),
+    ("POST", "/api/v1/matches/<uuid:match_id>/withdraw"): Case(
+        lambda w, s: MATCH.format(s.match.id) + "/withdraw",
+        only({ADMIN: 200, VOLUNTEER: 200, COORD: 200, SCHOOL: 200, EMPLOYER: 403}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_matches_in(MatchStatus.INVITED),
+        body=lambda w, s: {},
+    ),
+    ("POST", "/api/v1/matches/<uuid:match_id>/confirm"): Case(
+        lambda w, s: MATCH.format(s.match.id) + "/confirm",
+        only({**SCHOOL_SIDE, VOLUNTEER: 403, EMPLOYER: 403}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_matches_in(MatchStatus.ACCEPTED),
+    ),
+    ("POST", "/api/v1/matches/<uuid:match_id>/schedule"): Case(
+        lambda w, s: MATCH.format(s.match.id) + "/schedule",
+        only({**SCHOOL_SIDE, VOLUNTEER: 403, EMPLOYER: 403}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_matches_in(MatchStatus.CONFIRMED),
+        body=lambda w, s: {"scheduled_for": f"{s.need.starts_on.isoformat()}T10:00:00Z"},
+    ),
+    ("POST", "/api/v1/hubs/<uuid:hub_id>/adviser-pairings"): Case(
+        lambda w, s: PAIRINGS.format(s.hub.id),
+        only({ADMIN: 201, COORD: 201, SCHOOL: 403}, 404),
+        only({ADMIN: 201}, 404),
+    ),
+    ("GET", "/api/v1/hubs/<uuid:hub_id>/adviser-pairings/<uuid:plan_id>"): Case(
+        lambda w, s: f"{PAIRINGS.format(s.hub.id)}/{s.plan.id}",
+        only({ADMIN: 200, COORD: 200}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_plans,
+    ),
+    ("POST", "/api/v1/hubs/<uuid:hub_id>/adviser-pairings/<uuid:plan_id>/confirm"): Case(
+        lambda w, s: f"{PAIRINGS.format(s.hub.id)}/{s.plan.id}/confirm",
+        only({ADMIN: 201, COORD: 201, SCHOOL: 403}, 404),
+        only({ADMIN: 201}, 404),
+        setup=_plans,
+        body=lambda w, s: {},
     ),
     ("GET", "/api/v1/geocode"): Case(
         lambda w, s: "/api/v1/geocode", everyone(200), setup=_outcode, query={"postcode": "LS1 9ZZ"}

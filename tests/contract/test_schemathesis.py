@@ -57,6 +57,11 @@ DOMAIN_REFUSALS = {
     ("GET", "/api/v1/hubs/{hub_id}/report"),
     ("GET", "/api/v1/encounters"),
     ("POST", "/api/v1/encounters"),
+    # A need's window must lie ahead and be ordered, Benchmark 6 means a workplace activity;
+    # a schedule must fall in the need's window; only a plan's own pairs can be confirmed.
+    ("POST", "/api/v1/needs"),
+    ("POST", "/api/v1/matches/{match_id}/schedule"),
+    ("POST", "/api/v1/hubs/{hub_id}/adviser-pairings/{plan_id}/confirm"),
 }
 
 

@@ -1,0 +1,380 @@
+"""Needs, their ranked candidates, invitations and backups; a volunteer's opportunities."""
+
+from datetime import timedelta
+
+import marshmallow as ma
+from flask import current_app
+from flask.views import MethodView
+
+from api.extensions import db
+from api.matches import MatchSchema
+from api.security import current_caller
+from api.smorest import Blueprint, Schema, Timestamp, paged
+from models.needs import Frequency, NeedMode, NeedStatus
+from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, ActivityType
+from services import matches, matching, needs, safeguarding, volunteers
+from services.access import acts_for_school, may_act_as_volunteer
+from services.errors import Forbidden
+from services.matching import EXCLUSION_REASONS, FACTORS, WEIGHTS
+from services.pagination import Page
+
+blp = Blueprint("needs", __name__, url_prefix="/api/v1", description="Needs and matching.")
+
+HH_MM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday"]
+WEIGHTS_NOTE = "Weights: " + ", ".join(f"{name} {weight}" for name, weight in WEIGHTS.items())
+
+
+def invitation_ttl() -> timedelta:
+    return timedelta(hours=current_app.config["MATCH_INVITATION_TTL_HOURS"])
+
+
+class RefSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+
+
+class RequirementSchema(Schema):
+    level = ma.fields.String(
+        attribute="name",
+        required=True,
+        metadata={"description": "none, employer_assurance or enhanced_dbs_with_barred_list."},
+    )
+    checks = ma.fields.List(ma.fields.String(), required=True)
+    reasons = ma.fields.List(ma.fields.String(), required=True)
+
+
+class NeedFields(Schema):
+    title = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    activity_type = ma.fields.Enum(ActivityType, by_value=True)
+    benchmark = ma.fields.Integer(validate=ma.validate.OneOf([5, 6, 7]))
+    year_groups = ma.fields.List(
+        ma.fields.Integer(validate=ma.validate.OneOf(YEAR_GROUPS, error="Year groups are 7-13.")),
+        validate=ma.validate.Length(min=1, max=7),
+    )
+    pupils = ma.fields.Integer(validate=ma.validate.Range(min=1, max=2000))
+    sectors = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(SIC_SECTIONS, error="Not a SIC 2007 section.")),
+        validate=ma.validate.Length(max=21),
+        metadata={"description": "Sectors (SIC 2007 sections) the pupils want to meet."},
+    )
+    topics = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(min=1, max=100)),
+        validate=ma.validate.Length(max=20),
+    )
+    mode = ma.fields.Enum(NeedMode, by_value=True)
+    starts_on = ma.fields.Date()
+    ends_on = ma.fields.Date()
+    preferred_days = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(WEEKDAYS)),
+        validate=ma.validate.Length(max=5),
+        metadata={"description": "Empty: any school day."},
+    )
+    earliest_time = ma.fields.Time(
+        allow_none=True,
+        metadata={"description": "Europe/London; default 09:00.", "pattern": HH_MM},
+    )
+    latest_time = ma.fields.Time(
+        allow_none=True,
+        metadata={"description": "Europe/London; default 15:00.", "pattern": HH_MM},
+    )
+    supervised = ma.fields.Boolean(
+        metadata={"description": "A member of staff is present throughout."}
+    )
+    frequency = ma.fields.Enum(Frequency, by_value=True)
+    overnight = ma.fields.Boolean()
+    send_adjustments = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=2000))
+    notes = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=2000))
+
+
+class NeedCreateSchema(NeedFields):
+    school_id = ma.fields.UUID(required=True)
+    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    activity_type = ma.fields.Enum(ActivityType, by_value=True, required=True)
+    benchmark = ma.fields.Integer(required=True, validate=ma.validate.OneOf([5, 6, 7]))
+    year_groups = ma.fields.List(
+        ma.fields.Integer(validate=ma.validate.OneOf(YEAR_GROUPS, error="Year groups are 7-13.")),
+        required=True,
+        validate=ma.validate.Length(min=1, max=7),
+    )
+    pupils = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=2000))
+    mode = ma.fields.Enum(NeedMode, by_value=True, required=True)
+    starts_on = ma.fields.Date(required=True)
+    ends_on = ma.fields.Date(required=True)
+    sectors = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(SIC_SECTIONS, error="Not a SIC 2007 section.")),
+        validate=ma.validate.Length(max=21),
+        load_default=list,
+    )
+    topics = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(min=1, max=100)),
+        validate=ma.validate.Length(max=20),
+        load_default=list,
+    )
+    preferred_days = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(WEEKDAYS)),
+        validate=ma.validate.Length(max=5),
+        load_default=list,
+    )
+    supervised = ma.fields.Boolean(load_default=True)
+    frequency = ma.fields.Enum(Frequency, by_value=True, load_default=Frequency.ONE_OFF)
+    overnight = ma.fields.Boolean(load_default=False)
+
+
+class NeedUpdateSchema(NeedFields):
+    """Any field of an open need."""
+
+
+class NeedSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    school = ma.fields.Nested(RefSchema, required=True)
+    title = ma.fields.String(required=True)
+    activity_type = ma.fields.Enum(ActivityType, by_value=True, required=True)
+    benchmark = ma.fields.Integer(required=True)
+    year_groups = ma.fields.List(ma.fields.Integer(), required=True)
+    pupils = ma.fields.Integer(required=True)
+    sectors = ma.fields.List(ma.fields.String(), required=True)
+    topics = ma.fields.List(ma.fields.String(), required=True)
+    mode = ma.fields.Enum(NeedMode, by_value=True, required=True)
+    starts_on = ma.fields.Date(required=True)
+    ends_on = ma.fields.Date(required=True)
+    preferred_days = ma.fields.List(ma.fields.String(), required=True)
+    earliest_time = ma.fields.Time(allow_none=True, required=True)
+    latest_time = ma.fields.Time(allow_none=True, required=True)
+    supervised = ma.fields.Boolean(required=True)
+    frequency = ma.fields.Enum(Frequency, by_value=True, required=True)
+    overnight = ma.fields.Boolean(required=True)
+    send_adjustments = ma.fields.String(allow_none=True, required=True)
+    notes = ma.fields.String(allow_none=True, required=True)
+    status = ma.fields.Enum(NeedStatus, by_value=True, required=True)
+    safeguarding = ma.fields.Method(
+        "requirement",
+        metadata={
+            "description": "What the activity needs of a volunteer (DOMAIN.md).",
+            "type": "object",
+        },
+    )
+    created_at = Timestamp(required=True)
+    updated_at = Timestamp(required=True)
+
+    def requirement(self, need):
+        return RequirementSchema().dump(safeguarding.requirement(safeguarding.need_activity(need)))
+
+
+class NeedQueryArgsSchema(Schema):
+    status = ma.fields.Enum(NeedStatus, by_value=True)
+    school_id = ma.fields.UUID()
+
+
+class FactorSchema(Schema):
+    factor = ma.fields.String(attribute="name", required=True)
+    value = ma.fields.Float(required=True, metadata={"description": "In [0, 1]."})
+    weight = ma.fields.Float(required=True)
+    contribution = ma.fields.Float(
+        required=True, metadata={"description": "value × weight; they sum to the score."}
+    )
+
+
+class CandidateVolunteerSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    job_title = ma.fields.String(required=True)
+    employer = ma.fields.Nested(RefSchema, required=True)
+
+
+class CandidateSchema(Schema):
+    volunteer = ma.fields.Nested(CandidateVolunteerSchema, required=True)
+    score = ma.fields.Float(required=True, metadata={"description": "In [0, 1]."})
+    distance_km = ma.fields.Float(allow_none=True, required=True)
+    breakdown = ma.fields.List(
+        ma.fields.Nested(FactorSchema), required=True, metadata={"description": WEIGHTS_NOTE}
+    )
+
+
+EXCLUDED = ma.fields.Dict(
+    keys=ma.fields.String(validate=ma.validate.OneOf(EXCLUSION_REASONS)),
+    values=ma.fields.Integer(),
+    required=True,
+    metadata={"description": "How many were left out, by the first reason that applied."},
+)
+
+
+class CandidatesSchema(Schema):
+    items = ma.fields.List(ma.fields.Nested(CandidateSchema), required=True)
+    total = ma.fields.Integer(required=True, metadata={"description": "Eligible candidates."})
+    excluded = EXCLUDED
+    requirement = ma.fields.Nested(RequirementSchema, required=True)
+    factors = ma.fields.List(ma.fields.String(), required=True)
+
+
+class OpportunitySchema(Schema):
+    need = ma.fields.Nested(NeedSchema, required=True)
+    score = ma.fields.Float(required=True)
+    distance_km = ma.fields.Float(allow_none=True, required=True)
+    breakdown = ma.fields.List(ma.fields.Nested(FactorSchema), required=True)
+
+
+class OpportunitiesSchema(Schema):
+    items = ma.fields.List(ma.fields.Nested(OpportunitySchema), required=True)
+    total = ma.fields.Integer(required=True)
+    excluded = EXCLUDED
+
+
+class InviteSchema(Schema):
+    volunteer_ids = ma.fields.List(
+        ma.fields.UUID(), required=True, validate=ma.validate.Length(min=1, max=20)
+    )
+
+
+class BackupsSchema(Schema):
+    count = ma.fields.Integer(load_default=3, validate=ma.validate.Range(min=1, max=10))
+
+
+@blp.route("/needs")
+class Needs(MethodView):
+    @blp.login_required("needs:read")
+    @blp.arguments(NeedQueryArgsSchema, location="query")
+    @blp.response(200, NeedSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """List the needs you may see"""
+        page = needs.list_(
+            db.session,
+            current_caller(),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            **filters,
+        )
+        return paged(pagination_parameters, page)
+
+    @blp.login_required("needs:write")
+    @blp.arguments(NeedCreateSchema)
+    @blp.response(201, NeedSchema)
+    def post(self, need):
+        """Post a need for a school (its staff, its hub's coordinators)"""
+        created = needs.create(db.session, current_caller(), **need)
+        db.session.commit()
+        return created
+
+
+@blp.route("/needs/<uuid:need_id>")
+class NeedById(MethodView):
+    @blp.login_required("needs:read")
+    @blp.etag
+    @blp.response(200, NeedSchema)
+    def get(self, need_id):
+        """Read a need"""
+        return needs.get(db.session, current_caller(), need_id)
+
+    @blp.login_required("needs:write")
+    @blp.etag
+    @blp.arguments(NeedUpdateSchema)
+    @blp.response(200, NeedSchema)
+    def patch(self, changes, need_id):
+        """Change an open need (send the ETag you read as If-Match)"""
+        blp.check_etag(needs.get_for_update(db.session, current_caller(), need_id), NeedSchema)
+        need = needs.update(db.session, current_caller(), need_id, changes)
+        db.session.commit()
+        return need
+
+
+@blp.route("/needs/<uuid:need_id>/cancel")
+class NeedCancel(MethodView):
+    @blp.login_required("needs:write")
+    @blp.response(200, NeedSchema)
+    def post(self, need_id):
+        """Cancel a need; outstanding invitations and matches on it are withdrawn"""
+        need = needs.cancel(db.session, current_caller(), need_id)
+        db.session.commit()
+        return need
+
+
+@blp.route("/needs/<uuid:need_id>/fulfil")
+class NeedFulfil(MethodView):
+    @blp.login_required("needs:write")
+    @blp.response(200, NeedSchema)
+    def post(self, need_id):
+        """Mark a matched need fulfilled once its encounter has happened"""
+        need = needs.fulfil(db.session, current_caller(), need_id)
+        db.session.commit()
+        return need
+
+
+@blp.route("/needs/<uuid:need_id>/candidates")
+class NeedCandidates(MethodView):
+    @blp.login_required("needs:read")
+    @blp.response(200, CandidatesSchema)
+    @blp.paginate()
+    def get(self, need_id, pagination_parameters):
+        """Volunteers ranked for a need, each score explained, with who was excluded and why"""
+        caller = current_caller()
+        need = needs.get(db.session, caller, need_id)
+        if not acts_for_school(caller, need):
+            raise Forbidden("Candidates are for the school's staff and its hub's coordinators.")
+        page = matching.candidates(
+            db.session,
+            need,
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        paged(pagination_parameters, Page(page.items, page.total))
+        return {
+            "items": page.items,
+            "total": page.total,
+            "excluded": page.excluded,
+            "requirement": page.requirement,
+            "factors": list(FACTORS),
+        }
+
+
+@blp.route("/needs/<uuid:need_id>/invitations")
+class NeedInvitations(MethodView):
+    @blp.login_required("matches:write")
+    @blp.arguments(InviteSchema)
+    @blp.response(201, MatchSchema(many=True))
+    def post(self, body, need_id):
+        """Invite volunteers to a need (all or none; 409 names who cannot take it and why)"""
+        created = matches.invite(
+            db.session,
+            current_caller(),
+            need_id=need_id,
+            volunteer_ids=body["volunteer_ids"],
+            ttl=invitation_ttl(),
+        )
+        db.session.commit()
+        return created
+
+
+@blp.route("/needs/<uuid:need_id>/backups")
+class NeedBackups(MethodView):
+    @blp.login_required("matches:write")
+    @blp.arguments(BackupsSchema)
+    @blp.response(201, MatchSchema(many=True))
+    def post(self, body, need_id):
+        """Invite the next-best volunteers not yet asked, in one call"""
+        created = matches.backups(
+            db.session, current_caller(), need_id=need_id, count=body["count"], ttl=invitation_ttl()
+        )
+        db.session.commit()
+        return created
+
+
+@blp.route("/volunteers/<uuid:volunteer_id>/opportunities")
+class VolunteerOpportunities(MethodView):
+    @blp.login_required("matches:read")
+    @blp.response(200, OpportunitiesSchema)
+    @blp.paginate()
+    def get(self, volunteer_id, pagination_parameters):
+        """Open needs the volunteer fits, ranked by the same engine"""
+        caller = current_caller()
+        volunteer = volunteers.get(db.session, caller, volunteer_id)
+        if not may_act_as_volunteer(caller, volunteer):
+            raise Forbidden("Opportunities are for the volunteer and their employer.")
+        items, total, excluded = matching.opportunities(
+            db.session,
+            volunteer,
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        paged(pagination_parameters, Page(items, total))
+        return {"items": items, "total": total, "excluded": excluded}

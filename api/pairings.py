@@ -1,0 +1,136 @@
+"""Enterprise Adviser pairing for a hub: plan at the global optimum, then confirm."""
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from api.extensions import db
+from api.security import current_caller
+from api.smorest import Blueprint, Schema, Timestamp
+from models.pairings import PlanStatus
+from services import pairing
+from services.pairing import ADVISER_WEIGHTS, MAX_ADVISER_KM
+
+blp = Blueprint(
+    "adviser-pairings",
+    __name__,
+    url_prefix="/api/v1/hubs",
+    description="Enterprise Adviser pairing.",
+)
+
+
+class PairFactorSchema(Schema):
+    factor = ma.fields.String(required=True)
+    value = ma.fields.Float(required=True)
+    weight = ma.fields.Float(required=True)
+    contribution = ma.fields.Float(required=True)
+
+
+class PairSchema(Schema):
+    adviser_id = ma.fields.UUID(required=True)
+    adviser_name = ma.fields.String(required=True)
+    school_id = ma.fields.UUID(required=True)
+    school_name = ma.fields.String(required=True)
+    score = ma.fields.Float(required=True, metadata={"description": "Fit in [0, 1]."})
+    breakdown = ma.fields.List(ma.fields.Nested(PairFactorSchema), required=True)
+
+
+class UnpairedAdviserSchema(Schema):
+    adviser_id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    reason = ma.fields.String(required=True)
+
+
+class UnpairedSchoolSchema(Schema):
+    school_id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    reason = ma.fields.String(required=True)
+
+
+class PlanSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    hub_id = ma.fields.UUID(required=True)
+    status = ma.fields.Enum(PlanStatus, by_value=True, required=True)
+    total_score = ma.fields.Float(required=True)
+    solver = ma.fields.String(
+        required=True, metadata={"description": "assignment, linear_programme or none."}
+    )
+    pairs = ma.fields.List(
+        ma.fields.Nested(PairSchema),
+        required=True,
+        metadata={
+            "description": "Weights: "
+            + ", ".join(f"{k} {v}" for k, v in ADVISER_WEIGHTS.items())
+            + f"; only pairs within {MAX_ADVISER_KM:g} km."
+        },
+    )
+    unpaired_advisers = ma.fields.List(ma.fields.Nested(UnpairedAdviserSchema), required=True)
+    unpaired_schools = ma.fields.List(ma.fields.Nested(UnpairedSchoolSchema), required=True)
+    created_at = Timestamp(required=True)
+    confirmed_at = Timestamp(allow_none=True, required=True)
+
+
+class PairRefSchema(Schema):
+    adviser_id = ma.fields.UUID(required=True)
+    school_id = ma.fields.UUID(required=True)
+
+
+class ConfirmSchema(Schema):
+    pairs = ma.fields.List(
+        ma.fields.Nested(PairRefSchema),
+        validate=ma.validate.Length(max=500),
+        metadata={"description": "The pairs accepted; omit to accept the whole plan."},
+    )
+    starts_on = ma.fields.Date(metadata={"description": "Default: today."})
+
+
+class AssignmentSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    adviser_id = ma.fields.UUID(required=True)
+    school_id = ma.fields.UUID(required=True)
+    hub_id = ma.fields.UUID(required=True)
+    starts_on = ma.fields.Date(required=True)
+    hours_logged = ma.fields.Float(
+        required=True, metadata={"description": "Against the 8-hour monthly commitment."}
+    )
+    plan_id = ma.fields.UUID(allow_none=True, required=True)
+
+
+@blp.route("/<uuid:hub_id>/adviser-pairings")
+class AdviserPairings(MethodView):
+    @blp.login_required("advisers:write")
+    @blp.response(201, PlanSchema)
+    def post(self, hub_id):
+        """Plan the hub's adviser pairing at the optimum (coordinators of the hub, admins)"""
+        created = pairing.plan(db.session, current_caller(), hub_id)
+        db.session.commit()
+        return created
+
+
+@blp.route("/<uuid:hub_id>/adviser-pairings/<uuid:plan_id>")
+class AdviserPairingById(MethodView):
+    @blp.login_required("advisers:read")
+    @blp.etag
+    @blp.response(200, PlanSchema)
+    def get(self, hub_id, plan_id):
+        """Read a pairing plan"""
+        return pairing.get_plan(db.session, current_caller(), hub_id, plan_id)
+
+
+@blp.route("/<uuid:hub_id>/adviser-pairings/<uuid:plan_id>/confirm")
+class AdviserPairingConfirm(MethodView):
+    @blp.login_required("advisers:write")
+    @blp.arguments(ConfirmSchema)
+    @blp.response(201, AssignmentSchema(many=True))
+    def post(self, body, hub_id, plan_id):
+        """Confirm the pairs you accept: they become adviser assignments"""
+        pairs = body.get("pairs")
+        created = pairing.confirm(
+            db.session,
+            current_caller(),
+            hub_id,
+            plan_id,
+            pairs=None if pairs is None else [(p["adviser_id"], p["school_id"]) for p in pairs],
+            starts_on=body.get("starts_on"),
+        )
+        db.session.commit()
+        return created

@@ -1,0 +1,85 @@
+"""A volunteer invited to meet a need, and the events its transitions publish.
+
+invited → accepted → confirmed → scheduled; invited/accepted → declined (with a reason)
+or withdrawn; invited → expired when nobody answers in time.
+"""
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, Timestamps, UUIDPrimaryKey, utcnow
+from models.needs import Need
+from models.organisations import enum_column
+from models.volunteers import Volunteer
+
+
+class MatchStatus(enum.StrEnum):
+    INVITED = "invited"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+    CONFIRMED = "confirmed"
+    SCHEDULED = "scheduled"
+
+
+class DeclineReason(enum.StrEnum):
+    NOT_AVAILABLE = "not_available"
+    TOO_FAR = "too_far"
+    NOT_MY_EXPERTISE = "not_my_expertise"
+    TOO_MANY_REQUESTS = "too_many_requests"
+    OTHER = "other"
+
+
+class Match(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "matches"
+
+    need_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("needs.id"), index=True)
+    volunteer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("volunteers.id"))
+    status: Mapped[MatchStatus] = mapped_column(
+        enum_column(MatchStatus), default=MatchStatus.INVITED
+    )
+    score: Mapped[float]  # the engine's score when invited
+    invited_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    invited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    responded_at: Mapped[datetime | None]
+    decline_reason: Mapped[DeclineReason | None] = mapped_column(enum_column(DeclineReason))
+    note: Mapped[str | None] = mapped_column(String(1000))
+    confirmed_at: Mapped[datetime | None]
+    scheduled_for: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]  # declined, expired or withdrawn
+
+    need: Mapped[Need] = relationship(lazy="joined")
+    volunteer: Mapped[Volunteer] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("need_id", "volunteer_id", name="uq_matches_need_id_volunteer_id"),
+        Index("ix_matches_volunteer_id_invited_at", "volunteer_id", "invited_at"),
+        Index("ix_matches_status_expires_at", "status", "expires_at"),
+    )
+
+    @property
+    def organisation_id(self) -> uuid.UUID:
+        return self.need.school_id
+
+
+class MatchEvent(Base):
+    """An outbox row: written in the transaction of the change it reports."""
+
+    __tablename__ = "match_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    type: Mapped[str] = mapped_column(String(50))  # match.invited, match.accepted, ...
+    match_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("matches.id"), index=True)
+    need_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("needs.id"), index=True)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    # Declared so a flush writes the match (or need) before the event that names it.
+    match: Mapped[Match | None] = relationship()
+    need: Mapped[Need] = relationship()

@@ -1,0 +1,185 @@
+"""Needs: what a school's pupils need, posted by its staff or its hub's coordinators."""
+
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, contains_eager
+
+from models.matches import Match, MatchStatus
+from models.needs import Need, NeedStatus
+from models.organisations import School
+from services import events
+from services.access import (
+    Action,
+    Caller,
+    acts_for_school,
+    authorize,
+    get_visible,
+    visible_needs,
+)
+from services.errors import Conflict, Forbidden, InvalidInput
+from services.pagination import Page, paginate
+from services.safeguarding import WORKPLACE_ACTIVITIES
+
+FIELDS = (
+    "title",
+    "activity_type",
+    "benchmark",
+    "year_groups",
+    "pupils",
+    "sectors",
+    "topics",
+    "mode",
+    "starts_on",
+    "ends_on",
+    "preferred_days",
+    "earliest_time",
+    "latest_time",
+    "supervised",
+    "frequency",
+    "overnight",
+    "send_adjustments",
+    "notes",
+)
+OUTSTANDING = (MatchStatus.INVITED, MatchStatus.ACCEPTED, MatchStatus.CONFIRMED)
+
+
+def list_(
+    session: Session,
+    caller: Caller,
+    *,
+    page: int,
+    page_size: int,
+    status: NeedStatus | None = None,
+    school_id: uuid.UUID | None = None,
+) -> Page:
+    query = (
+        select(Need)
+        .join(Need.school)
+        .options(contains_eager(Need.school))
+        .where(visible_needs(caller))
+    )
+    if status:
+        query = query.where(Need.status == status)
+    if school_id:
+        query = query.where(Need.school_id == school_id)
+    query = query.order_by(Need.starts_on, Need.created_at, Need.id)
+    return paginate(session, query, page=page, page_size=page_size)
+
+
+def get(session: Session, caller: Caller, need_id: uuid.UUID) -> Need:
+    return get_visible(session, caller, Need, need_id)
+
+
+def get_for_update(session: Session, caller: Caller, need_id: uuid.UUID) -> Need:
+    need = get(session, caller, need_id)
+    authorize(session, caller, Action.UPDATE, need)
+    return need
+
+
+def create(
+    session: Session, caller: Caller, *, school_id: uuid.UUID, today: date | None = None, **fields
+) -> Need:
+    school = get_visible(session, caller, School, school_id)
+    need = Need(school=school, school_id=school.id, status=NeedStatus.OPEN)
+    if not acts_for_school(caller, need):
+        raise Forbidden("Only the school's staff and its hub's coordinators post its needs.")
+    _apply(need, fields, today or date.today())
+    session.add(need)
+    session.flush()
+    return need
+
+
+def update(
+    session: Session, caller: Caller, need_id: uuid.UUID, changes: dict, today: date | None = None
+) -> Need:
+    need = get_for_update(session, caller, need_id)
+    if need.status is not NeedStatus.OPEN:
+        raise Conflict(f"A {need.status.value} need can no longer be changed.")
+    _apply(need, changes, today or date.today())
+    session.flush()
+    return need
+
+
+def cancel(session: Session, caller: Caller, need_id: uuid.UUID) -> Need:
+    """Call a need off; every outstanding invitation or match on it is withdrawn."""
+    need = get_for_update(session, caller, need_id)
+    if need.status not in (NeedStatus.OPEN, NeedStatus.MATCHED):
+        raise Conflict(f"A {need.status.value} need cannot be cancelled.")
+    now = datetime.now(UTC)
+    for match in session.scalars(
+        select(Match).where(Match.need_id == need.id, Match.status.in_(OUTSTANDING))
+    ):
+        match.status, match.closed_at = MatchStatus.WITHDRAWN, now
+        events.emit(session, "match.withdrawn", match, reason="need cancelled")
+    need.status = NeedStatus.CANCELLED
+    events.emit_need(session, "need.cancelled", need)
+    session.flush()
+    return need
+
+
+def fulfil(session: Session, caller: Caller, need_id: uuid.UUID) -> Need:
+    """The encounter happened: a matched need with a scheduled match is fulfilled."""
+    need = get_for_update(session, caller, need_id)
+    scheduled = session.scalar(
+        select(Match.id).where(Match.need_id == need.id, Match.status == MatchStatus.SCHEDULED)
+    )
+    if need.status is not NeedStatus.MATCHED or scheduled is None:
+        raise Conflict("Only a matched need with a scheduled encounter can be fulfilled.")
+    need.status = NeedStatus.FULFILLED
+    events.emit_need(session, "need.fulfilled", need)
+    session.flush()
+    return need
+
+
+def expire_due(session: Session, *, now: datetime | None = None) -> tuple[int, int]:
+    """Expire open needs whose window has passed and invitations nobody answered in time.
+
+    Run by `flask --app wsgi matches expire` (a cron job); returns (needs, invitations).
+    """
+    now = now or datetime.now(UTC)
+    needs = session.scalars(
+        select(Need).where(Need.status == NeedStatus.OPEN, Need.ends_on < now.date())
+    ).all()
+    for need in needs:
+        need.status = NeedStatus.EXPIRED
+        events.emit_need(session, "need.expired", need)
+    invitations = session.scalars(
+        select(Match).where(Match.status == MatchStatus.INVITED, Match.expires_at <= now)
+    ).all()
+    for match in invitations:
+        match.status, match.closed_at = MatchStatus.EXPIRED, now
+        events.emit(session, "match.expired", match)
+    session.flush()
+    return len(needs), len(invitations)
+
+
+def _apply(need: Need, changes: dict, today: date) -> None:
+    """Check the rules on the need as it would be, then apply; on any error change nothing."""
+    merged = {name: changes.get(name, getattr(need, name, None)) for name in FIELDS}
+    errors: dict[str, list[str]] = {}
+    if merged["starts_on"] and merged["ends_on"]:
+        if merged["ends_on"] < merged["starts_on"]:
+            errors["ends_on"] = ["The window ends before it starts."]
+        elif "ends_on" in changes and merged["ends_on"] < today:
+            errors["ends_on"] = ["The window has already passed."]
+    if merged["earliest_time"] and merged["latest_time"]:
+        if merged["latest_time"] <= merged["earliest_time"]:
+            errors["latest_time"] = ["Must be after `earliest_time`."]
+    if not merged["year_groups"]:
+        errors["year_groups"] = ["Name at least one year group."]
+    workplace = merged["activity_type"] in WORKPLACE_ACTIVITIES
+    if merged["benchmark"] == 6 and not workplace:
+        errors["benchmark"] = ["Benchmark 6 needs a workplace visit, shadowing or placement."]
+    if workplace and merged["benchmark"] != 6:
+        errors["benchmark"] = ["A workplace activity serves Benchmark 6."]
+    if errors:
+        raise InvalidInput("The need has invalid fields; see `errors`.", errors=errors)
+    for name in FIELDS:
+        if name in changes:
+            setattr(need, name, changes[name])
+    if "sectors" in changes:
+        need.sectors = sorted(set(changes["sectors"]))
+    if "year_groups" in changes:
+        need.year_groups = sorted(set(changes["year_groups"]))

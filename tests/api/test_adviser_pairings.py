@@ -1,0 +1,100 @@
+"""Adviser pairing through the API: plan, explain, confirm (all or some), and who may."""
+
+from models.pairings import AdviserAssignment
+from models.users import Role
+from tests import factories
+
+
+def url(hub, *rest):
+    return "/".join([f"/api/v1/hubs/{hub.id}/adviser-pairings", *map(str, rest)])
+
+
+def test_plan_explain_and_confirm(client, world, session, auth_headers):
+    second = factories.school(session, hub=world.a.hub, name="School A2")
+    second.percentage_fsm = 45.0
+    far = factories.school(session, hub=world.a.hub, name="Far School")
+    far.latitude, far.longitude = 51.5, -0.12  # London: out of reach
+    session.commit()
+    coordinator = auth_headers(world.a.users[Role.COORDINATOR])
+
+    response = client.post(url(world.a.hub), headers=coordinator)
+    assert response.status_code == 201, response.get_json()
+    plan = response.get_json()
+    assert plan["status"] == "proposed"
+    assert len(plan["pairs"]) == 1  # one adviser with room for one school
+    pair = plan["pairs"][0]
+    assert pair["adviser_id"] == str(world.a.adviser.id)
+    assert pair["school_id"] == str(second.id)  # the higher-priority school wins the tie
+    assert abs(sum(f["contribution"] for f in pair["breakdown"]) - pair["score"]) < 1e-4
+    reasons = {s["name"]: s["reason"] for s in plan["unpaired_schools"]}
+    assert "no adviser with capacity within 40 km" in reasons["Far School"]
+    assert "better placed" in reasons["School A"]
+    assert plan["unpaired_advisers"] == []
+
+    read = client.get(url(world.a.hub, plan["id"]), headers=coordinator)
+    assert read.status_code == 200 and read.get_json()["id"] == plan["id"]
+
+    confirmed = client.post(url(world.a.hub, plan["id"], "confirm"), json={}, headers=coordinator)
+    assert confirmed.status_code == 201, confirmed.get_json()
+    [assignment] = confirmed.get_json()
+    assert assignment["school_id"] == str(second.id) and assignment["hours_logged"] == 0
+    again = client.post(url(world.a.hub, plan["id"], "confirm"), json={}, headers=coordinator)
+    assert again.status_code == 409
+
+    replanned = client.post(url(world.a.hub), headers=coordinator).get_json()
+    assert replanned["pairs"] == []
+    [busy] = replanned["unpaired_advisers"]
+    assert busy["reason"] == "already serving as many schools as they offered"
+    assert session.query(AdviserAssignment).count() == 1
+
+
+def test_confirm_only_pairs_from_the_plan(client, world, session, auth_headers):
+    coordinator = auth_headers(world.a.users[Role.COORDINATOR])
+    plan = client.post(url(world.a.hub), headers=coordinator).get_json()
+    stranger = {"adviser_id": str(world.b.adviser.id), "school_id": str(world.a.school.id)}
+    response = client.post(
+        url(world.a.hub, plan["id"], "confirm"), json={"pairs": [stranger]}, headers=coordinator
+    )
+    assert response.status_code == 422
+    none = client.post(
+        url(world.a.hub, plan["id"], "confirm"), json={"pairs": []}, headers=coordinator
+    )
+    assert none.status_code == 201 and none.get_json() == []
+
+
+def test_a_stale_plan_is_refused(client, world, session, auth_headers):
+    coordinator = auth_headers(world.a.users[Role.COORDINATOR])
+    first = client.post(url(world.a.hub), headers=coordinator).get_json()
+    second = client.post(url(world.a.hub), headers=coordinator).get_json()
+    assert (
+        client.post(
+            url(world.a.hub, first["id"], "confirm"), json={}, headers=coordinator
+        ).status_code
+        == 201
+    )
+    stale = client.post(url(world.a.hub, second["id"], "confirm"), json={}, headers=coordinator)
+    assert stale.status_code == 409
+
+
+def test_only_the_hubs_coordinators_and_admins_plan(client, world, auth_headers):
+    assert (
+        client.post(url(world.a.hub), headers=auth_headers(world.platform_admin)).status_code == 201
+    )
+    assert (
+        client.post(
+            url(world.a.hub), headers=auth_headers(world.b.users[Role.COORDINATOR])
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            url(world.a.hub), headers=auth_headers(world.a.users[Role.SCHOOL_STAFF])
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            url(world.a.hub), headers=auth_headers(world.a.users[Role.VOLUNTEER])
+        ).status_code
+        == 404
+    )

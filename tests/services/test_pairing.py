@@ -1,0 +1,81 @@
+"""The pairing solver is optimal: equal to brute force on small random instances, never
+worse than greedy, within capacities, and never pairs the same two twice."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from services.pairing import greedy, solve
+
+
+def brute_force(fit, allowed, capacity, places) -> float:
+    edges = [(i, j) for i in range(fit.shape[0]) for j in range(fit.shape[1]) if allowed[i, j]]
+    best = 0.0
+    for chosen in itertools.product((0, 1), repeat=len(edges)):
+        used_a, used_s = np.zeros_like(capacity), np.zeros_like(places)
+        total = 0.0
+        for take, (i, j) in zip(chosen, edges, strict=True):
+            if take:
+                used_a[i] += 1
+                used_s[j] += 1
+                total += fit[i, j]
+        if (used_a <= capacity).all() and (used_s <= places).all():
+            best = max(best, total)
+    return best
+
+
+def total(fit, pairs) -> float:
+    return float(sum(fit[i, j] for i, j in pairs))
+
+
+def check(fit, allowed, capacity, places, pairs):
+    assert len(set(pairs)) == len(pairs)
+    assert all(allowed[i, j] for i, j in pairs)
+    for i in range(fit.shape[0]):
+        assert sum(1 for a, _ in pairs if a == i) <= capacity[i]
+    for j in range(fit.shape[1]):
+        assert sum(1 for _, s in pairs if s == j) <= places[j]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_equal_to_brute_force_and_never_worse_than_greedy(seed):
+    rng = np.random.default_rng(seed)
+    n_a, n_s = rng.integers(1, 5), rng.integers(1, 4)
+    fit = rng.random((n_a, n_s)).astype(np.float32)
+    allowed = rng.random((n_a, n_s)) < 0.8
+    if allowed.sum() > 12:  # keep the brute force small
+        allowed[:, -1] = False
+    capacity = rng.integers(0, 3, n_a)
+    places = rng.integers(0, 3, n_s)
+    pairs, _ = solve(fit, allowed, capacity, places)
+    check(fit, allowed, capacity, places, pairs)
+    assert total(fit, pairs) == pytest.approx(brute_force(fit, allowed, capacity, places), abs=1e-5)
+    assert total(fit, pairs) >= total(fit, greedy(fit, allowed, capacity, places)) - 1e-6
+
+
+def test_greedy_is_beaten_where_it_goes_wrong():
+    # Greedy takes the single best pair (0, 0) and leaves school 1 unserved.
+    fit = np.array([[0.9, 0.8], [0.7, 0.0]], dtype=np.float32)
+    allowed = np.array([[True, True], [True, False]])
+    one = np.ones(2, dtype=int)
+    pairs, _ = solve(fit, allowed, one, one)
+    assert sorted(pairs) == [(0, 1), (1, 0)]
+    assert total(fit, greedy(fit, allowed, one, one)) < total(fit, pairs)
+
+
+def test_an_adviser_is_never_paired_twice_with_one_school():
+    # One adviser with room for two, one school with two places: the assignment relaxation
+    # would pair them twice; the solver falls back to the linear programme.
+    fit = np.array([[0.9]], dtype=np.float32)
+    pairs, method = solve(fit, np.array([[True]]), np.array([2]), np.array([2]))
+    assert pairs == [(0, 0)]
+    assert method == "linear_programme"
+
+
+def test_nothing_to_pair():
+    fit = np.zeros((2, 2), dtype=np.float32)
+    assert solve(fit, np.zeros((2, 2), dtype=bool), np.ones(2, int), np.ones(2, int)) == (
+        [],
+        "none",
+    )
