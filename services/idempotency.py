@@ -117,11 +117,15 @@ def claim(
     return Claim(status_code=existing.status_code, body=existing.response_body)
 
 
+def upsert(session: Session, model: type):
+    """An INSERT that takes ON CONFLICT clauses, on PostgreSQL and SQLite alike."""
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(model.__table__)
+
+
 def insert_or_ignore(session: Session, model: type):
-    """INSERT … ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike."""
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(model.__table__).on_conflict_do_nothing()
+    """INSERT … ON CONFLICT DO NOTHING."""
+    return upsert(session, model).on_conflict_do_nothing()
 
 
 def _take_over(session: Session, key_id: uuid.UUID, now: datetime) -> bool:
