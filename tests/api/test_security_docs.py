@@ -12,6 +12,8 @@ PUBLIC = {
     ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/token"),
     ("post", "/api/v1/invitations/accept"),
+    # Calendar apps fetch a feed by the unguessable token in its URL, without a login.
+    ("get", "/api/v1/calendars/{token}.ics"),
 }
 
 
