@@ -21,7 +21,12 @@ PARAMETER = {
     "in": "header",
     "name": HEADER,
     "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY_LENGTH},
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": idempotency.MAX_KEY_LENGTH,
+        "pattern": idempotency.KEY_PATTERN,
+    },
     "description": (
         "A unique key per logical request (such as a UUID), kept 24 hours for this caller. "
         "A retry with the same key and body replays the first response (with "

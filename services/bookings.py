@@ -39,7 +39,7 @@ from services.access import (
     visible_bookings,
 )
 from services.errors import Conflict, Forbidden, InvalidInput
-from services.idempotency import insert_or_ignore
+from services.idempotency import upsert
 from services.offers import london_today, require_bookable
 from services.pagination import Page, paginate
 
@@ -97,26 +97,29 @@ def take_seats(session: Session, slot: Slot, school_id: uuid.UUID, seats: int) -
             "seats that come free.",
             errors={"seats": [f"Only {max(slot.seats - slot.booked, 0)} left."]},
         )
-    session.execute(
-        insert_or_ignore(session, SlotAllocation).values(
-            slot_id=slot.id, school_id=school_id, booked=0
-        )
-    )
-    condition = [SlotAllocation.slot_id == slot.id, SlotAllocation.school_id == school_id]
-    if slot.school_cap is not None:
-        condition.append(SlotAllocation.booked + seats <= slot.school_cap)
-    allocated = session.execute(
-        update(SlotAllocation)
-        .where(*condition)
-        .values(booked=SlotAllocation.booked + seats)
-        .execution_options(synchronize_session=False)
-    )
-    if allocated.rowcount != 1:
+    if not _allocate(session, slot, school_id, seats):
         _return_to_slot(session, slot, seats)
         raise SchoolCapReached(
             f"A school may hold at most {slot.school_cap} seats on this slot.",
             errors={"seats": [f"At most {slot.school_cap} per school."]},
         )
+
+
+def _allocate(session: Session, slot: Slot, school_id: uuid.UUID, seats: int) -> bool:
+    """Add to the school's seats on the slot, within the cap, in one conditional upsert."""
+    cap = slot.school_cap
+    if cap is not None and seats > cap:
+        return False
+    table = SlotAllocation.__table__
+    statement = upsert(session, SlotAllocation).values(
+        slot_id=slot.id, school_id=school_id, booked=seats
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.slot_id, table.c.school_id],
+        set_={"booked": table.c.booked + seats},
+        where=(table.c.booked + seats <= cap) if cap is not None else None,
+    ).returning(table.c.booked)
+    return session.execute(statement).first() is not None
 
 
 def give_back_seats(session: Session, slot: Slot, school_id: uuid.UUID, seats: int) -> None:
@@ -165,11 +168,12 @@ def book(
 ) -> Booking:
     """Book seats for a school (its staff or partner app; admins name the school)."""
     slot = get_visible(session, caller, Slot, slot_id)
-    school = _booking_school(session, caller, school_id)
+    school_id = _booking_school(session, caller, school_id)
     _check_bookable(slot, year_group)
     booking = Booking(
-        slot_id=slot.id,
-        school_id=school.id,
+        id=uuid.uuid4(),
+        slot=slot,
+        school_id=school_id,
         year_group=year_group,
         seats=seats,
         staff_lead_name=staff_lead_name,
@@ -180,22 +184,21 @@ def book(
         created_by_client_id=caller.client_id,
     )
     session.add(booking)
-    session.flush()
-    # The slot's row is locked from here to commit: take the seats last.
-    take_seats(session, slot, school.id, seats)
     outbox.publish(session, "booking.requested", _payload(booking))
     session.flush()
+    # The slot's row is locked from here to commit: take the seats last.
+    take_seats(session, slot, school_id, seats)
     return booking
 
 
-def _booking_school(session: Session, caller: Caller, school_id: uuid.UUID | None) -> School:
+def _booking_school(session: Session, caller: Caller, school_id: uuid.UUID | None) -> uuid.UUID:
+    """The school booked for; its own staff belong to a school by construction."""
     school_id = school_id or caller.organisation_id
     if not may_book_for(caller, school_id):
         raise Forbidden("Only a school's own staff and partner apps (or an admin) book for it.")
-    school = session.get(School, school_id)
-    if school is None:
+    if caller.is_admin and session.get(School, school_id) is None:
         raise InvalidInput("Unknown school.", errors={"school_id": ["No such school."]})
-    return school
+    return school_id
 
 
 def _check_bookable(slot: Slot, year_group: int) -> None:
@@ -372,9 +375,9 @@ def join_waitlist(
 ) -> WaitlistEntry:
     """Queue for seats on a slot that cannot take the booking now."""
     slot = get_visible(session, caller, Slot, slot_id)
-    school = _booking_school(session, caller, school_id)
+    school_id = _booking_school(session, caller, school_id)
     _check_bookable(slot, year_group)
-    if slot.seats_left >= seats and not _capped(session, slot, school.id, seats):
+    if slot.seats_left >= seats and not _capped(session, slot, school_id, seats):
         raise SeatsAvailable(f"{slot.seats_left} seats are free: book them instead.")
     position = (
         session.scalar(
@@ -384,7 +387,7 @@ def join_waitlist(
     ) + 1
     entry = WaitlistEntry(
         slot_id=slot.id,
-        school_id=school.id,
+        school_id=school_id,
         position=position,
         year_group=year_group,
         seats=seats,

@@ -63,6 +63,7 @@ DEMO_CLIENT_SCOPES = [
     "hubs:read",
     "needs:read",
     "needs:write",
+    "offers:read",
     "bookings:read",
     "bookings:write",
 ]

@@ -9,6 +9,7 @@ kept at least 24 hours.
 
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from services.errors import Conflict, InvalidInput
 RETENTION = timedelta(hours=24)
 ABANDONED_AFTER = timedelta(minutes=5)  # a claim this old died with its process
 MAX_KEY_LENGTH = 255
+KEY_PATTERN = r"^[!-~]{1,255}$"  # visible ASCII: a UUID, a ULID, your own order reference
 
 
 class KeyReused(InvalidInput):
@@ -64,10 +66,12 @@ def fingerprint(method: str, path: str, body: object) -> str:
 
 
 def check_key(key: str) -> None:
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+    if not re.fullmatch(KEY_PATTERN, key or ""):
         raise InvalidInput(
             "Invalid Idempotency-Key.",
-            errors={"Idempotency-Key": [f"1 to {MAX_KEY_LENGTH} printable characters."]},
+            errors={
+                "Idempotency-Key": [f"1 to {MAX_KEY_LENGTH} visible ASCII characters, no spaces."]
+            },
         )
 
 
@@ -117,11 +121,15 @@ def claim(
     return Claim(status_code=existing.status_code, body=existing.response_body)
 
 
+def upsert(session: Session, model: type):
+    """An INSERT that takes ON CONFLICT clauses, on PostgreSQL and SQLite alike."""
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(model.__table__)
+
+
 def insert_or_ignore(session: Session, model: type):
-    """INSERT … ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike."""
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(model.__table__).on_conflict_do_nothing()
+    """INSERT … ON CONFLICT DO NOTHING."""
+    return upsert(session, model).on_conflict_do_nothing()
 
 
 def _take_over(session: Session, key_id: uuid.UUID, now: datetime) -> bool:

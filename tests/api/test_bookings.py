@@ -611,3 +611,12 @@ def test_the_cli_purges_keys_older_than_a_day(app, session, world):
     assert too_soon.exit_code != 0
     session.expire_all()
     assert [k.key for k in session.scalars(select(IdempotencyKey))] == ["new"]
+
+
+@pytest.mark.parametrize("key", ["", "has space", "x" * 256, "café"])
+def test_a_malformed_key_is_422_and_books_nothing(client, session, world, auth_headers, key):
+    headers = {**school_headers(world, auth_headers), "Idempotency-Key": key}
+    response = client.post(BOOKINGS, headers=headers, json=request_body(world.a.slot, 1))
+    assert response.status_code == 422
+    assert "Idempotency-Key" in response.get_json()["errors"]
+    assert booked(session, world.a.slot) == 2

@@ -13,6 +13,8 @@ PUBLIC = {
     ("post", "/api/v1/auth/token"),
     ("post", "/api/v1/invitations/accept"),
     ("get", "/api/v1/checklists/meaningful-encounter"),
+    # Calendar apps fetch a feed by the unguessable token in its URL, without a login.
+    ("get", "/api/v1/calendars/{token}.ics"),
 }
 
 
