@@ -159,6 +159,9 @@ def school_priority(session: Session, school_id: uuid.UUID, academic_year: str |
 
 
 def _may_see_pupils(caller: Caller, school: School) -> bool:
+    """The school's own staff; its partner apps only with the pupils:read scope too."""
+    if caller.scopes is not None and "pupils:read" not in caller.scopes:
+        return False
     try:
         ensure_pupils_of(caller, school.id)
     except NotFound:
@@ -167,7 +170,9 @@ def _may_see_pupils(caller: Caller, school: School) -> bool:
 
 
 def _may_see_numbers(session: Session, caller: Caller, school: School) -> bool:
-    return caller.is_admin or school.id in hub_school_ids(session, caller)
+    if caller.is_admin or caller.organisation_id == school.id:
+        return True
+    return school.id in hub_school_ids(session, caller)
 
 
 def _sum_if(*conditions) -> func:
