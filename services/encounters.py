@@ -157,7 +157,8 @@ def update_encounter(
             setattr(encounter, field, value)
     if partner_changed:
         encounter.employer_size = encounter.employer_sector = encounter.provider_type = None
-    _check_and_snapshot(session, encounter)
+    # The snapshot is as on the day: taken again only when the partner changes.
+    _check_and_snapshot(session, encounter, snapshot=partner_changed)
     if "volunteer_ids" in changes:
         encounter.volunteers = _volunteers(session, encounter, changes["volunteer_ids"])
     if "occurred_on" in changes:
@@ -407,7 +408,7 @@ def _own_encounter(session: Session, caller: Caller, encounter_id: uuid.UUID) ->
     return encounter
 
 
-def _check_and_snapshot(session: Session, encounter: Encounter) -> None:
+def _check_and_snapshot(session: Session, encounter: Encounter, *, snapshot: bool = True) -> None:
     errors: dict[str, list[str]] = {}
     if encounter.employer_id and encounter.provider_id:
         errors["provider_id"] = ["An encounter is with an employer or a provider, not both."]
@@ -426,7 +427,7 @@ def _check_and_snapshot(session: Session, encounter: Encounter) -> None:
         employer = session.get(Employer, encounter.employer_id)
         if employer is None:
             errors["employer_id"] = ["No such employer."]
-        else:
+        elif snapshot:
             encounter.partner_name = employer.name
             encounter.employer_size = employer.size_band
             encounter.employer_sector = employer.sector_code
@@ -434,10 +435,10 @@ def _check_and_snapshot(session: Session, encounter: Encounter) -> None:
         provider = session.get(Provider, encounter.provider_id)
         if provider is None:
             errors["provider_id"] = ["No such provider."]
-        else:
+        elif snapshot:
             encounter.partner_name = provider.name
             encounter.provider_type = provider.provider_type
-    elif encounter.source is not EncounterSource.TRANSFER:
+    elif snapshot and encounter.source is not EncounterSource.TRANSFER:
         encounter.partner_name = None
     if errors:
         raise InvalidInput("The encounter is not valid.", errors=errors)

@@ -112,3 +112,24 @@ def test_a_malformed_school_year_is_a_422(client, world, auth_headers):
     )
     assert response.status_code == 422
     assert "academic_year" in response.get_json()["errors"]
+
+
+def test_a_partner_app_sees_pupils_only_with_the_pupils_scope(client, session, world):
+    met, unmet = setup_school(session, world)
+    reports_only = factories.api_client(session, world.a.school.id, ["reports:read"])
+    both = factories.api_client(session, world.a.school.id, ["reports:read", "pupils:read"])
+    session.commit()
+
+    def report_as(api_client):
+        body = {
+            "grant_type": "client_credentials",
+            "client_id": api_client.client_id,
+            "client_secret": factories.CLIENT_SECRET,
+        }
+        token = client.post("/api/v1/auth/token", json=body).get_json()["access_token"]
+        response = client.get(path(world), headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    assert str(unmet.id) not in report_as(reports_only)
+    assert str(unmet.id) in report_as(both)

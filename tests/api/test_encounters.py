@@ -151,3 +151,16 @@ def test_the_school_changes_and_deletes_its_encounter(client, session, world, au
     gone = client.delete(path, headers={**headers, "If-Match": changed.headers["ETag"]})
     assert gone.status_code == 204
     assert session.query(Encounter).count() == 0
+
+
+def test_the_employer_snapshot_is_as_on_the_day(client, session, world, auth_headers):
+    world.a.employer.size_band = "small"
+    session.commit()
+    headers = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+    encounter = record(client, auth_headers, world)
+    world.a.employer.size_band = "large"  # the employer grows later
+    session.commit()
+    path = f"{ENCOUNTERS}/{encounter['id']}"
+    etag = client.get(path, headers=headers).headers["ETag"]
+    changed = client.patch(path, headers={**headers, "If-Match": etag}, json={"title": "Talk"})
+    assert changed.get_json()["employer_size"] == "small"

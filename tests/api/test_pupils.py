@@ -352,3 +352,11 @@ def test_export_then_erase_leaves_nothing_about_the_pupil(
                 needle in str(row) or needle.replace("-", "") in str(row) for row in rows
             )
     assert inspect(db.engine).has_table("attendances")
+
+
+def test_an_mis_export_with_carriage_returns_reads(client, world, auth_headers):
+    headers = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+    text = MIS_HEADER.replace("\n", "\r") + "NEW,7,0,0,0\r"
+    response = mis_import(client, headers, world.a.school, text)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["added"] == ["NEW"]
