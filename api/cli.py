@@ -1,6 +1,7 @@
 """Command-line tasks: `flask --app wsgi data load`, `flask --app wsgi demo seed`, and the
 bulk imports `flask --app wsgi volunteers import FILE --employer ID` and
-`flask --app wsgi schools import FILE` (run as the platform operator, audited)."""
+`flask --app wsgi schools import FILE` (run as the platform operator, audited), and
+`flask --app wsgi matches expire` (for cron)."""
 
 import uuid
 from pathlib import Path
@@ -14,7 +15,7 @@ from api.extensions import db
 from api.imports import read_csv
 from api.volunteers import parse_volunteer_csv
 from models.users import Role
-from services import audit, demo, reference_data, schools, volunteers
+from services import audit, demo, needs, reference_data, schools, volunteers
 from services.access import Caller
 from services.errors import DomainError
 from services.imports import ImportResult
@@ -23,6 +24,7 @@ data_cli = AppGroup("data", help="Reference data.")
 demo_cli = AppGroup("demo", help="The demo organisations and logins.")
 volunteers_cli = AppGroup("volunteers", help="Volunteer profiles.")
 schools_cli = AppGroup("schools", help="The school directory.")
+matches_cli = AppGroup("matches", help="Needs and the match workflow.")
 OPERATOR = Caller(role=Role.ADMIN, organisation_id=uuid.UUID(int=0))
 PARTIAL = click.option(
     "--partial", is_flag=True, help="Write the valid rows even if others have errors."
@@ -139,8 +141,17 @@ def _run_import(run, total: int, name: str) -> None:
     click.echo(f"{result.rows} rows: {result.created} created, {result.updated} updated.")
 
 
+@matches_cli.command("expire")
+def expire_matches() -> None:
+    """Expire needs whose window has passed and invitations nobody answered (run from cron)."""
+    expired_needs, expired_invitations = needs.expire_due(db.session)
+    db.session.commit()
+    click.echo(f"Expired {expired_needs} needs and {expired_invitations} invitations.")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(data_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(volunteers_cli)
     app.cli.add_command(schools_cli)
+    app.cli.add_command(matches_cli)
