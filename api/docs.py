@@ -23,7 +23,9 @@ DOCS_CSP = (
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 
-blp = Blueprint("docs", __name__, url_prefix="/api/docs", static_folder="static/docs")
+blp = Blueprint(
+    "docs", __name__, url_prefix="/api/docs", static_folder="static/docs", static_url_path="/static"
+)
 
 PAGE = """<!doctype html>
 <html lang="en">

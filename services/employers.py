@@ -2,16 +2,15 @@
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.organisations import Employer, EmployerSize, Organisation
+from models.organisations import Employer, EmployerSize
 from models.reference import SicDivision, SicSection
 from services.access import Action, Caller, authorize, get_visible
 from services.errors import Forbidden, InvalidInput
 from services.geo import geocode
-from services.pagination import Page, paginate
-from services.search import Origin, search_near
+from services.pagination import Page
+from services.search import Origin, search_organisations
 
 PROFILE_FIELDS = ("name", "description", "website", "size_band")
 
@@ -34,24 +33,15 @@ def list_(
         conditions.append(Employer.sector_code == sector_code)
     if size_band:
         conditions.append(Employer.size_band == size_band)
-    if near is not None:
-        if sort not in (None, "distance", "name"):
-            raise InvalidInput("Unsupported sort.", errors={"sort": ["Use distance or name."]})
-        return search_near(
-            session,
-            Employer,
-            near,
-            conditions=conditions,
-            join=(Organisation.__table__, Organisation.id == Employer.id),
-            columns=[Organisation.__table__.c.name] if sort == "name" else [],
-            page=page,
-            page_size=page_size,
-            sort_key=(lambda row, _: row.name) if sort == "name" else None,
-        )
-    if sort == "distance":
-        raise InvalidInput("Sorting by distance needs `near`.", errors={"sort": ["Give `near`."]})
-    query = select(Employer).where(*conditions).order_by(Employer.name, Employer.id)
-    return paginate(session, query, page=page, page_size=page_size)
+    return search_organisations(
+        session,
+        Employer,
+        conditions=conditions,
+        near=near,
+        sort=sort,
+        page=page,
+        page_size=page_size,
+    )
 
 
 def get(session: Session, caller: Caller, employer_id: uuid.UUID) -> Employer:

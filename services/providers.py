@@ -3,15 +3,14 @@ universities and independent training providers."""
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.organisations import Organisation, Provider, ProviderType
+from models.organisations import Provider, ProviderType
 from services.access import Action, Caller, authorize, get_visible
-from services.errors import Forbidden, InvalidInput
+from services.errors import Forbidden
 from services.geo import geocode
-from services.pagination import Page, paginate
-from services.search import Origin, search_near
+from services.pagination import Page
+from services.search import Origin, search_organisations
 
 
 def list_(
@@ -29,24 +28,15 @@ def list_(
         conditions.append(Provider.name.ilike(f"%{name}%"))
     if provider_type:
         conditions.append(Provider.provider_type == provider_type)
-    if near is not None:
-        if sort not in (None, "distance", "name"):
-            raise InvalidInput("Unsupported sort.", errors={"sort": ["Use distance or name."]})
-        return search_near(
-            session,
-            Provider,
-            near,
-            conditions=conditions,
-            join=(Organisation.__table__, Organisation.id == Provider.id),
-            columns=[Organisation.__table__.c.name] if sort == "name" else [],
-            page=page,
-            page_size=page_size,
-            sort_key=(lambda row, _: row.name) if sort == "name" else None,
-        )
-    if sort == "distance":
-        raise InvalidInput("Sorting by distance needs `near`.", errors={"sort": ["Give `near`."]})
-    query = select(Provider).where(*conditions).order_by(Provider.name, Provider.id)
-    return paginate(session, query, page=page, page_size=page_size)
+    return search_organisations(
+        session,
+        Provider,
+        conditions=conditions,
+        near=near,
+        sort=sort,
+        page=page,
+        page_size=page_size,
+    )
 
 
 def get(session: Session, caller: Caller, provider_id: uuid.UUID) -> Provider:

@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
+from models.organisations import Organisation
 from services.errors import InvalidInput
 from services.geo import EARTH_RADIUS_KM, Location, geocode
-from services.pagination import Page
+from services.pagination import Page, paginate
 
 KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180
 MAX_WITHIN_KM = 200
@@ -143,3 +144,38 @@ def load_by_id(
         return {}
     query = select(model).where(model.id.in_(ids)).options(*options)
     return {obj.id: obj for obj in session.scalars(query)}
+
+
+def search_organisations(
+    session: Session,
+    model: type,
+    *,
+    conditions: Sequence,
+    near: Origin | None,
+    sort: str | None,
+    page: int,
+    page_size: int,
+) -> Page:
+    """An organisation directory page: by name, or nearest first (or by name) around `near`."""
+    if near is None:
+        if sort == "distance":
+            raise InvalidInput(
+                "Sorting by distance needs `near`.", errors={"sort": ["Give `near`."]}
+            )
+        query = select(model).where(*conditions).order_by(model.name, model.id)
+        return paginate(session, query, page=page, page_size=page_size)
+    if sort not in (None, "distance", "name"):
+        raise InvalidInput("Unsupported sort.", errors={"sort": ["Use distance or name."]})
+    by_name = sort == "name"
+    organisations = Organisation.__table__
+    return search_near(
+        session,
+        model,
+        near,
+        conditions=conditions,
+        join=(organisations, organisations.c.id == model.__table__.c.id),
+        columns=[organisations.c.name] if by_name else [],
+        page=page,
+        page_size=page_size,
+        sort_key=(lambda row, _: row.name) if by_name else None,
+    )
