@@ -1,7 +1,8 @@
 """Command-line tasks: `flask --app wsgi data load`, `flask --app wsgi demo seed`, and the
 bulk imports `flask --app wsgi volunteers import FILE --employer ID` and
 `flask --app wsgi schools import FILE` (run as the platform operator, audited), and
-`flask --app wsgi idempotency purge` (keys past their 24-hour retention)."""
+`flask --app wsgi idempotency purge` (keys past their 24-hour retention) and
+`flask --app wsgi matches expire` (for cron)."""
 
 import uuid
 from datetime import date, timedelta
@@ -20,6 +21,7 @@ from services import (
     audit,
     demo,
     idempotency,
+    needs,
     pupils,
     reference_data,
     school_years,
@@ -36,6 +38,7 @@ volunteers_cli = AppGroup("volunteers", help="Volunteer profiles.")
 schools_cli = AppGroup("schools", help="The school directory.")
 idempotency_cli = AppGroup("idempotency", help="Idempotency keys of retried requests.")
 pupils_cli = AppGroup("pupils", help="Pupil records.")
+matches_cli = AppGroup("matches", help="Needs and the match workflow.")
 OPERATOR = Caller(role=Role.ADMIN, organisation_id=uuid.UUID(int=0))
 PARTIAL = click.option(
     "--partial", is_flag=True, help="Write the valid rows even if others have errors."
@@ -193,6 +196,14 @@ def _run_import(run, total: int, name: str) -> None:
     click.echo(f"{result.rows} rows: {result.created} created, {result.updated} updated.")
 
 
+@matches_cli.command("expire")
+def expire_matches() -> None:
+    """Expire needs whose window has passed and invitations nobody answered (run from cron)."""
+    expired_needs, expired_invitations = needs.expire_due(db.session)
+    db.session.commit()
+    click.echo(f"Expired {expired_needs} needs and {expired_invitations} invitations.")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(data_cli)
     app.cli.add_command(demo_cli)
@@ -200,3 +211,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(schools_cli)
     app.cli.add_command(idempotency_cli)
     app.cli.add_command(pupils_cli)
+    app.cli.add_command(matches_cli)

@@ -156,7 +156,9 @@ def _explain(need: Need, volunteer: Volunteer, reason: str) -> list[str]:
 def _locked(session: Session, caller: Caller, match_id: uuid.UUID) -> Match:
     """The match, visible to the caller, with its row locked (PostgreSQL) for the change."""
     match = get(session, caller, match_id)
-    session.refresh(match, with_for_update=True)
+    # Lock the row alone (FOR UPDATE cannot reach the nullable side of the eager join).
+    session.execute(select(Match.id).where(Match.id == match.id).with_for_update())
+    session.refresh(match)
     return match
 
 
@@ -246,7 +248,8 @@ def confirm(
         raise Forbidden("Only the school's staff and its hub's coordinators confirm.")
     _require(match, MatchStatus.ACCEPTED, action="confirmed")
     need = match.need
-    session.refresh(need, with_for_update=True)
+    session.execute(select(Need.id).where(Need.id == need.id).with_for_update())
+    session.refresh(need)
     if need.status is not NeedStatus.OPEN:
         raise Conflict(f"The need is {need.status.value}.")
     match.status, match.confirmed_at = MatchStatus.CONFIRMED, now

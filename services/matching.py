@@ -13,6 +13,7 @@ bitmasks (as the volunteers table stores them), so fits are `popcount(a & b)`.
 Ties break deterministically: higher score, then nearer, then lower volunteer id.
 """
 
+import json
 import uuid
 import zlib
 from collections import Counter
@@ -333,7 +334,7 @@ def rank(
         else:
             consider = (boxed & in_person_all) | online_all
     subset = np.flatnonzero(consider)
-    outside = int((mode_ok_all & ~consider).sum())
+    outside = int((mode_ok_all & ~consider).sum()) + pool.outside
     wrong_mode = n - int(mode_ok_all.sum())
     whole = len(subset) == n
     if not whole:
@@ -430,7 +431,7 @@ def rank(
         excluded[reason] = int(failing.sum())
         eligible &= ok
     excluded["wrong_mode"] += wrong_mode
-    excluded["out_of_range"] += outside + pool.outside
+    excluded["out_of_range"] += outside
 
     rows = np.flatnonzero(eligible)
     keys = np.round(scores[rows], 9)
@@ -453,7 +454,7 @@ def scored(pool: Pool, ranking: Ranking, row: int) -> Scored:
     at = ranking.at(row)
     distance = ranking.distance_km[at]
     return Scored(
-        volunteer_id=pool.ids[row],
+        volunteer_id=_as_uuid(pool.ids[row]),
         score=round(float(ranking.scores[at]), 6),
         distance_km=None if np.isinf(distance) else round(float(distance), 3),
         breakdown=[
@@ -500,14 +501,14 @@ def load_pool(
             _as_int(_V.modes),
             _as_int(_V.year_groups),
             _as_int(_V.sectors),
-            _V.topics,
-            _V.weekly_availability,
-            _V.unavailable_dates,
+            cast(_V.topics, String),  # raw JSON text: parsed once per distinct value
+            cast(_V.weekly_availability, String),
+            cast(_V.unavailable_dates, String),
             _V.dbs_enhanced,
             _V.dbs_barred_list,
-            _V.dbs_issued_on,
+            cast(_V.dbs_issued_on, String),
             _V.dbs_update_service,
-            employers.size_band,
+            cast(employers.size_band, String),
             employers.sector_code,
         )
         .join(Employer.__table__, employers.id == _V.employer_id)
@@ -534,58 +535,60 @@ def load_pool(
 
 
 def _columns(rows) -> Pool:
+    """Rows as NumPy columns; ids stay in the driver's form (parsed only for the page)."""
     n = len(rows)
+    if not n:
+        columns = [[] for _ in range(17)]
+    else:
+        columns = list(zip(*rows, strict=True))
     sizes = {s.value: i for i, s in enumerate(_SIZES)}
     sections = {s: i for i, s in enumerate(SIC_SECTIONS)}
-    unavailable = {}
-    ids, lat, lon, radius = [], np.empty(n), np.empty(n), np.empty(n)
-    ints = {name: np.zeros(n, dtype=np.int64) for name in ("act", "mode", "year", "sector")}
-    topics = np.zeros(n, dtype=np.uint64)
-    availability = np.zeros(n, dtype=np.uint64)
-    dbs = np.zeros(n, dtype=np.int64)
-    size = np.full(n, -1, dtype=np.int64)
-    sector = np.full(n, -1, dtype=np.int64)
-    for i, row in enumerate(rows):
-        ids.append(row[0] if isinstance(row[0], uuid.UUID) else uuid.UUID(row[0]))
-        lat[i] = np.nan if row[1] is None else row[1]
-        lon[i] = np.nan if row[2] is None else row[2]
-        radius[i] = row[3]
-        ints["act"][i], ints["mode"][i] = _raw(row[4]), _raw(row[5])
-        ints["year"][i], ints["sector"][i] = _raw(row[6]), _raw(row[7])
-        topics[i] = topic_bits(row[8])
-        availability[i] = availability_bits(row[9])
-        if row[10]:
-            unavailable[i] = set(row[10])
-        dbs[i] = dbs_valid_through(row[11], row[12], row[13], row[14])
-        size[i] = sizes.get(_value(row[15]), -1)
-        sector[i] = sections.get(row[16], -1)
+    topics_of: dict[str, int] = {}
+    hours_of: dict[str, int] = {}
+    dates_of: dict[str, set[str]] = {}
+    for text in set(columns[8]):
+        topics_of[text] = topic_bits(json.loads(text or "[]"))
+    for text in set(columns[9]):
+        hours_of[text] = availability_bits(json.loads(text or "[]"))
+    for text in set(columns[10]):
+        dates_of[text] = set(json.loads(text or "[]"))
+    unavailable = {i: dates_of[text] for i, text in enumerate(columns[10]) if dates_of[text]}
+    enhanced = np.array(columns[11], dtype=bool)
+    barred = np.array(columns[12], dtype=bool)
+    issued = np.array(
+        [int(t[:4] + t[5:7] + t[8:10]) if t else 0 for t in columns[13]], dtype=np.int64
+    )
+    update = np.array(columns[14], dtype=bool)
+    expiry = issued + 30_000 - (issued % 10_000 == 229)  # 29 February: 28 February
+    dbs = np.where(enhanced & barred & (issued > 0), np.where(update, DBS_FOREVER, expiry), NO_DBS)
     return Pool(
-        ids=ids,
-        latitude=lat,
-        longitude=lon,
-        radius=radius,
-        activities=ints["act"],
-        modes=ints["mode"],
-        years=ints["year"],
-        sectors=ints["sector"],
-        topics=topics,
-        availability=availability,
-        dbs_through=dbs,
-        employer_size=size,
-        employer_sector=sector,
+        ids=list(columns[0]),
+        latitude=np.array(columns[1], dtype=float),
+        longitude=np.array(columns[2], dtype=float),
+        radius=np.array(columns[3], dtype=float),
+        activities=np.array(columns[4], dtype=np.int64),
+        modes=np.array(columns[5], dtype=np.int64),
+        years=np.array(columns[6], dtype=np.int64),
+        sectors=np.array(columns[7], dtype=np.int64),
+        topics=np.array([topics_of[t] for t in columns[8]], dtype=np.uint64),
+        availability=np.array([hours_of[t] for t in columns[9]], dtype=np.uint64),
+        dbs_through=dbs.astype(np.int64),
+        employer_size=np.array([sizes.get(v, -1) for v in columns[15]], dtype=np.int64),
+        employer_sector=np.array([sections.get(v, -1) for v in columns[16]], dtype=np.int64),
         load=np.zeros(n),
         commitments=np.zeros(n),
         unavailable_dates=unavailable,
     )
 
 
-def _raw(value) -> int:
-    """BitSet columns come back as lists through the type; as ints they are cheaper."""
-    return value if isinstance(value, int) else 0
+def _as_uuid(value) -> uuid.UUID:
+    """SQLite hands ids back as hex text, PostgreSQL's driver as text or UUIDs."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
 
 
-def _value(value):
-    return getattr(value, "value", value)
+def _same_ids(ids) -> set:
+    """Every form an id may take in `Pool.ids`: a UUID, its text, its hex (SQLite)."""
+    return {form for u in ids for form in (u, str(u), u.hex)}
 
 
 def _add_load(session: Session, pool: Pool, now: datetime) -> None:
@@ -594,12 +597,12 @@ def _add_load(session: Session, pool: Pool, now: datetime) -> None:
     index = {volunteer_id: i for i, volunteer_id in enumerate(pool.ids)}
     since = now - LOAD_WINDOW
     query = (
-        select(Match.volunteer_id, Match.status, func.count())
+        select(cast(Match.volunteer_id, String), Match.status, func.count())
         .where(Match.invited_at >= since)
         .group_by(Match.volunteer_id, Match.status)
     )
     if len(pool) <= 500:
-        query = query.where(Match.volunteer_id.in_(pool.ids))
+        query = query.where(Match.volunteer_id.in_([_as_uuid(i) for i in pool.ids]))
     for volunteer_id, status, count in session.execute(query):
         row = index.get(volunteer_id)
         if row is None:
@@ -629,7 +632,7 @@ def met_lately(session: Session, school_id: uuid.UUID, now: datetime) -> tuple[s
 
 
 def invited_mask(session: Session, need_id: uuid.UUID, pool: Pool) -> np.ndarray:
-    taken = set(session.scalars(select(Match.volunteer_id).where(Match.need_id == need_id)))
+    taken = _same_ids(session.scalars(select(Match.volunteer_id).where(Match.need_id == need_id)))
     return np.array([volunteer_id in taken for volunteer_id in pool.ids], dtype=bool)
 
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment, linprog
-from scipy.sparse import coo_matrix
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -33,7 +34,9 @@ from models.pairings import (
 from models.volunteers import SIC_SECTIONS, AdviserStatus, EnterpriseAdviser, ExpertiseArea
 from services.access import Action, Caller, authorize, get_visible
 from services.errors import Conflict, InvalidInput, NotFound
+from services.geo import EARTH_RADIUS_KM
 from services.matching import school_priority
+from services.search import KM_PER_DEGREE, bounding_box
 
 # The one place the pairing factors are weighed; each factor is in [0, 1].
 ADVISER_WEIGHTS: dict[str, float] = {
@@ -88,97 +91,213 @@ class Side:
     priority: np.ndarray | None = None  # schools only
 
 
-def fit_matrix(advisers: Side, schools: Side) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(fit, allowed, factors): fit and allowed are advisers × schools; factors adds a last
-    axis of PAIR_FACTORS. Float32 keeps a national 4,000 × 5,000 plan within memory."""
-    lat1 = np.radians(advisers.latitude, dtype=np.float32)[:, None]
-    lat2 = np.radians(schools.latitude, dtype=np.float32)[None, :]
-    dlon = (
-        np.radians(schools.longitude, dtype=np.float32)[None, :]
-        - np.radians(advisers.longitude, dtype=np.float32)[:, None]
+def candidate_edges(advisers: Side, schools: Side) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(adviser, school, distance) of every pair within MAX_ADVISER_KM.
+
+    Schools are sorted by latitude once; each adviser looks only at the latitude band that
+    can hold a school in reach, and at the longitudes of its bounding box.
+    """
+    order = np.argsort(schools.latitude, kind="stable")
+    latitudes = schools.latitude[order]
+    band = MAX_ADVISER_KM / KM_PER_DEGREE
+    found_a, found_s, found_d = [], [], []
+    for i in range(len(advisers.ids)):
+        lat, lon = advisers.latitude[i], advisers.longitude[i]
+        if np.isnan(lat) or np.isnan(lon):
+            continue
+        south, north, west, east = bounding_box(lat, lon, MAX_ADVISER_KM)
+        lo, hi = np.searchsorted(latitudes, [lat - band, lat + band])
+        near = order[lo:hi]
+        near = near[(schools.longitude[near] >= west) & (schools.longitude[near] <= east)]
+        distance = _haversine(lat, lon, schools.latitude[near], schools.longitude[near])
+        keep = distance <= MAX_ADVISER_KM
+        found_a.append(np.full(int(keep.sum()), i))
+        found_s.append(near[keep])
+        found_d.append(distance[keep])
+    if not found_a:
+        return np.empty(0, int), np.empty(0, int), np.empty(0)
+    return np.concatenate(found_a), np.concatenate(found_s), np.concatenate(found_d)
+
+
+def _haversine(lat0, lon0, lat, lon) -> np.ndarray:
+    phi0, phi = np.radians(lat0), np.radians(lat)
+    a = (
+        np.sin((phi - phi0) / 2) ** 2
+        + np.cos(phi0) * np.cos(phi) * np.sin((np.radians(lon) - np.radians(lon0)) / 2) ** 2
     )
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin(dlon / 2) ** 2
-    distance = np.float32(2 * 6371.0088) * np.arcsin(np.sqrt(np.minimum(a, 1)))
-    del a, dlon
-    allowed = distance <= MAX_ADVISER_KM
-    factors = np.empty((*distance.shape, len(PAIR_FACTORS)), dtype=np.float32)
-    factors[..., 0] = (
-        _share(advisers.benchmarks[:, None] & schools.benchmarks[None, :])
-        / (np.maximum(_share(schools.benchmarks), 1)[None, :])
-    )
-    factors[..., 1] = np.clip(1 - distance / MAX_ADVISER_KM, 0, 1)
-    asked = schools.sectors[None, :]
-    factors[..., 2] = np.where(
-        asked == 0, NEUTRAL, ((advisers.sectors[:, None] & asked) != 0).astype(np.float32)
-    )
-    factors[..., 3] = _preference(advisers, schools)
-    factors[..., 4] = schools.priority[None, :]
-    fit = factors @ PAIR_WEIGHTS.astype(np.float32)
-    return np.where(allowed, fit, 0).astype(np.float32), allowed, factors
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+
+
+def edge_factors(
+    advisers: Side, schools: Side, a: np.ndarray, s: np.ndarray, distance: np.ndarray
+) -> np.ndarray:
+    """PAIR_FACTORS of each candidate pair (rows parallel to `a` and `s`)."""
+    factors = np.empty((len(a), len(PAIR_FACTORS)))
+    focus = schools.benchmarks[s]
+    factors[:, 0] = _share(advisers.benchmarks[a] & focus) / np.maximum(_share(focus), 1)
+    factors[:, 1] = np.clip(1 - distance / MAX_ADVISER_KM, 0, 1)
+    asked = schools.sectors[s]
+    factors[:, 2] = np.where(asked == 0, NEUTRAL, (advisers.sectors[a] & asked) != 0)
+    factors[:, 3] = _preference(advisers, schools, a, s)
+    factors[:, 4] = schools.priority[s]
+    return factors
 
 
 def _share(bits: np.ndarray) -> np.ndarray:
-    return np.bitwise_count(bits.astype(np.uint64)).astype(np.float32)
+    return np.bitwise_count(bits.astype(np.uint64)).astype(np.float64)
 
 
-def _preference(advisers: Side, schools: Side) -> np.ndarray:
+def _preference(advisers: Side, schools: Side, a: np.ndarray, s: np.ndarray) -> np.ndarray:
     """Mean of phase and type fit: 1 preferred, 0 not, NEUTRAL when the adviser states none."""
     parts = []
     for prefs, actual in ((advisers.phases, schools.phases), (advisers.types, schools.types)):
-        values = sorted({v for s in actual for v in s})
+        values = sorted({v for kinds in actual for v in kinds})
         index = {v: i for i, v in enumerate(values)}
-        school_bits = np.array([sum(1 << index[v] for v in s) for s in actual], dtype=np.uint64)
+        school_bits = np.array([sum(1 << index[v] for v in k) for k in actual], dtype=np.uint64)
         adviser_bits = np.array(
             [sum(1 << index[v] for v in p if v in index) for p in prefs], dtype=np.uint64
         )
-        stated = np.array([bool(p) for p in prefs])[:, None]
-        hit = (adviser_bits[:, None] & school_bits[None, :]) != 0
-        parts.append(np.where(stated, hit.astype(np.float32), NEUTRAL))
-    return (parts[0] + parts[1]) / 2
+        stated = np.array([bool(p) for p in prefs], dtype=bool)
+        hit = (adviser_bits[a] & school_bits[s]) != 0
+        parts.append(np.where(stated[a], hit.astype(float), NEUTRAL))
+    return (parts[0] + parts[1]) / 2 if parts[0].size else np.empty(0)
 
 
-def solve(
-    fit: np.ndarray, allowed: np.ndarray, capacity: np.ndarray, places: np.ndarray
-) -> tuple[list[tuple[int, int]], str]:
-    """Pairs (adviser row, school column) maximising the total fit; and the method used."""
-    rows = np.repeat(np.arange(fit.shape[0]), capacity)
-    cols = np.repeat(np.arange(fit.shape[1]), places)
-    if not rows.size or not cols.size or not allowed.any():
-        return [], "none"
-    weights = np.where(allowed, fit, 0)[np.ix_(rows, cols)].astype(np.float64)
-    if rows.size <= cols.size:
-        r, c = linear_sum_assignment(weights, maximize=True)
-    else:
-        c, r = linear_sum_assignment(weights.T, maximize=True)
-    del weights
-    pairs = [
-        (int(rows[i]), int(cols[j])) for i, j in zip(r, c, strict=True) if allowed[rows[i], cols[j]]
-    ]
-    if len(set(pairs)) == len(pairs):
-        return sorted(pairs), "assignment"
-    return _solve_lp(fit, allowed, capacity, places), "linear_programme"
+LP_MAX_EDGES = 50_000  # above this a relaxation that pairs twice is repaired, not re-solved
 
 
-def _solve_lp(fit, allowed, capacity, places) -> list[tuple[int, int]]:
-    a_index, s_index = np.nonzero(allowed)
-    n = len(a_index)
+@dataclass(frozen=True)
+class Solution:
+    edges: np.ndarray  # indices of the chosen candidate pairs
+    method: str  # assignment, linear_programme, assignment_repaired or none
+    upper_bound: float  # the relaxation's optimum: no plan can score more
+
+
+def solve_edges(
+    a: np.ndarray, s: np.ndarray, fit: np.ndarray, capacity: np.ndarray, places: np.ndarray
+) -> Solution:
+    """Choose pairs maximising the total fit within capacities, each pair at most once."""
+    chosen, bound = _relaxation(a, s, fit, capacity, places)
+    if not len(a) or bound == 0 and not len(chosen):
+        return Solution(np.empty(0, int), "none", 0.0)
+    if len(np.unique(chosen)) == len(chosen):
+        return Solution(np.sort(chosen), "assignment", bound)
+    if len(a) <= LP_MAX_EDGES:
+        return Solution(_solve_lp(a, s, fit, capacity, places), "linear_programme", bound)
+    repaired = _repair(a, s, fit, capacity, places, chosen)
+    baseline = greedy_edges(a, s, fit, capacity, places)
+    if fit[baseline].sum() > fit[repaired].sum():
+        return Solution(np.sort(baseline), "greedy", bound)
+    return Solution(repaired, "assignment_repaired", bound)
+
+
+def greedy_edges(a, s, fit, capacity, places) -> np.ndarray:
+    """Best pair first while capacity lasts: the baseline no plan may fall below."""
+    capacity, places = capacity.copy(), places.copy()
+    chosen = []
+    for e in np.argsort(-fit, kind="stable"):
+        if capacity[a[e]] > 0 and places[s[e]] > 0:
+            capacity[a[e]] -= 1
+            places[s[e]] -= 1
+            chosen.append(e)
+    return np.array(chosen, dtype=int)
+
+
+def _relaxation(a, s, fit, capacity, places, first_copy_only=None) -> tuple[np.ndarray, float]:
+    """Min-cost matching (LAPJVsp) of adviser copies to school places over the sparse
+    candidate pairs; every copy may instead stay idle, so a full matching always exists."""
+    usable = (capacity[a] > 0) & (places[s] > 0)
+    edge_ids = np.flatnonzero(usable)
+    if not len(edge_ids):
+        return np.empty(0, int), 0.0
+    row_start = np.concatenate([[0], np.cumsum(capacity)])
+    col_start = np.concatenate([[0], np.cumsum(places)])
+    n_rows, n_cols = int(row_start[-1]), int(col_start[-1])
+    rows, cols, weights, labels = [], [], [], []
+    for k in range(int(capacity.max())):
+        for slot in range(int(places.max())):
+            take = edge_ids[(capacity[a[edge_ids]] > k) & (places[s[edge_ids]] > slot)]
+            if k and first_copy_only is not None:
+                take = take[~first_copy_only[take]]
+            rows.append(row_start[a[take]] + k)
+            cols.append(col_start[s[take]] + slot)
+            weights.append(2.0 - fit[take])  # positive: an explicit zero would be no edge
+            labels.append(take)
+    rows.append(np.arange(n_rows))
+    cols.append(n_cols + np.arange(n_rows))
+    weights.append(np.full(n_rows, 2.0))  # idle
+    labels.append(np.full(n_rows, -1))
+    rows, cols, label = np.concatenate(rows), np.concatenate(cols), np.concatenate(labels)
+    width = n_cols + n_rows
+    graph = csr_matrix((np.concatenate(weights), (rows, cols)), shape=(n_rows, width))
+    matched_rows, matched_cols = min_weight_full_bipartite_matching(graph)
+    # Which candidate pair each matched (copy, place) is: look the cells up by their key.
+    keys = rows.astype(np.int64) * width + cols
+    order = np.argsort(keys)
+    wanted = matched_rows.astype(np.int64) * width + matched_cols
+    found = label[order[np.searchsorted(keys, wanted, sorter=order)]]
+    chosen = found[found >= 0]
+    return chosen, float(fit[chosen].sum())
+
+
+def _repair(a, s, fit, capacity, places, chosen) -> np.ndarray:
+    """Release every pair touching an adviser or school the relaxation paired twice, and
+    re-solve just those with each doubled pair allowed through the adviser's first copy
+    only (so it cannot double again); repeat until nothing doubles. Not proven optimal: the
+    plan reports the first relaxation's optimum as the bound it is measured against."""
+    first_copy_only = np.zeros(len(a), dtype=bool)
+    everything = np.arange(len(a))
+    for _ in range(50):
+        values, counts = np.unique(chosen, return_counts=True)
+        doubled = values[counts > 1]
+        if not len(doubled):
+            return np.sort(chosen)
+        first_copy_only[doubled] = True
+        touched = np.isin(a, a[doubled]) | np.isin(s, s[doubled])
+        keep = values[~touched[values]]
+        capacity_left = capacity - np.bincount(a[keep], minlength=len(capacity))
+        places_left = places - np.bincount(s[keep], minlength=len(places))
+        free = everything[touched]
+        involved_a = np.zeros(len(capacity), dtype=bool)
+        involved_a[a[free]] = True
+        involved_s = np.zeros(len(places), dtype=bool)
+        involved_s[s[free]] = True
+        sub, _ = _relaxation(
+            a[free],
+            s[free],
+            fit[free],
+            np.where(involved_a, capacity_left, 0),
+            np.where(involved_s, places_left, 0),
+            first_copy_only[free],
+        )
+        chosen = np.concatenate([keep, free[sub]])
+    return np.unique(chosen)  # unreachable in practice: a doubled pair can only be fixed once
+
+
+def _solve_lp(a, s, fit, capacity, places) -> np.ndarray:
+    n = len(a)
     edges = np.arange(n)
     constraints = coo_matrix(
-        (
-            np.ones(2 * n),
-            (np.concatenate([a_index, fit.shape[0] + s_index]), np.concatenate([edges, edges])),
-        ),
-        shape=(fit.shape[0] + fit.shape[1], n),
+        (np.ones(2 * n), (np.concatenate([a, len(capacity) + s]), np.concatenate([edges, edges]))),
+        shape=(len(capacity) + len(places), n),
     ).tocsr()
     result = linprog(
-        -fit[a_index, s_index].astype(np.float64),
+        -fit.astype(np.float64),
         A_ub=constraints,
         b_ub=np.concatenate([capacity, places]).astype(np.float64),
         bounds=(0, 1),
         method="highs",
     )
-    chosen = np.flatnonzero(result.x > 0.5)
-    return sorted((int(a_index[k]), int(s_index[k])) for k in chosen)
+    return np.sort(np.flatnonzero(result.x > 0.5))
+
+
+def solve(
+    fit: np.ndarray, allowed: np.ndarray, capacity: np.ndarray, places: np.ndarray
+) -> tuple[list[tuple[int, int]], str]:
+    """Dense form: pairs (adviser row, school column) maximising the total fit."""
+    a, s = np.nonzero(allowed)
+    solution = solve_edges(a, s, fit[a, s].astype(np.float64), capacity, places)
+    return sorted((int(a[e]), int(s[e])) for e in solution.edges), solution.method
 
 
 def greedy(fit, allowed, capacity, places) -> list[tuple[int, int]]:
@@ -256,49 +375,46 @@ def plan(session: Session, caller: Caller, hub_id: uuid.UUID) -> AdviserPairingP
         sectors=np.array([focus.get(s.id, (set(), 0))[1] for s in schools], dtype=np.int64),
         phases=[{s.phase.casefold()} for s in schools],
         types=[{s.establishment_type.casefold()} for s in schools],
-        priority=np.array([school_priority(s) for s in schools], dtype=np.float32),
+        priority=np.array([school_priority(s) for s in schools], dtype=np.float64),
     )
-    if advisers and schools:
-        fit, allowed, factors = fit_matrix(adviser_side, school_side)
-        for i, adviser in enumerate(advisers):
-            for j, school in enumerate(schools):
-                if (adviser.id, school.id) in existing:
-                    allowed[i, j] = False
-        pairs, method = solve(fit, allowed, adviser_side.capacity, school_side.capacity)
-    else:
-        fit = allowed = factors = np.zeros((len(advisers), len(schools)))
-        pairs, method = [], "none"
-    paired_advisers = {i for i, _ in pairs}
-    paired_schools = {j for _, j in pairs}
+    a, s_, distance = candidate_edges(adviser_side, school_side)
+    keep = np.array(
+        [(advisers[i].id, schools[j].id) not in existing for i, j in zip(a, s_, strict=True)],
+        dtype=bool,
+    )
+    a, s_, distance = a[keep], s_[keep], distance[keep]
+    factors = edge_factors(adviser_side, school_side, a, s_, distance)
+    fit = factors @ PAIR_WEIGHTS
+    solution = solve_edges(a, s_, fit, adviser_side.capacity, school_side.capacity)
+    reachable_advisers = set(a.tolist())
+    reachable_schools = set(s_[adviser_side.capacity[a] > 0].tolist())
+    chosen = {(int(a[e]), int(s_[e])): int(e) for e in solution.edges}
+    paired_advisers = {i for i, _ in chosen}
+    paired_schools = {j for _, j in chosen}
     result = AdviserPairingPlan(
         hub_id=hub.id,
         status=PlanStatus.PROPOSED,
-        total_score=round(float(sum(fit[i, j] for i, j in pairs)), 6),
-        pairs=[_pair(advisers[i], schools[j], fit, factors, i, j) for i, j in pairs],
+        total_score=round(float(fit[solution.edges].sum()), 6),
+        pairs=[_pair(advisers[i], schools[j], fit[e], factors[e]) for (i, j), e in chosen.items()],
         unpaired_advisers=[
             {
-                "adviser_id": str(a.id),
-                "name": a.volunteer.name,
-                "reason": _adviser_reason(
-                    adviser_side.capacity[i], allowed[i] if len(schools) else np.array([])
-                ),
+                "adviser_id": str(adviser.id),
+                "name": adviser.volunteer.name,
+                "reason": _adviser_reason(adviser_side.capacity[i], i in reachable_advisers),
             }
-            for i, a in enumerate(advisers)
+            for i, adviser in enumerate(advisers)
             if i not in paired_advisers
         ],
         unpaired_schools=[
             {
-                "school_id": str(s.id),
-                "name": s.name,
-                "reason": _school_reason(
-                    school_side.capacity[j],
-                    allowed[:, j] & (adviser_side.capacity > 0) if len(advisers) else np.array([]),
-                ),
+                "school_id": str(school.id),
+                "name": school.name,
+                "reason": _school_reason(j in reachable_schools),
             }
-            for j, s in enumerate(schools)
+            for j, school in enumerate(schools)
             if j not in paired_schools and school_side.capacity[j] > 0
         ],
-        solver=method,
+        solver=solution.method,
         created_by_id=caller.user_id,
     )
     session.add(result)
@@ -330,35 +446,35 @@ def _focus(session: Session, school_ids) -> dict[uuid.UUID, tuple[set[int], int]
     return focus
 
 
-def _pair(adviser, school, fit, factors, i, j) -> dict:
+def _pair(adviser, school, fit: float, factors: np.ndarray) -> dict:
     return {
         "adviser_id": str(adviser.id),
         "adviser_name": adviser.volunteer.name,
         "school_id": str(school.id),
         "school_name": school.name,
-        "score": round(float(fit[i, j]), 6),
+        "score": round(float(fit), 6),
         "breakdown": [
             {
                 "factor": name,
-                "value": round(float(factors[i, j, k]), 6),
+                "value": round(float(factors[k]), 6),
                 "weight": ADVISER_WEIGHTS[name],
-                "contribution": round(float(factors[i, j, k]) * ADVISER_WEIGHTS[name], 6),
+                "contribution": round(float(factors[k]) * ADVISER_WEIGHTS[name], 6),
             }
             for k, name in enumerate(PAIR_FACTORS)
         ],
     }
 
 
-def _adviser_reason(capacity: int, allowed_row: np.ndarray) -> str:
+def _adviser_reason(capacity: int, reachable: bool) -> str:
     if capacity <= 0:
         return "already serving as many schools as they offered"
-    if not allowed_row.any():
+    if not reachable:
         return f"no school of the hub within {MAX_ADVISER_KM:g} km"
     return "the schools in reach are better served by other advisers"
 
 
-def _school_reason(places: int, allowed_column: np.ndarray) -> str:
-    if not allowed_column.any():
+def _school_reason(reachable: bool) -> str:
+    if not reachable:
         return f"no adviser with capacity within {MAX_ADVISER_KM:g} km"
     return "the advisers in reach are better placed at other schools"
 

@@ -240,3 +240,15 @@ def test_who_sees_which_matches(client, world, session, auth_headers, need):
         client, auth_headers, world, need, [world.b.volunteer], world.b.users[Role.SCHOOL_STAFF]
     )
     assert foreign.status_code == 404
+
+
+def test_the_expire_command(app, session, world):
+    need = factories.need(session, world.a.school)
+    past = datetime.now(UTC) - timedelta(days=5)
+    factories.match(
+        session, need, world.a.volunteer, MatchStatus.INVITED, invited_at=past, expires_at=past
+    )
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["matches", "expire"])
+    assert result.exit_code == 0
+    assert "Expired 0 needs and 1 invitations." in result.output

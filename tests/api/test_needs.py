@@ -185,3 +185,26 @@ def test_a_volunteer_sees_opportunities_ranked(client, world, session, auth_head
         headers=auth_headers(world.a.users[Role.SCHOOL_STAFF]),
     )
     assert other.status_code == 403
+
+
+def test_load_and_variety_come_from_recent_matches(client, world, session, auth_headers):
+    from models.matches import MatchStatus
+
+    need = factories.need(session, world.a.school)
+    busy = world.b.volunteer
+    for _ in range(4):  # four commitments this month: at the limit
+        other = factories.need(session, world.b.school)
+        factories.match(session, other, busy, MatchStatus.ACCEPTED)
+    asked = factories.volunteer(session, world.a.employer)
+    factories.match(session, factories.need(session, world.b.school), asked, MatchStatus.DECLINED)
+    session.commit()
+    page = client.get(
+        f"{NEEDS}/{need.id}/candidates", headers=auth_headers(world.a.users[Role.SCHOOL_STAFF])
+    ).get_json()
+    assert page["excluded"]["at_monthly_limit"] == 1
+    fairness = {
+        item["volunteer"]["id"]: next(f for f in item["breakdown"] if f["factor"] == "fairness")
+        for item in page["items"]
+    }
+    assert fairness[str(asked.id)]["value"] == 0.75
+    assert fairness[str(world.a.volunteer.id)]["value"] == 1.0

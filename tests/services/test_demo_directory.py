@@ -78,3 +78,23 @@ def test_the_demo_seeds_pupils_and_uneven_records_idempotently(loaded_session):
     )
     totals = [b["total"]["share"] for b in report["benchmarks"]]
     assert all(0 < share < 1 for share in totals), totals
+
+
+def test_the_demo_seeds_needs_and_invitations_in_every_state(loaded_session):
+    from models.matches import Match, MatchStatus
+    from models.needs import Need, NeedStatus
+    from models.pairings import AdviserAssignment
+
+    session = loaded_session
+    demo.seed(session)
+    session.commit()
+    first = sorted((str(m.id), m.status.value) for m in session.scalars(select(Match)))
+    demo.seed(session)
+    session.commit()
+    assert sorted((str(m.id), m.status.value) for m in session.scalars(select(Match))) == first
+    needs = session.scalars(select(Need)).all()
+    assert len(needs) == len(demo.DEMO_NEEDS)
+    assert {n.school.hub_id for n in needs} == {demo.DEMO_HUB_ID}
+    assert sum(n.status is NeedStatus.OPEN for n in needs) >= 8
+    assert {status for _, status in first} == {s.value for s in MatchStatus}
+    assert session.scalar(select(func.count()).select_from(AdviserAssignment)) == 0

@@ -79,3 +79,36 @@ def test_nothing_to_pair():
         [],
         "none",
     )
+
+
+def test_large_instances_repair_a_relaxation_that_pairs_twice(monkeypatch):
+    from services import pairing
+
+    monkeypatch.setattr(pairing, "LP_MAX_EDGES", 0)
+    fit = np.array([[0.9, 0.5], [0.4, 0.3]], dtype=np.float32)
+    allowed = np.ones((2, 2), dtype=bool)
+    capacity, places = np.array([2, 1]), np.array([2, 2])
+    a, s = np.nonzero(allowed)
+    solution = pairing.solve_edges(a, s, fit[a, s].astype(float), capacity, places)
+    pairs = [(int(a[e]), int(s[e])) for e in solution.edges]
+    check(fit, allowed, capacity, places, pairs)
+    assert solution.method in ("assignment", "assignment_repaired", "greedy")
+    assert total(fit, pairs) <= solution.upper_bound + 1e-6
+    assert total(fit, pairs) >= total(fit, greedy(fit, allowed, capacity, places)) - 1e-6
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_large_instance_path_is_feasible_bounded_and_beats_greedy(seed, monkeypatch):
+    from services import pairing
+
+    monkeypatch.setattr(pairing, "LP_MAX_EDGES", 0)
+    rng = np.random.default_rng(100 + seed)
+    fit = rng.random((6, 5))
+    allowed = rng.random((6, 5)) < 0.7
+    capacity, places = rng.integers(0, 3, 6), rng.integers(0, 3, 5)
+    a, s = np.nonzero(allowed)
+    solution = pairing.solve_edges(a, s, fit[a, s], capacity, places)
+    pairs = [(int(a[e]), int(s[e])) for e in solution.edges]
+    check(fit, allowed, capacity, places, pairs)
+    assert total(fit, pairs) <= solution.upper_bound + 1e-6
+    assert total(fit, pairs) >= total(fit, greedy(fit, allowed, capacity, places)) - 1e-6
