@@ -81,6 +81,8 @@ def seed_demo() -> None:
     click.echo(
         f"Visits: {len(demo.DEMO_OFFERS)} published offers with slots near the hub "
         "(some full, some booked): GET /api/v1/slots?near=LS1%204DY"
+    )
+    click.echo(
         f"Pupils and records: {demo.DEMO_PUPIL_SCHOOLS} schools, "
         f"{7 * demo.DEMO_PUPILS_PER_YEAR_GROUP} pupils each, encounters 2023-24 to 2025-26 "
         f"(GET /api/v1/schools/{summary.schools[0].id}/benchmarks?academic_year=2025-26)."
