@@ -8,6 +8,7 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.matches import MatchSchema
+from api.offers import OfferSchema, SlotSchema
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
 from models.needs import Frequency, NeedMode, NeedStatus
@@ -15,7 +16,7 @@ from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, ActivityType
 from services import matches, matching, needs, safeguarding, volunteers
 from services.access import acts_for_school, may_act_as_volunteer
 from services.errors import Forbidden
-from services.matching import EXCLUSION_REASONS, FACTORS, WEIGHTS
+from services.matching import EXCLUSION_REASONS, FACTORS, OFFER_EXCLUSION_REASONS, WEIGHTS
 from services.pagination import Page
 
 blp = Blueprint("needs", __name__, url_prefix="/api/v1", description="Needs and matching.")
@@ -191,12 +192,28 @@ class CandidateSchema(Schema):
     )
 
 
-EXCLUDED = ma.fields.Dict(
-    keys=ma.fields.String(validate=ma.validate.OneOf(EXCLUSION_REASONS)),
-    values=ma.fields.Integer(),
-    required=True,
-    metadata={"description": "How many were left out, by the first reason that applied."},
-)
+class CandidateOfferSchema(Schema):
+    offer = ma.fields.Nested(OfferSchema, required=True)
+    score = ma.fields.Float(required=True, metadata={"description": "In [0, 1]."})
+    distance_km = ma.fields.Float(allow_none=True, required=True)
+    breakdown = ma.fields.List(ma.fields.Nested(FactorSchema), required=True)
+    slots = ma.fields.List(
+        ma.fields.Nested(SlotSchema),
+        required=True,
+        metadata={"description": "Slots on the need's dates with seats left: book one."},
+    )
+
+
+def excluded_counts(reasons) -> ma.fields.Dict:
+    return ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.OneOf(reasons)),
+        values=ma.fields.Integer(),
+        required=True,
+        metadata={"description": "How many were left out, by the first reason that applied."},
+    )
+
+
+EXCLUDED = excluded_counts(EXCLUSION_REASONS)
 
 
 class CandidatesSchema(Schema):
@@ -205,6 +222,15 @@ class CandidatesSchema(Schema):
     excluded = EXCLUDED
     requirement = ma.fields.Nested(RequirementSchema, required=True)
     factors = ma.fields.List(ma.fields.String(), required=True)
+    offers = ma.fields.List(
+        ma.fields.Nested(CandidateOfferSchema),
+        required=True,
+        metadata={
+            "description": "For workplace needs: the best employers' offers with bookable "
+            "slots, ranked by the same factors (the same on every page)."
+        },
+    )
+    offers_excluded = excluded_counts(OFFER_EXCLUSION_REASONS)
 
 
 class OpportunitySchema(Schema):
@@ -306,7 +332,7 @@ class NeedCandidates(MethodView):
     @blp.response(200, CandidatesSchema)
     @blp.paginate()
     def get(self, need_id, pagination_parameters):
-        """Volunteers ranked for a need, each score explained, with who was excluded and why"""
+        """Volunteers and offers ranked for a need, each score explained, with exclusions"""
         caller = current_caller()
         need = needs.get(db.session, caller, need_id)
         if not acts_for_school(caller, need):
@@ -324,6 +350,8 @@ class NeedCandidates(MethodView):
             "excluded": page.excluded,
             "requirement": page.requirement,
             "factors": list(FACTORS),
+            "offers": page.offers,
+            "offers_excluded": page.offers_excluded,
         }
 
 

@@ -6,9 +6,9 @@
   rank      services.matching.rank over a Pool of N volunteers held as NumPy columns (the
             whole country, no box), best 50 ordered: the in-process budget is p95 ≤ 10 ms
   rank-box  the same over the volunteers inside the 50 km box around Leeds
-  service   services.matching.candidates: box query on the indexed coordinates, columns
-            loaded, ranked, one page of 50 volunteers loaded (SQLite; PostgreSQL too when
-            TEST_DATABASE_URL or DATABASE_URL names one)
+  service   services.matching.candidates: the process's held pool (loaded by the warm-up
+            runs), the generation read, recent loads, ranked, one page of 50 volunteers
+            loaded (SQLite; PostgreSQL too when TEST_DATABASE_URL or DATABASE_URL names one)
   http      GET /api/v1/needs/{id}/candidates?page_size=50 as the school's coordinator
   pairing   fit matrix + solver for 4,000 advisers × 5,000 schools (time, peak memory)
 """
@@ -163,6 +163,7 @@ def bench_http(label: str, url: str, n: int, runs: int) -> list[tuple]:
         session.flush()
         need = a_need(school)
         session.add(need)
+        matching.stamp_pool_generation(session)  # the volunteers were bulk-inserted
         session.commit()
         need_id = need.id
         timings = []

@@ -15,6 +15,7 @@ from models.bookings import (
 from models.checklists import ChecklistAnswer
 from models.encounters import Attendance, Encounter
 from models.matches import Match, MatchEvent
+from models.matching import PoolGeneration
 from models.needs import Need
 from models.offers import Offer
 from models.organisations import Employer, Hub, Organisation, Provider, School
@@ -47,6 +48,7 @@ __all__ = [
     "Organisation",
     "Outcode",
     "OutboxEvent",
+    "PoolGeneration",
     "Postcode",
     "Provider",
     "Pupil",

@@ -5,31 +5,41 @@ Every candidate gets a score in [0, 1]: the weighted sum of the factors below, e
 up to the score). A candidate who cannot take the need at all is excluded, and counted
 under the first reason that applies, in EXCLUSION_REASONS order.
 
-Scoring is vectorised with NumPy over the columns of a `Pool`: one array per attribute,
-loaded for the volunteers inside a bounding box around the school (REACH_CAP_KM) on the
-indexed coordinates (virtual needs: every volunteer who works online). Sets are integer
-bitmasks (as the volunteers table stores them), so fits are `popcount(a & b)`.
+Scoring is vectorised with NumPy over the columns of a `Pool`: one array per attribute.
+Each process holds every volunteer's columns (`volunteer_pool`) and reloads them only when
+a write to volunteers or employers has stamped a new generation (models.matching), so a
+ranking reads no volunteer rows: it checks a bounding box around the school (REACH_CAP_KM)
+and the mode on every row, then scores the rows that pass. Sets are integer bitmasks (as
+the volunteers table stores them), so fits are `popcount(a & b)`.
 
 Ties break deterministically: higher score, then nearer, then lower volunteer id.
 """
 
 import json
+import threading
 import uuid
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import chain
 
 import numpy as np
-from sqlalchemy import Integer, String, cast, func, or_, select, type_coerce
+from sqlalchemy import Integer, String, cast, event, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
+from models.bookings import HOLDING_SEATS, Booking, Slot
 from models.matches import Match, MatchStatus
+from models.matching import PoolGeneration
 from models.needs import Need, NeedMode, NeedStatus
+from models.offers import Offer, OfferKind, OfferStatus
 from models.organisations import Employer, EmployerSize, School
+from models.pupils import school_year_start
 from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, ActivityType, Mode, Volunteer
-from services import safeguarding
-from services.geo import EARTH_RADIUS_KM
+from services import benchmarks, safeguarding
+from services.geo import EARTH_RADIUS_KM, distance_km
+from services.idempotency import upsert
+from services.offers import london_today, missing_declarations
 from services.search import bounding_box, load_by_id
 
 # The one place the factors are weighed. Each factor is in [0, 1]; the weights sum to 1.
@@ -42,7 +52,7 @@ WEIGHTS: dict[str, float] = {
     "variety": 0.08,  # an employer size and sector this school's pupils have not met lately
     "fairness": 0.07,  # few invitations in the last 30 days (nobody asked every week)
     "mode": 0.05,  # offers the need's mode; for `either`, both modes beats one
-    "priority": 0.05,  # the school's priority (disadvantaged share; benchmark gaps later)
+    "priority": 0.05,  # the school's priority: benchmark gaps and disadvantage
 }
 FACTORS = tuple(WEIGHTS)
 WEIGHT_VECTOR = np.array([WEIGHTS[name] for name in FACTORS])
@@ -58,7 +68,7 @@ REACH_CAP_KM = 50.0  # nobody is asked to travel further than this, whatever the
 MONTHLY_LIMIT = 4  # accepted, confirmed or scheduled in the last 30 days
 LOAD_WINDOW = timedelta(days=30)
 VARIETY_WINDOW = timedelta(days=365)
-PRIORITY_FULL_AT_FSM = 50.0  # percentage of pupils on free school meals for priority 1
+PRIORITY_TTL = timedelta(minutes=10)  # a school's gaps move over weeks; its report is costly
 NOT_STATED = 0.5  # availability factor for a volunteer who has not stated any
 RELATED = [
     {ActivityType.CAREERS_TALK, ActivityType.CAREERS_FAIR, ActivityType.ENTERPRISE_CHALLENGE},
@@ -79,16 +89,6 @@ _ACTIVITIES = list(ActivityType)
 _SIZES = list(EmployerSize)
 _IN_PERSON, _VIRTUAL = 1 << list(Mode).index(Mode.IN_PERSON), 1 << list(Mode).index(Mode.VIRTUAL)
 NO_DBS, DBS_FOREVER = 0, 99_999_999
-
-
-def school_priority(school: School) -> float:
-    """How much a school's needs should be favoured, in [0, 1].
-
-    Today: its disadvantaged share (free school meals), full priority at
-    PRIORITY_FULL_AT_FSM percent. Benchmark gaps join here once reports exist.
-    """
-    share = school.percentage_fsm or 0.0
-    return float(min(1.0, max(0.0, share / PRIORITY_FULL_AT_FSM)))
 
 
 def date_code(day: date) -> int:
@@ -157,7 +157,6 @@ class Pool:
     load: np.ndarray  # invitations in the last 30 days
     commitments: np.ndarray  # accepted, confirmed or scheduled in the last 30 days
     unavailable_dates: dict[int, set[str]] = field(default_factory=dict)  # row → ISO dates
-    outside: int = 0  # volunteers outside the search box (counted as out of range)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -222,11 +221,24 @@ class Scored:
 
 
 @dataclass(frozen=True)
+class OfferCandidate:
+    """An employer's published offer ranked for a need, with the slots the school can book."""
+
+    offer: Offer
+    score: float
+    distance_km: float | None
+    breakdown: list[Factor]
+    slots: list[Slot]
+
+
+@dataclass(frozen=True)
 class CandidatePage:
     items: list[Scored]
     total: int
     excluded: dict[str, int]
     requirement: safeguarding.Requirement
+    offers: list[OfferCandidate]
+    offers_excluded: dict[str, int]
 
 
 def _bits(members, values) -> int:
@@ -244,7 +256,9 @@ def window_dates(need: Need, limit: int = 366) -> list[date]:
     return dates
 
 
-def target_for(need: Need, school: School, met_sizes=(), met_sectors=()) -> Target:
+def target_for(
+    need: Need, school: School, met_sizes=(), met_sectors=(), priority: float = 0.0
+) -> Target:
     activity = _ACTIVITIES.index(ActivityType(need.activity_type))
     related = next((g for g in RELATED if need.activity_type in g), set())
     earliest, latest = need.earliest_time or SCHOOL_DAY[0], need.latest_time or SCHOOL_DAY[1]
@@ -270,7 +284,7 @@ def target_for(need: Need, school: School, met_sizes=(), met_sectors=()) -> Targ
         until=date_code(need.ends_on),
         met_sizes=frozenset(met_sizes),
         met_sectors=frozenset(met_sectors),
-        priority=school_priority(school),
+        priority=priority,
     )
 
 
@@ -334,7 +348,7 @@ def rank(
         else:
             consider = (boxed & in_person_all) | online_all
     subset = np.flatnonzero(consider)
-    outside = int((mode_ok_all & ~consider).sum()) + pool.outside
+    outside = int((mode_ok_all & ~consider).sum())
     wrong_mode = n - int(mode_ok_all.sum())
     whole = len(subset) == n
     if not whole:
@@ -477,21 +491,13 @@ def _as_int(column):
     return type_coerce(column, Integer)
 
 
-def load_pool(
-    session: Session,
-    *,
-    latitude: float | None = None,
-    longitude: float | None = None,
-    virtual_only: bool = False,
-    include_online: bool = False,
-    now: datetime | None = None,
-    volunteer_ids: list[uuid.UUID] | None = None,
-) -> Pool:
-    """Columns of the volunteers inside REACH_CAP_KM of a point (`include_online`: and every
-    volunteer working online), of every online volunteer, or of the given ids."""
-    now = now or datetime.now(UTC)
+VOLUNTEER_POOL = "volunteers"
+
+
+def _pool_query():
+    """Every volunteer's matching columns, in id order (the final tie-break)."""
     employers = Employer.__table__.c
-    query = (
+    return (
         select(
             cast(_V.id, String),
             _V.latitude,
@@ -514,24 +520,65 @@ def load_pool(
         .join(Employer.__table__, employers.id == _V.employer_id)
         .order_by(_V.id)
     )
-    box = volunteer_ids is None and not virtual_only and latitude is not None
-    if volunteer_ids is not None:
-        query = query.where(_V.id.in_(volunteer_ids))
-    elif virtual_only:
-        query = query.where(_any_bit(_V.modes, [Mode.VIRTUAL]))
-    elif box:
-        south, north, west, east = bounding_box(latitude, longitude, REACH_CAP_KM)
-        inside = _V.latitude.between(south, north) & _V.longitude.between(west, east)
-        if include_online:
-            inside = or_(inside, _any_bit(_V.modes, [Mode.VIRTUAL]))
-        query = query.where(inside)
-    rows = session.connection().execute(query).all()
-    pool = _columns(rows)
-    if box:
-        total = session.scalar(select(func.count()).select_from(Volunteer.__table__)) or 0
-        pool.outside = total - len(pool)
-    _add_load(session, pool, now)
-    return pool
+
+
+def load_pool(session: Session, *, volunteer_ids: list[uuid.UUID]) -> Pool:
+    """Columns of the given volunteers, read now (one volunteer against needs)."""
+    rows = session.connection().execute(_pool_query().where(_V.id.in_(volunteer_ids))).all()
+    return _columns(rows)
+
+
+@dataclass(frozen=True)
+class _Held:
+    generation: uuid.UUID
+    pool: Pool
+    rows: dict  # volunteer id as loaded → pool row
+
+
+_held: dict[str, _Held] = {}
+_loading = threading.Lock()
+
+
+def volunteer_pool(session: Session) -> tuple[Pool, dict]:
+    """Every volunteer's columns and their rows by id.
+
+    This process holds them until a write to volunteers or employers stamps a new
+    generation. The generation is read before the rows, so a write that lands in between
+    is at worst loaded again. A database without a stamp (just emptied, or bulk-loaded
+    without `stamp_pool_generation`) is read every time and nothing is held.
+    """
+    generation = session.scalar(
+        select(PoolGeneration.generation).where(PoolGeneration.pool == VOLUNTEER_POOL)
+    )
+    key = session.get_bind().url.render_as_string()
+    held = _held.get(key)
+    if held is None or held.generation != generation:
+        with _loading:
+            held = _held.get(key)
+            if held is None or held.generation != generation:
+                pool = _columns(session.connection().execute(_pool_query()).all())
+                held = _Held(generation, pool, _rows_by_id(pool))
+                if generation is not None:
+                    _held[key] = held
+    return held.pool, held.rows
+
+
+def stamp_pool_generation(session: Session) -> None:
+    """Mark every process's held volunteers stale, in the caller's transaction. Flushes of
+    volunteers and employers do it by themselves; a bulk INSERT or UPDATE must call it."""
+    statement = upsert(session, PoolGeneration).values(pool=VOLUNTEER_POOL, generation=uuid.uuid4())
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["pool"], set_={"generation": statement.excluded.generation}
+        )
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_on_volunteer_writes(session: Session, _flush_context, _instances) -> None:
+    written = chain(session.new, session.dirty, session.deleted)
+    if any(isinstance(obj, Volunteer | Employer) for obj in written):
+        stamp_pool_generation(session)
 
 
 def _columns(rows) -> Pool:
@@ -586,30 +633,29 @@ def _as_uuid(value) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
 
 
-def _same_ids(ids) -> set:
-    """Every form an id may take in `Pool.ids`: a UUID, its text, its hex (SQLite)."""
-    return {form for u in ids for form in (u, str(u), u.hex)}
+def _rows_by_id(pool: Pool) -> dict:
+    return {volunteer_id: row for row, volunteer_id in enumerate(pool.ids)}
 
 
-def _add_load(session: Session, pool: Pool, now: datetime) -> None:
-    if not len(pool):
-        return
-    index = {volunteer_id: i for i, volunteer_id in enumerate(pool.ids)}
-    since = now - LOAD_WINDOW
+def with_load(session: Session, pool: Pool, rows: dict, now: datetime) -> Pool:
+    """The pool with each volunteer's invitations (and commitments) of the last 30 days,
+    in fresh arrays: a held pool is shared by every request."""
+    load, commitments = np.zeros(len(pool)), np.zeros(len(pool))
     query = (
         select(cast(Match.volunteer_id, String), Match.status, func.count())
-        .where(Match.invited_at >= since)
+        .where(Match.invited_at >= now - LOAD_WINDOW)
         .group_by(Match.volunteer_id, Match.status)
     )
     if len(pool) <= 500:
         query = query.where(Match.volunteer_id.in_([_as_uuid(i) for i in pool.ids]))
     for volunteer_id, status, count in session.execute(query):
-        row = index.get(volunteer_id)
+        row = rows.get(volunteer_id)
         if row is None:
             continue
-        pool.load[row] += count
+        load[row] += count
         if status in ACTIVE:
-            pool.commitments[row] += count
+            commitments[row] += count
+    return replace(pool, load=load, commitments=commitments)
 
 
 def met_lately(session: Session, school_id: uuid.UUID, now: datetime) -> tuple[set, set]:
@@ -631,9 +677,36 @@ def met_lately(session: Session, school_id: uuid.UUID, now: datetime) -> tuple[s
     return sizes, sectors
 
 
-def invited_mask(session: Session, need_id: uuid.UUID, pool: Pool) -> np.ndarray:
-    taken = _same_ids(session.scalars(select(Match.volunteer_id).where(Match.need_id == need_id)))
-    return np.array([volunteer_id in taken for volunteer_id in pool.ids], dtype=bool)
+def invited_mask(session: Session, need_id: uuid.UUID, pool: Pool, rows: dict) -> np.ndarray:
+    mask = np.zeros(len(pool), dtype=bool)
+    invited = select(cast(Match.volunteer_id, String)).where(Match.need_id == need_id)
+    for volunteer_id in session.scalars(invited):
+        if (row := rows.get(volunteer_id)) is not None:
+            mask[row] = True
+    return mask
+
+
+_priorities: dict[tuple[uuid.UUID, int], tuple[float, datetime]] = {}
+
+
+def school_priority(session: Session, school_id: uuid.UUID, now: datetime) -> float:
+    """The school's priority this school year (services.benchmarks.school_priority), held
+    for PRIORITY_TTL: a report over a large school's ledger costs more than a ranking."""
+    key = (school_id, school_year_start(now.date()))
+    held = _priorities.get(key)
+    if held is None or held[1] <= now:
+        held = (benchmarks.school_priority(session, school_id, key[1]), now + PRIORITY_TTL)
+        _priorities[key] = held
+    return held[0]
+
+
+def school_context(session: Session, school_id: uuid.UUID, now: datetime) -> tuple:
+    """What target_for needs to know of a school: sizes and sectors met lately, priority."""
+    return (*met_lately(session, school_id, now), school_priority(session, school_id, now))
+
+
+def target_of(session: Session, need: Need, now: datetime) -> Target:
+    return target_for(need, need.school, *school_context(session, need.school_id, now))
 
 
 # Services ---------------------------------------------------------------------------------
@@ -644,17 +717,10 @@ def candidates(
 ) -> CandidatePage:
     """Volunteers ranked for a need (the caller has already been allowed to see it)."""
     now = now or datetime.now(UTC)
-    school = need.school
-    pool = load_pool(
-        session,
-        latitude=school.latitude,
-        longitude=school.longitude,
-        virtual_only=need.mode == NeedMode.VIRTUAL or school.latitude is None,
-        include_online=need.mode == NeedMode.EITHER,
-        now=now,
-    )
-    target = target_for(need, school, *met_lately(session, school.id, now))
-    invited = invited_mask(session, need.id, pool)
+    held, rows = volunteer_pool(session)
+    pool = with_load(session, held, rows, now)
+    invited = invited_mask(session, need.id, pool, rows)
+    target = target_of(session, need, now)
     ranking = rank(target, pool, limit=page * page_size, invited=invited)
     items = [scored(pool, ranking, row) for row in ranking.order[(page - 1) * page_size :]]
     people = load_by_id(
@@ -663,11 +729,14 @@ def candidates(
         [item.volunteer_id for item in items],
         [selectinload(Volunteer.employer)],
     )
+    found, offers_excluded = offer_candidates(session, need, target, now=now)
     return CandidatePage(
         items=[replace(item, volunteer=people.get(item.volunteer_id)) for item in items],
         total=ranking.eligible,
         excluded=ranking.excluded,
         requirement=safeguarding.requirement(safeguarding.need_activity(need)),
+        offers=found[:OFFER_LIMIT],
+        offers_excluded=offers_excluded,
     )
 
 
@@ -683,11 +752,14 @@ def assess(
 ) -> tuple[Scored | None, str | None]:
     """One volunteer against one need: their score, or the reason they are excluded."""
     now = now or datetime.now(UTC)
-    pool = load_pool(session, volunteer_ids=[volunteer_id], now=now)
+    pool = load_pool(session, volunteer_ids=[volunteer_id])
     if not len(pool):
         return None, "unknown_volunteer"
-    target = target_for(need, need.school, *met_lately(session, need.school_id, now))
-    ranking = rank(target, pool, invited=invited_mask(session, need.id, pool))
+    rows = _rows_by_id(pool)
+    pool = with_load(session, pool, rows, now)
+    ranking = rank(
+        target_of(session, need, now), pool, invited=invited_mask(session, need.id, pool, rows)
+    )
     if ranking.eligible:
         return scored(pool, ranking, 0), None
     return None, next(reason for reason, count in ranking.excluded.items() if count)
@@ -711,7 +783,8 @@ def opportunities(
 ) -> tuple[list[Opportunity], int, dict[str, int]]:
     """Open needs this volunteer fits, best first (ties: earlier window end, then need id)."""
     now = now or datetime.now(UTC)
-    pool = load_pool(session, volunteer_ids=[volunteer.id], now=now)
+    pool = load_pool(session, volunteer_ids=[volunteer.id])
+    pool = with_load(session, pool, _rows_by_id(pool), now)
     query = (
         select(Need)
         .join(School, School.id == Need.school_id)
@@ -732,14 +805,14 @@ def opportunities(
     taken = set(session.scalars(select(Match.need_id).where(Match.volunteer_id == volunteer.id)))
     found: list[Opportunity] = []
     excluded: Counter = Counter()
-    met: dict[uuid.UUID, tuple[set, set]] = {}
+    context: dict[uuid.UUID, tuple] = {}  # needs share schools
     for need in session.scalars(query):
         if need.id in taken:
             excluded["already_invited"] += 1
             continue
-        if need.school_id not in met:
-            met[need.school_id] = met_lately(session, need.school_id, now)
-        ranking = rank(target_for(need, need.school, *met[need.school_id]), pool)
+        if need.school_id not in context:
+            context[need.school_id] = school_context(session, need.school_id, now)
+        ranking = rank(target_for(need, need.school, *context[need.school_id]), pool)
         if not ranking.eligible:
             excluded[next(r for r, c in ranking.excluded.items() if c)] += 1
             continue
@@ -749,3 +822,154 @@ def opportunities(
     start = (page - 1) * page_size
     summary = {reason: excluded.get(reason, 0) for reason in EXCLUSION_REASONS}
     return found[start : start + page_size], len(found), summary
+
+
+# Offers -----------------------------------------------------------------------------------
+
+# The offer kinds that can meet a need for each workplace activity, the first the closest.
+OFFER_KINDS: dict[ActivityType, tuple[OfferKind, ...]] = {
+    ActivityType.WORKPLACE_VISIT_HOST: (OfferKind.WORKPLACE_VISIT,),
+    ActivityType.JOB_SHADOWING: (OfferKind.JOB_SHADOWING,),
+    ActivityType.WORK_EXPERIENCE_SUPERVISOR: (
+        OfferKind.WORK_EXPERIENCE,
+        OfferKind.VIRTUAL_WORK_EXPERIENCE,
+    ),
+}
+OFFER_EXCLUSION_REASONS = (
+    "wrong_mode",
+    "out_of_range",
+    "wrong_year_groups",
+    "unavailable",
+    "safeguarding",
+    "already_booked",
+)
+OFFER_LIMIT = 10  # the best offers shown beside each page of volunteers
+
+
+def offer_candidates(
+    session: Session, need: Need, target: Target, *, now: datetime
+) -> tuple[list[OfferCandidate], dict[str, int]]:
+    """Published offers ranked for a workplace need by the same WEIGHTS as volunteers, best
+    first (ties: nearer, then offer id), and the others counted by their first reason out.
+    Needs for other activities (a careers talk) are met by volunteers, never by offers."""
+    excluded = dict.fromkeys(OFFER_EXCLUSION_REASONS, 0)
+    if need.activity_type not in OFFER_KINDS:
+        return [], excluded
+    dates = {date.fromisoformat(day) for day in target.window_dates}
+    open_slots = _open_slots(session, need, dates)
+    booked = set(
+        session.scalars(
+            select(Slot.offer_id)
+            .join(Booking, Booking.slot_id == Slot.id)
+            .where(Booking.school_id == need.school_id, Booking.status.in_(HOLDING_SEATS))
+        )
+    )
+    found = []
+    offers, outside = _published_offers(session, need, target)
+    excluded["out_of_range"] = outside
+    for offer in offers:
+        slots = open_slots.get(offer.id, [])
+        reason = _offer_exclusion(need, target, offer, slots, offer.id in booked)
+        if reason:
+            excluded[reason] += 1
+        else:
+            found.append(_score_offer(need, target, offer, slots))
+    found.sort(key=lambda c: (-c.score, c.distance_km or 0.0, str(c.offer.id)))
+    return found, excluded
+
+
+def _published_offers(session: Session, need: Need, target: Target) -> tuple[list[Offer], int]:
+    """Published offers of the need's kinds in the school's box or virtual, and how many
+    others there are (out of range)."""
+    kinds = OFFER_KINDS[ActivityType(need.activity_type)]
+    published = (Offer.status == OfferStatus.PUBLISHED, Offer.kind.in_(kinds))
+    query = select(Offer).where(*published).options(selectinload(Offer.employer))
+    if target.latitude is not None:
+        south, north, west, east = bounding_box(target.latitude, target.longitude, REACH_CAP_KM)
+        in_box = Offer.latitude.between(south, north) & Offer.longitude.between(west, east)
+        query = query.where(or_(in_box, Offer.kind == OfferKind.VIRTUAL_WORK_EXPERIENCE))
+    offers = list(session.scalars(query.order_by(Offer.id)))
+    total = session.scalar(select(func.count()).select_from(Offer).where(*published)) or 0
+    return offers, total - len(offers)
+
+
+def _open_slots(session: Session, need: Need, dates: set[date]) -> dict[uuid.UUID, list[Slot]]:
+    """Slots with seats left on the need's dates (from today), soonest first, by offer."""
+    query = (
+        select(Slot)
+        .where(
+            Slot.date >= max(need.starts_on, london_today()),
+            Slot.date <= need.ends_on,
+            Slot.seats > Slot.booked,
+        )
+        .order_by(Slot.date, Slot.starts_at, Slot.id)
+    )
+    by_offer: dict[uuid.UUID, list[Slot]] = {}
+    for slot in session.scalars(query):
+        if slot.date in dates:
+            by_offer.setdefault(slot.offer_id, []).append(slot)
+    return by_offer
+
+
+def _offer_distance(target: Target, offer: Offer) -> float:
+    if not offer.kind.in_person:
+        return float("inf")
+    if None in (target.latitude, offer.latitude):
+        return float("inf")
+    return distance_km(target.latitude, target.longitude, offer.latitude, offer.longitude)
+
+
+def _offer_exclusion(
+    need: Need, target: Target, offer: Offer, slots: list[Slot], booked: bool
+) -> str | None:
+    wanted = {NeedMode.IN_PERSON: True, NeedMode.VIRTUAL: False}.get(target.mode)
+    if wanted is not None and offer.kind.in_person is not wanted:
+        return "wrong_mode"
+    if offer.kind.in_person and _offer_distance(target, offer) > REACH_CAP_KM:
+        return "out_of_range"
+    if not set(need.year_groups) & set(offer.year_groups):
+        return "wrong_year_groups"
+    if not slots:
+        return "unavailable"
+    if missing_declarations(offer):
+        return "safeguarding"
+    return "already_booked" if booked else None
+
+
+def _score_offer(need: Need, target: Target, offer: Offer, slots: list[Slot]) -> OfferCandidate:
+    distance = _offer_distance(target, offer)
+    employer = offer.employer
+    sizes = list(EmployerSize)
+    size = sizes.index(EmployerSize(employer.size_band)) if employer.size_band else -1
+    sector = SIC_SECTIONS.index(employer.sector_code) if employer.sector_code else -1
+    sectors = _bits(
+        offer.sectors or ([employer.sector_code] if employer.sector_code else []), SIC_SECTIONS
+    )
+    seats = sum(slot.seats for slot in slots)
+    seats_left = sum(slot.seats_left for slot in slots)
+    values = {
+        "distance": 1.0 - distance / REACH_CAP_KM if offer.kind.in_person else 0.5,
+        "activity": 1.0 if offer.kind == OFFER_KINDS[ActivityType(need.activity_type)][0] else 0.5,
+        "availability": min(1.0, seats_left / need.pupils),
+        "sector": 1.0 if not target.sectors else float(bool(sectors & target.sectors)),
+        "year_groups": len(set(need.year_groups) & set(offer.year_groups)) / len(need.year_groups),
+        "variety": 0.5 * _new(size, target.met_sizes) + 0.5 * _new(sector, target.met_sectors),
+        "fairness": seats_left / seats,
+        "mode": 1.0 if target.mode is not NeedMode.EITHER else 0.75,
+        "priority": target.priority,
+    }
+    if target.mode is NeedMode.VIRTUAL:
+        values["distance"] = 1.0
+    breakdown = [Factor(name, round(values[name], 6), WEIGHTS[name]) for name in FACTORS]
+    return OfferCandidate(
+        offer=offer,
+        score=round(sum(f.contribution for f in breakdown), 6),
+        distance_km=None if np.isinf(distance) else round(distance, 3),
+        breakdown=breakdown,
+        slots=slots,
+    )
+
+
+def _new(index: int, met: frozenset[int]) -> float:
+    """1 for a size or sector the school has not met lately, 0 if it has, 0.5 unknown."""
+    return 0.5 if index < 0 else float(index not in met)

@@ -6,7 +6,9 @@ from datetime import date, timedelta
 import pytest
 
 from models.needs import NeedStatus
+from models.pupils import school_year_start
 from models.users import Role
+from services import benchmarks
 from tests import factories
 
 NEEDS = "/api/v1/needs"
@@ -208,3 +210,134 @@ def test_load_and_variety_come_from_recent_matches(client, world, session, auth_
     }
     assert fairness[str(asked.id)]["value"] == 0.75
     assert fairness[str(world.a.volunteer.id)]["value"] == 1.0
+
+
+def candidate_ids(client, need, headers) -> set[str]:
+    page = client.get(f"{NEEDS}/{need.id}/candidates", headers=headers).get_json()
+    return {item["volunteer"]["id"] for item in page["items"]}
+
+
+def test_candidates_see_volunteer_changes_at_once(client, world, session, auth_headers):
+    need = factories.need(session, world.a.school)
+    session.commit()
+    headers = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+    first = {str(world.a.volunteer.id), str(world.b.volunteer.id)}
+    assert candidate_ids(client, need, headers) == first
+    world.b.volunteer.modes = ["virtual"]  # online only now: the wrong mode for this need
+    joined = factories.volunteer(session, world.a.employer)
+    session.commit()
+    assert candidate_ids(client, need, headers) == {str(world.a.volunteer.id), str(joined.id)}
+
+
+def test_a_schools_benchmark_gaps_raise_its_priority(client, world, session, auth_headers):
+    today = date.today()
+    for school in (world.a.school, world.b.school):
+        pupils = [factories.pupil(session, school, f"P{n}", year_group=10) for n in range(3)]
+    covered = [factories.pupil(session, world.a.school, f"Q{n}", year_group=10) for n in range(3)]
+    factories.encounter(
+        session, world.a.school, on=today, pupils=covered, employer_=world.a.employer
+    )
+    needs = {school: factories.need(session, school) for school in (world.a.school, world.b.school)}
+    session.commit()
+
+    def priority(side) -> float:
+        headers = auth_headers(side.users[Role.SCHOOL_STAFF])
+        page = client.get(f"{NEEDS}/{needs[side.school].id}/candidates", headers=headers)
+        factors = {f["factor"]: f["value"] for f in page.get_json()["items"][0]["breakdown"]}
+        return factors["priority"]
+
+    assert pupils  # both schools have pupils on roll; only A's met an employer this year
+    start = school_year_start(today)
+    expected_a, expected_b = (
+        benchmarks.school_priority(session, side.school.id, start) for side in (world.a, world.b)
+    )
+    assert priority(world.a) == pytest.approx(expected_a, abs=1e-6)
+    assert priority(world.b) == pytest.approx(expected_b, abs=1e-6)
+    assert expected_a < expected_b
+
+
+def next_weekday(after_days: int) -> date:
+    day = date.today() + timedelta(days=after_days)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def test_workplace_needs_rank_offers_with_bookable_slots(client, world, session, auth_headers):
+    visit_day = next_weekday(14)
+    need = factories.need(
+        session,
+        world.a.school,
+        activity_type="workplace_visit_host",
+        benchmark=6,
+        year_groups=[10],
+        pupils=12,
+    )
+    for side in (world.a, world.b):
+        side.slot.date = visit_day
+    far = factories.offer(session, world.b.employer, latitude=51.5, longitude=-0.12)  # London
+    factories.slot(session, far, day=visit_day)
+    full = factories.offer(session, world.b.employer, title="Fully booked")
+    factories.slot(session, full, day=visit_day, seats=2).booked = 2
+    shadowing = factories.offer(session, world.b.employer, kind="job_shadowing", sectors=["J"])
+    factories.slot(session, shadowing, day=visit_day, seats=20)
+    factories.slot(session, factories.offer(session, world.b.employer, year_groups=[12]))
+    session.commit()
+    response = client.get(
+        f"{NEEDS}/{need.id}/candidates", headers=auth_headers(world.a.users[Role.SCHOOL_STAFF])
+    )
+    assert response.status_code == 200, response.get_json()
+    page = response.get_json()
+    assert [c["offer"]["id"] for c in page["offers"]] == [str(world.b.offer.id)]
+    best = page["offers"][0]
+    assert [s["id"] for s in best["slots"]] == [str(world.b.slot.id)]
+    factors = {f["factor"]: f["value"] for f in best["breakdown"]}
+    assert factors["availability"] == pytest.approx(8 / 12, abs=1e-6)  # B holds 2 of 10 seats
+    assert factors["activity"] == 1.0 and factors["year_groups"] == 1.0
+    assert sum(f["contribution"] for f in best["breakdown"]) == pytest.approx(best["score"])
+    assert page["offers_excluded"] == {
+        "wrong_mode": 0,
+        "out_of_range": 1,  # London
+        "wrong_year_groups": 1,  # for Y12 only
+        "unavailable": 1,  # no seats left
+        "safeguarding": 0,
+        "already_booked": 1,  # school A holds seats on its own employer's visit
+    }  # job shadowing is another activity: not a candidate, not counted
+
+
+def test_offers_rank_by_fit_and_only_for_workplace_needs(client, world, session, auth_headers):
+    visit_day = next_weekday(14)
+    world.b.slot.date = visit_day
+    shadowing = factories.offer(session, world.b.employer, kind="work_experience", sectors=["J"])
+    factories.slot(session, shadowing, day=visit_day, seats=40)
+    placement = factories.offer(session, world.b.employer, kind="virtual_work_experience")
+    factories.slot(session, placement, day=visit_day, seats=40)
+    work_experience = factories.need(
+        session,
+        world.a.school,
+        activity_type="work_experience_supervisor",
+        benchmark=6,
+        sectors=["J"],
+    )
+    talk = factories.need(session, world.a.school)
+    session.commit()
+    headers = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+    ranked = client.get(f"{NEEDS}/{work_experience.id}/candidates", headers=headers).get_json()
+    assert [c["offer"]["id"] for c in ranked["offers"]] == [str(shadowing.id)]
+    assert ranked["offers_excluded"]["wrong_mode"] == 1  # virtual, for an in-person need
+    either = client.patch(
+        f"{NEEDS}/{work_experience.id}",
+        json={"mode": "either"},
+        headers={
+            **headers,
+            "If-Match": client.get(f"{NEEDS}/{work_experience.id}", headers=headers).headers[
+                "ETag"
+            ],
+        },
+    )
+    assert either.status_code == 200, either.get_json()
+    both = client.get(f"{NEEDS}/{work_experience.id}/candidates", headers=headers).get_json()
+    scores = {c["offer"]["id"]: c["score"] for c in both["offers"]}
+    assert scores[str(shadowing.id)] > scores[str(placement.id)]  # the sector asked for
+    none = client.get(f"{NEEDS}/{talk.id}/candidates", headers=headers).get_json()
+    assert none["offers"] == [] and set(none["offers_excluded"].values()) == {0}

@@ -5,7 +5,9 @@ from datetime import date, time
 
 import numpy as np
 import pytest
+from sqlalchemy import delete
 
+from models.matching import PoolGeneration
 from models.needs import Frequency, Need, NeedMode
 from models.organisations import School
 from models.volunteers import ActivityType, Mode
@@ -93,9 +95,11 @@ def pool(*rows: dict) -> Pool:
     )
 
 
-def ranked(the_need: Need, *rows: dict, the_school: School | None = None, met=((), ())):
+def ranked(
+    the_need: Need, *rows: dict, the_school: School | None = None, met=((), ()), priority=0.0
+):
     the_pool = pool(*rows)
-    ranking = rank(target_for(the_need, the_school or school(), *met), the_pool)
+    ranking = rank(target_for(the_need, the_school or school(), *met, priority), the_pool)
     return the_pool, ranking
 
 
@@ -172,10 +176,10 @@ def test_fairness_falls_with_recent_load():
     assert factor(need(), volunteer(load=9), "fairness") == 0.0
 
 
-def test_priority_rises_with_disadvantage():
-    low = factor(need(), volunteer(), "priority", the_school=school(fsm=5))
-    high = factor(need(), volunteer(), "priority", the_school=school(fsm=60))
-    assert high == 1.0 > low == 0.1
+def test_priority_factor_is_the_schools_priority():
+    low = factor(need(), volunteer(), "priority", priority=0.1)
+    high = factor(need(), volunteer(), "priority", priority=0.9)
+    assert high == 0.9 > low == 0.1
 
 
 REGULATED = dict(supervised=False, frequency=Frequency.WEEKLY, activity_type=ActivityType.MENTORING)
@@ -256,3 +260,24 @@ def test_dbs_valid_through_matches_the_volunteer_rule():
         assert matching.dbs_valid_through(True, True, issued, False) == matching.date_code(
             dbs_expiry(issued)
         )
+
+
+def test_the_pool_is_held_until_volunteers_or_employers_change(session, world):
+    held, _ = matching.volunteer_pool(session)
+    assert matching.volunteer_pool(session)[0] is held
+    world.a.employer.size_band = "micro"
+    session.commit()
+    renewed, rows = matching.volunteer_pool(session)
+    assert renewed is not held
+    assert sorted(rows.values()) == list(range(len(renewed))) and len(renewed) == 2
+
+
+def test_a_database_without_a_generation_holds_nothing(session, world):
+    session.execute(delete(PoolGeneration))
+    session.commit()
+    first, _ = matching.volunteer_pool(session)
+    assert matching.volunteer_pool(session)[0] is not first
+    matching.stamp_pool_generation(session)
+    session.commit()
+    held, _ = matching.volunteer_pool(session)
+    assert matching.volunteer_pool(session)[0] is held
