@@ -395,7 +395,8 @@ def _needs(session: Session, schools: list[School]) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     needs = []
     for i, (title, activity, benchmark, years, sector) in enumerate(DEMO_NEEDS):
-        starts_on = today + timedelta(days=14 + 7 * i)
+        workplace = benchmark == 6  # spans the demo visits' slots, so offers rank beside people
+        starts_on = today + timedelta(days=7 if workplace else 14 + 7 * i)
         needs.append(
             _get_or_add(
                 session,
@@ -412,7 +413,7 @@ def _needs(session: Session, schools: list[School]) -> None:
                 mode=NeedMode.VIRTUAL if i % 5 == 4 else NeedMode.IN_PERSON,
                 starts_on=starts_on,
                 ends_on=starts_on + timedelta(days=28),
-                preferred_days=[DAYS[i % len(DAYS)]],
+                preferred_days=[] if workplace else [DAYS[i % len(DAYS)]],
                 supervised=True,
                 frequency=Frequency.ONE_OFF,
                 overnight=False,

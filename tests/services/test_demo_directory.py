@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from models.organisations import Employer, EmployerSize
 from models.reference import Postcode
 from models.volunteers import EnterpriseAdviser, Volunteer
-from services import demo
+from services import demo, matching
 from services.geo import distance_km
 
 
@@ -98,3 +98,6 @@ def test_the_demo_seeds_needs_and_invitations_in_every_state(loaded_session):
     assert sum(n.status is NeedStatus.OPEN for n in needs) >= 8
     assert {status for _, status in first} == {s.value for s in MatchStatus}
     assert session.scalar(select(func.count()).select_from(AdviserAssignment)) == 0
+    visit = next(n for n in needs if n.activity_type == "workplace_visit_host")
+    ranked = matching.candidates(session, visit, page=1, page_size=10)
+    assert ranked.offers and all(o.slots for o in ranked.offers)
