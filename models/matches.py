@@ -61,6 +61,8 @@ class Match(UUIDPrimaryKey, Timestamps, Base):
         UniqueConstraint("need_id", "volunteer_id", name="uq_matches_need_id_volunteer_id"),
         Index("ix_matches_volunteer_id_invited_at", "volunteer_id", "invited_at"),
         Index("ix_matches_status_expires_at", "status", "expires_at"),
+        # Every ranking counts each volunteer's invitations of the last 30 days.
+        Index("ix_matches_invited_at", "invited_at"),
     )
 
     @property
