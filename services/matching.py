@@ -500,10 +500,6 @@ def scored(pool: Pool, ranking: Ranking, row: int) -> Scored:
 _V = Volunteer.__table__.c
 
 
-def _any_bit(column, members) -> object:
-    return type_coerce(column, Integer).op("&")(column.type.bits(members)) != 0
-
-
 def _as_int(column):
     return type_coerce(column, Integer)
 
