@@ -1,5 +1,9 @@
 """Adviser pairing through the API: plan, explain, confirm (all or some), and who may."""
 
+from datetime import date
+
+import pytest
+
 from models.pairings import AdviserAssignment
 from models.users import Role
 from tests import factories
@@ -7,6 +11,10 @@ from tests import factories
 
 def url(hub, *rest):
     return "/".join([f"/api/v1/hubs/{hub.id}/adviser-pairings", *map(str, rest)])
+
+
+def factor(pair: dict, name: str) -> float:
+    return next(f["value"] for f in pair["breakdown"] if f["factor"] == name)
 
 
 def test_plan_explain_and_confirm(client, world, session, auth_headers):
@@ -26,6 +34,9 @@ def test_plan_explain_and_confirm(client, world, session, auth_headers):
     assert pair["adviser_id"] == str(world.a.adviser.id)
     assert pair["school_id"] == str(second.id)  # the higher-priority school wins the tie
     assert abs(sum(f["contribution"] for f in pair["breakdown"]) - pair["score"]) < 1e-4
+    assert plan["solver"] == "min_cost_flow" and plan["total_score"] == pair["score"]
+    # No pupil records: the default focus (1, 5, 6), of which "strategy" covers one.
+    assert factor(pair, "expertise") == pytest.approx(1 / 3, abs=1e-6)
     reasons = {s["name"]: s["reason"] for s in plan["unpaired_schools"]}
     assert "no adviser with capacity within 40 km" in reasons["Far School"]
     assert "better placed" in reasons["School A"]
@@ -98,3 +109,26 @@ def test_only_the_hubs_coordinators_and_admins_plan(client, world, auth_headers)
         ).status_code
         == 404
     )
+
+
+def test_a_pair_serving_now_is_not_planned_again(client, world, session, auth_headers):
+    # The adviser has room for a second school; the school they serve has a place left and
+    # would fit best, but the same two are never paired twice.
+    world.a.adviser.school_capacity = 2
+    other = factories.school(session, hub=world.a.hub, name="School A2")
+    other.percentage_fsm = 0.0
+    session.add(
+        AdviserAssignment(
+            adviser_id=world.a.adviser.id,
+            school_id=world.a.school.id,
+            hub_id=world.a.hub.id,
+            starts_on=date.today(),
+        )
+    )
+    session.commit()
+
+    plan = client.post(url(world.a.hub), headers=auth_headers(world.a.users[Role.COORDINATOR]))
+    assert plan.status_code == 201, plan.get_json()
+    assert [p["school_id"] for p in plan.get_json()["pairs"]] == [str(other.id)]
+    [left] = plan.get_json()["unpaired_schools"]
+    assert left["school_id"] == str(world.a.school.id)
