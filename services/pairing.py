@@ -1,8 +1,11 @@
 """Hub-wide Enterprise Adviser pairing at the exact optimum.
 
 Each (adviser, school) pair within MAX_ADVISER_KM gets a fit in [0, 1]: the weighted sum of
-ADVISER_WEIGHTS' factors. The plan maximises the total fit, in millionths, subject to each
-adviser's remaining capacity (1-2 schools) and each school's remaining places (at most
+ADVISER_WEIGHTS' factors. A school's focus is its weakest benchmarks in this school year's
+report (DEFAULT_FOCUS when it has no pupil records) and the benchmarks its open needs ask
+for; its priority is `services.benchmarks.school_gaps`' (coverage, disadvantaged gap and
+share). The plan maximises the total fit, in millionths, subject to each adviser's
+remaining capacity (1-2 schools) and each school's remaining places (at most
 MAX_ADVISERS_PER_SCHOOL), never pairing the same two twice.
 
 Solver: one exact min-cost flow (OR-Tools) for hubs and the whole country alike; see
@@ -27,19 +30,19 @@ from models.pairings import (
     PlanStatus,
 )
 from models.volunteers import SIC_SECTIONS, AdviserStatus, EnterpriseAdviser, ExpertiseArea
+from services import benchmarks, school_years
 from services.access import Action, Caller, authorize, get_visible
 from services.errors import Conflict, InvalidInput, NotFound
 from services.geo import EARTH_RADIUS_KM
-from services.matching import school_priority
 from services.search import KM_PER_DEGREE, bounding_box
 
 # The one place the pairing factors are weighed; each factor is in [0, 1].
 ADVISER_WEIGHTS: dict[str, float] = {
-    "expertise": 0.35,  # the adviser's expertise covers the benchmarks the school works on
+    "expertise": 0.35,  # expertise covers the school's weakest benchmarks and needs' ones
     "distance": 0.25,  # 1 next door, 0 at MAX_ADVISER_KM
     "sector": 0.15,  # the adviser works in a sector the school's needs ask for
     "preference": 0.15,  # the school's phase and type are ones the adviser prefers
-    "priority": 0.10,  # the school's priority (disadvantaged share; benchmark gaps later)
+    "priority": 0.10,  # the school's priority from its benchmark report
 }
 PAIR_FACTORS = tuple(ADVISER_WEIGHTS)
 PAIR_WEIGHTS = np.array([ADVISER_WEIGHTS[name] for name in PAIR_FACTORS])
@@ -60,7 +63,7 @@ EXPERTISE_BENCHMARKS: dict[str, set[int]] = {
     ExpertiseArea.HR_AND_RECRUITMENT: {5, 6},
     ExpertiseArea.OPERATIONS: {6},
 }
-DEFAULT_FOCUS = {1, 5, 6}  # a school with no open needs: programme strategy and employers
+DEFAULT_FOCUS = {1, 5, 6}  # no pupil records to show gaps: programme strategy and employers
 
 
 def benchmark_bits(benchmarks) -> int:
@@ -298,7 +301,12 @@ def _adviser_side(session: Session, advisers) -> Side:
 
 
 def _school_side(session: Session, schools) -> Side:
+    """Schools as columns; focus and priority come from this school year's benchmark report
+    (one batch for the hub) and the schools' open needs."""
     served = _active_counts(session, AdviserAssignment.school_id, [s.id for s in schools])
+    gaps = benchmarks.school_gaps(
+        session, list(schools), school_years.school_year_start(date.today())
+    )
     asked = _asked_by_needs(session, [s.id for s in schools])
     no_needs: tuple[set[int], int] = (set(), 0)
     return Side(
@@ -307,13 +315,16 @@ def _school_side(session: Session, schools) -> Side:
         longitude=np.array([_coord(s.longitude) for s in schools]),
         capacity=np.array([max(0, MAX_ADVISERS_PER_SCHOOL - served.get(s.id, 0)) for s in schools]),
         benchmarks=np.array(
-            [benchmark_bits(asked.get(s.id, no_needs)[0] or DEFAULT_FOCUS) for s in schools],
+            [
+                benchmark_bits((gaps[s.id].weakest or DEFAULT_FOCUS) | asked.get(s.id, no_needs)[0])
+                for s in schools
+            ],
             dtype=np.int64,
         ),
         sectors=np.array([asked.get(s.id, no_needs)[1] for s in schools], dtype=np.int64),
         phases=[{s.phase.casefold()} for s in schools],
         types=[{s.establishment_type.casefold()} for s in schools],
-        priority=np.array([school_priority(s) for s in schools], dtype=np.float64),
+        priority=np.array([gaps[s.id].priority for s in schools], dtype=np.float64),
     )
 
 
