@@ -52,7 +52,10 @@ class PlanSchema(Schema):
     status = ma.fields.Enum(PlanStatus, by_value=True, required=True)
     total_score = ma.fields.Float(required=True)
     solver = ma.fields.String(
-        required=True, metadata={"description": "assignment, linear_programme or none."}
+        required=True,
+        metadata={
+            "description": "min_cost_flow (an exact optimum), or none when no pair is in reach."
+        },
     )
     pairs = ma.fields.List(
         ma.fields.Nested(PairSchema),

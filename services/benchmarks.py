@@ -24,6 +24,7 @@ adds those rows up by year group.
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -138,25 +139,12 @@ def hub_report(session: Session, caller: Caller, hub_id: uuid.UUID, *, academic_
 
 
 def school_priority(session: Session, school_id: uuid.UUID, academic_year: str | int) -> float:
-    """0-1: how much the matching engine should favour this school. Weak coverage of
-    Benchmarks 5-8 counts most, then the gap for disadvantaged pupils, then how many of
-    its pupils are disadvantaged. A school with no pupil records counts as uncovered."""
+    """0-1: how much the matching engine should favour this school (see `school_gaps`)."""
     school = session.get(School, school_id)
     if school is None:
         raise NotFound("No such school.")
     start = academic_year if isinstance(academic_year, int) else school_years.parse(academic_year)
-    report = _reports(session, [school], start, with_pupils=False)[school.id]
-    totals = [b["total"] for b in report["benchmarks"]]
-    shares = [t["share"] for t in totals if t["share"] is not None]
-    coverage_gap = 1 - sum(shares) / len(shares) if shares else 1.0
-    gaps = [max(0.0, t["disadvantaged_gap"]) for t in totals if t["disadvantaged_gap"] is not None]
-    equity_gap = min(1.0, 2 * sum(gaps) / len(gaps)) if gaps else 0.0
-    if report["pupils"]:
-        disadvantaged = report["disadvantaged_pupils"] / report["pupils"]
-    else:
-        disadvantaged = (school.percentage_fsm or 0) / 100
-    priority = 0.6 * coverage_gap + 0.2 * equity_gap + 0.2 * disadvantaged
-    return round(min(1.0, max(0.0, priority)), 4)
+    return school_gaps(session, [school], start)[school.id].priority
 
 
 def _may_see_pupils(caller: Caller, school: School) -> bool:
@@ -455,3 +443,55 @@ def csv_rows(report: dict) -> list[dict]:
     row("careers_strategy_on_track", "all", report["careers_strategy"])
     row("work_experience_10_days", 11, report["work_experience"])
     return rows
+
+
+# A benchmark fewer than this share of a school's pupils meet is one of its weakest.
+WEAK_SHARE = 0.5
+
+
+class SchoolGaps(NamedTuple):
+    priority: float  # 0-1, see `school_gaps`
+    weakest: frozenset[int]  # of Benchmarks 5-8; empty for a school with no pupil records
+
+
+def school_gaps(session: Session, schools: list[School], start: int) -> dict[uuid.UUID, SchoolGaps]:
+    """Each school's priority and weakest benchmarks in the school year `start`, from one
+    batch of reports.
+
+    Priority, 0-1: weak coverage of Benchmarks 5-8 counts most, then the gap for
+    disadvantaged pupils, then how many of its pupils are disadvantaged; a school with no
+    pupil records counts as uncovered. Weakest: the benchmarks met by fewer than WEAK_SHARE
+    of its pupils or, when it meets them all that well, the ones with the lowest share.
+    """
+    reports = _reports(session, schools, start, with_pupils=False)
+    return {
+        school.id: SchoolGaps(_priority(reports[school.id], school), _weakest(reports[school.id]))
+        for school in schools
+    }
+
+
+def _priority(report: dict, school: School) -> float:
+    totals = [b["total"] for b in report["benchmarks"]]
+    shares = [t["share"] for t in totals if t["share"] is not None]
+    coverage_gap = 1 - sum(shares) / len(shares) if shares else 1.0
+    gaps = [max(0.0, t["disadvantaged_gap"]) for t in totals if t["disadvantaged_gap"] is not None]
+    equity_gap = min(1.0, 2 * sum(gaps) / len(gaps)) if gaps else 0.0
+    if report["pupils"]:
+        disadvantaged = report["disadvantaged_pupils"] / report["pupils"]
+    else:
+        disadvantaged = (school.percentage_fsm or 0) / 100
+    priority = 0.6 * coverage_gap + 0.2 * equity_gap + 0.2 * disadvantaged
+    return round(min(1.0, max(0.0, priority)), 4)
+
+
+def _weakest(report: dict) -> frozenset[int]:
+    shares = {
+        b["benchmark"]: b["total"]["share"]
+        for b in report["benchmarks"]
+        if b["total"]["share"] is not None
+    }
+    if not shares:
+        return frozenset()
+    weak = {benchmark for benchmark, share in shares.items() if share < WEAK_SHARE}
+    lowest = min(shares.values())
+    return frozenset(weak or {b for b, share in shares.items() if share == lowest})

@@ -1,15 +1,15 @@
-"""Hub-wide Enterprise Adviser pairing at the global optimum.
+"""Hub-wide Enterprise Adviser pairing at the exact optimum.
 
 Each (adviser, school) pair within MAX_ADVISER_KM gets a fit in [0, 1]: the weighted sum of
-ADVISER_WEIGHTS' factors. The plan maximises the total fit subject to each adviser's
+ADVISER_WEIGHTS' factors. A school's focus is its weakest benchmarks in this school year's
+report (DEFAULT_FOCUS when it has no pupil records) and the benchmarks its open needs ask
+for; its priority is `services.benchmarks.school_gaps`' (coverage, disadvantaged gap and
+share). The plan maximises the total fit, in millionths, subject to each adviser's
 remaining capacity (1-2 schools) and each school's remaining places (at most
 MAX_ADVISERS_PER_SCHOOL), never pairing the same two twice.
 
-Solver: SciPy's `linear_sum_assignment` (the Hungarian method, LAPJV) on the matrix
-expanded by capacities (an adviser with room for two schools is two rows, a school with two
-places two columns; the smaller side on the rows). That relaxation is exact unless it pairs
-one adviser with both places of one school; then the same problem is solved as a linear
-programme (bipartite b-matching is totally unimodular, so HiGHS returns an integral vertex).
+Solver: one exact min-cost flow (OR-Tools) for hubs and the whole country alike; see
+`solve_edges`.
 """
 
 import uuid
@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+from ortools.graph.python import min_cost_flow
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -32,19 +30,19 @@ from models.pairings import (
     PlanStatus,
 )
 from models.volunteers import SIC_SECTIONS, AdviserStatus, EnterpriseAdviser, ExpertiseArea
+from services import benchmarks, school_years
 from services.access import Action, Caller, authorize, get_visible
 from services.errors import Conflict, InvalidInput, NotFound
 from services.geo import EARTH_RADIUS_KM
-from services.matching import school_priority
 from services.search import KM_PER_DEGREE, bounding_box
 
 # The one place the pairing factors are weighed; each factor is in [0, 1].
 ADVISER_WEIGHTS: dict[str, float] = {
-    "expertise": 0.35,  # the adviser's expertise covers the benchmarks the school works on
+    "expertise": 0.35,  # expertise covers the school's weakest benchmarks and needs' ones
     "distance": 0.25,  # 1 next door, 0 at MAX_ADVISER_KM
     "sector": 0.15,  # the adviser works in a sector the school's needs ask for
     "preference": 0.15,  # the school's phase and type are ones the adviser prefers
-    "priority": 0.10,  # the school's priority (disadvantaged share; benchmark gaps later)
+    "priority": 0.10,  # the school's priority from its benchmark report
 }
 PAIR_FACTORS = tuple(ADVISER_WEIGHTS)
 PAIR_WEIGHTS = np.array([ADVISER_WEIGHTS[name] for name in PAIR_FACTORS])
@@ -65,7 +63,7 @@ EXPERTISE_BENCHMARKS: dict[str, set[int]] = {
     ExpertiseArea.HR_AND_RECRUITMENT: {5, 6},
     ExpertiseArea.OPERATIONS: {6},
 }
-DEFAULT_FOCUS = {1, 5, 6}  # a school with no open needs: programme strategy and employers
+DEFAULT_FOCUS = {1, 5, 6}  # no pupil records to show gaps: programme strategy and employers
 
 
 def benchmark_bits(benchmarks) -> int:
@@ -163,154 +161,51 @@ def _preference(advisers: Side, schools: Side, a: np.ndarray, s: np.ndarray) -> 
     return (parts[0] + parts[1]) / 2 if parts[0].size else np.empty(0)
 
 
-LP_MAX_EDGES = 50_000  # above this a relaxation that pairs twice is repaired, not re-solved
+FIT_UNITS = 1_000_000  # fits are weighed in millionths: the precision the plan reports
+
+
+def fit_units(fit: np.ndarray) -> np.ndarray:
+    """Fits in [0, 1] as whole millionths, the integer costs the flow solver needs."""
+    return np.rint(np.asarray(fit, dtype=np.float64) * FIT_UNITS).astype(np.int64)
 
 
 @dataclass(frozen=True)
 class Solution:
-    edges: np.ndarray  # indices of the chosen candidate pairs
-    method: str  # assignment, linear_programme, assignment_repaired or none
-    upper_bound: float  # the relaxation's optimum: no plan can score more
+    edges: np.ndarray  # indices of the chosen candidate pairs, ascending
+    method: str  # min_cost_flow, or none when there is no candidate pair
 
 
 def solve_edges(
     a: np.ndarray, s: np.ndarray, fit: np.ndarray, capacity: np.ndarray, places: np.ndarray
 ) -> Solution:
-    """Choose pairs maximising the total fit within capacities, each pair at most once."""
-    chosen, bound = _relaxation(a, s, fit, capacity, places)
-    if not len(a) or bound == 0 and not len(chosen):
-        return Solution(np.empty(0, int), "none", 0.0)
-    if len(np.unique(chosen)) == len(chosen):
-        return Solution(np.sort(chosen), "assignment", bound)
-    if len(a) <= LP_MAX_EDGES:
-        return Solution(_solve_lp(a, s, fit, capacity, places), "linear_programme", bound)
-    repaired = _repair(a, s, fit, capacity, places, chosen)
-    baseline = greedy_edges(a, s, fit, capacity, places)
-    if fit[baseline].sum() > fit[repaired].sum():
-        return Solution(np.sort(baseline), "greedy", bound)
-    return Solution(repaired, "assignment_repaired", bound)
+    """The candidate pairs (adviser `a[e]`, school `s[e]`) with the greatest total fit in
+    millionths, within each adviser's capacity and each school's places: exactly.
 
-
-def greedy_edges(a, s, fit, capacity, places) -> np.ndarray:
-    """Best pair first while capacity lasts: the baseline no plan may fall below."""
-    capacity, places = capacity.copy(), places.copy()
-    chosen = []
-    for e in np.argsort(-fit, kind="stable"):
-        if capacity[a[e]] > 0 and places[s[e]] > 0:
-            capacity[a[e]] -= 1
-            places[s[e]] -= 1
-            chosen.append(e)
-    return np.array(chosen, dtype=int)
-
-
-def _relaxation(a, s, fit, capacity, places, first_copy_only=None) -> tuple[np.ndarray, float]:
-    """Min-cost matching (LAPJVsp) of adviser copies to school places over the sparse
-    candidate pairs; every copy may instead stay idle, so a full matching always exists."""
-    usable = (capacity[a] > 0) & (places[s] > 0)
-    edge_ids = np.flatnonzero(usable)
-    if not len(edge_ids):
-        return np.empty(0, int), 0.0
-    row_start = np.concatenate([[0], np.cumsum(capacity)])
-    col_start = np.concatenate([[0], np.cumsum(places)])
-    n_rows, n_cols = int(row_start[-1]), int(col_start[-1])
-    rows, cols, weights, labels = [], [], [], []
-    for k in range(int(capacity.max())):
-        for slot in range(int(places.max())):
-            take = edge_ids[(capacity[a[edge_ids]] > k) & (places[s[edge_ids]] > slot)]
-            if k and first_copy_only is not None:
-                take = take[~first_copy_only[take]]
-            rows.append(row_start[a[take]] + k)
-            cols.append(col_start[s[take]] + slot)
-            weights.append(2.0 - fit[take])  # positive: an explicit zero would be no edge
-            labels.append(take)
-    rows.append(np.arange(n_rows))
-    cols.append(n_cols + np.arange(n_rows))
-    weights.append(np.full(n_rows, 2.0))  # idle
-    labels.append(np.full(n_rows, -1))
-    rows, cols, label = np.concatenate(rows), np.concatenate(cols), np.concatenate(labels)
-    width = n_cols + n_rows
-    graph = csr_matrix((np.concatenate(weights), (rows, cols)), shape=(n_rows, width))
-    matched_rows, matched_cols = min_weight_full_bipartite_matching(graph)
-    # Which candidate pair each matched (copy, place) is: look the cells up by their key.
-    keys = rows.astype(np.int64) * width + cols
-    order = np.argsort(keys)
-    wanted = matched_rows.astype(np.int64) * width + matched_cols
-    found = label[order[np.searchsorted(keys, wanted, sorter=order)]]
-    chosen = found[found >= 0]
-    return chosen, float(fit[chosen].sum())
-
-
-def _repair(a, s, fit, capacity, places, chosen) -> np.ndarray:
-    """Release every pair touching an adviser or school the relaxation paired twice, and
-    re-solve just those with each doubled pair allowed through the adviser's first copy
-    only (so it cannot double again); repeat until nothing doubles. Not proven optimal: the
-    plan reports the first relaxation's optimum as the bound it is measured against."""
-    first_copy_only = np.zeros(len(a), dtype=bool)
-    everything = np.arange(len(a))
-    for _ in range(50):
-        values, counts = np.unique(chosen, return_counts=True)
-        doubled = values[counts > 1]
-        if not len(doubled):
-            return np.sort(chosen)
-        first_copy_only[doubled] = True
-        touched = np.isin(a, a[doubled]) | np.isin(s, s[doubled])
-        keep = values[~touched[values]]
-        capacity_left = capacity - np.bincount(a[keep], minlength=len(capacity))
-        places_left = places - np.bincount(s[keep], minlength=len(places))
-        free = everything[touched]
-        involved_a = np.zeros(len(capacity), dtype=bool)
-        involved_a[a[free]] = True
-        involved_s = np.zeros(len(places), dtype=bool)
-        involved_s[s[free]] = True
-        sub, _ = _relaxation(
-            a[free],
-            s[free],
-            fit[free],
-            np.where(involved_a, capacity_left, 0),
-            np.where(involved_s, places_left, 0),
-            first_copy_only[free],
-        )
-        chosen = np.concatenate([keep, free[sub]])
-    return np.unique(chosen)  # unreachable in practice: a doubled pair can only be fixed once
-
-
-def _solve_lp(a, s, fit, capacity, places) -> np.ndarray:
-    n = len(a)
-    edges = np.arange(n)
-    constraints = coo_matrix(
-        (np.ones(2 * n), (np.concatenate([a, len(capacity) + s]), np.concatenate([edges, edges]))),
-        shape=(len(capacity) + len(places), n),
-    ).tocsr()
-    result = linprog(
-        -fit.astype(np.float64),
-        A_ub=constraints,
-        b_ub=np.concatenate([capacity, places]).astype(np.float64),
-        bounds=(0, 1),
-        method="highs",
+    A min-cost flow (OR-Tools' cost-scaling solver): source → adviser (its capacity),
+    adviser → school (capacity 1 per candidate pair, cost −fit), school → sink (its places),
+    and a free source → sink arc for the flow no pair would improve. With integral
+    capacities some optimal flow is integral, so each pair is taken whole or not at all, and
+    its capacity of 1 keeps one adviser from taking both places of a school.
+    """
+    if not len(a):
+        return Solution(np.empty(0, dtype=int), "none")
+    n_a, n_s = len(capacity), len(places)
+    source, sink = n_a + n_s, n_a + n_s + 1
+    supply = int(min(capacity.sum(), places.sum()))
+    flow = min_cost_flow.SimpleMinCostFlow()
+    # The pair arcs go first so that arc e is candidate pair e.
+    flow.add_arcs_with_capacity_and_unit_cost(
+        np.concatenate([a, np.full(n_a, source), n_a + np.arange(n_s), [source]]).astype(np.int32),
+        np.concatenate([n_a + s, np.arange(n_a), np.full(n_s, sink), [sink]]).astype(np.int32),
+        np.concatenate([np.ones(len(a)), capacity, places, [supply]]).astype(np.int64),
+        np.concatenate([-fit_units(fit), np.zeros(n_a + n_s + 1, dtype=np.int64)]),
     )
-    return np.sort(np.flatnonzero(result.x > 0.5))
-
-
-def solve(
-    fit: np.ndarray, allowed: np.ndarray, capacity: np.ndarray, places: np.ndarray
-) -> tuple[list[tuple[int, int]], str]:
-    """Dense form: pairs (adviser row, school column) maximising the total fit."""
-    a, s = np.nonzero(allowed)
-    solution = solve_edges(a, s, fit[a, s].astype(np.float64), capacity, places)
-    return sorted((int(a[e]), int(s[e])) for e in solution.edges), solution.method
-
-
-def greedy(fit, allowed, capacity, places) -> list[tuple[int, int]]:
-    """Best pair first while capacity lasts: the baseline the solver must never lose to."""
-    capacity, places = capacity.copy(), places.copy()
-    pairs = []
-    for flat in np.argsort(-fit, axis=None, kind="stable"):
-        i, j = divmod(int(flat), fit.shape[1])
-        if allowed[i, j] and capacity[i] > 0 and places[j] > 0:
-            pairs.append((i, j))
-            capacity[i] -= 1
-            places[j] -= 1
-    return pairs
+    flow.set_node_supply(source, supply)
+    flow.set_node_supply(sink, -supply)
+    status = flow.solve()
+    if status != flow.OPTIMAL:  # cannot happen: the source → sink arc makes it feasible
+        raise RuntimeError(f"The pairing flow ended {status.name}.")
+    return Solution(np.flatnonzero(flow.flows(np.arange(len(a), dtype=np.int32))), "min_cost_flow")
 
 
 # The hub's plan --------------------------------------------------------------------------
@@ -334,6 +229,7 @@ def _active_counts(session: Session, column, ids) -> dict:
 
 
 def plan(session: Session, caller: Caller, hub_id: uuid.UUID) -> AdviserPairingPlan:
+    """Propose the hub's best pairing of its active advisers with its schools."""
     hub = _hub_for_coordinator(session, caller, hub_id)
     advisers = session.scalars(
         select(EnterpriseAdviser)
@@ -343,59 +239,27 @@ def plan(session: Session, caller: Caller, hub_id: uuid.UUID) -> AdviserPairingP
     schools = session.scalars(
         select(School).where(School.hub_id == hub.id).order_by(School.id)
     ).all()
-    busy = _active_counts(session, AdviserAssignment.adviser_id, [a.id for a in advisers])
-    served = _active_counts(session, AdviserAssignment.school_id, [s.id for s in schools])
-    existing = set(
-        session.execute(
-            select(AdviserAssignment.adviser_id, AdviserAssignment.school_id).where(
-                AdviserAssignment.hub_id == hub.id, AdviserAssignment.ends_on.is_(None)
-            )
-        ).all()
-    )
-    focus = _focus(session, [s.id for s in schools])
-    adviser_side = Side(
-        ids=[a.id for a in advisers],
-        latitude=np.array([_coord(a.volunteer.latitude) for a in advisers]),
-        longitude=np.array([_coord(a.volunteer.longitude) for a in advisers]),
-        capacity=np.array([max(0, a.school_capacity - busy.get(a.id, 0)) for a in advisers]),
-        benchmarks=np.array([expertise_bits(a.expertise) for a in advisers], dtype=np.int64),
-        sectors=np.array([_sector_bits(a.volunteer.sectors) for a in advisers], dtype=np.int64),
-        phases=[{p.casefold() for p in a.preferred_phases} for a in advisers],
-        types=[{t.casefold() for t in a.preferred_school_types} for a in advisers],
-    )
-    school_side = Side(
-        ids=[s.id for s in schools],
-        latitude=np.array([_coord(s.latitude) for s in schools]),
-        longitude=np.array([_coord(s.longitude) for s in schools]),
-        capacity=np.array([max(0, MAX_ADVISERS_PER_SCHOOL - served.get(s.id, 0)) for s in schools]),
-        benchmarks=np.array(
-            [benchmark_bits(focus.get(s.id, (set(), 0))[0] or DEFAULT_FOCUS) for s in schools],
-            dtype=np.int64,
-        ),
-        sectors=np.array([focus.get(s.id, (set(), 0))[1] for s in schools], dtype=np.int64),
-        phases=[{s.phase.casefold()} for s in schools],
-        types=[{s.establishment_type.casefold()} for s in schools],
-        priority=np.array([school_priority(s) for s in schools], dtype=np.float64),
-    )
-    a, s_, distance = candidate_edges(adviser_side, school_side)
-    keep = np.array(
-        [(advisers[i].id, schools[j].id) not in existing for i, j in zip(a, s_, strict=True)],
-        dtype=bool,
-    )
-    a, s_, distance = a[keep], s_[keep], distance[keep]
-    factors = edge_factors(adviser_side, school_side, a, s_, distance)
-    fit = factors @ PAIR_WEIGHTS
-    solution = solve_edges(a, s_, fit, adviser_side.capacity, school_side.capacity)
-    reachable_advisers = set(a.tolist())
-    reachable_schools = set(s_[adviser_side.capacity[a] > 0].tolist())
-    chosen = {(int(a[e]), int(s_[e])): int(e) for e in solution.edges}
+    adviser_side = _adviser_side(session, advisers)
+    school_side = _school_side(session, schools)
+    a, s, distance = candidate_edges(adviser_side, school_side)
+    new = _not_paired_already(session, hub.id, adviser_side, school_side, a, s)
+    a, s, distance = a[new], s[new], distance[new]
+    factors = edge_factors(adviser_side, school_side, a, s, distance)
+    units = fit_units(factors @ PAIR_WEIGHTS)
+    solution = solve_edges(a, s, units / FIT_UNITS, adviser_side.capacity, school_side.capacity)
+    chosen = {(int(a[e]), int(s[e])): int(e) for e in solution.edges}
     paired_advisers = {i for i, _ in chosen}
     paired_schools = {j for _, j in chosen}
+    reachable_advisers = set(a.tolist())
+    reachable_schools = set(s[adviser_side.capacity[a] > 0].tolist())
     result = AdviserPairingPlan(
         hub_id=hub.id,
         status=PlanStatus.PROPOSED,
-        total_score=round(float(fit[solution.edges].sum()), 6),
-        pairs=[_pair(advisers[i], schools[j], fit[e], factors[e]) for (i, j), e in chosen.items()],
+        total_score=int(units[solution.edges].sum()) / FIT_UNITS,
+        pairs=[
+            _pair(advisers[i], schools[j], units[e] / FIT_UNITS, factors[e])
+            for (i, j), e in chosen.items()
+        ],
         unpaired_advisers=[
             {
                 "adviser_id": str(adviser.id),
@@ -422,6 +286,65 @@ def plan(session: Session, caller: Caller, hub_id: uuid.UUID) -> AdviserPairingP
     return result
 
 
+def _adviser_side(session: Session, advisers) -> Side:
+    busy = _active_counts(session, AdviserAssignment.adviser_id, [a.id for a in advisers])
+    return Side(
+        ids=[a.id for a in advisers],
+        latitude=np.array([_coord(a.volunteer.latitude) for a in advisers]),
+        longitude=np.array([_coord(a.volunteer.longitude) for a in advisers]),
+        capacity=np.array([max(0, a.school_capacity - busy.get(a.id, 0)) for a in advisers]),
+        benchmarks=np.array([expertise_bits(a.expertise) for a in advisers], dtype=np.int64),
+        sectors=np.array([_sector_bits(a.volunteer.sectors) for a in advisers], dtype=np.int64),
+        phases=[{p.casefold() for p in a.preferred_phases} for a in advisers],
+        types=[{t.casefold() for t in a.preferred_school_types} for a in advisers],
+    )
+
+
+def _school_side(session: Session, schools) -> Side:
+    """Schools as columns; focus and priority come from this school year's benchmark report
+    (one batch for the hub) and the schools' open needs."""
+    served = _active_counts(session, AdviserAssignment.school_id, [s.id for s in schools])
+    gaps = benchmarks.school_gaps(
+        session, list(schools), school_years.school_year_start(date.today())
+    )
+    asked = _asked_by_needs(session, [s.id for s in schools])
+    no_needs: tuple[set[int], int] = (set(), 0)
+    return Side(
+        ids=[s.id for s in schools],
+        latitude=np.array([_coord(s.latitude) for s in schools]),
+        longitude=np.array([_coord(s.longitude) for s in schools]),
+        capacity=np.array([max(0, MAX_ADVISERS_PER_SCHOOL - served.get(s.id, 0)) for s in schools]),
+        benchmarks=np.array(
+            [
+                benchmark_bits((gaps[s.id].weakest or DEFAULT_FOCUS) | asked.get(s.id, no_needs)[0])
+                for s in schools
+            ],
+            dtype=np.int64,
+        ),
+        sectors=np.array([asked.get(s.id, no_needs)[1] for s in schools], dtype=np.int64),
+        phases=[{s.phase.casefold()} for s in schools],
+        types=[{s.establishment_type.casefold()} for s in schools],
+        priority=np.array([gaps[s.id].priority for s in schools], dtype=np.float64),
+    )
+
+
+def _not_paired_already(
+    session: Session, hub_id: uuid.UUID, advisers: Side, schools: Side, a, s
+) -> np.ndarray:
+    """Which candidate pairs are not serving together now (a pair is never made twice)."""
+    serving = set(
+        session.execute(
+            select(AdviserAssignment.adviser_id, AdviserAssignment.school_id).where(
+                AdviserAssignment.hub_id == hub_id, AdviserAssignment.ends_on.is_(None)
+            )
+        ).all()
+    )
+    return np.array(
+        [(advisers.ids[i], schools.ids[j]) not in serving for i, j in zip(a, s, strict=True)],
+        dtype=bool,
+    )
+
+
 def _coord(value: float | None) -> float:
     return np.nan if value is None else value
 
@@ -430,29 +353,29 @@ def _sector_bits(sectors) -> int:
     return sum(1 << SIC_SECTIONS.index(s) for s in set(sectors or ()) if s in SIC_SECTIONS)
 
 
-def _focus(session: Session, school_ids) -> dict[uuid.UUID, tuple[set[int], int]]:
-    """Benchmarks and sectors each school's open needs ask for."""
-    focus: dict[uuid.UUID, tuple[set[int], int]] = {}
+def _asked_by_needs(session: Session, school_ids) -> dict[uuid.UUID, tuple[set[int], int]]:
+    """Benchmarks and sectors (bits) each school's open needs ask for."""
+    asked: dict[uuid.UUID, tuple[set[int], int]] = {}
     if not school_ids:
-        return focus
+        return asked
     for need in session.scalars(
         select(Need).where(Need.school_id.in_(school_ids), Need.status == NeedStatus.OPEN)
     ):
-        benchmarks, sectors = focus.get(need.school_id, (set(), 0))
-        focus[need.school_id] = (
-            benchmarks | {need.benchmark},
+        wanted, sectors = asked.get(need.school_id, (set(), 0))
+        asked[need.school_id] = (
+            wanted | {need.benchmark},
             sectors | _sector_bits(need.sectors),
         )
-    return focus
+    return asked
 
 
-def _pair(adviser, school, fit: float, factors: np.ndarray) -> dict:
+def _pair(adviser, school, score: float, factors: np.ndarray) -> dict:
     return {
         "adviser_id": str(adviser.id),
         "adviser_name": adviser.volunteer.name,
         "school_id": str(school.id),
         "school_name": school.name,
-        "score": round(float(fit), 6),
+        "score": score,
         "breakdown": [
             {
                 "factor": name,

@@ -1,12 +1,29 @@
-"""Adviser pairing through the API: plan, explain, confirm (all or some), and who may."""
+"""Adviser pairing through the API: plan, explain, confirm (all or some), and who may;
+what a school's benchmark report (its weakest benchmarks, its priority) does to the plan."""
+
+from datetime import date
+
+import pytest
 
 from models.pairings import AdviserAssignment
 from models.users import Role
+from services import benchmarks, school_years
 from tests import factories
 
 
 def url(hub, *rest):
     return "/".join([f"/api/v1/hubs/{hub.id}/adviser-pairings", *map(str, rest)])
+
+
+def factor(pair: dict, name: str) -> float:
+    return next(f["value"] for f in pair["breakdown"] if f["factor"] == name)
+
+
+def one_pupil_meeting(session, school, *benchmarks_met: int) -> None:
+    """A pupil on roll this year who meets exactly `benchmarks_met` (of 5 and 8)."""
+    pupil = factories.pupil(session, school, reference=f"P-{school.urn}")
+    for benchmark in benchmarks_met:
+        factories.encounter(session, school, benchmark=benchmark, on=date.today(), pupils=(pupil,))
 
 
 def test_plan_explain_and_confirm(client, world, session, auth_headers):
@@ -26,6 +43,9 @@ def test_plan_explain_and_confirm(client, world, session, auth_headers):
     assert pair["adviser_id"] == str(world.a.adviser.id)
     assert pair["school_id"] == str(second.id)  # the higher-priority school wins the tie
     assert abs(sum(f["contribution"] for f in pair["breakdown"]) - pair["score"]) < 1e-4
+    assert plan["solver"] == "min_cost_flow" and plan["total_score"] == pair["score"]
+    # No pupil records: the default focus (1, 5, 6), of which "strategy" covers one.
+    assert factor(pair, "expertise") == pytest.approx(1 / 3, abs=1e-6)
     reasons = {s["name"]: s["reason"] for s in plan["unpaired_schools"]}
     assert "no adviser with capacity within 40 km" in reasons["Far School"]
     assert "better placed" in reasons["School A"]
@@ -98,3 +118,69 @@ def test_only_the_hubs_coordinators_and_admins_plan(client, world, auth_headers)
         ).status_code
         == 404
     )
+
+
+@pytest.mark.parametrize("guided_first", [True, False])
+def test_an_adviser_goes_where_their_expertise_meets_the_weakest_benchmarks(
+    client, world, session, auth_headers, guided_first
+):
+    # Each school's one pupil meets one benchmark: BM5 (employers) at one, BM8 (guidance)
+    # at the other. Priorities tie; an employer-engagement adviser (BM5, BM6) belongs
+    # where BM5 is among the weakest, whichever school that is.
+    first, second = world.a.school, factories.school(session, hub=world.a.hub, name="School A2")
+    guided, employers_met = (first, second) if guided_first else (second, first)
+    one_pupil_meeting(session, employers_met, 5)
+    one_pupil_meeting(session, guided, 8)
+    world.a.adviser.expertise = ["employer_engagement"]
+    session.commit()
+
+    plan = client.post(url(world.a.hub), headers=auth_headers(world.a.users[Role.COORDINATOR]))
+    assert plan.status_code == 201, plan.get_json()
+    [pair] = plan.get_json()["pairs"]
+    assert pair["school_id"] == str(guided.id)
+    assert factor(pair, "expertise") == pytest.approx(2 / 3, abs=1e-6)  # BM5, BM6 of 5, 6, 7
+    [left] = plan.get_json()["unpaired_schools"]
+    assert left["school_id"] == str(employers_met.id) and "better placed" in left["reason"]
+
+
+def test_the_school_with_wider_benchmark_gaps_comes_first(client, world, session, auth_headers):
+    # Same focus for a "strategy" adviser (BM1 is in neither school's weakest), same
+    # distance: the priority from the report decides, not the free-school-meals share.
+    covered = world.a.school
+    gappy = factories.school(session, hub=world.a.hub, name="School A2")
+    one_pupil_meeting(session, covered, 5, 8)
+    one_pupil_meeting(session, gappy, 5)
+    covered.percentage_fsm, gappy.percentage_fsm = 60.0, 5.0
+    session.commit()
+
+    plan = client.post(url(world.a.hub), headers=auth_headers(world.a.users[Role.COORDINATOR]))
+    assert plan.status_code == 201, plan.get_json()
+    [pair] = plan.get_json()["pairs"]
+    assert pair["school_id"] == str(gappy.id)
+    this_year = school_years.school_year_start(date.today())
+    assert factor(pair, "priority") == benchmarks.school_priority(session, gappy.id, this_year)
+    assert factor(pair, "priority") > benchmarks.school_priority(session, covered.id, this_year)
+    assert factor(pair, "expertise") == 0
+
+
+def test_a_pair_serving_now_is_not_planned_again(client, world, session, auth_headers):
+    # The adviser has room for a second school; the school they serve has a place left and
+    # would fit best, but the same two are never paired twice.
+    world.a.adviser.school_capacity = 2
+    other = factories.school(session, hub=world.a.hub, name="School A2")
+    other.percentage_fsm = 0.0
+    session.add(
+        AdviserAssignment(
+            adviser_id=world.a.adviser.id,
+            school_id=world.a.school.id,
+            hub_id=world.a.hub.id,
+            starts_on=date.today(),
+        )
+    )
+    session.commit()
+
+    plan = client.post(url(world.a.hub), headers=auth_headers(world.a.users[Role.COORDINATOR]))
+    assert plan.status_code == 201, plan.get_json()
+    assert [p["school_id"] for p in plan.get_json()["pairs"]] == [str(other.id)]
+    [left] = plan.get_json()["unpaired_schools"]
+    assert left["school_id"] == str(world.a.school.id)
