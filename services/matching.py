@@ -702,24 +702,28 @@ def invited_mask(session: Session, need_id: uuid.UUID, pool: Pool, rows: dict) -
 _priorities: dict[tuple[uuid.UUID, int], tuple[float, datetime]] = {}
 
 
-def school_priority(session: Session, school_id: uuid.UUID, now: datetime) -> float:
-    """The school's priority this school year (services.benchmarks.school_priority), held
-    for PRIORITY_TTL: a report over a large school's ledger costs more than a ranking."""
-    key = (school_id, school_year_start(now.date()))
-    held = _priorities.get(key)
-    if held is None or held[1] <= now:
-        held = (benchmarks.school_priority(session, school_id, key[1]), now + PRIORITY_TTL)
-        _priorities[key] = held
-    return held[0]
-
-
-def school_context(session: Session, school_id: uuid.UUID, now: datetime) -> tuple:
-    """What target_for needs to know of a school: sizes and sectors met lately, priority."""
-    return (*met_lately(session, school_id, now), school_priority(session, school_id, now))
+def school_priorities(
+    session: Session, schools: list[School], now: datetime
+) -> dict[uuid.UUID, float]:
+    """The schools' priorities this school year (services.benchmarks.school_gaps), each
+    held for PRIORITY_TTL: a report over a large school's ledger costs more than a ranking.
+    The schools not held are reported on in one batch."""
+    start = school_year_start(now.date())
+    stale = [
+        school
+        for school in schools
+        if (held := _priorities.get((school.id, start))) is None or held[1] <= now
+    ]
+    if stale:
+        for school_id, gaps in benchmarks.school_gaps(session, stale, start).items():
+            _priorities[(school_id, start)] = (gaps.priority, now + PRIORITY_TTL)
+    return {school.id: _priorities[(school.id, start)][0] for school in schools}
 
 
 def target_of(session: Session, need: Need, now: datetime) -> Target:
-    return target_for(need, need.school, *school_context(session, need.school_id, now))
+    """The need as the engine's numbers, with what its school met lately and its priority."""
+    priority = school_priorities(session, [need.school], now)[need.school_id]
+    return target_for(need, need.school, *met_lately(session, need.school_id, now), priority)
 
 
 # Services ---------------------------------------------------------------------------------
@@ -827,14 +831,18 @@ def opportunities(
     taken = set(session.scalars(select(Match.need_id).where(Match.volunteer_id == volunteer.id)))
     found: list[Opportunity] = []
     excluded: Counter = Counter()
-    context: dict[uuid.UUID, tuple] = {}  # needs share schools
-    for need in session.scalars(query):
+    open_needs = list(session.scalars(query))
+    schools = {need.school_id: need.school for need in open_needs if need.id not in taken}
+    priorities = school_priorities(session, list(schools.values()), now)
+    met: dict[uuid.UUID, tuple[set, set]] = {}  # needs share schools
+    for need in open_needs:
         if need.id in taken:
             excluded["already_invited"] += 1
             continue
-        if need.school_id not in context:
-            context[need.school_id] = school_context(session, need.school_id, now)
-        ranking = rank(target_for(need, need.school, *context[need.school_id]), pool)
+        if need.school_id not in met:
+            met[need.school_id] = met_lately(session, need.school_id, now)
+        target = target_for(need, need.school, *met[need.school_id], priorities[need.school_id])
+        ranking = rank(target, pool)
         if not ranking.eligible:
             excluded[next(r for r, c in ranking.excluded.items() if c)] += 1
             continue

@@ -254,6 +254,17 @@ def test_a_schools_benchmark_gaps_raise_its_priority(client, world, session, aut
     assert priority(world.a) == pytest.approx(expected_a, abs=1e-6)
     assert priority(world.b) == pytest.approx(expected_b, abs=1e-6)
     assert expected_a < expected_b
+    volunteer = world.a.volunteer
+    seen = client.get(
+        f"/api/v1/volunteers/{volunteer.id}/opportunities",
+        headers=auth_headers(world.a.users[Role.VOLUNTEER]),
+    ).get_json()
+    by_need = {
+        item["need"]["id"]: {f["factor"]: f["value"] for f in item["breakdown"]}["priority"]
+        for item in seen["items"]
+    }
+    assert by_need[str(needs[world.a.school].id)] == pytest.approx(expected_a, abs=1e-6)
+    assert by_need[str(needs[world.b.school].id)] == pytest.approx(expected_b, abs=1e-6)
 
 
 def next_weekday(after_days: int) -> date:
