@@ -13,6 +13,8 @@ from api.search import DirectoryEntrySchema, NearQueryArgsSchema, pop_origin
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
 from models.volunteers import (
+    DEFAULT_MONTHLY_CAPACITY,
+    MAX_MONTHLY_CAPACITY,
     SIC_SECTIONS,
     YEAR_GROUPS,
     ActivityType,
@@ -25,6 +27,10 @@ from services.volunteers import DAYS, DbsStatus
 blp = Blueprint("volunteers", __name__, url_prefix="/api/v1/volunteers", description="Volunteers.")
 
 HH_MM = ma.validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="Use HH:MM (24-hour).")
+CAPACITY_NOTE = (
+    "Encounters a month the volunteer will commit to (accepted, confirmed or scheduled); "
+    f"matching asks nobody beyond it. Default {DEFAULT_MONTHLY_CAPACITY}."
+)
 SAFEGUARDING_NOTE = (
     "Shown only to admins, the volunteer, their employer's staff and hub coordinators; "
     "absent for everyone else."
@@ -85,6 +91,7 @@ class VolunteerSchema(DirectoryEntrySchema):
     year_groups = ma.fields.List(ma.fields.Integer(), required=True)
     base_postcode = ma.fields.String(allow_none=True, required=True)
     travel_radius_km = ma.fields.Integer(required=True)
+    monthly_capacity = ma.fields.Integer(required=True, metadata={"description": CAPACITY_NOTE})
     weekly_availability = ma.fields.List(ma.fields.Nested(AvailabilitySchema), required=True)
     unavailable_dates = ma.fields.List(ma.fields.String(metadata={"format": "date"}), required=True)
     languages = ma.fields.List(ma.fields.String(), required=True)
@@ -125,6 +132,10 @@ class VolunteerProfileFields(Schema):
     )
     base_postcode = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=10))
     travel_radius_km = ma.fields.Integer(validate=ma.validate.Range(min=0, max=200))
+    monthly_capacity = ma.fields.Integer(
+        validate=ma.validate.Range(min=1, max=MAX_MONTHLY_CAPACITY),
+        metadata={"description": CAPACITY_NOTE},
+    )
     weekly_availability = ma.fields.List(
         ma.fields.Nested(AvailabilitySchema), validate=ma.validate.Length(max=50)
     )

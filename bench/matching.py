@@ -106,6 +106,7 @@ def synthetic_pool(n: int, rng: np.random.Generator) -> matching.Pool:
         dbs_through=np.where(rng.random(n) < 0.4, 20_280_101, 0),
         employer_size=rng.integers(-1, 5, n),
         employer_sector=rng.integers(-1, 21, n),
+        capacity=rng.choice([2.0, 4.0, 8.0], n),
         load=rng.integers(0, 3, n).astype(float),
         commitments=rng.integers(0, 5, n).astype(float),
     )
@@ -130,7 +131,7 @@ def bench_rank(n: int, runs: int) -> list[tuple]:
             name: getattr(pool, name)[inside]
             for name in (
                 "latitude longitude radius activities modes years sectors topics availability "
-                "dbs_through employer_size employer_sector load commitments"
+                "dbs_through employer_size employer_sector capacity load commitments"
             ).split()
         },
     )

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, TypeDecorator
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamps, UUIDPrimaryKey
@@ -80,6 +80,8 @@ class AdviserStatus(enum.StrEnum):
 
 YEAR_GROUPS = tuple(range(7, 14))  # Y7 .. Y13
 SIC_SECTIONS = tuple("ABCDEFGHIJKLMNOPQRSTU")
+DEFAULT_MONTHLY_CAPACITY = 4  # about one a week: nobody is asked every week by default
+MAX_MONTHLY_CAPACITY = 20
 
 
 class BitSet(TypeDecorator):
@@ -129,6 +131,10 @@ class Volunteer(UUIDPrimaryKey, Timestamps, Base):
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     travel_radius_km: Mapped[int] = mapped_column(default=10)
+    # Encounters a month the volunteer will commit to; nobody is asked beyond it.
+    monthly_capacity: Mapped[int] = mapped_column(
+        default=DEFAULT_MONTHLY_CAPACITY, server_default=str(DEFAULT_MONTHLY_CAPACITY)
+    )
     # [{"day": "monday", "starts_at": "09:00", "ends_at": "12:00"}, ...] (Europe/London)
     weekly_availability: Mapped[list[dict]] = mapped_column(JSON, default=list)
     unavailable_dates: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO dates
@@ -148,6 +154,10 @@ class Volunteer(UUIDPrimaryKey, Timestamps, Base):
     __table_args__ = (
         Index(
             "ix_volunteers_latitude_longitude", "latitude", "longitude", "id", "travel_radius_km"
+        ),
+        CheckConstraint(
+            f"monthly_capacity BETWEEN 1 AND {MAX_MONTHLY_CAPACITY}",
+            name="monthly_capacity_range",
         ),
     )
 

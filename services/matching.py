@@ -51,7 +51,7 @@ WEIGHTS: dict[str, float] = {
     "sector": 0.10,  # works in a sector the school asked for (no sector asked: 1)
     "year_groups": 0.10,  # share of the need's year groups the volunteer works with
     "variety": 0.08,  # an employer size and sector this school's pupils have not met lately
-    "fairness": 0.07,  # few invitations in the last 30 days (nobody asked every week)
+    "fairness": 0.07,  # invitations in the last 30 days against the volunteer's monthly capacity
     "mode": 0.05,  # offers the need's mode; for `either`, both modes beats one
     "priority": 0.05,  # the school's priority: benchmark gaps and disadvantage
 }
@@ -66,7 +66,6 @@ EXCLUSION_REASONS = (
     "already_invited",
 )
 REACH_CAP_KM = 50.0  # nobody is asked to travel further than this, whatever their radius
-MONTHLY_LIMIT = 4  # accepted, confirmed or scheduled in the last 30 days
 LOAD_WINDOW = timedelta(days=30)
 VARIETY_WINDOW = timedelta(days=365)
 PRIORITY_TTL = timedelta(minutes=10)  # a school's gaps move over weeks; its report is costly
@@ -155,6 +154,7 @@ class Pool:
     dbs_through: np.ndarray
     employer_size: np.ndarray  # index in EmployerSize, -1 unknown
     employer_sector: np.ndarray  # index in SIC_SECTIONS, -1 unknown
+    capacity: np.ndarray  # commitments a month the volunteer will make (at least 1)
     load: np.ndarray  # invitations in the last 30 days
     commitments: np.ndarray  # accepted, confirmed or scheduled in the last 30 days
     unavailable_dates: dict[int, set[str]] = field(default_factory=dict)  # row → ISO dates
@@ -322,7 +322,7 @@ def _take(pool: Pool, rows: np.ndarray) -> Pool:
     """The pool's rows `rows` (ascending), as a smaller pool."""
     columns = (
         "latitude longitude radius activities modes years sectors topics availability "
-        "dbs_through employer_size employer_sector load commitments"
+        "dbs_through employer_size employer_sector capacity load commitments"
     ).split()
     position = {int(row): i for i, row in enumerate(rows)} if pool.unavailable_dates else {}
     return Pool(
@@ -440,7 +440,7 @@ def rank(
         pool.employer_sector < 0, 0.5, ~np.isin(pool.employer_sector, list(target.met_sectors))
     )
     factors[:, column["variety"]] = 0.5 * size_new + 0.5 * sector_new
-    factors[:, column["fairness"]] = 1.0 - np.minimum(pool.load, MONTHLY_LIMIT) / MONTHLY_LIMIT
+    factors[:, column["fairness"]] = 1.0 - np.minimum(pool.load, pool.capacity) / pool.capacity
     factors[:, column["priority"]] = target.priority
 
     scores = factors @ WEIGHT_VECTOR
@@ -452,7 +452,7 @@ def rank(
         ("out_of_range", reachable),
         ("unavailable", available),
         ("safeguarding", safe),
-        ("at_monthly_limit", pool.commitments < MONTHLY_LIMIT),
+        ("at_monthly_limit", pool.commitments < pool.capacity),
         ("already_invited", ~invited if invited is not None else np.ones(n, dtype=bool)),
     ]
     eligible = np.ones(n, dtype=bool)
@@ -529,6 +529,7 @@ def _pool_query():
             _V.dbs_update_service,
             cast(employers.size_band, String),
             employers.sector_code,
+            _V.monthly_capacity,
         )
         .join(Employer.__table__, employers.id == _V.employer_id)
         .order_by(_V.id)
@@ -598,7 +599,7 @@ def _columns(rows) -> Pool:
     """Rows as NumPy columns; ids stay in the driver's form (parsed only for the page)."""
     n = len(rows)
     if not n:
-        columns = [[] for _ in range(17)]
+        columns = [[] for _ in range(18)]
     else:
         columns = list(zip(*rows, strict=True))
     sizes = {s.value: i for i, s in enumerate(_SIZES)}
@@ -635,6 +636,7 @@ def _columns(rows) -> Pool:
         dbs_through=dbs.astype(np.int64),
         employer_size=np.array([sizes.get(v, -1) for v in columns[15]], dtype=np.int64),
         employer_sector=np.array([sections.get(v, -1) for v in columns[16]], dtype=np.int64),
+        capacity=np.array(columns[17], dtype=float),
         load=np.zeros(n),
         commitments=np.zeros(n),
         unavailable_dates=unavailable,

@@ -39,6 +39,7 @@ PROFILE_FIELDS = (
     "modes",
     "year_groups",
     "travel_radius_km",
+    "monthly_capacity",
     "languages",
     "role_model_attributes",
 )

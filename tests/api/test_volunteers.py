@@ -242,6 +242,7 @@ def test_a_profile_update_geocodes_and_normalises(client, session, world, auth_h
             "unavailable_dates": ["2026-12-25", "2026-12-24"],
             "role_model_attributes": ["apprenticeship_route", "career_changer"],
             "safeguarding": {"enhanced": True, "barred_list": True, "issued_on": "2020-01-10"},
+            "monthly_capacity": 2,
         },
     )
 
@@ -252,6 +253,7 @@ def test_a_profile_update_geocodes_and_normalises(client, session, world, auth_h
     assert [slot["day"] for slot in body["weekly_availability"]] == ["monday", "tuesday"]
     assert body["unavailable_dates"] == ["2026-12-24", "2026-12-25"]
     assert body["safeguarding"]["status"] == "expired"
+    assert body["monthly_capacity"] == 2
     volunteer = session.get(Volunteer, world.a.volunteer.id)
     assert (volunteer.latitude, volunteer.longitude) == PLACES["BD1 1AF"]
 
@@ -264,6 +266,8 @@ def test_a_profile_update_geocodes_and_normalises(client, session, world, auth_h
         ({"sectors": ["Z"]}, "sectors"),
         ({"travel_radius_km": 500}, "travel_radius_km"),
         ({"travel_radius_km": -1}, "travel_radius_km"),
+        ({"monthly_capacity": 0}, "monthly_capacity"),
+        ({"monthly_capacity": 21}, "monthly_capacity"),
         ({"year_groups": [6]}, "year_groups"),
         ({"soc_major_group": 10}, "soc_major_group"),
         ({"activity_types": ["juggling"]}, "activity_types"),

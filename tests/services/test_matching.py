@@ -60,6 +60,7 @@ def volunteer(**values) -> dict:
         dbs=(True, True, date(2026, 1, 1), False),
         size=0,
         sector=5,
+        capacity=4,
         load=0,
         commitments=0,
     )
@@ -87,6 +88,7 @@ def pool(*rows: dict) -> Pool:
         dbs_through=np.array([matching.dbs_valid_through(*r["dbs"]) for r in rows]),
         employer_size=np.array([r["size"] for r in rows]),
         employer_sector=np.array([r["sector"] for r in rows]),
+        capacity=np.array([r["capacity"] for r in rows], dtype=float),
         load=np.array([r["load"] for r in rows], dtype=float),
         commitments=np.array([r["commitments"] for r in rows], dtype=float),
         unavailable_dates={
@@ -174,6 +176,7 @@ def test_fairness_falls_with_recent_load():
     assert factor(need(), volunteer(load=0), "fairness") == 1.0
     assert factor(need(), volunteer(load=2), "fairness") == 0.5
     assert factor(need(), volunteer(load=9), "fairness") == 0.0
+    assert factor(need(), volunteer(load=2, capacity=8), "fairness") == 0.75  # their own limit
 
 
 def test_priority_factor_is_the_schools_priority():
@@ -196,7 +199,8 @@ EXCLUSIONS = [
     ("unavailable", need(), volunteer(unavailable=["2027-03-01", "2027-03-08"])),
     ("safeguarding", need(**REGULATED), volunteer(dbs=(False, False, None, False))),
     ("safeguarding", need(**REGULATED), volunteer(dbs=(True, True, date(2024, 1, 1), False))),
-    ("at_monthly_limit", need(), volunteer(commitments=matching.MONTHLY_LIMIT)),
+    ("at_monthly_limit", need(), volunteer(commitments=4)),
+    ("at_monthly_limit", need(), volunteer(commitments=1, capacity=1)),
 ]
 
 
