@@ -29,6 +29,7 @@ from sqlalchemy import Integer, String, cast, event, func, or_, select, type_coe
 from sqlalchemy.orm import Session, selectinload
 
 from models.bookings import HOLDING_SEATS, Booking, Slot
+from models.encounters import Encounter
 from models.matches import Match, MatchStatus
 from models.matching import PoolGeneration
 from models.needs import Need, NeedMode, NeedStatus
@@ -674,19 +675,21 @@ def with_load(session: Session, pool: Pool, rows: dict, now: datetime) -> Pool:
 
 
 def met_lately(session: Session, school_id: uuid.UUID, now: datetime) -> tuple[set, set]:
-    """Employer size and sector indices of volunteers this school confirmed in the last year."""
-    rows = session.execute(
+    """Employer size and sector indices this school's pupils met in the last year: in the
+    encounters it recorded, and with the volunteers it has confirmed since."""
+    since = now - VARIETY_WINDOW
+    confirmed = (
         select(Employer.size_band, Employer.sector_code)
         .select_from(Match)
         .join(Need, Need.id == Match.need_id)
         .join(Volunteer, Volunteer.id == Match.volunteer_id)
         .join(Employer, Employer.id == Volunteer.employer_id)
-        .where(
-            Need.school_id == school_id,
-            Match.status.in_(MET),
-            Match.invited_at >= now - VARIETY_WINDOW,
-        )
-    ).all()
+        .where(Need.school_id == school_id, Match.status.in_(MET), Match.invited_at >= since)
+    )
+    recorded = select(Encounter.employer_size, Encounter.employer_sector).where(
+        Encounter.school_id == school_id, Encounter.occurred_on >= since.date()
+    )
+    rows = session.execute(confirmed.union(recorded)).all()
     sizes = {_SIZES.index(EmployerSize(s)) for s, _ in rows if s}
     sectors = {SIC_SECTIONS.index(c) for _, c in rows if c}
     return sizes, sectors

@@ -352,3 +352,24 @@ def test_offers_rank_by_fit_and_only_for_workplace_needs(client, world, session,
     assert scores[str(shadowing.id)] > scores[str(placement.id)]  # the sector asked for
     none = client.get(f"{NEEDS}/{talk.id}/candidates", headers=headers).get_json()
     assert none["offers"] == [] and set(none["offers_excluded"].values()) == {0}
+
+
+def test_variety_counts_the_employers_met_in_recorded_encounters(
+    client, world, session, auth_headers
+):
+    world.a.employer.size_band, world.b.employer.size_band = "micro", "large"  # sectors unknown
+    session.flush()
+    factories.encounter(
+        session, world.a.school, on=date.today() - timedelta(days=30), employer_=world.b.employer
+    )
+    need = factories.need(session, world.a.school)
+    session.commit()
+    page = client.get(
+        f"{NEEDS}/{need.id}/candidates", headers=auth_headers(world.a.users[Role.SCHOOL_STAFF])
+    ).get_json()
+    variety = {
+        item["volunteer"]["id"]: {f["factor"]: f["value"] for f in item["breakdown"]}["variety"]
+        for item in page["items"]
+    }
+    # Half for the size (new: 1, met: 0), half for the sector (unknown: 0.5).
+    assert variety == {str(world.a.volunteer.id): 0.75, str(world.b.volunteer.id): 0.25}
