@@ -972,6 +972,9 @@ def _offer_exclusion(
 
 
 def _score_offer(need: Need, target: Target, offer: Offer, slots: list[Slot]) -> OfferCandidate:
+    """The volunteers' factors as a host reads them: pupils travel from the school (up to
+    REACH_CAP_KM); availability is the seats left on the need's dates against its pupils;
+    fairness favours hosts whose seats are still mostly free."""
     distance = _offer_distance(target, offer)
     employer = offer.employer
     sizes = list(EmployerSize)
