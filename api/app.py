@@ -6,6 +6,7 @@ from flask import Flask, request
 from flask_limiter import Limiter
 
 from api import (
+    adviser_assignments,
     advisers,
     api_clients,
     audit_log,
@@ -57,6 +58,7 @@ API_BLUEPRINTS = [
     needs.blp,
     matches.blp,
     pairings.blp,
+    adviser_assignments.blp,
     api_clients.blp,
     audit_log.blp,
     geocode.blp,

@@ -19,7 +19,7 @@ from models.matching import PoolGeneration
 from models.needs import Need
 from models.offers import Offer
 from models.organisations import Employer, Hub, Organisation, Provider, School
-from models.pairings import AdviserAssignment, AdviserPairingPlan
+from models.pairings import AdviserAssignment, AdviserHours, AdviserPairingPlan
 from models.pupils import Pupil
 from models.reference import Outcode, Postcode, RqfLevel, SicDivision, SicSection
 from models.users import Invitation, Role, User
@@ -27,6 +27,7 @@ from models.volunteers import EnterpriseAdviser, Volunteer
 
 __all__ = [
     "AdviserAssignment",
+    "AdviserHours",
     "AdviserPairingPlan",
     "Match",
     "MatchEvent",

@@ -193,3 +193,7 @@ class EnterpriseAdviser(UUIDPrimaryKey, Timestamps, Base):
     @property
     def organisation_id(self) -> uuid.UUID | None:
         return self.volunteer.employer_id if self.volunteer else None
+
+    @property
+    def name(self) -> str:
+        return self.volunteer.name

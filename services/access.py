@@ -86,6 +86,9 @@ class Action(enum.StrEnum):
     CANCEL = "cancel"
     COMPLETE = "complete"
     RECORD_CONSENT = "record consent on"
+    # Adviser assignments: the adviser logs hours; the hub's coordinators also end them.
+    LOG_HOURS = "log hours on"
+    END = "end"
 
 
 @dataclass(frozen=True)
@@ -155,10 +158,20 @@ def can_see(session: Session, caller: Caller, obj: object) -> bool:
         case AdviserAssignment():
             return (
                 _school_side(caller, obj.school)
-                or (caller.role is Role.COORDINATOR and obj.hub_id == caller.organisation_id)
+                or _coordinates(caller, obj.hub_id)
                 or _owns_volunteer(caller, obj.adviser.volunteer)
             )
     return False
+
+
+def _coordinates(caller: Caller, hub_id: uuid.UUID) -> bool:
+    """A coordinator of this hub (or its partner app)."""
+    return caller.role is Role.COORDINATOR and hub_id == caller.organisation_id
+
+
+def _is_volunteer(caller: Caller, volunteer: Volunteer) -> bool:
+    """The volunteer themself, logged in (not their employer)."""
+    return caller.user_id is not None and caller.user_id == volunteer.user_id
 
 
 def _hosts(caller: Caller, offer: Offer) -> bool:
@@ -271,9 +284,7 @@ def may_act_as_volunteer(caller: Caller, volunteer: Volunteer) -> bool:
 
 def acts_for_volunteer(caller: Caller, match: Match) -> bool:
     """May accept or decline: the invited volunteer themself (or an admin)."""
-    return caller.is_admin or (
-        caller.user_id is not None and caller.user_id == match.volunteer.user_id
-    )
+    return caller.is_admin or _is_volunteer(caller, match.volunteer)
 
 
 def visible_needs(caller: Caller) -> ColumnElement[bool]:
@@ -305,7 +316,7 @@ def visible_matches(caller: Caller) -> ColumnElement[bool]:
 
 def _owns_volunteer(caller: Caller, volunteer: Volunteer) -> bool:
     """The volunteer themself, or staff of the volunteer's employer."""
-    if caller.user_id is not None and caller.user_id == volunteer.user_id:
+    if _is_volunteer(caller, volunteer):
         return True
     return caller.role is Role.EMPLOYER_STAFF and caller.organisation_id == volunteer.employer_id
 
@@ -340,6 +351,23 @@ def can_place_adviser(caller: Caller, hub_id: uuid.UUID | None) -> bool:
     return caller.is_admin or (
         caller.role is Role.COORDINATOR and hub_id in (None, caller.organisation_id)
     )
+
+
+def visible_adviser_assignments(caller: Caller) -> ColumnElement[bool]:
+    """A WHERE clause on `adviser_assignments` matching `can_see`."""
+    if caller.is_admin:
+        return true()
+    if caller.role is Role.SCHOOL_STAFF:
+        return AdviserAssignment.school_id == caller.organisation_id
+    if caller.role is Role.COORDINATOR:
+        hub_schools = select(School.id).where(School.hub_id == caller.organisation_id)
+        return or_(
+            AdviserAssignment.hub_id == caller.organisation_id,
+            AdviserAssignment.school_id.in_(hub_schools),
+        )
+    # The adviser themself, and their employer's staff.
+    own_advisers = select(EnterpriseAdviser.id).join(EnterpriseAdviser.volunteer)
+    return AdviserAssignment.adviser_id.in_(own_advisers.where(visible_advisers(caller)))
 
 
 def visible_volunteers(caller: Caller) -> ColumnElement[bool]:
@@ -432,6 +460,12 @@ def can_change(session: Session, caller: Caller, action: Action, obj: object) ->
             return _school_side(caller, obj.need.school) or acts_for_volunteer(caller, obj)
         case AdviserPairingPlan():
             return caller.role is Role.COORDINATOR and obj.hub_id == caller.organisation_id
+        case AdviserAssignment():
+            if action is Action.LOG_HOURS:
+                return _coordinates(caller, obj.hub_id) or _is_volunteer(
+                    caller, obj.adviser.volunteer
+                )
+            return action is Action.END and _coordinates(caller, obj.hub_id)
     return False
 
 

@@ -22,6 +22,7 @@ from models.organisations import (
     ProviderType,
     School,
 )
+from models.pairings import AdviserAssignment
 from models.pupils import Pupil, school_year_start
 from models.users import Role, User
 from models.volunteers import ActivityType, AdviserStatus, EnterpriseAdviser, Mode, Volunteer
@@ -200,6 +201,21 @@ def adviser(session: Session, volunteer: Volunteer, hub: Hub | None = None) -> E
             school_capacity=1,
             expertise=["strategy"],
             status=AdviserStatus.ACTIVE,
+        ),
+    )
+
+
+def adviser_assignment(
+    session: Session, adviser_: EnterpriseAdviser, school_: School, *, starts_on: date | None = None
+) -> AdviserAssignment:
+    """The adviser serving the school (in the school's hub), since 60 days ago unless given."""
+    return _add(
+        session,
+        AdviserAssignment(
+            adviser_id=adviser_.id,
+            school_id=school_.id,
+            hub_id=school_.hub_id,
+            starts_on=starts_on or date.today() - timedelta(days=60),
         ),
     )
 

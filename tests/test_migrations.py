@@ -1,7 +1,7 @@
 """The Alembic migrations build the models' schema, and come down and go up again cleanly.
 
-Each run uses its own database (a SQLite file, and `engage_migrations` on the PostgreSQL
-server), so the `test` database the other fixtures share is never touched.
+Each run uses its own database (a SQLite file, and `<test database>_migrations` on the
+PostgreSQL server), so neither the test database nor one of another checkout is touched.
 """
 
 import pytest
@@ -16,7 +16,8 @@ from api.extensions import db
 from models import Base
 from tests.conftest import DATABASES, POSTGRES_URL, app_config
 
-MIGRATIONS_DATABASE = "engage_migrations"
+# Named after the test database, so that two checkouts testing at once never share it.
+MIGRATIONS_DATABASE = f"{make_url(POSTGRES_URL).database}_migrations" if POSTGRES_URL else None
 
 
 def fresh_postgres_database() -> str:

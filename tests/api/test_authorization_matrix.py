@@ -230,6 +230,11 @@ def _plans(session, world):
     session.flush()
 
 
+def _assignments(session, world):
+    for side in (world.a, world.b):
+        side.assignment = factories.adviser_assignment(session, side.adviser, side.school)
+
+
 def _need_body(world, side):
     starts = date.today() + timedelta(days=7)
     return {
@@ -251,6 +256,9 @@ MATCH_READERS = {ADMIN: 200, COORD: 200, SCHOOL: 200, EMPLOYER: 200, VOLUNTEER: 
 NEED = "/api/v1/needs/{}"
 MATCH = "/api/v1/matches/{}"
 PAIRINGS = "/api/v1/hubs/{}/adviser-pairings"
+ASSIGNMENT = "/api/v1/adviser-assignments/{}"
+# The hub's coordinators, the school, the adviser and their employer see an assignment.
+ASSIGNMENT_READERS = {ADMIN: 200, COORD: 200, SCHOOL: 200, EMPLOYER: 200, VOLUNTEER: 200}
 SCHOOLS_CSV = (
     "URN,EstablishmentName,PhaseOfEducation (name),TypeOfEstablishment (name),LA (name),"
     "GOR (name)\n999001,New School,Secondary,Academy converter,Leeds,Yorkshire and the Humber\n"
@@ -834,6 +842,35 @@ ROUTES: dict[tuple[str, str], Case] = {
         only({ADMIN: 201}, 404),
         setup=_plans,
         body=lambda w, s: {},
+    ),
+    ("GET", "/api/v1/adviser-assignments"): Case(
+        lambda w, s: "/api/v1/adviser-assignments", everyone(200), setup=_assignments
+    ),
+    ("GET", "/api/v1/adviser-assignments/<uuid:assignment_id>"): Case(
+        lambda w, s: ASSIGNMENT.format(s.assignment.id),
+        only(ASSIGNMENT_READERS, 404),
+        only({ADMIN: 200}, 404),
+        setup=_assignments,
+    ),
+    ("GET", "/api/v1/adviser-assignments/<uuid:assignment_id>/hours"): Case(
+        lambda w, s: ASSIGNMENT.format(s.assignment.id) + "/hours",
+        only(ASSIGNMENT_READERS, 404),
+        only({ADMIN: 200}, 404),
+        setup=_assignments,
+    ),
+    ("POST", "/api/v1/adviser-assignments/<uuid:assignment_id>/hours"): Case(
+        lambda w, s: ASSIGNMENT.format(s.assignment.id) + "/hours",
+        only({ADMIN: 201, COORD: 201, VOLUNTEER: 201, SCHOOL: 403, EMPLOYER: 403}, 404),
+        only({ADMIN: 201}, 404),
+        setup=_assignments,
+        body=lambda w, s: {"worked_on": date.today().isoformat(), "hours": 1.5},
+    ),
+    ("POST", "/api/v1/adviser-assignments/<uuid:assignment_id>/end"): Case(
+        lambda w, s: ASSIGNMENT.format(s.assignment.id) + "/end",
+        only({ADMIN: 200, COORD: 200, SCHOOL: 403, EMPLOYER: 403, VOLUNTEER: 403}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_assignments,
+        body=lambda w, s: {"reason": "The adviser changed jobs"},
     ),
     ("GET", "/api/v1/geocode"): Case(
         lambda w, s: "/api/v1/geocode", everyone(200), setup=_outcode, query={"postcode": "LS1 9ZZ"}

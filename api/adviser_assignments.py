@@ -1,0 +1,153 @@
+"""Adviser assignments: confirmed pairings of an Enterprise Adviser with a school, the hours
+logged against the monthly commitment, and their end."""
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from api.extensions import db
+from api.needs import RefSchema
+from api.security import current_caller
+from api.smorest import Blueprint, Schema, Timestamp, paged
+from services import adviser_assignments
+from services.adviser_assignments import MAX_HOURS_A_DAY, QUARTER_HOUR
+
+blp = Blueprint(
+    "adviser-assignments",
+    __name__,
+    url_prefix="/api/v1/adviser-assignments",
+    description="Enterprise Advisers serving schools, and the hours they give.",
+)
+
+FREE_TEXT = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=500))
+
+
+class AdviserAssignmentSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    adviser = ma.fields.Nested(RefSchema, required=True)
+    school = ma.fields.Nested(RefSchema, required=True)
+    hub_id = ma.fields.UUID(required=True)
+    plan_id = ma.fields.UUID(
+        allow_none=True, required=True, metadata={"description": "The pairing plan confirmed."}
+    )
+    starts_on = ma.fields.Date(required=True)
+    ends_on = ma.fields.Date(allow_none=True, required=True)
+    end_reason = ma.fields.String(allow_none=True, required=True)
+    active = ma.fields.Boolean(required=True, metadata={"description": "Not yet ended."})
+    hours_per_month = ma.fields.Integer(
+        required=True,
+        attribute="adviser.hours_per_month",
+        metadata={"description": "The adviser's monthly commitment (at least 8)."},
+    )
+    hours_this_month = ma.fields.Float(
+        required=True, metadata={"description": "Logged on days of this calendar month."}
+    )
+    hours_logged = ma.fields.Float(required=True, metadata={"description": "Logged in all."})
+    created_at = Timestamp(required=True)
+    updated_at = Timestamp(required=True)
+
+
+class AdviserAssignmentQueryArgsSchema(Schema):
+    hub_id = ma.fields.UUID()
+    school_id = ma.fields.UUID()
+    adviser_id = ma.fields.UUID()
+    active = ma.fields.Boolean(metadata={"description": "true: not yet ended; false: ended."})
+
+
+class AdviserHoursSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    assignment_id = ma.fields.UUID(required=True)
+    worked_on = ma.fields.Date(required=True)
+    hours = ma.fields.Float(required=True)
+    note = ma.fields.String(allow_none=True, required=True)
+    logged_by_user_id = ma.fields.UUID(
+        allow_none=True, required=True, metadata={"description": "None for a partner app."}
+    )
+    created_at = Timestamp(required=True)
+
+
+class AdviserHoursCreateSchema(Schema):
+    worked_on = ma.fields.Date(
+        required=True,
+        metadata={"description": "From the assignment's start to today (Europe/London)."},
+    )
+    hours = ma.fields.Float(
+        required=True,
+        validate=ma.validate.Range(min=QUARTER_HOUR, max=MAX_HOURS_A_DAY),
+        metadata={"description": "In quarter hours.", "multipleOf": QUARTER_HOUR},
+    )
+    note = FREE_TEXT
+
+
+class AdviserAssignmentEndSchema(Schema):
+    ends_on = ma.fields.Date(
+        metadata={"description": "Default: today; not before the last day with hours logged."}
+    )
+    reason = FREE_TEXT
+
+
+@blp.route("")
+class AdviserAssignments(MethodView):
+    @blp.login_required("advisers:read")
+    @blp.arguments(AdviserAssignmentQueryArgsSchema, location="query")
+    @blp.response(200, AdviserAssignmentSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """List the adviser assignments you may see, the latest to start first"""
+        page = adviser_assignments.list_(
+            db.session,
+            current_caller(),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            **filters,
+        )
+        return paged(pagination_parameters, page)
+
+
+@blp.route("/<uuid:assignment_id>")
+class AdviserAssignmentById(MethodView):
+    @blp.login_required("advisers:read")
+    @blp.etag
+    @blp.response(200, AdviserAssignmentSchema)
+    def get(self, assignment_id):
+        """Read an adviser assignment, with the hours logged this month and in all"""
+        return adviser_assignments.get(db.session, current_caller(), assignment_id)
+
+
+@blp.route("/<uuid:assignment_id>/hours")
+class AdviserAssignmentHours(MethodView):
+    @blp.login_required("advisers:read")
+    @blp.response(200, AdviserHoursSchema(many=True))
+    @blp.paginate()
+    def get(self, assignment_id, pagination_parameters):
+        """List the hours logged on an assignment, the latest day first"""
+        page = adviser_assignments.list_hours(
+            db.session,
+            current_caller(),
+            assignment_id,
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        return paged(pagination_parameters, page)
+
+    @blp.login_required("advisers:write")
+    @blp.arguments(AdviserHoursCreateSchema)
+    @blp.response(201, AdviserHoursSchema)
+    def post(self, entry, assignment_id):
+        """Log hours given on one day (the adviser, the hub's coordinators, admins)"""
+        created = adviser_assignments.log_hours(
+            db.session, current_caller(), assignment_id, **entry
+        )
+        db.session.commit()
+        return created
+
+
+@blp.route("/<uuid:assignment_id>/end")
+class AdviserAssignmentEnd(MethodView):
+    @blp.login_required("advisers:write")
+    @blp.arguments(AdviserAssignmentEndSchema)
+    @blp.response(200, AdviserAssignmentSchema)
+    def post(self, ending, assignment_id):
+        """End an assignment (the hub's coordinators, admins): the school's place is free again"""
+        ended = adviser_assignments.end(db.session, current_caller(), assignment_id, **ending)
+        db.session.commit()
+        return ended

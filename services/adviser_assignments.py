@@ -1,0 +1,199 @@
+"""Enterprise Advisers' assignments to schools: who serves where, the hours they give against
+their monthly commitment, and ending an assignment (which frees the school's place for the
+next pairing plan, as `services.pairing` counts only assignments still running)."""
+
+import uuid
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, joinedload, with_expression
+
+from models.pairings import AdviserAssignment, AdviserHours, hours_between
+from models.volunteers import EnterpriseAdviser, Volunteer
+from services.access import (
+    Action,
+    Caller,
+    authorize,
+    get_visible,
+    visible_adviser_assignments,
+)
+from services.errors import Conflict, InvalidInput
+from services.pagination import Page, paginate
+
+QUARTER_HOUR = 0.25  # advisers log time in quarter hours
+MAX_HOURS_A_DAY = 24.0
+SCHOOL_TIME = ZoneInfo("Europe/London")
+
+
+def today() -> date:
+    """Advisers work school days, dated in Europe/London: at 00:30 BST it is already the
+    next day there while UTC still says yesterday."""
+    return datetime.now(SCHOOL_TIME).date()
+
+
+def list_(
+    session: Session,
+    caller: Caller,
+    *,
+    page: int,
+    page_size: int,
+    hub_id: uuid.UUID | None = None,
+    school_id: uuid.UUID | None = None,
+    adviser_id: uuid.UUID | None = None,
+    active: bool | None = None,
+) -> Page:
+    """The assignments the caller may see, the latest to start first."""
+    filters = {
+        AdviserAssignment.hub_id: hub_id,
+        AdviserAssignment.school_id: school_id,
+        AdviserAssignment.adviser_id: adviser_id,
+    }
+    query = select(AdviserAssignment).where(
+        visible_adviser_assignments(caller),
+        *(column == value for column, value in filters.items() if value is not None),
+    )
+    if active is not None:
+        ended = AdviserAssignment.ends_on.is_not(None)
+        query = query.where(~ended if active else ended)
+    newest = (AdviserAssignment.starts_on.desc(), AdviserAssignment.created_at.desc())
+    query = query.order_by(*newest, AdviserAssignment.id)
+    return paginate(session, _shown(query), page=page, page_size=page_size)
+
+
+def get(session: Session, caller: Caller, assignment_id: uuid.UUID) -> AdviserAssignment:
+    get_visible(session, caller, AdviserAssignment, assignment_id)
+    return _reloaded(session, assignment_id)
+
+
+def list_hours(
+    session: Session, caller: Caller, assignment_id: uuid.UUID, *, page: int, page_size: int
+) -> Page:
+    """An assignment's hours entries, the latest day worked first."""
+    get_visible(session, caller, AdviserAssignment, assignment_id)
+    query = (
+        select(AdviserHours)
+        .where(AdviserHours.assignment_id == assignment_id)
+        .order_by(AdviserHours.worked_on.desc(), AdviserHours.created_at.desc(), AdviserHours.id)
+    )
+    return paginate(session, query, page=page, page_size=page_size)
+
+
+def log_hours(
+    session: Session,
+    caller: Caller,
+    assignment_id: uuid.UUID,
+    *,
+    worked_on: date,
+    hours: float,
+    note: str | None = None,
+) -> AdviserHours:
+    """Record time the adviser gave the school on one day (the adviser, coordinators, admins)."""
+    assignment = _locked_for(session, caller, Action.LOG_HOURS, assignment_id)
+    if not assignment.active:
+        raise Conflict(f"This assignment ended on {assignment.ends_on}; no more hours go on it.")
+    _check_day(assignment, worked_on)
+    _check_hours(session, assignment, worked_on, hours)
+    entry = AdviserHours(
+        assignment_id=assignment.id,
+        worked_on=worked_on,
+        hours=hours,
+        note=note,
+        logged_by_user_id=caller.user_id,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def end(
+    session: Session,
+    caller: Caller,
+    assignment_id: uuid.UUID,
+    *,
+    ends_on: date | None = None,
+    reason: str | None = None,
+) -> AdviserAssignment:
+    """End an assignment (the hub's coordinators, admins) on a day up to today."""
+    assignment = _locked_for(session, caller, Action.END, assignment_id)
+    if not assignment.active:
+        raise Conflict(f"This assignment already ended on {assignment.ends_on}.")
+    ends_on = ends_on or today()
+    if ends_on > today():
+        raise InvalidInput(
+            "An assignment ends today or earlier.",
+            errors={"ends_on": ["End the assignment on the day, not ahead of it."]},
+        )
+    last_worked = session.scalar(
+        select(func.max(AdviserHours.worked_on)).where(AdviserHours.assignment_id == assignment.id)
+    )
+    earliest = max(assignment.starts_on, last_worked or assignment.starts_on)
+    if ends_on < earliest:
+        raise InvalidInput(
+            "An assignment cannot end before it started or before hours logged on it.",
+            errors={"ends_on": [f"Must be {earliest.isoformat()} or later."]},
+        )
+    assignment.ends_on, assignment.end_reason = ends_on, reason
+    session.flush()
+    return _reloaded(session, assignment.id)
+
+
+def _locked_for(
+    session: Session, caller: Caller, action: Action, assignment_id: uuid.UUID
+) -> AdviserAssignment:
+    """The assignment, if the caller may act on it, locked so that logging and ending
+    cannot interleave (on PostgreSQL; SQLite serialises writers anyway)."""
+    assignment = get_visible(session, caller, AdviserAssignment, assignment_id)
+    authorize(session, caller, action, assignment)
+    session.refresh(assignment, attribute_names=["ends_on"], with_for_update=True)
+    return assignment
+
+
+def _check_day(assignment: AdviserAssignment, worked_on: date) -> None:
+    if worked_on > today():
+        raise InvalidInput(
+            "Hours are logged for days already worked.",
+            errors={"worked_on": ["Must not be in the future."]},
+        )
+    if worked_on < assignment.starts_on:
+        raise InvalidInput(
+            "The assignment had not started on that day.",
+            errors={"worked_on": [f"Must be {assignment.starts_on.isoformat()} or later."]},
+        )
+
+
+def _check_hours(
+    session: Session, assignment: AdviserAssignment, worked_on: date, hours: float
+) -> None:
+    if not QUARTER_HOUR <= hours <= MAX_HOURS_A_DAY or (hours / QUARTER_HOUR) % 1:
+        raise InvalidInput(
+            "Hours are logged in quarter hours.",
+            errors={"hours": [f"Must be a multiple of {QUARTER_HOUR} up to {MAX_HOURS_A_DAY:g}."]},
+        )
+    that_day = session.scalar(
+        select(func.coalesce(func.sum(AdviserHours.hours), 0.0)).where(
+            AdviserHours.assignment_id == assignment.id, AdviserHours.worked_on == worked_on
+        )
+    )
+    if that_day + hours > MAX_HOURS_A_DAY:
+        raise InvalidInput(
+            "A day has 24 hours.",
+            errors={"hours": [f"{that_day:g} hours are already logged on {worked_on}."]},
+        )
+
+
+def _shown(query: Select) -> Select:
+    """Load what an assignment shows: the adviser's and school's names, this month's hours."""
+    month = today().replace(day=1)
+    return query.options(
+        joinedload(AdviserAssignment.adviser)
+        .joinedload(EnterpriseAdviser.volunteer)
+        .joinedload(Volunteer.user),
+        joinedload(AdviserAssignment.school),
+        with_expression(AdviserAssignment.hours_this_month, hours_between(month)),
+    )
+
+
+def _reloaded(session: Session, assignment_id: uuid.UUID) -> AdviserAssignment:
+    query = _shown(select(AdviserAssignment).where(AdviserAssignment.id == assignment_id))
+    return session.scalars(query.execution_options(populate_existing=True)).one()
