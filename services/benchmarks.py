@@ -4,18 +4,34 @@ hard numbers (Provider Access, the Careers Strategy's seven, the ten-day work-ex
 guarantee, the variety of employers met).
 
 Counting rules (DOMAIN.md), for the school year `A` and a pupil in year group `yg` then;
-only named attendance at a meaningful encounter counts, by the year group on the day:
-- BM5: at least one meaningful Benchmark 5 encounter attended during `A`.
-- BM6: Y7-Y11, at least two meaningful workplace experiences attended in Y7-Y11 so far;
-  Y12-Y13, at least one attended in Y12-Y13.
+only named attendance counts, by the year group on the day, and "so far" is up to the end
+of `A` (31 August):
+- BM5: at least one meaningful Benchmark 5 encounter attended during `A`; at a college,
+  at least two. A college is a school of GIAS's "Colleges" group (establishment type
+  "Further education" or "Sixth form centres"); 16-19 academies and free schools follow
+  the schools' rule, as in the statutory guidance.
+- BM6: Y7-Y11, at least two meaningful workplace experiences attended in Y7-Y11 so far.
+  Y12-Y13, at least one attended in Y12-Y13 so far: "at least one further" is one after
+  Y11, and the pre-16 two are not asked again (a pupil who joined the sixth form from
+  another school is judged on what they did here).
 - BM7: Y7-Y11, meaningful encounters with all four provider types (sixth form, FE college,
   university, ITP) attended in Y7-Y11 so far; Y12-Y13 pupils considering higher education,
   at least two meaningful university encounters in Y12-Y13; other Y12-Y13 pupils, the full
   range by Y11.
-- BM8: Y7-Y11, a guidance interview attended so far in Y7-Y11; Y12-Y13, another one in
-  Y12-Y13.
-"So far" is up to the end of `A` (31 August). Provider Access and work-experience days
-count every attended encounter of their kind (their own rules, not the checklist, decide).
+- BM8: Y7-Y11, a guidance interview attended in Y7-Y11 so far. Y12-Y13: DOMAIN asks for
+  the offer of another; the ledger records who attended, not who was offered, so what
+  counts is a second interview attended in Y12-Y13 so far. A pupil who was offered one and
+  declined shows as not meeting it: the count errs low, never high.
+- Provider Access: an encounter counts, for pupils and as one the school held, only when
+  it is meaningful. Its Benchmark 7 checklist holds the items the legislation asks of each
+  one (the provider and its qualifications, the careers they lead to, what learning there
+  is like, two-way interaction for pupils' questions). A pupil meets a phase with two
+  attended in that phase's years so far; Y12-Y13 encounters are offered to all, so there
+  `encounters_held` is the school's measure and the pupils' share is take-up.
+- Work-experience guarantee (10 days "across Key Stages 3 and 4"): the days of every
+  work experience attended in Y7-Y11 (days are the guarantee's own measure, not the
+  checklist's), added up so far, for every pupil in Y7-Y11 by year group; Y11's share is
+  the end-of-Key-Stage-4 answer.
 
 The arithmetic runs in SQL, one row per pupil (a few thousand for a school); Python only
 adds those rows up by year group.
@@ -47,6 +63,14 @@ PROVIDER_ACCESS_PHASES = ((8, 9), (10, 11), (12, 13))
 PROVIDER_ACCESS_REQUIRED = 2
 CAREERS_STRATEGY_ENCOUNTERS = 7
 WORK_EXPERIENCE_DAYS = 10
+WORK_EXPERIENCE_YEARS = range(7, 12)  # Key Stages 3 and 4
+EMPLOYER_ENCOUNTERS_A_YEAR = {False: 1, True: 2}  # BM5, by whether the school is a college
+# GIAS's "Colleges" establishment group (TypeOfEstablishment names, compared casefolded).
+COLLEGE_TYPES = frozenset({"further education", "sixth form centres"})
+
+
+def is_college(school: School) -> bool:
+    return school.establishment_type.casefold() in COLLEGE_TYPES
 
 
 @dataclass
@@ -206,7 +230,7 @@ def _pupil_rows(session: Session, school_ids: list[uuid.UUID], start: int):
             _sum_if(e.benchmark == 8, m, lower).label("bm8_lower"),
             _sum_if(e.benchmark == 8, m, upper).label("bm8_upper"),
             *(
-                _sum_if(e.provider_access, a.year_group.in_(phase)).label(f"pa_{phase[0]}")
+                _sum_if(e.provider_access, m, a.year_group.in_(phase)).label(f"pa_{phase[0]}")
                 for phase in PROVIDER_ACCESS_PHASES
             ),
             func.coalesce(func.sum(e.work_experience_days).filter(lower), 0).label("we_days"),
@@ -238,19 +262,22 @@ def _pupil_rows(session: Session, school_ids: list[uuid.UUID], start: int):
     ).all()
 
 
-def meets(year_group: int, considering_he: bool, counts: tuple) -> tuple[bool, ...]:
+def meets(
+    year_group: int, considering_he: bool, counts: tuple, *, college: bool = False
+) -> tuple[bool, ...]:
     """Benchmarks 5, 6, 7 and 8 met, from one pupil's counts (in `_pupil_rows` order)."""
     bm5_year, _, bm6_lower, bm6_upper, *bm7_types, he_visits, bm8_lower, bm8_upper = counts[:11]
+    bm5 = bm5_year >= EMPLOYER_ENCOUNTERS_A_YEAR[college]
     if year_group <= 11:
         return (
-            bm5_year >= 1,
+            bm5,
             bm6_lower >= 2,
             sum(n > 0 for n in bm7_types) >= PROVIDER_TYPES,
             bm8_lower >= 1,
         )
     full_range = sum(n > 0 for n in bm7_types) >= PROVIDER_TYPES
     return (
-        bm5_year >= 1,
+        bm5,
         bm6_upper >= 1,
         he_visits >= 2 if considering_he else full_range,
         bm8_upper >= 1,
@@ -264,8 +291,9 @@ def _reports(
     tallies: dict[uuid.UUID, dict] = {
         s.id: {
             "benchmarks": {b: defaultdict(Tally) for b in BENCHMARK_TITLES},
+            "college": is_college(s),
             "phases": {phase: Tally() for phase in PROVIDER_ACCESS_PHASES},
-            "work_experience": Tally(),
+            "work_experience": defaultdict(Tally),
             "we_days": [0, 0],  # days, pupils (Y7-Y11)
             "strategy": Tally(),
             "employer_encounters": 0,
@@ -282,7 +310,8 @@ def _reports(
         pupil_id, school_id, reference, yg, dis, send, he, *counts = row
         t = tallies[school_id]
         t["disadvantaged"] += dis
-        for benchmark, met in zip(BENCHMARK_TITLES, meets(yg, he, counts), strict=True):
+        met_each = meets(yg, he, counts, college=t["college"])
+        for benchmark, met in zip(BENCHMARK_TITLES, met_each, strict=True):
             cells[(school_id, benchmark, yg, dis, send, met)] += 1
             if with_pupils and not met:
                 t["benchmarks"][benchmark][yg].not_meeting.append((reference, pupil_id))
@@ -292,10 +321,9 @@ def _reports(
         if phase is not None:
             done = counts[11 + phase_index[phase]] >= PROVIDER_ACCESS_REQUIRED
             cells[(school_id, "phase", phase, dis, send, done)] += 1
-        if yg <= 11:
+        if yg in WORK_EXPERIENCE_YEARS:
             t["we_days"][0] += we_days
             t["we_days"][1] += 1
-        if yg == 11:
             cells[(school_id, "work", yg, dis, send, we_days >= WORK_EXPERIENCE_DAYS)] += 1
         cells[(school_id, "strategy", yg, dis, send, bm5_total >= yg - 6)] += 1
         t["employer_encounters"] += bm5_total
@@ -304,7 +332,8 @@ def _reports(
         if measure == "phase":
             t["phases"][key].add(met, dis, send, pupils)
         elif measure == "work":
-            t["work_experience"].add(met, dis, send, pupils)
+            t["work_experience"][key].add(met, dis, send, pupils)
+            t["work_experience"]["all"].add(met, dis, send, pupils)
         elif measure == "strategy":
             t["strategy"].add(met, dis, send, pupils)
         else:
@@ -321,6 +350,7 @@ def _reports(
             "school_name": school.name,
             "urn": school.urn,
             "academic_year": school_years.label(start),
+            "college": t["college"],
             "pupils": pupils,
             "disadvantaged_pupils": t["disadvantaged"],
             "benchmarks": [
@@ -356,7 +386,11 @@ def _reports(
                 "mean_days_y7_y11": (
                     round(t["we_days"][0] / t["we_days"][1], 2) if t["we_days"][1] else None
                 ),
-                **t["work_experience"].summary(False),
+                **t["work_experience"]["all"].summary(False),
+                "year_groups": [
+                    {"year_group": yg, **t["work_experience"][yg].summary(False)}
+                    for yg in WORK_EXPERIENCE_YEARS
+                ],
             },
             "variety": variety[school.id],
         }
@@ -364,13 +398,15 @@ def _reports(
 
 
 def _provider_access_held(session: Session, ids: list[uuid.UUID], start: int) -> dict:
-    """Provider Access encounters the school held in the year, per key phase they served."""
+    """Meaningful Provider Access encounters the school held in the year, per key phase
+    they served."""
     first, last = school_years.bounds(start)
     held = {school_id: dict.fromkeys(PROVIDER_ACCESS_PHASES, 0) for school_id in ids}
     rows = session.execute(
         select(Encounter.school_id, Encounter.year_groups).where(
             Encounter.school_id.in_(ids),
             Encounter.provider_access,
+            Encounter.meaningful,
             Encounter.occurred_on.between(first, last),
         )
     )
@@ -453,5 +489,7 @@ def csv_rows(report: dict) -> list[dict]:
     for phase in report["provider_access"]:
         row(f"provider_access_{phase['phase']}", phase["phase"], phase)
     row("careers_strategy_on_track", "all", report["careers_strategy"])
-    row("work_experience_10_days", 11, report["work_experience"])
+    for year_group in report["work_experience"]["year_groups"]:
+        row("work_experience_10_days", year_group["year_group"], year_group)
+    row("work_experience_10_days", "all", report["work_experience"])
     return rows
