@@ -33,15 +33,17 @@ of `A` (31 August):
   checklist's), added up so far, for every pupil in Y7-Y11 by year group; Y11's share is
   the end-of-Key-Stage-4 answer.
 
-The arithmetic runs in SQL, one row per pupil (a few thousand for a school); Python only
-adds those rows up by year group.
+The arithmetic runs in SQL, in one statement: each encounter's kind once, each pupil's
+counts from one covering index on attendance, what each pupil meets, then pupils summed
+into cells by school, year group, flags and verdicts (a few hundred for a hub). Python
+only files the cells into the report.
 """
 
 import uuid
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Integer, and_, case, cast, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from models.encounters import Attendance, Encounter
@@ -58,7 +60,6 @@ BENCHMARK_TITLES = {
     8: "Personal guidance",
 }
 YEAR_GROUPS = range(7, 14)
-PROVIDER_TYPES = len(ProviderType)
 PROVIDER_ACCESS_PHASES = ((8, 9), (10, 11), (12, 13))
 PROVIDER_ACCESS_REQUIRED = 2
 CAREERS_STRATEGY_ENCOUNTERS = 7
@@ -200,88 +201,148 @@ def _may_see_numbers(session: Session, caller: Caller, school: School) -> bool:
     return school.id in hub_school_ids(session, caller)
 
 
-def _sum_if(*conditions):
-    """How many attendance rows match: `count(*) FILTER (WHERE …)` (SQLite 3.30+ and
-    PostgreSQL), about twice as fast as SUM(CASE …) over 100,000 rows."""
+# What one encounter counts towards, decided once per encounter rather than once per
+# attendance row: the per-pupil counts then compare small integers.
+NOT_COUNTED, BM5_THIS_YEAR, BM5_EARLIER, BM6, BM8 = range(5)
+BM7_KINDS = {kind: 5 + i for i, kind in enumerate(ProviderType)}
+
+
+def _count_if(*conditions):
+    """`count(*) FILTER (WHERE …)` (SQLite 3.30+ and PostgreSQL), about twice as fast as
+    SUM(CASE …)."""
     return func.count().filter(and_(*conditions))
 
 
-def _pupil_rows(session: Session, school_ids: list[uuid.UUID], start: int):
+def _encounter_kinds(school_ids: list[uuid.UUID], first, last):
+    """The schools' encounters up to the end of the year that any rule counts, each with
+    its kind, whether it is a meaningful Provider Access one, and its work-experience
+    days. Materialized, so the kinds are worked out once per encounter."""
+    e = Encounter
+    kind = case(
+        (~e.meaningful, NOT_COUNTED),
+        (e.benchmark == 5, case((e.occurred_on >= first, BM5_THIS_YEAR), else_=BM5_EARLIER)),
+        (e.benchmark == 6, BM6),
+        (e.benchmark == 7, case(BM7_KINDS, value=e.provider_type, else_=NOT_COUNTED)),
+        else_=BM8,
+    )
+    return (
+        select(
+            e.id,
+            kind.label("kind"),
+            and_(e.provider_access, e.meaningful).label("provider_access"),
+            e.work_experience_days.label("days"),
+        )
+        .where(
+            e.school_id.in_(school_ids),
+            e.occurred_on <= last,
+            or_(e.meaningful, e.work_experience_days > 0),
+        )
+        .cte("encounter_kinds")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _pupil_counts(school_ids: list[uuid.UUID], start: int):
     """One row per pupil on roll in the school year: flags and the counts the rules need."""
     first, last = school_years.bounds(start)
-    e, a = Encounter, Attendance
-    m = e.meaningful
+    k, a = _encounter_kinds(school_ids, first, last), Attendance
     lower, upper = a.year_group <= 11, a.year_group >= 12
     per_pupil = (
         select(
             a.pupil_id.label("pupil_id"),
-            _sum_if(e.benchmark == 5, m, e.occurred_on >= first).label("bm5_year"),
-            _sum_if(e.benchmark == 5, m).label("bm5_total"),
-            _sum_if(e.benchmark == 6, m, lower).label("bm6_lower"),
-            _sum_if(e.benchmark == 6, m, upper).label("bm6_upper"),
-            # One sum per provider type (a DISTINCT count would force a sort per pupil).
+            _count_if(k.c.kind == BM5_THIS_YEAR).label("bm5_year"),
+            _count_if(k.c.kind.in_((BM5_THIS_YEAR, BM5_EARLIER))).label("bm5_total"),
+            _count_if(k.c.kind == BM6, lower).label("bm6_lower"),
+            _count_if(k.c.kind == BM6, upper).label("bm6_upper"),
+            # One count per provider type (a DISTINCT count would force a sort per pupil).
             *(
-                _sum_if(e.benchmark == 7, m, lower, e.provider_type == kind).label(f"bm7_{kind}")
-                for kind in ProviderType
+                _count_if(k.c.kind == code, lower).label(f"bm7_{kind}")
+                for kind, code in BM7_KINDS.items()
             ),
-            _sum_if(e.benchmark == 7, m, upper, e.provider_type == ProviderType.UNIVERSITY).label(
-                "he_visits"
-            ),
-            _sum_if(e.benchmark == 8, m, lower).label("bm8_lower"),
-            _sum_if(e.benchmark == 8, m, upper).label("bm8_upper"),
+            _count_if(k.c.kind == BM7_KINDS[ProviderType.UNIVERSITY], upper).label("he_visits"),
+            _count_if(k.c.kind == BM8, lower).label("bm8_lower"),
+            _count_if(k.c.kind == BM8, upper).label("bm8_upper"),
             *(
-                _sum_if(e.provider_access, m, a.year_group.in_(phase)).label(f"pa_{phase[0]}")
+                _count_if(k.c.provider_access, a.year_group.in_(phase)).label(f"pa_{phase[0]}")
                 for phase in PROVIDER_ACCESS_PHASES
             ),
-            func.coalesce(func.sum(e.work_experience_days).filter(lower), 0).label("we_days"),
+            func.coalesce(func.sum(k.c.days).filter(lower), 0).label("we_days"),
         )
-        .join(e, e.id == a.encounter_id)
-        .where(e.school_id.in_(school_ids), e.occurred_on <= last)
+        .select_from(k)
+        .join(a, a.encounter_id == k.c.id)
         .group_by(a.pupil_id)
         .subquery()
     )
-    year_group = (Pupil.year_group - (Pupil.roll_year - start)).label("yg")
+    year_group = Pupil.year_group - (Pupil.roll_year - start)
     counts = [c for c in per_pupil.c if c.name != "pupil_id"]
-    return session.execute(
+    return (
         select(
             Pupil.id,
             Pupil.school_id,
             Pupil.reference,
-            year_group,
+            year_group.label("yg"),
             Pupil.disadvantaged,
             Pupil.send,
-            Pupil.considering_higher_education,
+            Pupil.considering_higher_education.label("he"),
             *(func.coalesce(c, 0).label(c.name) for c in counts),
         )
         .outerjoin(per_pupil, per_pupil.c.pupil_id == Pupil.id)
         .where(
             Pupil.school_id.in_(school_ids),
-            (Pupil.year_group - (Pupil.roll_year - start)).between(7, 13),
+            year_group.between(7, 13),
             or_(Pupil.left_on.is_(None), Pupil.left_on >= first),
         )
-    ).all()
-
-
-def meets(
-    year_group: int, considering_he: bool, counts: tuple, *, college: bool = False
-) -> tuple[bool, ...]:
-    """Benchmarks 5, 6, 7 and 8 met, from one pupil's counts (in `_pupil_rows` order)."""
-    bm5_year, _, bm6_lower, bm6_upper, *bm7_types, he_visits, bm8_lower, bm8_upper = counts[:11]
-    bm5 = bm5_year >= EMPLOYER_ENCOUNTERS_A_YEAR[college]
-    if year_group <= 11:
-        return (
-            bm5,
-            bm6_lower >= 2,
-            sum(n > 0 for n in bm7_types) >= PROVIDER_TYPES,
-            bm8_lower >= 1,
-        )
-    full_range = sum(n > 0 for n in bm7_types) >= PROVIDER_TYPES
-    return (
-        bm5,
-        bm6_upper >= 1,
-        he_visits >= 2 if considering_he else full_range,
-        bm8_upper >= 1,
+        .subquery("pupil_counts")
     )
+
+
+def _verdicts(p, college_ids: list[uuid.UUID]) -> dict:
+    """The counting rules (see the module docstring) over one pupil's counts, in SQL:
+    what they meet, or NULL where a measure is not theirs."""
+    lower = p.c.yg <= 11
+    full_range = and_(*(p.c[f"bm7_{kind}"] > 0 for kind in ProviderType))
+    bm5_needed = case(
+        (p.c.school_id.in_(college_ids), EMPLOYER_ENCOUNTERS_A_YEAR[True]),
+        else_=EMPLOYER_ENCOUNTERS_A_YEAR[False],
+    )
+    return {
+        "bm5": p.c.bm5_year >= bm5_needed,
+        "bm6": case((lower, p.c.bm6_lower >= 2), else_=p.c.bm6_upper >= 1),
+        "bm7": case((or_(lower, ~p.c.he), full_range), else_=p.c.he_visits >= 2),
+        "bm8": case((lower, p.c.bm8_lower >= 1), else_=p.c.bm8_upper >= 1),
+        "provider_access": case(
+            *(
+                (p.c.yg.in_(phase), p.c[f"pa_{phase[0]}"] >= PROVIDER_ACCESS_REQUIRED)
+                for phase in PROVIDER_ACCESS_PHASES
+            )
+        ),
+        "work_experience": case((lower, p.c.we_days >= WORK_EXPERIENCE_DAYS)),
+        "strategy": p.c.bm5_total >= p.c.yg - 6,  # one a year from Y7
+    }
+
+
+def _cells(session: Session, schools: list[School], start: int, *, with_pupils: bool):
+    """Pupils counted by school, year group, flags and what they meet, summed in SQL (a
+    few hundred rows for a hub); each pupil is a cell of their own when the report lists
+    pupils."""
+    p = _pupil_counts([s.id for s in schools], start)
+    verdicts = _verdicts(p, [s.id for s in schools if is_college(s)])
+    keys = [p.c.school_id, p.c.yg, p.c.disadvantaged, p.c.send]
+    keys += [verdict.label(name) for name, verdict in verdicts.items()]
+    if with_pupils:
+        keys += [p.c.id, p.c.reference]
+    if session.get_bind().dialect.name == "postgresql":
+        # A hub's per-pupil aggregate hashes about 900,000 attendance rows: at the default
+        # 4 MB it spills to disk and takes twice as long. For this transaction only.
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
+    return session.execute(
+        select(
+            *keys,
+            func.count().label("pupils"),
+            cast(func.sum(p.c.we_days), Integer).label("we_days"),
+            cast(func.sum(p.c.bm5_total), Integer).label("bm5_total"),
+        ).group_by(*keys)
+    ).all()
 
 
 def _reports(
@@ -301,44 +362,26 @@ def _reports(
         }
         for s in schools
     }
-    # Pupils are counted into (school, measure, key, disadvantaged, SEND, met) cells first:
-    # a handful of dictionary increments per pupil, then one Tally update per cell.
-    cells: Counter = Counter()
     phase_of = {yg: phase for phase in PROVIDER_ACCESS_PHASES for yg in phase}
-    phase_index = {phase: i for i, phase in enumerate(PROVIDER_ACCESS_PHASES)}
-    for row in _pupil_rows(session, ids, start) if ids else []:
-        pupil_id, school_id, reference, yg, dis, send, he, *counts = row
-        t = tallies[school_id]
-        t["disadvantaged"] += dis
-        met_each = meets(yg, he, counts, college=t["college"])
-        for benchmark, met in zip(BENCHMARK_TITLES, met_each, strict=True):
-            cells[(school_id, benchmark, yg, dis, send, met)] += 1
-            if with_pupils and not met:
-                t["benchmarks"][benchmark][yg].not_meeting.append((reference, pupil_id))
-                t["benchmarks"][benchmark]["all"].not_meeting.append((reference, pupil_id))
-        bm5_total, we_days = counts[1], counts[-1]
-        phase = phase_of.get(yg)
-        if phase is not None:
-            done = counts[11 + phase_index[phase]] >= PROVIDER_ACCESS_REQUIRED
-            cells[(school_id, "phase", phase, dis, send, done)] += 1
-        if yg in WORK_EXPERIENCE_YEARS:
-            t["we_days"][0] += we_days
-            t["we_days"][1] += 1
-            cells[(school_id, "work", yg, dis, send, we_days >= WORK_EXPERIENCE_DAYS)] += 1
-        cells[(school_id, "strategy", yg, dis, send, bm5_total >= yg - 6)] += 1
-        t["employer_encounters"] += bm5_total
-    for (school_id, measure, key, dis, send, met), pupils in cells.items():
-        t = tallies[school_id]
-        if measure == "phase":
-            t["phases"][key].add(met, dis, send, pupils)
-        elif measure == "work":
-            t["work_experience"][key].add(met, dis, send, pupils)
-            t["work_experience"]["all"].add(met, dis, send, pupils)
-        elif measure == "strategy":
-            t["strategy"].add(met, dis, send, pupils)
-        else:
-            t["benchmarks"][measure][key].add(met, dis, send, pupils)
-            t["benchmarks"][measure]["all"].add(met, dis, send, pupils)
+    for cell in _cells(session, schools, start, with_pupils=with_pupils) if schools else []:
+        t, yg, pupils = tallies[cell.school_id], cell.yg, cell.pupils
+        flags = (cell.disadvantaged, cell.send)
+        t["disadvantaged"] += pupils * cell.disadvantaged
+        for benchmark in BENCHMARK_TITLES:
+            met = getattr(cell, f"bm{benchmark}")
+            for key in (yg, "all"):
+                t["benchmarks"][benchmark][key].add(met, *flags, pupils)
+                if with_pupils and not met:
+                    t["benchmarks"][benchmark][key].not_meeting.append((cell.reference, cell.id))
+        if cell.provider_access is not None:
+            t["phases"][phase_of[yg]].add(cell.provider_access, *flags, pupils)
+        if cell.work_experience is not None:
+            for key in (yg, "all"):
+                t["work_experience"][key].add(cell.work_experience, *flags, pupils)
+            t["we_days"][0] += cell.we_days
+            t["we_days"][1] += pupils
+        t["strategy"].add(cell.strategy, *flags, pupils)
+        t["employer_encounters"] += cell.bm5_total
     held = _provider_access_held(session, ids, start)
     variety = _variety(session, ids, start)
     reports = {}
