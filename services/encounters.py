@@ -161,7 +161,7 @@ def create_encounter(
         year_groups=sorted(set(year_groups)),
         head_counts=dict(head_counts or {}),
         work_experience_days=work_experience_days,
-        checklist_version=checklist_version or checklists.current_version(),
+        checklist_version=checklist_version,
     )
     return _add(session, encounter, volunteer_ids)
 
@@ -189,7 +189,6 @@ def record_booking(session: Session, booking: Booking) -> Encounter:
         year_groups=[booking.year_group],
         head_counts={str(booking.year_group): booking.seats},
         work_experience_days=int(activity is EncounterActivity.WORK_EXPERIENCE),
-        checklist_version=checklists.current_version(),
     )
     return _add(session, encounter, ())
 
@@ -214,7 +213,6 @@ def record_match(session: Session, match: Match, *, occurred_on: date) -> Encoun
         employer_id=volunteer.employer_id if need.benchmark in (5, 6) else None,
         year_groups=sorted(need.year_groups),
         head_counts=_spread(need.pupils, need.year_groups),
-        checklist_version=checklists.current_version(),
     )
     return _add(session, encounter, [volunteer.id])
 
@@ -234,6 +232,7 @@ def _spread(pupils: int, year_groups: Iterable[int]) -> dict[str, int]:
 
 
 def _add(session: Session, encounter: Encounter, volunteer_ids: Iterable[uuid.UUID]) -> Encounter:
+    encounter.checklist_version = encounter.checklist_version or checklists.current_version()
     encounter.meaningful = False  # until its checklist is answered (and attendance named)
     _check_and_snapshot(session, encounter)
     encounter.volunteers = _volunteers(session, encounter, volunteer_ids)
