@@ -8,8 +8,8 @@ only named attendance counts, by the year group on the day, and "so far" is up t
 of `A` (31 August):
 - BM5: at least one meaningful Benchmark 5 encounter attended during `A`; at a college,
   at least two. A college is a school of GIAS's "Colleges" group (establishment type
-  "Further education" or "Sixth form centres"); 16-19 academies and free schools follow
-  the schools' rule, as in the statutory guidance.
+  "Further education" or "Sixth form centres"); 16-19 academies and free schools are
+  in GIAS's secondary groups and count as schools.
 - BM6: Y7-Y11, at least two meaningful workplace experiences attended in Y7-Y11 so far.
   Y12-Y13, at least one attended in Y12-Y13 so far: "at least one further" is one after
   Y11, and the pre-16 two are not asked again (a pupil who joined the sixth form from
@@ -35,8 +35,8 @@ of `A` (31 August):
 
 The arithmetic runs in SQL, in one statement: each encounter's kind once, each pupil's
 counts from one covering index on attendance, what each pupil meets, then pupils summed
-into cells by school, year group, flags and verdicts (a few hundred for a hub). Python
-only files the cells into the report.
+into cells by school, year group, flags and verdicts (a third as many rows as a hub has
+pupils). Python only files the cells into the report.
 """
 
 import uuid
@@ -322,9 +322,8 @@ def _verdicts(p, college_ids: list[uuid.UUID]) -> dict:
 
 
 def _cells(session: Session, schools: list[School], start: int, *, with_pupils: bool):
-    """Pupils counted by school, year group, flags and what they meet, summed in SQL (a
-    few hundred rows for a hub); each pupil is a cell of their own when the report lists
-    pupils."""
+    """Pupils counted by school, year group, flags and what they meet, summed in SQL;
+    each pupil is a cell of their own when the report lists pupils."""
     p = _pupil_counts([s.id for s in schools], start)
     verdicts = _verdicts(p, [s.id for s in schools if is_college(s)])
     keys = [p.c.school_id, p.c.yg, p.c.disadvantaged, p.c.send]
