@@ -96,9 +96,18 @@ class CareersStrategySchema(ShareSchema):
     employer_encounters_per_pupil = ma.fields.Float(allow_none=True, required=True)
 
 
+class WorkExperienceYearSchema(ShareSchema):
+    year_group = ma.fields.Integer(required=True)
+
+
 class WorkExperienceSchema(ShareSchema):
     target_days = ma.fields.Integer(required=True)
     mean_days_y7_y11 = ma.fields.Float(allow_none=True, required=True)
+    year_groups = ma.fields.List(
+        ma.fields.Nested(WorkExperienceYearSchema),
+        required=True,
+        metadata={"description": "Y7-Y11: pupils with ten days so far (Y11: the guarantee)."},
+    )
 
 
 class VarietySchema(Schema):
@@ -115,6 +124,13 @@ class SchoolReportSchema(Schema):
     school_name = ma.fields.String(required=True)
     urn = ma.fields.Integer(required=True)
     academic_year = ma.fields.String(required=True)
+    college = ma.fields.Boolean(
+        required=True,
+        metadata={
+            "description": "An FE or sixth-form college (GIAS type Further education or Sixth "
+            "form centres): Benchmark 5 asks two meaningful employer encounters a year."
+        },
+    )
     pupils = ma.fields.Integer(required=True)
     disadvantaged_pupils = ma.fields.Integer(required=True)
     benchmarks = ma.fields.List(ma.fields.Nested(BenchmarkResultSchema), required=True)

@@ -35,8 +35,16 @@ class EncounterSchema(Schema):
     id = ma.fields.UUID(required=True)
     school_id = ma.fields.UUID(required=True)
     source = ma.fields.Enum(EncounterSource, by_value=True, required=True)
-    booking_id = ma.fields.UUID(allow_none=True, required=True)
-    match_id = ma.fields.UUID(allow_none=True, required=True)
+    booking_id = ma.fields.UUID(
+        allow_none=True,
+        required=True,
+        metadata={"description": "The completed booking it was made from (read-only)."},
+    )
+    match_id = ma.fields.UUID(
+        allow_none=True,
+        required=True,
+        metadata={"description": "The scheduled match it was made from (read-only)."},
+    )
     title = ma.fields.String(required=True)
     activity_type = ma.fields.Enum(EncounterActivity, by_value=True, required=True)
     benchmark = ma.fields.Integer(required=True, metadata={"enum": list(BENCHMARKS)})
@@ -107,6 +115,8 @@ class EncounterUpdateSchema(EncounterFields):
 class EncounterQueryArgsSchema(Schema):
     school_id = ma.fields.UUID()
     benchmark = ma.fields.Integer(validate=ma.validate.OneOf(BENCHMARKS))
+    booking_id = ma.fields.UUID(metadata={"description": "The encounter a booking became."})
+    match_id = ma.fields.UUID(metadata={"description": "The encounter a match became."})
     academic_year = ACADEMIC_YEAR
 
 

@@ -42,6 +42,9 @@ def run_migrations_online() -> None:
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", skip_empty_autogenerate)
     with target_db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _foreign_keys(connection, enforced=False)
         context.configure(
             connection=connection,
             target_metadata=target_db.metadata,
@@ -50,6 +53,21 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            _foreign_keys(connection, enforced=True)
+
+
+def _foreign_keys(connection, *, enforced: bool) -> None:
+    """SQLite's recipe for changing a table: foreign keys off while batch mode rebuilds it
+    (create, copy, drop, rename: with them on, dropping `encounters` would cascade to its
+    attendance), then checked and back on. The pragma is a no-op inside a transaction, so
+    it runs on its own, committed."""
+    if enforced:
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise RuntimeError(f"the migrations left rows with broken foreign keys: {broken[:5]}")
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
+    connection.commit()
 
 
 if context.is_offline_mode():

@@ -53,7 +53,7 @@ class EncounterActivity(enum.StrEnum):
 class EncounterSource(enum.StrEnum):
     RECORDED = "recorded"  # recorded directly by the school
     BOOKING = "booking"  # from a completed booking (booking_id set)
-    MATCH = "match"  # from a confirmed match (match_id set)
+    MATCH = "match"  # from a scheduled match (match_id set)
     TRANSFER = "transfer"  # part of a pupil's record brought from another school
 
 
@@ -72,9 +72,13 @@ class Encounter(UUIDPrimaryKey, Timestamps, Base):
     source: Mapped[EncounterSource] = mapped_column(
         enum_column(EncounterSource), default=EncounterSource.RECORDED
     )
-    # Filled when bookings (issue 6) and matches (issue 5) land; foreign keys follow then.
-    booking_id: Mapped[uuid.UUID | None]
-    match_id: Mapped[uuid.UUID | None]
+    # The booking or match it came from: one encounter each, and the record outlives them.
+    booking_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("bookings.id", ondelete="SET NULL"), unique=True
+    )
+    match_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("matches.id", ondelete="SET NULL"), unique=True
+    )
     title: Mapped[str] = mapped_column(String(200))
     activity_type: Mapped[EncounterActivity] = mapped_column(enum_column(EncounterActivity))
     benchmark: Mapped[int]
@@ -122,6 +126,14 @@ class Attendance(UUIDPrimaryKey, Base):
     __table_args__ = (
         UniqueConstraint("encounter_id", "pupil_id", name="uq_attendances_encounter_id_pupil_id"),
         Index("ix_attendances_pupil_id", "pupil_id"),
+        # Covering the reports' scan: from each encounter to who attended in which year
+        # group, read from the index alone.
+        Index(
+            "ix_attendances_encounter_id_pupil_id_year_group",
+            "encounter_id",
+            "pupil_id",
+            "year_group",
+        ),
         CheckConstraint("year_group BETWEEN 7 AND 13", name="year_group_secondary"),
     )
 

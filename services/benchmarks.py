@@ -4,29 +4,47 @@ hard numbers (Provider Access, the Careers Strategy's seven, the ten-day work-ex
 guarantee, the variety of employers met).
 
 Counting rules (DOMAIN.md), for the school year `A` and a pupil in year group `yg` then;
-only named attendance at a meaningful encounter counts, by the year group on the day:
-- BM5: at least one meaningful Benchmark 5 encounter attended during `A`.
-- BM6: Y7-Y11, at least two meaningful workplace experiences attended in Y7-Y11 so far;
-  Y12-Y13, at least one attended in Y12-Y13.
+only named attendance counts, by the year group on the day, and "so far" is up to the end
+of `A` (31 August):
+- BM5: at least one meaningful Benchmark 5 encounter attended during `A`; at a college,
+  at least two. A college is a school of GIAS's "Colleges" group (establishment type
+  "Further education" or "Sixth form centres"); 16-19 academies and free schools are
+  in GIAS's secondary groups and count as schools.
+- BM6: Y7-Y11, at least two meaningful workplace experiences attended in Y7-Y11 so far.
+  Y12-Y13, at least one attended in Y12-Y13 so far: "at least one further" is one after
+  Y11, and the pre-16 two are not asked again (a pupil who joined the sixth form from
+  another school is judged on what they did here).
 - BM7: Y7-Y11, meaningful encounters with all four provider types (sixth form, FE college,
   university, ITP) attended in Y7-Y11 so far; Y12-Y13 pupils considering higher education,
   at least two meaningful university encounters in Y12-Y13; other Y12-Y13 pupils, the full
   range by Y11.
-- BM8: Y7-Y11, a guidance interview attended so far in Y7-Y11; Y12-Y13, another one in
-  Y12-Y13.
-"So far" is up to the end of `A` (31 August). Provider Access and work-experience days
-count every attended encounter of their kind (their own rules, not the checklist, decide).
+- BM8: Y7-Y11, a guidance interview attended in Y7-Y11 so far. Y12-Y13: DOMAIN asks for
+  the offer of another; the ledger records who attended, not who was offered, so what
+  counts is a second interview attended in Y12-Y13 so far. A pupil who was offered one and
+  declined shows as not meeting it: the count errs low, never high.
+- Provider Access: an encounter counts, for pupils and as one the school held, only when
+  it is meaningful. Its Benchmark 7 checklist holds the items the legislation asks of each
+  one (the provider and its qualifications, the careers they lead to, what learning there
+  is like, two-way interaction for pupils' questions). A pupil meets a phase with two
+  attended in that phase's years so far; Y12-Y13 encounters are offered to all, so there
+  `encounters_held` is the school's measure and the pupils' share is take-up.
+- Work-experience guarantee (10 days "across Key Stages 3 and 4"): the days of every
+  work experience attended in Y7-Y11 (days are the guarantee's own measure, not the
+  checklist's), added up so far, for every pupil in Y7-Y11 by year group; Y11's share is
+  the end-of-Key-Stage-4 answer.
 
-The arithmetic runs in SQL, one row per pupil (a few thousand for a school); Python only
-adds those rows up by year group.
+The arithmetic runs in SQL, in one statement: each encounter's kind once, each pupil's
+counts from one covering index on attendance, what each pupil meets, then pupils summed
+into cells by school, year group, flags and verdicts (a third as many rows as a hub has
+pupils). Python only files the cells into the report.
 """
 
 import uuid
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Integer, and_, case, cast, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from models.encounters import Attendance, Encounter
@@ -43,11 +61,18 @@ BENCHMARK_TITLES = {
     8: "Personal guidance",
 }
 YEAR_GROUPS = range(7, 14)
-PROVIDER_TYPES = len(ProviderType)
 PROVIDER_ACCESS_PHASES = ((8, 9), (10, 11), (12, 13))
 PROVIDER_ACCESS_REQUIRED = 2
 CAREERS_STRATEGY_ENCOUNTERS = 7
 WORK_EXPERIENCE_DAYS = 10
+WORK_EXPERIENCE_YEARS = range(7, 12)  # Key Stages 3 and 4
+EMPLOYER_ENCOUNTERS_A_YEAR = {False: 1, True: 2}  # BM5, by whether the school is a college
+# GIAS's "Colleges" establishment group (TypeOfEstablishment names, compared casefolded).
+COLLEGE_TYPES = frozenset({"further education", "sixth form centres"})
+
+
+def is_college(school: School) -> bool:
+    return school.establishment_type.casefold() in COLLEGE_TYPES
 
 
 @dataclass
@@ -164,85 +189,147 @@ def _may_see_numbers(session: Session, caller: Caller, school: School) -> bool:
     return school.id in hub_school_ids(session, caller)
 
 
-def _sum_if(*conditions):
-    """How many attendance rows match: `count(*) FILTER (WHERE …)` (SQLite 3.30+ and
-    PostgreSQL), about twice as fast as SUM(CASE …) over 100,000 rows."""
+# What one encounter counts towards, decided once per encounter rather than once per
+# attendance row: the per-pupil counts then compare small integers.
+NOT_COUNTED, BM5_THIS_YEAR, BM5_EARLIER, BM6, BM8 = range(5)
+BM7_KINDS = {kind: 5 + i for i, kind in enumerate(ProviderType)}
+
+
+def _count_if(*conditions):
+    """`count(*) FILTER (WHERE …)` (SQLite 3.30+ and PostgreSQL), about twice as fast as
+    SUM(CASE …)."""
     return func.count().filter(and_(*conditions))
 
 
-def _pupil_rows(session: Session, school_ids: list[uuid.UUID], start: int):
+def _encounter_kinds(school_ids: list[uuid.UUID], first, last):
+    """The schools' encounters up to the end of the year that any rule counts, each with
+    its kind, whether it is a meaningful Provider Access one, and its work-experience
+    days. Materialized, so the kinds are worked out once per encounter."""
+    e = Encounter
+    kind = case(
+        (~e.meaningful, NOT_COUNTED),
+        (e.benchmark == 5, case((e.occurred_on >= first, BM5_THIS_YEAR), else_=BM5_EARLIER)),
+        (e.benchmark == 6, BM6),
+        (e.benchmark == 7, case(BM7_KINDS, value=e.provider_type, else_=NOT_COUNTED)),
+        else_=BM8,
+    )
+    return (
+        select(
+            e.id,
+            kind.label("kind"),
+            and_(e.provider_access, e.meaningful).label("provider_access"),
+            e.work_experience_days.label("days"),
+        )
+        .where(
+            e.school_id.in_(school_ids),
+            e.occurred_on <= last,
+            or_(e.meaningful, e.work_experience_days > 0),
+        )
+        .cte("encounter_kinds")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _pupil_counts(school_ids: list[uuid.UUID], start: int):
     """One row per pupil on roll in the school year: flags and the counts the rules need."""
     first, last = school_years.bounds(start)
-    e, a = Encounter, Attendance
-    m = e.meaningful
+    k, a = _encounter_kinds(school_ids, first, last), Attendance
     lower, upper = a.year_group <= 11, a.year_group >= 12
     per_pupil = (
         select(
             a.pupil_id.label("pupil_id"),
-            _sum_if(e.benchmark == 5, m, e.occurred_on >= first).label("bm5_year"),
-            _sum_if(e.benchmark == 5, m).label("bm5_total"),
-            _sum_if(e.benchmark == 6, m, lower).label("bm6_lower"),
-            _sum_if(e.benchmark == 6, m, upper).label("bm6_upper"),
-            # One sum per provider type (a DISTINCT count would force a sort per pupil).
+            _count_if(k.c.kind == BM5_THIS_YEAR).label("bm5_year"),
+            _count_if(k.c.kind.in_((BM5_THIS_YEAR, BM5_EARLIER))).label("bm5_total"),
+            _count_if(k.c.kind == BM6, lower).label("bm6_lower"),
+            _count_if(k.c.kind == BM6, upper).label("bm6_upper"),
+            # One count per provider type (a DISTINCT count would force a sort per pupil).
             *(
-                _sum_if(e.benchmark == 7, m, lower, e.provider_type == kind).label(f"bm7_{kind}")
-                for kind in ProviderType
+                _count_if(k.c.kind == code, lower).label(f"bm7_{kind}")
+                for kind, code in BM7_KINDS.items()
             ),
-            _sum_if(e.benchmark == 7, m, upper, e.provider_type == ProviderType.UNIVERSITY).label(
-                "he_visits"
-            ),
-            _sum_if(e.benchmark == 8, m, lower).label("bm8_lower"),
-            _sum_if(e.benchmark == 8, m, upper).label("bm8_upper"),
+            _count_if(k.c.kind == BM7_KINDS[ProviderType.UNIVERSITY], upper).label("he_visits"),
+            _count_if(k.c.kind == BM8, lower).label("bm8_lower"),
+            _count_if(k.c.kind == BM8, upper).label("bm8_upper"),
             *(
-                _sum_if(e.provider_access, a.year_group.in_(phase)).label(f"pa_{phase[0]}")
+                _count_if(k.c.provider_access, a.year_group.in_(phase)).label(f"pa_{phase[0]}")
                 for phase in PROVIDER_ACCESS_PHASES
             ),
-            func.coalesce(func.sum(e.work_experience_days).filter(lower), 0).label("we_days"),
+            func.coalesce(func.sum(k.c.days).filter(lower), 0).label("we_days"),
         )
-        .join(e, e.id == a.encounter_id)
-        .where(e.school_id.in_(school_ids), e.occurred_on <= last)
+        .select_from(k)
+        .join(a, a.encounter_id == k.c.id)
         .group_by(a.pupil_id)
         .subquery()
     )
-    year_group = (Pupil.year_group - (Pupil.roll_year - start)).label("yg")
+    year_group = Pupil.year_group - (Pupil.roll_year - start)
     counts = [c for c in per_pupil.c if c.name != "pupil_id"]
-    return session.execute(
+    return (
         select(
             Pupil.id,
             Pupil.school_id,
             Pupil.reference,
-            year_group,
+            year_group.label("yg"),
             Pupil.disadvantaged,
             Pupil.send,
-            Pupil.considering_higher_education,
+            Pupil.considering_higher_education.label("he"),
             *(func.coalesce(c, 0).label(c.name) for c in counts),
         )
         .outerjoin(per_pupil, per_pupil.c.pupil_id == Pupil.id)
         .where(
             Pupil.school_id.in_(school_ids),
-            (Pupil.year_group - (Pupil.roll_year - start)).between(7, 13),
+            year_group.between(7, 13),
             or_(Pupil.left_on.is_(None), Pupil.left_on >= first),
         )
-    ).all()
-
-
-def meets(year_group: int, considering_he: bool, counts: tuple) -> tuple[bool, ...]:
-    """Benchmarks 5, 6, 7 and 8 met, from one pupil's counts (in `_pupil_rows` order)."""
-    bm5_year, _, bm6_lower, bm6_upper, *bm7_types, he_visits, bm8_lower, bm8_upper = counts[:11]
-    if year_group <= 11:
-        return (
-            bm5_year >= 1,
-            bm6_lower >= 2,
-            sum(n > 0 for n in bm7_types) >= PROVIDER_TYPES,
-            bm8_lower >= 1,
-        )
-    full_range = sum(n > 0 for n in bm7_types) >= PROVIDER_TYPES
-    return (
-        bm5_year >= 1,
-        bm6_upper >= 1,
-        he_visits >= 2 if considering_he else full_range,
-        bm8_upper >= 1,
+        .subquery("pupil_counts")
     )
+
+
+def _verdicts(p, college_ids: list[uuid.UUID]) -> dict:
+    """The counting rules (see the module docstring) over one pupil's counts, in SQL:
+    what they meet, or NULL where a measure is not theirs."""
+    lower = p.c.yg <= 11
+    full_range = and_(*(p.c[f"bm7_{kind}"] > 0 for kind in ProviderType))
+    bm5_needed = case(
+        (p.c.school_id.in_(college_ids), EMPLOYER_ENCOUNTERS_A_YEAR[True]),
+        else_=EMPLOYER_ENCOUNTERS_A_YEAR[False],
+    )
+    return {
+        "bm5": p.c.bm5_year >= bm5_needed,
+        "bm6": case((lower, p.c.bm6_lower >= 2), else_=p.c.bm6_upper >= 1),
+        "bm7": case((or_(lower, ~p.c.he), full_range), else_=p.c.he_visits >= 2),
+        "bm8": case((lower, p.c.bm8_lower >= 1), else_=p.c.bm8_upper >= 1),
+        "provider_access": case(
+            *(
+                (p.c.yg.in_(phase), p.c[f"pa_{phase[0]}"] >= PROVIDER_ACCESS_REQUIRED)
+                for phase in PROVIDER_ACCESS_PHASES
+            )
+        ),
+        "work_experience": case((lower, p.c.we_days >= WORK_EXPERIENCE_DAYS)),
+        "strategy": p.c.bm5_total >= p.c.yg - 6,  # one a year from Y7
+    }
+
+
+def _cells(session: Session, schools: list[School], start: int, *, with_pupils: bool):
+    """Pupils counted by school, year group, flags and what they meet, summed in SQL;
+    each pupil is a cell of their own when the report lists pupils."""
+    p = _pupil_counts([s.id for s in schools], start)
+    verdicts = _verdicts(p, [s.id for s in schools if is_college(s)])
+    keys = [p.c.school_id, p.c.yg, p.c.disadvantaged, p.c.send]
+    keys += [verdict.label(name) for name, verdict in verdicts.items()]
+    if with_pupils:
+        keys += [p.c.id, p.c.reference]
+    if session.get_bind().dialect.name == "postgresql":
+        # A hub's per-pupil aggregate hashes about 900,000 attendance rows: at the default
+        # 4 MB it spills to disk and takes twice as long. For this transaction only.
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
+    return session.execute(
+        select(
+            *keys,
+            func.count().label("pupils"),
+            cast(func.sum(p.c.we_days), Integer).label("we_days"),
+            cast(func.sum(p.c.bm5_total), Integer).label("bm5_total"),
+        ).group_by(*keys)
+    ).all()
 
 
 def _reports(
@@ -252,8 +339,9 @@ def _reports(
     tallies: dict[uuid.UUID, dict] = {
         s.id: {
             "benchmarks": {b: defaultdict(Tally) for b in BENCHMARK_TITLES},
+            "college": is_college(s),
             "phases": {phase: Tally() for phase in PROVIDER_ACCESS_PHASES},
-            "work_experience": Tally(),
+            "work_experience": defaultdict(Tally),
             "we_days": [0, 0],  # days, pupils (Y7-Y11)
             "strategy": Tally(),
             "employer_encounters": 0,
@@ -261,43 +349,26 @@ def _reports(
         }
         for s in schools
     }
-    # Pupils are counted into (school, measure, key, disadvantaged, SEND, met) cells first:
-    # a handful of dictionary increments per pupil, then one Tally update per cell.
-    cells: Counter = Counter()
     phase_of = {yg: phase for phase in PROVIDER_ACCESS_PHASES for yg in phase}
-    phase_index = {phase: i for i, phase in enumerate(PROVIDER_ACCESS_PHASES)}
-    for row in _pupil_rows(session, ids, start) if ids else []:
-        pupil_id, school_id, reference, yg, dis, send, he, *counts = row
-        t = tallies[school_id]
-        t["disadvantaged"] += dis
-        for benchmark, met in zip(BENCHMARK_TITLES, meets(yg, he, counts), strict=True):
-            cells[(school_id, benchmark, yg, dis, send, met)] += 1
-            if with_pupils and not met:
-                t["benchmarks"][benchmark][yg].not_meeting.append((reference, pupil_id))
-                t["benchmarks"][benchmark]["all"].not_meeting.append((reference, pupil_id))
-        bm5_total, we_days = counts[1], counts[-1]
-        phase = phase_of.get(yg)
-        if phase is not None:
-            done = counts[11 + phase_index[phase]] >= PROVIDER_ACCESS_REQUIRED
-            cells[(school_id, "phase", phase, dis, send, done)] += 1
-        if yg <= 11:
-            t["we_days"][0] += we_days
-            t["we_days"][1] += 1
-        if yg == 11:
-            cells[(school_id, "work", yg, dis, send, we_days >= WORK_EXPERIENCE_DAYS)] += 1
-        cells[(school_id, "strategy", yg, dis, send, bm5_total >= yg - 6)] += 1
-        t["employer_encounters"] += bm5_total
-    for (school_id, measure, key, dis, send, met), pupils in cells.items():
-        t = tallies[school_id]
-        if measure == "phase":
-            t["phases"][key].add(met, dis, send, pupils)
-        elif measure == "work":
-            t["work_experience"].add(met, dis, send, pupils)
-        elif measure == "strategy":
-            t["strategy"].add(met, dis, send, pupils)
-        else:
-            t["benchmarks"][measure][key].add(met, dis, send, pupils)
-            t["benchmarks"][measure]["all"].add(met, dis, send, pupils)
+    for cell in _cells(session, schools, start, with_pupils=with_pupils) if schools else []:
+        t, yg, pupils = tallies[cell.school_id], cell.yg, cell.pupils
+        flags = (cell.disadvantaged, cell.send)
+        t["disadvantaged"] += pupils * cell.disadvantaged
+        for benchmark in BENCHMARK_TITLES:
+            met = getattr(cell, f"bm{benchmark}")
+            for key in (yg, "all"):
+                t["benchmarks"][benchmark][key].add(met, *flags, pupils)
+                if with_pupils and not met:
+                    t["benchmarks"][benchmark][key].not_meeting.append((cell.reference, cell.id))
+        if cell.provider_access is not None:
+            t["phases"][phase_of[yg]].add(cell.provider_access, *flags, pupils)
+        if cell.work_experience is not None:
+            for key in (yg, "all"):
+                t["work_experience"][key].add(cell.work_experience, *flags, pupils)
+            t["we_days"][0] += cell.we_days
+            t["we_days"][1] += pupils
+        t["strategy"].add(cell.strategy, *flags, pupils)
+        t["employer_encounters"] += cell.bm5_total
     held = _provider_access_held(session, ids, start)
     variety = _variety(session, ids, start)
     reports = {}
@@ -309,6 +380,7 @@ def _reports(
             "school_name": school.name,
             "urn": school.urn,
             "academic_year": school_years.label(start),
+            "college": t["college"],
             "pupils": pupils,
             "disadvantaged_pupils": t["disadvantaged"],
             "benchmarks": [
@@ -344,7 +416,11 @@ def _reports(
                 "mean_days_y7_y11": (
                     round(t["we_days"][0] / t["we_days"][1], 2) if t["we_days"][1] else None
                 ),
-                **t["work_experience"].summary(False),
+                **t["work_experience"]["all"].summary(False),
+                "year_groups": [
+                    {"year_group": yg, **t["work_experience"][yg].summary(False)}
+                    for yg in WORK_EXPERIENCE_YEARS
+                ],
             },
             "variety": variety[school.id],
         }
@@ -352,13 +428,15 @@ def _reports(
 
 
 def _provider_access_held(session: Session, ids: list[uuid.UUID], start: int) -> dict:
-    """Provider Access encounters the school held in the year, per key phase they served."""
+    """Meaningful Provider Access encounters the school held in the year, per key phase
+    they served."""
     first, last = school_years.bounds(start)
     held = {school_id: dict.fromkeys(PROVIDER_ACCESS_PHASES, 0) for school_id in ids}
     rows = session.execute(
         select(Encounter.school_id, Encounter.year_groups).where(
             Encounter.school_id.in_(ids),
             Encounter.provider_access,
+            Encounter.meaningful,
             Encounter.occurred_on.between(first, last),
         )
     )
@@ -441,7 +519,9 @@ def csv_rows(report: dict) -> list[dict]:
     for phase in report["provider_access"]:
         row(f"provider_access_{phase['phase']}", phase["phase"], phase)
     row("careers_strategy_on_track", "all", report["careers_strategy"])
-    row("work_experience_10_days", 11, report["work_experience"])
+    for year_group in report["work_experience"]["year_groups"]:
+        row("work_experience_10_days", year_group["year_group"], year_group)
+    row("work_experience_10_days", "all", report["work_experience"])
     return rows
 
 

@@ -28,7 +28,7 @@ from models.bookings import (
 )
 from models.offers import Offer
 from models.organisations import School
-from services import outbox
+from services import encounters, outbox
 from services.access import (
     Action,
     Caller,
@@ -269,10 +269,14 @@ def cancel(session: Session, caller: Caller, booking_id: uuid.UUID, *, reason: s
 
 
 def complete(session: Session, caller: Caller, booking_id: uuid.UUID) -> Booking:
+    """Either side marks the visit done, on or after its day: it becomes the school's
+    encounter (Benchmark 6) in the same transaction."""
     booking = _for(session, caller, Action.COMPLETE, booking_id)
     if booking.slot.date > london_today():
         raise InvalidTransition("The visit has not taken place yet.")
-    return _move(session, caller, booking, Action.COMPLETE)
+    _move(session, caller, booking, Action.COMPLETE)
+    encounters.record_booking(session, booking)
+    return booking
 
 
 def record_consent(session: Session, caller: Caller, booking_id: uuid.UUID) -> Booking:

@@ -47,7 +47,8 @@ from models.volunteers import (
     RoleModelAttribute,
     Volunteer,
 )
-from services import checklists
+from services import checklists, school_years
+from services.encounters import record_match
 from services.errors import Conflict
 from services.geo import distance_km
 from services.reference_data import ID_NAMESPACE, provider_id
@@ -432,7 +433,7 @@ def _needs(session: Session, schools: list[School]) -> None:
         answered = status is not MatchStatus.INVITED and status is not MatchStatus.EXPIRED
         if status in (MatchStatus.CONFIRMED, MatchStatus.SCHEDULED):
             need.status = NeedStatus.MATCHED
-        _get_or_add(
+        match = _get_or_add(
             session,
             Match,
             demo_id(f"match:{k}"),
@@ -454,6 +455,10 @@ def _needs(session: Session, schools: list[School]) -> None:
             else None,
             closed_at=invited_at + timedelta(hours=4) if closed else None,
         )
+        if status is MatchStatus.SCHEDULED:  # scheduling makes the encounter, as in the app
+            session.flush()
+            day = school_years.london_date(match.scheduled_for)
+            record_match(session, match, occurred_on=day)
 
 
 def _advisers(session: Session, rng: random.Random, hub: Hub, volunteer_ids) -> None:

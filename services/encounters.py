@@ -1,5 +1,7 @@
-"""Encounters: recorded by the school (or, later, from a booking or match), with named
-attendance and the meaningful-encounter checklist.
+"""Encounters: recorded by the school, or made from a completed booking or a scheduled
+match (one each, in the transaction of that transition), with named attendance and the
+meaningful-encounter checklist. The school records attendance and its side of the
+checklist on every one of them alike.
 
 Partners (the employer or provider) and volunteers see an encounter with its attendance
 count only; pupil identities go to the school's own staff, and each read is audited.
@@ -13,11 +15,15 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.bookings import Booking
 from models.checklists import ChecklistAnswer, ChecklistItem
 from models.encounters import Attendance, Encounter, EncounterActivity, EncounterSource
+from models.matches import Match
+from models.needs import Need, NeedMode
+from models.offers import OfferKind
 from models.organisations import Employer, Provider
 from models.pupils import Pupil
-from models.volunteers import Mode, Volunteer
+from models.volunteers import ActivityType, Mode, Volunteer
 from services import audit, checklists, school_years
 from services.access import (
     Caller,
@@ -44,6 +50,26 @@ EDITABLE = (
     "head_counts",
     "work_experience_days",
 )
+
+
+# What a booked offer or a matched need's activity is, as an encounter.
+OFFER_ACTIVITIES = {
+    OfferKind.WORKPLACE_VISIT: EncounterActivity.WORKPLACE_VISIT,
+    OfferKind.JOB_SHADOWING: EncounterActivity.JOB_SHADOWING,
+    OfferKind.WORK_EXPERIENCE: EncounterActivity.WORK_EXPERIENCE,
+    OfferKind.VIRTUAL_WORK_EXPERIENCE: EncounterActivity.WORK_EXPERIENCE,
+}
+NEED_ACTIVITIES = {
+    ActivityType.CAREERS_TALK: EncounterActivity.CAREERS_TALK,
+    ActivityType.MOCK_INTERVIEWS: EncounterActivity.MOCK_INTERVIEWS,
+    ActivityType.CV_WORKSHOP: EncounterActivity.CV_WORKSHOP,
+    ActivityType.CAREERS_FAIR: EncounterActivity.CAREERS_FAIR,
+    ActivityType.ENTERPRISE_CHALLENGE: EncounterActivity.ENTERPRISE_CHALLENGE,
+    ActivityType.MENTORING: EncounterActivity.MENTORING,
+    ActivityType.WORKPLACE_VISIT_HOST: EncounterActivity.WORKPLACE_VISIT,
+    ActivityType.JOB_SHADOWING: EncounterActivity.JOB_SHADOWING,
+    ActivityType.WORK_EXPERIENCE_SUPERVISOR: EncounterActivity.WORK_EXPERIENCE,
+}
 
 
 @dataclass(frozen=True)
@@ -74,13 +100,18 @@ def list_encounters(
     page_size: int,
     school_id: uuid.UUID | None = None,
     benchmark: int | None = None,
+    booking_id: uuid.UUID | None = None,
+    match_id: uuid.UUID | None = None,
     academic_year: str | None = None,
 ) -> Page:
     query = select(Encounter).where(visible_encounters(session, caller))
-    if school_id is not None:
-        query = query.where(Encounter.school_id == school_id)
-    if benchmark is not None:
-        query = query.where(Encounter.benchmark == benchmark)
+    filters = {
+        Encounter.school_id: school_id,
+        Encounter.benchmark: benchmark,
+        Encounter.booking_id: booking_id,
+        Encounter.match_id: match_id,
+    }
+    query = query.where(*(column == value for column, value in filters.items() if value))
     if academic_year is not None:
         first, last = school_years.bounds(school_years.parse(academic_year))
         query = query.where(Encounter.occurred_on.between(first, last))
@@ -130,9 +161,79 @@ def create_encounter(
         year_groups=sorted(set(year_groups)),
         head_counts=dict(head_counts or {}),
         work_experience_days=work_experience_days,
-        checklist_version=checklist_version or checklists.current_version(),
-        meaningful=False,
+        checklist_version=checklist_version,
     )
+    return _add(session, encounter, volunteer_ids)
+
+
+def record_booking(session: Session, booking: Booking) -> Encounter:
+    """The encounter a completed booking becomes, for the school to record attendance and
+    the checklist on: a Benchmark 6 experience of the offer, on the slot's day, with the
+    booked seats as the head count. A slot is one day, so a work-experience one is one day
+    towards the ten-day guarantee. Made once: a repeated call returns the first."""
+    made = session.scalar(select(Encounter).where(Encounter.booking_id == booking.id))
+    if made is not None:
+        return made
+    offer = booking.slot.offer
+    activity = OFFER_ACTIVITIES[offer.kind]
+    encounter = Encounter(
+        school_id=booking.school_id,
+        source=EncounterSource.BOOKING,
+        booking_id=booking.id,
+        title=offer.title,
+        activity_type=activity,
+        benchmark=6,
+        occurred_on=booking.slot.date,
+        mode=Mode.IN_PERSON if offer.kind.in_person else Mode.VIRTUAL,
+        employer_id=offer.employer_id,
+        year_groups=[booking.year_group],
+        head_counts={str(booking.year_group): booking.seats},
+        work_experience_days=int(activity is EncounterActivity.WORK_EXPERIENCE),
+    )
+    return _add(session, encounter, ())
+
+
+def record_match(session: Session, match: Match, *, occurred_on: date) -> Encounter:
+    """The encounter a scheduled match becomes: the need's benchmark, activity, year groups
+    and pupils, with the volunteer and (for Benchmarks 5 and 6) their employer; for
+    Benchmark 7 the school names the provider. Made once: a repeat returns the first."""
+    made = session.scalar(select(Encounter).where(Encounter.match_id == match.id))
+    if made is not None:
+        return made
+    need, volunteer = match.need, match.volunteer
+    encounter = Encounter(
+        school_id=need.school_id,
+        source=EncounterSource.MATCH,
+        match_id=match.id,
+        title=need.title,
+        activity_type=NEED_ACTIVITIES[need.activity_type],
+        benchmark=need.benchmark,
+        occurred_on=occurred_on,
+        mode=_mode(need, volunteer),
+        employer_id=volunteer.employer_id if need.benchmark in (5, 6) else None,
+        year_groups=sorted(need.year_groups),
+        head_counts=_spread(need.pupils, need.year_groups),
+    )
+    return _add(session, encounter, [volunteer.id])
+
+
+def _mode(need: Need, volunteer: Volunteer) -> Mode:
+    """A need open to either mode met in person if the volunteer offers that."""
+    if need.mode is NeedMode.EITHER:
+        return Mode.IN_PERSON if Mode.IN_PERSON in volunteer.modes else Mode.VIRTUAL
+    return Mode(need.mode.value)
+
+
+def _spread(pupils: int, year_groups: Iterable[int]) -> dict[str, int]:
+    """A need's head count across its year groups, evenly (the school corrects it after)."""
+    ordered = sorted(year_groups)
+    each, extra = divmod(pupils, len(ordered))
+    return {str(yg): each + (i < extra) for i, yg in enumerate(ordered)}
+
+
+def _add(session: Session, encounter: Encounter, volunteer_ids: Iterable[uuid.UUID]) -> Encounter:
+    encounter.checklist_version = encounter.checklist_version or checklists.current_version()
+    encounter.meaningful = False  # until its checklist is answered (and attendance named)
     _check_and_snapshot(session, encounter)
     encounter.volunteers = _volunteers(session, encounter, volunteer_ids)
     session.add(encounter)

@@ -7,6 +7,8 @@ otherwise), locks the row it changes, and writes an event in the same transactio
     accepted --decline-->  declined
     invited / accepted / confirmed  --withdraw-->  withdrawn   (a confirmed one reopens the need)
     invited  --(expires_at passes)-->  expired
+
+Scheduling makes the match's encounter (services.encounters.record_match).
 """
 
 import uuid
@@ -19,7 +21,7 @@ from models.matches import DeclineReason, Match, MatchStatus
 from models.needs import Need, NeedStatus
 from models.organisations import School
 from models.volunteers import Volunteer
-from services import events, matching, safeguarding
+from services import encounters, events, matching, safeguarding, school_years
 from services.access import (
     Caller,
     acts_for_school,
@@ -273,12 +275,13 @@ def confirm(
 def schedule(
     session: Session, caller: Caller, match_id: uuid.UUID, *, scheduled_for: datetime
 ) -> Match:
-    """Fix the encounter's date and time (within the need's window)."""
+    """Fix the encounter's date and time (within the need's window, a London school day):
+    the match becomes a scheduled encounter, which the school then records on."""
     match = _locked(session, caller, match_id)
     if not acts_for_school(caller, match.need):
         raise Forbidden("Only the school's staff and its hub's coordinators schedule.")
     _require(match, MatchStatus.CONFIRMED, action="scheduled")
-    day = scheduled_for.astimezone(UTC).date()
+    day = school_years.london_date(scheduled_for)
     if not match.need.starts_on <= day <= match.need.ends_on:
         raise InvalidInput(
             "Outside the need's window.",
@@ -286,5 +289,6 @@ def schedule(
         )
     match.status, match.scheduled_for = MatchStatus.SCHEDULED, scheduled_for
     events.emit(session, "match.scheduled", match, scheduled_for=scheduled_for.isoformat())
+    encounters.record_match(session, match, occurred_on=day)
     session.flush()
     return match

@@ -1,14 +1,16 @@
 """School years run 1 September - 31 August and are named like `2025-26`."""
 
 import re
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from models.bookings import LONDON
 from models.pupils import Pupil, school_year_start
 from services.errors import InvalidInput
 
 PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
-__all__ = ["bounds", "label", "parse", "school_year_start", "year_group_in"]
+__all__ = ["bounds", "label", "london_date", "parse", "school_year_start", "year_group_in"]
 
 
 def parse(text: str) -> int:
@@ -34,3 +36,8 @@ def bounds(start: int) -> tuple[date, date]:
 def year_group_in(pupil: Pupil, start: int) -> int:
     """The year group a pupil is (or was, or will be) in during the school year `start`."""
     return pupil.year_group - (pupil.roll_year - start)
+
+
+def london_date(moment: datetime) -> date:
+    """The school day (Europe/London) an aware moment falls on."""
+    return moment.astimezone(ZoneInfo(LONDON)).date()

@@ -79,7 +79,6 @@ def school_world(session):
             provider_type=ITP,
             provider_access=True,
             year_groups=(8, 9) if on.year == 2025 else (8,),
-            meaningful=False,
         )
     # BM8: P4 had a guidance interview in Y10; P6 one in Y12.
     enc(benchmark=8, on=date(2024, 6, 1), pupils=(p["P4"],))
@@ -136,6 +135,21 @@ def test_bm6_needs_two_experiences_by_y11(session, school_world):
     assert "not_meeting" not in y11  # no pupil-level data but for the school's own staff
 
 
+def test_bm6_in_the_sixth_form_needs_one_further_experience_in_y12_or_y13(session, school_world):
+    school, _, p = school_world
+    # P6 (Y13) one in Y12; P7 (Y13) two by Y11 (in Y10 and Y11) and none since; P8 none.
+    factories.encounter(session, school, benchmark=6, on=date(2024, 11, 5), pupils=(p["P6"],))
+    for on in (date(2022, 11, 5), date(2023, 11, 5)):
+        factories.encounter(session, school, benchmark=6, on=on, pupils=(p["P7"],))
+    session.commit()
+    report = benchmarks.school_report(
+        session, school_staff(school), school.id, academic_year="2025-26"
+    )
+    y13 = year_group(report, 6, 13)
+    assert (y13["pupils"], y13["meeting"]) == (3, 1)
+    assert [n["reference"] for n in y13["not_meeting"]] == ["P7", "P8"]
+
+
 def test_bm7_full_range_by_y11_and_he_visits_only_for_pupils_considering_he(session, school_world):
     school, _, _ = school_world
     report = benchmarks.school_report(
@@ -150,12 +164,18 @@ def test_bm7_full_range_by_y11_and_he_visits_only_for_pupils_considering_he(sess
     assert [n["reference"] for n in y13["not_meeting"]] == ["P7", "P8"]
 
 
-def test_bm8_guidance_by_y11_and_another_in_the_sixth_form(session, school_world):
-    school, _, _ = school_world
+def test_bm8_guidance_by_y11_and_another_attended_in_the_sixth_form(session, school_world):
+    school, _, p = school_world
+    # P7 (Y13) had an interview in Y11 only: an offer of another leaves no record, so
+    # only an interview attended in Y12-Y13 counts (P6's, in Y12).
+    factories.encounter(session, school, benchmark=8, on=date(2024, 3, 1), pupils=(p["P7"],))
+    session.commit()
     report = benchmarks.school_report(
         session, school_staff(school), school.id, academic_year="2025-26"
     )
-    assert (year_group(report, 8, 11)["meeting"], year_group(report, 8, 13)["meeting"]) == (1, 1)
+    assert year_group(report, 8, 11)["meeting"] == 1  # P4, in Y10
+    y13 = year_group(report, 8, 13)
+    assert (y13["meeting"], [n["reference"] for n in y13["not_meeting"]]) == (1, ["P7", "P8"])
 
 
 def test_overlays_provider_access_work_experience_strategy_and_variety(session, school_world):
@@ -168,13 +188,100 @@ def test_overlays_provider_access_work_experience_strategy_and_variety(session, 
     assert phases["Y8-Y9"]["encounters_held"] == 1  # the 2024 one was in 2024-25
     assert phases["Y10-Y11"]["pupils"] == 2  # P9 (Y10) left in July 2025
     work = report["work_experience"]
-    assert (work["pupils"], work["meeting"], work["share"]) == (2, 1, 0.5)  # P5: 5 + 5 days
+    assert (work["pupils"], work["meeting"], work["share"]) == (5, 1, 0.2)  # P5: 5 + 5 days
     assert work["mean_days_y7_y11"] == 3.0  # P1-P3 0, P4 5, P5 10: 15 / 5
     strategy = report["careers_strategy"]
     # Meaningful BM5 encounters attended, all years: P1 2, P2 1, P3 1, others 0 -> 4 / 8.
     assert (strategy["target"], strategy["employer_encounters_per_pupil"]) == (7, 0.5)
     assert report["variety"]["employer_sizes"] == {"small": 1}  # meaningful BM5/6 in 2025-26
     assert report["pupils"] == 8 and report["disadvantaged_pupils"] == 1
+
+
+def test_provider_access_counts_only_meaningful_encounters(session, school_world):
+    school, _, p = school_world
+    # P2 (Y9) attends two Provider Access talks whose checklist does not hold: the
+    # legislation's content (provider, qualifications, careers, learning, questions) is
+    # the Benchmark 7 checklist, so they count neither for P2 nor as held.
+    for on in (date(2025, 10, 6), date(2026, 1, 12)):
+        factories.encounter(
+            session,
+            school,
+            benchmark=7,
+            on=on,
+            pupils=(p["P2"],),
+            provider_type=ITP,
+            provider_access=True,
+            year_groups=(9,),
+            meaningful=False,
+        )
+    session.commit()
+    report = benchmarks.school_report(
+        session, school_staff(school), school.id, academic_year="2025-26"
+    )
+    y8_y9 = next(phase for phase in report["provider_access"] if phase["phase"] == "Y8-Y9")
+    assert (y8_y9["pupils"], y8_y9["meeting"], y8_y9["encounters_held"]) == (3, 1, 1)  # P1's
+
+
+def test_the_work_experience_guarantee_is_measured_across_y7_to_y11(session, school_world):
+    school, _, p = school_world
+    # P1 (Y9) did ten days in Y8: the days count without the checklist. P6 (Y13) did ten
+    # in Y10: Y12-Y13 pupils are past Key Stage 4 and are not measured.
+    factories.encounter(
+        session,
+        school,
+        benchmark=6,
+        on=date(2025, 3, 3),
+        pupils=(p["P1"],),
+        work_experience_days=10,
+        meaningful=False,
+    )
+    factories.encounter(
+        session,
+        school,
+        benchmark=6,
+        on=date(2023, 6, 5),
+        pupils=(p["P6"],),
+        work_experience_days=10,
+    )
+    session.commit()
+    work = benchmarks.school_report(session, admin(session), school.id, academic_year="2025-26")[
+        "work_experience"
+    ]
+    by_year = {y["year_group"]: (y["pupils"], y["meeting"]) for y in work["year_groups"]}
+    # Y9: P1 10 days, P2 and P3 none; Y10: P9 left in July 2025; Y11: P5 10, P4 5.
+    assert by_year == {7: (0, 0), 8: (0, 0), 9: (3, 1), 10: (0, 0), 11: (2, 1)}
+    assert (work["pupils"], work["meeting"]) == (5, 2)
+    assert work["mean_days_y7_y11"] == 5.0  # (10 + 0 + 0 + 5 + 10) / 5
+
+
+def test_a_college_needs_two_employer_encounters_a_year(session):
+    """A college and a school side by side: one meaningful employer encounter a year is
+    enough for the school's pupils; the college's need two (DOMAIN.md, Benchmark 5)."""
+    hub = factories.hub(session)
+    college = factories.school(session, hub=hub, name="A College")
+    college.establishment_type = "Further education"
+    school = factories.school(session, hub=hub, name="B School")
+    for place in (college, school):
+        one, two, none = (
+            factories.pupil(session, place, ref, 12, roll_year=2025) for ref in ("R1", "R2", "R3")
+        )
+        for on in (date(2025, 10, 1), date(2026, 2, 1)):
+            factories.encounter(session, place, benchmark=5, on=on, pupils=(two,))
+        factories.encounter(session, place, benchmark=5, on=date(2025, 11, 1), pupils=(one,))
+        # Last year's does not carry over, and one not meaningful does not count.
+        factories.encounter(session, place, benchmark=5, on=date(2025, 6, 1), pupils=(one,))
+        factories.encounter(
+            session, place, benchmark=5, on=date(2026, 3, 1), pupils=(one,), meaningful=False
+        )
+    session.commit()
+    coordinator = Caller(role=Role.COORDINATOR, organisation_id=hub.id)
+    report = benchmarks.hub_report(session, coordinator, hub.id, academic_year="2025-26")
+    found = {s["school_name"]: s for s in report["schools"]}
+    assert (found["A College"]["college"], found["B School"]["college"]) == (True, False)
+    # College: R2 only (two); school: R1 and R2 (at least one each). R3 never.
+    assert year_group(found["A College"], 5, 12)["meeting"] == 1
+    assert year_group(found["B School"], 5, 12)["meeting"] == 2
+    assert benchmarks.is_college(college) and not benchmarks.is_college(school)
 
 
 def test_a_leaver_counts_in_the_years_they_were_on_roll(session, school_world):
