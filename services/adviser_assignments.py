@@ -3,8 +3,7 @@ their monthly commitment, and ending an assignment (which frees the school's pla
 next pairing plan, as `services.pairing` counts only assignments still running)."""
 
 import uuid
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, with_expression
@@ -20,16 +19,10 @@ from services.access import (
 )
 from services.errors import Conflict, InvalidInput
 from services.pagination import Page, paginate
+from services.school_years import london_today
 
 QUARTER_HOUR = 0.25  # advisers log time in quarter hours
 MAX_HOURS_A_DAY = 24.0
-SCHOOL_TIME = ZoneInfo("Europe/London")
-
-
-def today() -> date:
-    """Advisers work school days, dated in Europe/London: at 00:30 BST it is already the
-    next day there while UTC still says yesterday."""
-    return datetime.now(SCHOOL_TIME).date()
 
 
 def list_(
@@ -118,8 +111,8 @@ def end(
     assignment = _locked_for(session, caller, Action.END, assignment_id)
     if not assignment.active:
         raise Conflict(f"This assignment already ended on {assignment.ends_on}.")
-    ends_on = ends_on or today()
-    if ends_on > today():
+    ends_on = ends_on or london_today()
+    if ends_on > london_today():
         raise InvalidInput(
             "An assignment ends today or earlier.",
             errors={"ends_on": ["End the assignment on the day, not ahead of it."]},
@@ -150,7 +143,7 @@ def _locked_for(
 
 
 def _check_day(assignment: AdviserAssignment, worked_on: date) -> None:
-    if worked_on > today():
+    if worked_on > london_today():
         raise InvalidInput(
             "Hours are logged for days already worked.",
             errors={"worked_on": ["Must not be in the future."]},
@@ -184,7 +177,7 @@ def _check_hours(
 
 def _shown(query: Select) -> Select:
     """Load what an assignment shows: the adviser's and school's names, this month's hours."""
-    month = today().replace(day=1)
+    month = london_today().replace(day=1)
     return query.options(
         joinedload(AdviserAssignment.adviser)
         .joinedload(EnterpriseAdviser.volunteer)

@@ -40,8 +40,9 @@ from services.access import (
 )
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.idempotency import upsert
-from services.offers import london_today, require_bookable
+from services.offers import require_bookable
 from services.pagination import Page, paginate
+from services.school_years import london_today
 
 
 class SlotFull(Conflict):

@@ -41,7 +41,8 @@ from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, ActivityType, Mode, Vol
 from services import benchmarks, safeguarding
 from services.geo import EARTH_RADIUS_KM, distance_km
 from services.idempotency import upsert
-from services.offers import london_today, missing_declarations
+from services.offers import missing_declarations
+from services.school_years import london_today
 from services.search import bounding_box
 
 # The one place the factors are weighed. Each factor is in [0, 1]; the weights sum to 1.

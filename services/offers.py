@@ -3,12 +3,11 @@ declarations all hold, then adds dates with seats; schools search the slots near
 
 import uuid
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, cast, select, update
 from sqlalchemy.orm import Session
 
-from models.bookings import LONDON, Booking, Slot, WaitlistEntry
+from models.bookings import Booking, Slot, WaitlistEntry
 from models.offers import MAX_DAY_HOURS, Offer, OfferKind, OfferStatus
 from models.organisations import Employer
 from models.volunteers import SIC_SECTIONS, YEAR_GROUPS
@@ -16,6 +15,7 @@ from services.access import Action, Caller, authorize, get_visible, visible_offe
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.geo import distance_km, geocode
 from services.pagination import Page, paginate
+from services.school_years import london_today
 from services.search import Near, Origin, _as_uuid, bounding_box, load_by_id
 
 OFFER_FIELDS = (
@@ -37,10 +37,6 @@ class NotBookable(Conflict):
     """The offer lacks a declaration (or is not published): `errors` says what is missing."""
 
     code = "offer-not-bookable"
-
-
-def london_today() -> date:
-    return datetime.now(ZoneInfo(LONDON)).date()
 
 
 def missing_declarations(offer: Offer) -> dict[str, list[str]]:

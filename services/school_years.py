@@ -1,7 +1,7 @@
 """School years run 1 September - 31 August and are named like `2025-26`."""
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from models.bookings import LONDON
@@ -41,3 +41,8 @@ def year_group_in(pupil: Pupil, start: int) -> int:
 def london_date(moment: datetime) -> date:
     """The school day (Europe/London) an aware moment falls on."""
     return moment.astimezone(ZoneInfo(LONDON)).date()
+
+
+def london_today() -> date:
+    """Today as schools date it: at 00:30 BST it is already tomorrow there, not in UTC."""
+    return london_date(datetime.now(UTC))

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from models.pairings import AdviserAssignment, AdviserHours
 from models.users import Role
-from services.adviser_assignments import today
+from services.school_years import london_today
 from tests import factories
 
 ASSIGNMENTS = "/api/v1/adviser-assignments"
@@ -53,7 +53,7 @@ def test_a_confirmed_pairing_becomes_an_assignment_to_read(client, world, auth_h
         "school": {"id": str(world.a.school.id), "name": "School A"},
         "hub_id": str(world.a.hub.id),
         "plan_id": plan["id"],
-        "starts_on": today().isoformat(),
+        "starts_on": london_today().isoformat(),
         "ends_on": None,
         "end_reason": None,
         "active": True,
@@ -103,12 +103,12 @@ def test_admins_see_every_assignment(client, world, assigned, auth_headers):
 def test_filters_order_and_pages(client, session, world, assigned, auth_headers):
     second = factories.school(session, hub=world.a.hub, name="School A2")
     later = factories.adviser_assignment(
-        session, world.a.adviser, second, starts_on=today() - timedelta(days=10)
+        session, world.a.adviser, second, starts_on=london_today() - timedelta(days=10)
     )
     ended = factories.adviser_assignment(
-        session, world.a.adviser, second, starts_on=today() - timedelta(days=200)
+        session, world.a.adviser, second, starts_on=london_today() - timedelta(days=200)
     )
-    ended.ends_on = today() - timedelta(days=100)
+    ended.ends_on = london_today() - timedelta(days=100)
     session.commit()
     admin = auth_headers(world.platform_admin)
 
@@ -134,15 +134,21 @@ def test_filters_order_and_pages(client, session, world, assigned, auth_headers)
 
 def test_hours_are_logged_and_summed_this_month_and_in_all(client, world, assigned, auth_headers):
     assignment = assigned["a"]
-    last_month = today().replace(day=1) - timedelta(days=1)
+    last_month = london_today().replace(day=1) - timedelta(days=1)
     adviser = auth_headers(world.a.users[Role.VOLUNTEER])
     entries = [
-        (adviser, {"worked_on": today().isoformat(), "hours": 1.5, "note": "Governors' meeting"}),
+        (
+            adviser,
+            {"worked_on": london_today().isoformat(), "hours": 1.5, "note": "Governors' meeting"},
+        ),
         (
             auth_headers(world.a.users[Role.COORDINATOR]),
             {"worked_on": last_month.isoformat(), "hours": 2},
         ),
-        (auth_headers(world.platform_admin), {"worked_on": today().isoformat(), "hours": 0.25}),
+        (
+            auth_headers(world.platform_admin),
+            {"worked_on": london_today().isoformat(), "hours": 0.25},
+        ),
     ]
     for headers, body in entries:
         response = client.post(url(assignment, "hours"), json=body, headers=headers)
@@ -164,14 +170,17 @@ def test_hours_are_logged_and_summed_this_month_and_in_all(client, world, assign
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"worked_on": (today() + timedelta(days=2)).isoformat(), "hours": 1}, "worked_on"),
-        ({"worked_on": (today() - timedelta(days=61)).isoformat(), "hours": 1}, "worked_on"),
-        ({"worked_on": today().isoformat(), "hours": 0.3}, "hours"),
-        ({"worked_on": today().isoformat(), "hours": 0}, "hours"),
-        ({"worked_on": today().isoformat(), "hours": 24.25}, "hours"),
-        ({"worked_on": today().isoformat(), "hours": 1, "note": "x" * 501}, "note"),
+        ({"worked_on": (london_today() + timedelta(days=2)).isoformat(), "hours": 1}, "worked_on"),
+        ({"worked_on": (london_today() - timedelta(days=61)).isoformat(), "hours": 1}, "worked_on"),
+        ({"worked_on": london_today().isoformat(), "hours": 0.3}, "hours"),
+        ({"worked_on": london_today().isoformat(), "hours": 0}, "hours"),
+        ({"worked_on": london_today().isoformat(), "hours": 24.25}, "hours"),
+        ({"worked_on": london_today().isoformat(), "hours": 1, "note": "x" * 501}, "note"),
         ({"hours": 1}, "worked_on"),
-        ({"worked_on": today().isoformat(), "hours": 1, "logged_by_user_id": None}, "logged"),
+        (
+            {"worked_on": london_today().isoformat(), "hours": 1, "logged_by_user_id": None},
+            "logged",
+        ),
     ],
 )
 def test_bad_hours_are_refused_and_nothing_is_written(
@@ -188,7 +197,7 @@ def test_bad_hours_are_refused_and_nothing_is_written(
 
 def test_a_day_holds_no_more_than_24_hours(client, session, world, assigned, auth_headers):
     adviser = auth_headers(world.a.users[Role.VOLUNTEER])
-    day = {"worked_on": today().isoformat()}
+    day = {"worked_on": london_today().isoformat()}
     assert (
         client.post(
             url(assigned["a"], "hours"), json={**day, "hours": 20}, headers=adviser
@@ -205,7 +214,7 @@ def test_a_day_holds_no_more_than_24_hours(client, session, world, assigned, aut
     [(Role.SCHOOL_STAFF, 403), (Role.EMPLOYER_STAFF, 403), (Role.PROVIDER_STAFF, 404)],
 )
 def test_who_may_not_log_hours(client, session, world, assigned, auth_headers, role, status):
-    body = {"worked_on": today().isoformat(), "hours": 1}
+    body = {"worked_on": london_today().isoformat(), "hours": 1}
     headers = auth_headers(world.a.users[role])
     refused = client.post(url(assigned["a"], "hours"), json=body, headers=headers)
     assert refused.status_code == status
@@ -223,12 +232,12 @@ def test_who_may_not_log_hours(client, session, world, assigned, auth_headers, r
 def test_ending_an_assignment(client, session, world, assigned, auth_headers):
     coordinator = auth_headers(world.a.users[Role.COORDINATOR])
     adviser = auth_headers(world.a.users[Role.VOLUNTEER])
-    worked = {"worked_on": (today() - timedelta(days=3)).isoformat(), "hours": 2}
+    worked = {"worked_on": (london_today() - timedelta(days=3)).isoformat(), "hours": 2}
     assert client.post(url(assigned["a"], "hours"), json=worked, headers=adviser).status_code == 201
 
     assert client.post(url(assigned["a"], "end"), json={}, headers=adviser).status_code == 403
-    too_early = {"ends_on": (today() - timedelta(days=4)).isoformat()}
-    ahead = {"ends_on": (today() + timedelta(days=1)).isoformat()}
+    too_early = {"ends_on": (london_today() - timedelta(days=4)).isoformat()}
+    ahead = {"ends_on": (london_today() + timedelta(days=1)).isoformat()}
     for body in (too_early, ahead):
         refused = client.post(url(assigned["a"], "end"), json=body, headers=coordinator)
         assert refused.status_code == 422 and "ends_on" in refused.get_json()["errors"]
@@ -240,7 +249,7 @@ def test_ending_an_assignment(client, session, world, assigned, auth_headers):
     body = ended.get_json()
     assert (body["active"], body["ends_on"], body["end_reason"]) == (
         False,
-        today().isoformat(),
+        london_today().isoformat(),
         "Moved abroad",
     )
     assert body["hours_logged"] == 2
@@ -288,7 +297,7 @@ def test_a_partner_app_needs_the_advisers_scopes(client, session, world, assigne
         return {"Authorization": f"Bearer {token}"}
 
     assert ids(client.get(ASSIGNMENTS, headers=headers_of(reader))) == [str(assigned["a"].id)]
-    body = {"worked_on": today().isoformat(), "hours": 1}
+    body = {"worked_on": london_today().isoformat(), "hours": 1}
     refused = client.post(url(assigned["a"], "hours"), json=body, headers=headers_of(reader))
     assert refused.status_code == 403 and hours_rows(session) == 0
     logged = client.post(url(assigned["a"], "hours"), json=body, headers=headers_of(writer))
