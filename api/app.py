@@ -1,5 +1,6 @@
 """The application factory. Read it as a table of contents."""
 
+import gc
 from pathlib import Path
 
 from flask import Flask, request
@@ -124,3 +125,12 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in API_BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.blp)
+
+
+def freeze_startup_heap() -> None:
+    """Take what start-up built (modules, mappers, schemas: about 170,000 objects) out of
+    the garbage collector's reach. Every full collection would otherwise walk them all,
+    about 90 ms here, stalling whichever request happened to trigger it; frozen, they
+    stay in memory as before. Call once the app is built, before serving."""
+    gc.collect()
+    gc.freeze()
