@@ -102,7 +102,7 @@ class Bookings(MethodView):
     @blp.response(200, BookingSchema(many=True))
     @blp.paginate()
     def get(self, filters, pagination_parameters):
-        """List bookings: your school's, or those of your employer's slots"""
+        """List bookings: your school's, your hub's schools', or those of your employer's slots"""
         page = bookings.list_bookings(
             db.session,
             current_caller(),
@@ -192,7 +192,7 @@ class SlotWaitlist(MethodView):
     @blp.response(200, WaitlistEntrySchema(many=True))
     @blp.paginate()
     def get(self, slot_id, pagination_parameters):
-        """List a slot's waitlist in order (the host: all of it; a school: its own entries)"""
+        """List a slot's waitlist in order (the host: all of it; a school or hub: its own)"""
         page = bookings.list_waitlist(
             db.session,
             current_caller(),

@@ -146,7 +146,11 @@ def can_see(session: Session, caller: Caller, obj: object) -> bool:
         case Slot():
             return can_see(session, caller, obj.offer)
         case Booking() | WaitlistEntry():
-            return _books(caller, obj.school_id) or _hosts(caller, obj.slot.offer)
+            return (
+                _books(caller, obj.school_id)
+                or _hosts(caller, obj.slot.offer)
+                or _coordinates_school(session, caller, obj.school_id)
+            )
         case Encounter():
             return _sees_encounter(session, caller, obj)
         case Need():
@@ -167,6 +171,14 @@ def can_see(session: Session, caller: Caller, obj: object) -> bool:
 def _coordinates(caller: Caller, hub_id: uuid.UUID) -> bool:
     """A coordinator of this hub (or its partner app)."""
     return caller.role is Role.COORDINATOR and hub_id == caller.organisation_id
+
+
+def _coordinates_school(session: Session, caller: Caller, school_id: uuid.UUID) -> bool:
+    """A coordinator of the school's hub (or its partner app): they follow, not act."""
+    if caller.role is not Role.COORDINATOR:
+        return False
+    school = session.get(School, school_id)
+    return school is not None and _coordinates(caller, school.hub_id)
 
 
 def _is_volunteer(caller: Caller, volunteer: Volunteer) -> bool:
@@ -392,13 +404,16 @@ def visible_offers(caller: Caller) -> ColumnElement[bool]:
 
 
 def visible_bookings(caller: Caller, school_column, employer_column) -> ColumnElement[bool]:
-    """A WHERE clause on bookings (or waitlist entries) joined to their slot's offer."""
+    """A WHERE clause on bookings (or waitlist entries) joined to their slot's offer:
+    the school's, the host's, and (to follow, not act) the school's hub coordinators'."""
     if caller.is_admin:
         return true()
     if caller.role is Role.SCHOOL_STAFF:
         return school_column == caller.organisation_id
     if caller.role is Role.EMPLOYER_STAFF:
         return employer_column == caller.organisation_id
+    if caller.role is Role.COORDINATOR:
+        return school_column.in_(select(School.id).where(School.hub_id == caller.organisation_id))
     return false()
 
 

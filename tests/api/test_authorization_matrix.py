@@ -197,6 +197,7 @@ def _waitlist_body(world, side):
 
 HOSTS = {ADMIN: 200, EMPLOYER: 200}
 BOOKING_PARTIES = {ADMIN: 200, SCHOOL: 200, EMPLOYER: 200}
+FOLLOWER = {COORD: 403}  # the school's hub coordinator sees its bookings, and may not act
 BOOKING = "/api/v1/bookings/{}"
 
 
@@ -657,7 +658,7 @@ ROUTES: dict[tuple[str, str], Case] = {
     ),
     ("DELETE", "/api/v1/waitlist/<uuid:entry_id>"): Case(
         lambda w, s: f"/api/v1/waitlist/{s.entry.id}",
-        only({ADMIN: 204, SCHOOL: 204, EMPLOYER: 403}, 404),
+        only({ADMIN: 204, SCHOOL: 204, EMPLOYER: 403, **FOLLOWER}, 404),
         only({ADMIN: 204}, 404),
         setup=_waitlists,
     ),
@@ -670,33 +671,33 @@ ROUTES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/bookings/<uuid:booking_id>"): Case(
         lambda w, s: BOOKING.format(s.booking.id),
-        only(BOOKING_PARTIES, 404),
+        only({**BOOKING_PARTIES, COORD: 200}, 404),
         only({ADMIN: 200}, 404),
     ),
     ("POST", "/api/v1/bookings/<uuid:booking_id>/confirm"): Case(
         lambda w, s: BOOKING.format(s.booking.id) + "/confirm",
-        only({ADMIN: 200, EMPLOYER: 200, SCHOOL: 403}, 404),
+        only({ADMIN: 200, EMPLOYER: 200, SCHOOL: 403, **FOLLOWER}, 404),
         only({ADMIN: 200}, 404),
     ),
     ("POST", "/api/v1/bookings/<uuid:booking_id>/decline"): Case(
         lambda w, s: BOOKING.format(s.booking.id) + "/decline",
-        only({ADMIN: 200, EMPLOYER: 200, SCHOOL: 403}, 404),
+        only({ADMIN: 200, EMPLOYER: 200, SCHOOL: 403, **FOLLOWER}, 404),
         only({ADMIN: 200}, 404),
     ),
     ("POST", "/api/v1/bookings/<uuid:booking_id>/cancel"): Case(
         lambda w, s: BOOKING.format(s.booking.id) + "/cancel",
-        only(BOOKING_PARTIES, 404),
+        only({**BOOKING_PARTIES, **FOLLOWER}, 404),
         only({ADMIN: 200}, 404),
         body=lambda w, s: {"reason": "Coach cancelled"},
     ),
     ("POST", "/api/v1/bookings/<uuid:booking_id>/complete"): Case(
         lambda w, s: BOOKING.format(s.booking.id) + "/complete",
-        only({ADMIN: 409, SCHOOL: 409, EMPLOYER: 409}, 404),  # requested, and not yet held
+        only({ADMIN: 409, SCHOOL: 409, EMPLOYER: 409, **FOLLOWER}, 404),  # requested, not held
         only({ADMIN: 409}, 404),
     ),
     ("POST", "/api/v1/bookings/<uuid:booking_id>/consent"): Case(
         lambda w, s: BOOKING.format(s.booking.id) + "/consent",
-        only({ADMIN: 200, SCHOOL: 200, EMPLOYER: 403}, 404),
+        only({ADMIN: 200, SCHOOL: 200, EMPLOYER: 403, **FOLLOWER}, 404),
         only({ADMIN: 200}, 404),
     ),
     ("GET", "/api/v1/calendars/<string:token>.ics"): Case(

@@ -155,6 +155,23 @@ def test_a_foreign_booking_is_404_and_lists_hold_only_ones_own(client, world, au
     assert client.get(BOOKINGS, headers=volunteer).get_json() == []
 
 
+def test_a_hub_coordinator_follows_its_schools_bookings_and_may_not_act(
+    client, session, world, auth_headers
+):
+    coordinator_a = auth_headers(world.a.users[Role.COORDINATOR])
+    own, foreign = f"{BOOKINGS}/{world.a.booking.id}", f"{BOOKINGS}/{world.b.booking.id}"
+
+    assert [b["id"] for b in client.get(BOOKINGS, headers=coordinator_a).get_json()] == [
+        str(world.a.booking.id)
+    ]
+    assert client.get(own, headers=coordinator_a).get_json()["school_id"] == str(world.a.school.id)
+    assert client.get(foreign, headers=coordinator_a).status_code == 404
+    cancelled = client.post(f"{own}/cancel", headers=coordinator_a, json={"reason": "Not mine"})
+    assert cancelled.status_code == 403
+    assert session.get(Booking, world.a.booking.id).status is BookingStatus.REQUESTED
+    assert booked(session, world.a.slot) == 2
+
+
 def test_the_host_confirms_and_the_visit_is_completed_after_it_happens(
     client, session, world, auth_headers
 ):
