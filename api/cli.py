@@ -1,7 +1,8 @@
 """Command-line tasks: `flask --app wsgi data load`, `flask --app wsgi demo seed`, and the
 bulk imports `flask --app wsgi volunteers import FILE --employer ID` and
 `flask --app wsgi schools import FILE` (run as the platform operator, audited), and
-`flask --app wsgi idempotency purge` (keys past their 24-hour retention) and
+`flask --app wsgi idempotency purge` (keys past their 24-hour retention),
+`flask --app wsgi sessions purge` (revocations of expired sessions) and
 `flask --app wsgi matches expire` (for cron)."""
 
 import uuid
@@ -26,6 +27,7 @@ from services import (
     reference_data,
     school_years,
     schools,
+    sessions,
     volunteers,
 )
 from services.access import Caller
@@ -37,6 +39,7 @@ demo_cli = AppGroup("demo", help="The demo organisations and logins.")
 volunteers_cli = AppGroup("volunteers", help="Volunteer profiles.")
 schools_cli = AppGroup("schools", help="The school directory.")
 idempotency_cli = AppGroup("idempotency", help="Idempotency keys of retried requests.")
+sessions_cli = AppGroup("sessions", help="Login sessions ended by logout.")
 pupils_cli = AppGroup("pupils", help="Pupil records.")
 matches_cli = AppGroup("matches", help="Needs and the match workflow.")
 OPERATOR = Caller(role=Role.ADMIN, organisation_id=uuid.UUID(int=0))
@@ -158,6 +161,14 @@ def purge_idempotency_keys(older_than_hours: int) -> None:
     click.echo(f"{purged} idempotency keys older than {older_than_hours} hours deleted.")
 
 
+@sessions_cli.command("purge")
+def purge_revoked_sessions() -> None:
+    """Delete revocations of sessions whose tokens have all expired (run it daily)."""
+    purged = sessions.purge_expired(db.session)
+    db.session.commit()
+    click.echo(f"{purged} revocations of expired sessions deleted.")
+
+
 @pupils_cli.command("roll-over")
 @click.option(
     "--academic-year",
@@ -212,5 +223,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(volunteers_cli)
     app.cli.add_command(schools_cli)
     app.cli.add_command(idempotency_cli)
+    app.cli.add_command(sessions_cli)
     app.cli.add_command(pupils_cli)
     app.cli.add_command(matches_cli)

@@ -8,6 +8,8 @@ import jwt as pyjwt
 import pytest
 
 from api.app import create_app
+from models.auth import RevokedSession
+from models.base import utcnow
 from models.users import Role
 from tests import factories
 from tests.conftest import TEST_SECRETS, app_config
@@ -144,6 +146,21 @@ def test_logout_revokes_both_tokens_and_survives_a_restart(client, world, databa
     # Another session of the same user is untouched.
     other = login(restarted, "coordinator.a@example.org").get_json()
     assert restarted.get("/api/v1/me", headers=bearer(other["access_token"])).status_code == 200
+
+
+def test_the_cli_purges_revocations_once_their_tokens_have_expired(app, client, session, world):
+    tokens = login(client, "coordinator.a@example.org").get_json()
+    client.post("/api/v1/auth/logout", headers=bearer(tokens["access_token"]))
+    session.add(RevokedSession(session_id="ended-long-ago", expires_at=utcnow() - timedelta(1)))
+    session.commit()
+
+    result = app.test_cli_runner().invoke(args=["sessions", "purge"])
+
+    assert result.exit_code == 0, result.output
+    assert "1 revocations" in result.output
+    session.expire_all()
+    assert session.get(RevokedSession, "ended-long-ago") is None
+    assert_unauthorized(client.get("/api/v1/me", headers=bearer(tokens["access_token"])), "revoked")
 
 
 def test_password_change_needs_a_fresh_token(client, world):
