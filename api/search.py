@@ -5,7 +5,7 @@ import marshmallow as ma
 
 from api.extensions import db
 from api.smorest import Schema
-from services.search import MAX_WITHIN_KM, Near, Origin, origin
+from services.search import MAX_WITHIN_KM, Origin, origin
 
 
 class NearQueryArgsSchema(Schema):
@@ -28,15 +28,8 @@ def pop_origin(filters: dict) -> Origin | None:
 
 
 class DirectoryEntrySchema(Schema):
-    """Dumps a model, or a `Near` hit as its model plus the distance."""
+    """Dumps a model, or a `Near` hit (which reads as its model) plus the distance."""
 
     distance_km = ma.fields.Float(
         metadata={"description": "Great-circle distance from `near` (distance searches only)."}
     )
-
-    def get_attribute(self, obj, attr, default):
-        if isinstance(obj, Near):
-            if attr == "distance_km":
-                return obj.distance_km
-            obj = obj.item
-        return super().get_attribute(obj, attr, default)

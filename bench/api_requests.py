@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flask_migrate import upgrade  # noqa: E402
 
-from api.app import create_app  # noqa: E402
+from api.app import create_app, freeze_startup_heap  # noqa: E402
 from api.extensions import db  # noqa: E402
 from services import demo, reference_data  # noqa: E402
 
@@ -52,6 +52,7 @@ def per_request_ms(client, path: str, headers: dict) -> tuple[float, float]:
 def main() -> None:
     url = sys.argv[1] if len(sys.argv) > 1 else f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     app = build_app(url)
+    freeze_startup_heap()  # as wsgi.py does before serving
     client = app.test_client()
     login = {"email": "coordinator@demo.engage.example", "password": demo.DEMO_PASSWORD}
     token = client.post("/api/v1/auth/login", json=login).get_json()["access_token"]

@@ -63,6 +63,8 @@ class Organisation(UUIDPrimaryKey, Timestamps, Base):
         viewonly=True,
     )
 
+    # Directory pages are ordered by name then id: the index walks to a page, no sort.
+    __table_args__ = (Index("ix_organisations_name_id", "name", "id"),)
     __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": OrganisationKind.PLATFORM}
 
 

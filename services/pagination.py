@@ -13,9 +13,14 @@ class Page:
     total: int
 
 
-def paginate(session: Session, query: Select, *, page: int, page_size: int) -> Page:
-    """`query` must already carry an ORDER BY that ends in a unique column."""
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+def paginate(
+    session: Session, query: Select, *, page: int, page_size: int, count: Select | None = None
+) -> Page:
+    """`query` must already carry an ORDER BY that ends in a unique column; `count`, when
+    given, is a cheaper query for the same total."""
+    if count is None:
+        count = select(func.count()).select_from(query.order_by(None).subquery())
+    total = session.scalar(count) or 0
     offset = (page - 1) * page_size
     if offset >= total:  # past the end: nothing to fetch (and no OFFSET beyond BIGINT)
         return Page([], total)

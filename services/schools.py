@@ -4,8 +4,8 @@ bulk import from a GIAS extract."""
 import uuid
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
 
 from models.organisations import Organisation, School
 from services.access import Action, Caller, authorize, get_visible
@@ -67,8 +67,13 @@ def list_(
     if sort == "distance":
         raise InvalidInput("Sorting by distance needs `near`.", errors={"sort": ["Give `near`."]})
     order = SORTS[sort or "name"]
-    query = select(School).where(*conditions).order_by(*order, School.id)
-    return paginate(session, query, page=page, page_size=page_size)
+    # Ties by organisations.id (the same id), so ix_organisations_name_id serves the order.
+    query = select(School).options(joinedload(School.hub)).where(*conditions)
+    query = query.order_by(*order, Organisation.id)
+    # Only a name filter needs the organisations table to count; otherwise schools alone
+    # answer, sparing a join that costs more than the page itself.
+    count = None if name else select(func.count()).select_from(School.__table__).where(*conditions)
+    return paginate(session, query, page=page, page_size=page_size, count=count)
 
 
 def _search_near(session, conditions, near, *, page, page_size, sort) -> Page:

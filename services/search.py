@@ -26,10 +26,14 @@ MAX_WITHIN_KM = 200
 
 @dataclass(frozen=True)
 class Near:
-    """One search result with its distance from the search's origin."""
+    """One search result with its distance from the search's origin; reads as the item
+    too, so one schema dumps hits and plain items alike."""
 
     item: Any
     distance_km: float
+
+    def __getattr__(self, name: str) -> Any:  # only for names Near itself lacks
+        return getattr(self.item, name)
 
 
 @dataclass(frozen=True)
@@ -162,7 +166,9 @@ def search_organisations(
             raise InvalidInput(
                 "Sorting by distance needs `near`.", errors={"sort": ["Give `near`."]}
             )
-        query = select(model).where(*conditions).order_by(model.name, model.id)
+        # organisations.id, not the subclass's equal id: ix_organisations_name_id then
+        # serves the whole order.
+        query = select(model).where(*conditions).order_by(model.name, Organisation.id)
         return paginate(session, query, page=page, page_size=page_size)
     if sort not in (None, "distance", "name"):
         raise InvalidInput("Unsupported sort.", errors={"sort": ["Use distance or name."]})

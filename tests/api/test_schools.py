@@ -1,5 +1,7 @@
 """Schools over HTTP: search by codes and place, profile updates with ETags, GIAS import."""
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -44,6 +46,27 @@ def test_search_by_name_urn_phase_authority_and_hub(client, world, schools, auth
     assert names(client, headers, region="Yorkshire and the Humber", sort="-name")[:2] == [
         "School B",
         "School A",
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"name": "academy"}, {"phase": "Secondary"}, {"hub_id": "a"}, {"name": "a", "page": 2}],
+)
+def test_the_total_counts_what_the_filters_find(client, world, schools, auth_headers, query):
+    headers = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+    if query.get("hub_id"):
+        query["hub_id"] = str(world.a.hub.id)
+    everything = names(client, headers, **{k: v for k, v in query.items() if k != "page"})
+
+    response = client.get(
+        "/api/v1/schools", headers=headers, query_string={"page_size": 1, **query}
+    )
+
+    assert json.loads(response.headers["X-Pagination"])["total"] == len(everything)
+    assert len(everything) >= 1
+    assert [item["name"] for item in response.get_json()] == everything[
+        query.get("page", 1) - 1 : query.get("page", 1)
     ]
 
 
