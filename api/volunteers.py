@@ -1,7 +1,8 @@
 """Volunteer profiles: search by place and offer; updates by the volunteer and their employer.
 
-Safeguarding (DBS) details appear only for those `services.access.can_see_safeguarding`
-allows; for everyone else the `safeguarding` block is absent (never null).
+Safeguarding (DBS) details and the full base postcode appear only for those
+`services.access.can_see_private_details` allows; for everyone else the `safeguarding`
+block is absent (never null) and `base_postcode` is the outward code.
 """
 
 import marshmallow as ma
@@ -22,6 +23,8 @@ from models.volunteers import (
     RoleModelAttribute,
 )
 from services import access, volunteers
+from services.geo import outward_code
+from services.search import Near
 from services.volunteers import DAYS, DbsStatus
 
 blp = Blueprint("volunteers", __name__, url_prefix="/api/v1/volunteers", description="Volunteers.")
@@ -31,6 +34,11 @@ CAPACITY_NOTE = (
     "Encounters a month the volunteer will commit to (accepted, confirmed or scheduled); "
     f"matching asks nobody beyond it. Default {DEFAULT_MONTHLY_CAPACITY}."
 )
+BASE_POSTCODE_NOTE = (
+    "In full for admins, the volunteer, their employer's staff and hub coordinators; "
+    "everyone else sees the outward code (`LS1`), and distances to the nearest km."
+)
+PRIVATE_DETAILS = ("safeguarding", "base_postcode", "distance_km")
 SAFEGUARDING_NOTE = (
     "Shown only to admins, the volunteer, their employer's staff and hub coordinators; "
     "absent for everyone else."
@@ -89,7 +97,9 @@ class VolunteerSchema(DirectoryEntrySchema):
     activity_types = ma.fields.List(ma.fields.Enum(ActivityType, by_value=True), required=True)
     modes = ma.fields.List(ma.fields.Enum(Mode, by_value=True), required=True)
     year_groups = ma.fields.List(ma.fields.Integer(), required=True)
-    base_postcode = ma.fields.String(allow_none=True, required=True)
+    base_postcode = ma.fields.String(
+        allow_none=True, required=True, metadata={"description": BASE_POSTCODE_NOTE}
+    )
     travel_radius_km = ma.fields.Integer(required=True)
     monthly_capacity = ma.fields.Integer(required=True, metadata={"description": CAPACITY_NOTE})
     weekly_availability = ma.fields.List(ma.fields.Nested(AvailabilitySchema), required=True)
@@ -103,11 +113,15 @@ class VolunteerSchema(DirectoryEntrySchema):
     updated_at = Timestamp(required=True)
 
     def get_attribute(self, obj, attr, default):
-        if attr == "safeguarding":
+        if attr in PRIVATE_DETAILS:
             volunteer = getattr(obj, "item", obj)
-            if not access.can_see_safeguarding(current_caller(), volunteer):
-                return ma.missing
-            return volunteers.safeguarding(volunteer)
+            private = access.can_see_private_details(current_caller(), volunteer)
+            if attr == "safeguarding":
+                return volunteers.safeguarding(volunteer) if private else ma.missing
+            if attr == "base_postcode" and volunteer.base_postcode and not private:
+                return outward_code(volunteer.base_postcode)
+            if attr == "distance_km" and isinstance(obj, Near) and not private:
+                return round(obj.distance_km)  # metres would locate the postcode
         return super().get_attribute(obj, attr, default)
 
 

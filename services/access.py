@@ -340,9 +340,10 @@ def _sees_volunteer(caller: Caller, volunteer: Volunteer) -> bool:
     return _owns_volunteer(caller, volunteer)
 
 
-def can_see_safeguarding(caller: Caller, volunteer: Volunteer) -> bool:
-    """Field-level rule: a volunteer's DBS details are for admins, the volunteer, their
-    employer's staff and hub coordinators; everyone else sees the profile without them."""
+def can_see_private_details(caller: Caller, volunteer: Volunteer) -> bool:
+    """Field-level rule: a volunteer's DBS details and full base postcode (often their
+    home) are for admins, the volunteer, their employer's staff and hub coordinators;
+    everyone else sees the profile without DBS details and with the outward code only."""
     return caller.is_admin or caller.role is Role.COORDINATOR or _owns_volunteer(caller, volunteer)
 
 

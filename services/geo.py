@@ -24,6 +24,11 @@ class Location:
     precision: Literal["postcode", "outcode"]
 
 
+def outward_code(postcode: str) -> str:
+    """`LS1 4DY` -> `LS1`: the district, without the street-level part."""
+    return postcode.split(" ", 1)[0]
+
+
 def normalise_postcode(raw: str) -> str:
     """`sw1a1aa` -> `SW1A 1AA`; raises InvalidInput when it cannot be a UK postcode."""
     compact = re.sub(r"\s+", "", raw or "").upper()

@@ -85,6 +85,18 @@ def test_distance_search_matches_a_hand_computed_haversine_and_sorts_nearest_fir
     assert '"total": 4' in response.headers["X-Pagination"]
 
 
+def test_schools_searching_by_distance_cannot_locate_a_volunteers_postcode(
+    client, world, people, auth_headers
+):
+    school = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+
+    body = search(client, school, near="LS1 4DY", within_km=25).get_json()
+
+    bradford = next(item for item in body if item["id"] == str(people["bradford"].id))
+    assert bradford["distance_km"] == round(haversine(PLACES["LS1 4DY"], PLACES["BD1 1AF"]))
+    assert bradford["base_postcode"] == "BD1"
+
+
 def test_the_radius_bounds_the_search_exactly(client, world, people, auth_headers):
     coordinator = auth_headers(world.a.users[Role.COORDINATOR])
     bradford = haversine(PLACES["LS1 4DY"], PLACES["BD1 1AF"])
@@ -168,7 +180,9 @@ def test_lists_contain_only_the_volunteers_the_caller_may_see(client, world, peo
         (Role.SCHOOL_STAFF, False),
     ],
 )
-def test_dbs_details_are_shown_only_to_those_allowed(client, world, auth_headers, role, sees):
+def test_dbs_details_and_the_full_postcode_are_shown_only_to_those_allowed(
+    client, world, auth_headers, role, sees
+):
     response = client.get(
         f"/api/v1/volunteers/{world.a.volunteer.id}", headers=auth_headers(world.caller(role))
     )
@@ -176,6 +190,7 @@ def test_dbs_details_are_shown_only_to_those_allowed(client, world, auth_headers
     body = response.get_json()
     assert response.status_code == 200
     assert ("safeguarding" in body) is sees
+    assert body["base_postcode"] == (world.a.volunteer.base_postcode if sees else "LS1")
     if sees:
         issued = date.today() - timedelta(days=365)
         assert body["safeguarding"] == {
@@ -188,6 +203,8 @@ def test_dbs_details_are_shown_only_to_those_allowed(client, world, auth_headers
         }
     listed = search(client, auth_headers(world.caller(role)), page_size=100).get_json()
     assert all(("safeguarding" in item) is sees for item in listed)
+    [own] = [item for item in listed if item["id"] == str(world.a.volunteer.id)]
+    assert own["base_postcode"] == body["base_postcode"]
 
 
 def test_foreign_volunteers_are_not_found(client, world, auth_headers):

@@ -6,7 +6,7 @@ import pytest
 
 from models.users import Role
 from models.volunteers import Volunteer
-from services.access import Caller, can_see_safeguarding
+from services.access import Caller, can_see_private_details
 from services.volunteers import DbsStatus, availability_problems, dbs_expiry, dbs_status
 
 ISSUED = date(2023, 3, 15)
@@ -79,11 +79,11 @@ def test_safeguarding_is_visible_to_admins_coordinators_the_volunteer_and_their_
     def caller(role, organisation_id=other_id, user_id="someone-else"):
         return Caller(role=role, organisation_id=organisation_id, user_id=user_id)
 
-    assert can_see_safeguarding(caller(Role.ADMIN), volunteer)
-    assert can_see_safeguarding(caller(Role.COORDINATOR), volunteer)
-    assert can_see_safeguarding(caller(Role.EMPLOYER_STAFF, employer_id), volunteer)
-    assert can_see_safeguarding(caller(Role.VOLUNTEER, employer_id, "volunteer-user"), volunteer)
-    assert not can_see_safeguarding(caller(Role.VOLUNTEER, employer_id), volunteer)
-    assert not can_see_safeguarding(caller(Role.EMPLOYER_STAFF), volunteer)
-    assert not can_see_safeguarding(caller(Role.SCHOOL_STAFF), volunteer)
-    assert not can_see_safeguarding(caller(Role.PROVIDER_STAFF), volunteer)
+    assert can_see_private_details(caller(Role.ADMIN), volunteer)
+    assert can_see_private_details(caller(Role.COORDINATOR), volunteer)
+    assert can_see_private_details(caller(Role.EMPLOYER_STAFF, employer_id), volunteer)
+    assert can_see_private_details(caller(Role.VOLUNTEER, employer_id, "volunteer-user"), volunteer)
+    assert not can_see_private_details(caller(Role.VOLUNTEER, employer_id), volunteer)
+    assert not can_see_private_details(caller(Role.EMPLOYER_STAFF), volunteer)
+    assert not can_see_private_details(caller(Role.SCHOOL_STAFF), volunteer)
+    assert not can_see_private_details(caller(Role.PROVIDER_STAFF), volunteer)
