@@ -347,6 +347,11 @@ def can_see_private_details(caller: Caller, volunteer: Volunteer) -> bool:
     return caller.is_admin or caller.role is Role.COORDINATOR or _owns_volunteer(caller, volunteer)
 
 
+def sees_volunteers_in_part(caller: Caller) -> bool:
+    """Schools search every volunteer but never with private details (see above)."""
+    return caller.role is Role.SCHOOL_STAFF
+
+
 def can_set_adviser_status(caller: Caller, adviser: EnterpriseAdviser) -> bool:
     """Admins, and the coordinator of the adviser's hub (or any, while it has none)."""
     if caller.is_admin:

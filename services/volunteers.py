@@ -2,9 +2,10 @@
 offer, with safeguarding (DBS) status computed from the check on record."""
 
 import enum
+import math
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlalchemy import Integer, or_, select, type_coerce
@@ -18,6 +19,7 @@ from services.access import (
     Caller,
     authorize,
     get_visible,
+    sees_volunteers_in_part,
     visible_volunteers,
 )
 from services.errors import Conflict, InvalidInput
@@ -160,6 +162,9 @@ def list_(
     if soc_major_group:
         conditions.append(Volunteer.soc_major_group == soc_major_group)
     if near is not None:
+        if sees_volunteers_in_part(caller):
+            # Whole kilometres, as their distances are shown: no radius pins a postcode.
+            near = replace(near, within_km=math.ceil(near.within_km))
         return _search_near(session, conditions, near, reachable, page, page_size, sort, needs_user)
     if sort == "distance" or reachable:
         raise InvalidInput("That needs `near`.", errors={"near": ["Give a postcode."]})

@@ -93,8 +93,12 @@ def test_schools_searching_by_distance_cannot_locate_a_volunteers_postcode(
     body = search(client, school, near="LS1 4DY", within_km=25).get_json()
 
     bradford = next(item for item in body if item["id"] == str(people["bradford"].id))
-    assert bradford["distance_km"] == round(haversine(PLACES["LS1 4DY"], PLACES["BD1 1AF"]))
+    exact = haversine(PLACES["LS1 4DY"], PLACES["BD1 1AF"])
+    assert bradford["distance_km"] == round(exact)
     assert bradford["base_postcode"] == "BD1"
+    # A radius just short of the exact distance reaches the whole kilometre for a school.
+    just_short = search(client, school, near="LS1 4DY", within_km=round(exact - 0.01, 2))
+    assert str(people["bradford"].id) in [item["id"] for item in just_short.get_json()]
 
 
 def test_the_radius_bounds_the_search_exactly(client, world, people, auth_headers):
