@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload, with_expression
 
 from models.pairings import AdviserAssignment, AdviserHours, hours_between
 from models.volunteers import EnterpriseAdviser, Volunteer
+from services import outbox
 from services.access import (
     Action,
     Caller,
@@ -96,6 +97,13 @@ def log_hours(
     )
     session.add(entry)
     session.flush()
+    publish(
+        session,
+        "adviser_assignment.hours_logged",
+        assignment,
+        worked_on=worked_on.isoformat(),
+        hours=hours,
+    )
     return entry
 
 
@@ -128,7 +136,23 @@ def end(
         )
     assignment.ends_on, assignment.end_reason = ends_on, reason
     session.flush()
+    publish(session, "adviser_assignment.ended", assignment, end_reason=reason)
     return _reloaded(session, assignment.id)
+
+
+def publish(session: Session, event_type: str, assignment: AdviserAssignment, **details) -> None:
+    """Tell subscribers (the employer's volunteering app, say) through the outbox, in the
+    transaction of the change."""
+    payload = {
+        "assignment_id": str(assignment.id),
+        "adviser_id": str(assignment.adviser_id),
+        "school_id": str(assignment.school_id),
+        "hub_id": str(assignment.hub_id),
+        "starts_on": assignment.starts_on.isoformat(),
+        "ends_on": assignment.ends_on.isoformat() if assignment.ends_on else None,
+        **details,
+    }
+    outbox.publish(session, event_type, payload)
 
 
 def _locked_for(

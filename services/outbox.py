@@ -16,6 +16,9 @@ EVENT_TYPES = (
     "booking.cancelled",
     "booking.completed",
     "waitlist.offered",
+    "adviser_assignment.started",
+    "adviser_assignment.hours_logged",
+    "adviser_assignment.ended",
 )
 
 

@@ -30,7 +30,7 @@ from models.pairings import (
     PlanStatus,
 )
 from models.volunteers import SIC_SECTIONS, AdviserStatus, EnterpriseAdviser, ExpertiseArea
-from services import benchmarks, school_years
+from services import adviser_assignments, benchmarks, school_years
 from services.access import Action, Caller, authorize, get_visible
 from services.errors import Conflict, InvalidInput, NotFound
 from services.geo import EARTH_RADIUS_KM
@@ -449,7 +449,7 @@ def confirm(
         wanted = sum(1 for _, s in chosen if s == school_id)
         if served.get(school_id, 0) + wanted > MAX_ADVISERS_PER_SCHOOL:
             raise Conflict("A school in the plan already has its advisers; plan again.")
-    start = starts_on or datetime.now(UTC).date()
+    start = starts_on or school_years.london_today()
     created = [
         AdviserAssignment(
             adviser_id=a, school_id=s, hub_id=hub_id, starts_on=start, plan_id=found.id
@@ -459,4 +459,6 @@ def confirm(
     session.add_all(created)
     found.status, found.confirmed_at = PlanStatus.CONFIRMED, datetime.now(UTC)
     session.flush()
+    for assignment in created:
+        adviser_assignments.publish(session, "adviser_assignment.started", assignment)
     return created

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from models.bookings import OutboxEvent
 from models.pairings import AdviserAssignment, AdviserHours
 from models.users import Role
 from services.school_years import london_today
@@ -70,6 +71,44 @@ def test_a_confirmed_pairing_becomes_an_assignment_to_read(client, world, auth_h
         headers={**coordinator, "If-None-Match": read.headers["ETag"]},
     )
     assert unchanged.status_code == 304
+
+
+def events(session) -> list[tuple[str, dict]]:
+    session.expire_all()
+    query = select(OutboxEvent).where(OutboxEvent.type.startswith("adviser_assignment."))
+    return [(e.type, e.payload) for e in session.scalars(query.order_by(OutboxEvent.created_at))]
+
+
+def test_starting_logging_and_ending_are_published_to_the_outbox(
+    client, session, world, auth_headers
+):
+    coordinator = auth_headers(world.a.users[Role.COORDINATOR])
+    pairings = f"/api/v1/hubs/{world.a.hub.id}/adviser-pairings"
+    plan = client.post(pairings, headers=coordinator).get_json()
+    client.post(f"{pairings}/{plan['id']}/confirm", json={}, headers=coordinator)
+    [assignment] = client.get(ASSIGNMENTS, headers=coordinator).get_json()
+    today = london_today().isoformat()
+    worked = {"worked_on": today, "hours": 1.5}
+    refused = {"worked_on": today, "hours": 0.1}
+    client.post(f"{ASSIGNMENTS}/{assignment['id']}/hours", json=worked, headers=coordinator)
+    client.post(f"{ASSIGNMENTS}/{assignment['id']}/hours", json=refused, headers=coordinator)
+    client.post(
+        f"{ASSIGNMENTS}/{assignment['id']}/end", json={"reason": "Moved"}, headers=coordinator
+    )
+
+    started = {
+        "assignment_id": assignment["id"],
+        "adviser_id": str(world.a.adviser.id),
+        "school_id": str(world.a.school.id),
+        "hub_id": str(world.a.hub.id),
+        "starts_on": today,
+        "ends_on": None,
+    }
+    assert events(session) == [
+        ("adviser_assignment.started", started),
+        ("adviser_assignment.hours_logged", {**started, "worked_on": today, "hours": 1.5}),
+        ("adviser_assignment.ended", {**started, "ends_on": today, "end_reason": "Moved"}),
+    ]
 
 
 @pytest.mark.parametrize(
