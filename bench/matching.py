@@ -38,7 +38,7 @@ from directory_search import LEEDS, build, postgres_url  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, select, text  # noqa: E402
 
-from api.app import create_app  # noqa: E402
+from api.app import create_app, freeze_startup_heap  # noqa: E402
 from api.extensions import db  # noqa: E402
 from api.security import issue_user_tokens  # noqa: E402
 from models.needs import Frequency, Need, NeedMode  # noqa: E402
@@ -150,6 +150,7 @@ def bench_http(label: str, url: str, n: int, runs: int) -> list[tuple]:
     with app.app_context():
         upgrade()
     coordinator = build(app, n, random.Random(42))
+    freeze_startup_heap()  # as wsgi.py does before serving
     with app.app_context():
         session = db.session
         hub = session.get(Hub, coordinator.organisation_id)
