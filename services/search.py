@@ -33,6 +33,8 @@ class Near:
     distance_km: float
 
     def __getattr__(self, name: str) -> Any:  # only for names Near itself lacks
+        if name.startswith("__"):  # protocols (copying, mappings) stay Near's own
+            raise AttributeError(name)
         return getattr(self.item, name)
 
 
