@@ -15,7 +15,6 @@ from jwt.exceptions import ExpiredSignatureError, PyJWTError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from api.extensions import db
 from api.smorest import PROBLEM_JSON
 from services import errors as domain
 
@@ -98,7 +97,6 @@ def handle_http_exception(error: HTTPException):
 
 
 def handle_domain_error(error: domain.DomainError):
-    db.session.rollback()  # a refused change is never half-kept, even in a shared session
     status = next(s for cls, s in DOMAIN_STATUS.items() if isinstance(error, cls))
     headers = {"WWW-Authenticate": BEARER_CHALLENGE} if status == 401 else None
     return problem(
@@ -128,7 +126,6 @@ def handle_token_error(error: Exception):
 
 
 def handle_integrity_error(error: IntegrityError):
-    db.session.rollback()
     log.info("integrity error: %s", error.orig)
     return problem(
         409,
@@ -140,7 +137,6 @@ def handle_integrity_error(error: IntegrityError):
 
 def handle_unexpected_error(error: Exception):
     log.exception("unhandled error (request id %s)", g.get("request_id"))
-    db.session.rollback()
     # `InternalServerError.name` is a property: read on the class it is not a string.
     return problem(
         500, title=InternalServerError().name, detail="Something went wrong on our side."

@@ -8,46 +8,39 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from api.app import create_app
 from api.extensions import db
 from models import Base
 from tests import factories
-from tests.conftest import DATABASES, POSTGRES_URL, app_config
+from tests.conftest import (
+    DATABASES,
+    POSTGRES_URL,
+    app_config,
+    create_postgres_database,
+    reset_postgres_schema,
+    worker_database_url,
+)
 
 
-def migrations_database() -> str:
-    """Beside the test database, named after it (`test_x` -> `test_x_migrations`), so
-    sessions on other test databases of the same server never share it."""
-    return f"{make_url(POSTGRES_URL).database}_migrations"
-
-
-def fresh_postgres_database() -> str:
-    url, name = make_url(POSTGRES_URL), migrations_database()
-    server = create_engine(url, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        exists = connection.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-        )
-        if not exists:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    server.dispose()
-    migrations_url = url.set(database=name)
-    engine = create_engine(migrations_url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return migrations_url.render_as_string(hide_password=False)
+def fresh_postgres_database(worker_id: str) -> str:
+    """Beside this worker's test database, named after it (`test_gw0` ->
+    `test_gw0_migrations`), so no other worker or checkout ever shares it."""
+    url = make_url(worker_database_url(POSTGRES_URL, worker_id))
+    migrations_url = url.set(database=f"{url.database}_migrations")
+    as_text = migrations_url.render_as_string(hide_password=False)
+    create_postgres_database(as_text)
+    reset_postgres_schema(as_text)
+    return as_text
 
 
 @pytest.fixture(params=DATABASES)
-def empty_database_url(request, tmp_path):
+def empty_database_url(request, tmp_path, worker_id):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'migrations.db'}"
-    return fresh_postgres_database()
+    return fresh_postgres_database(worker_id)
 
 
 @pytest.fixture

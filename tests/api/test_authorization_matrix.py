@@ -62,8 +62,6 @@ class Case:
     query: dict = field(default_factory=dict)
     if_match: bool = False  # send the target's current ETag, as `etag_reader` reads it
     etag_reader: Role = Role.ADMIN
-
-    if_match: bool = False  # send the target's current ETag, as read by an admin
     csv: Callable | None = None  # (world, side) -> a text/csv body instead of JSON
 
 

@@ -95,7 +95,9 @@ def test_a_body_within_max_content_length_is_accepted(database_url):
     assert response.status_code == 401
 
 
-def test_an_unhandled_exception_is_a_500_problem_without_internals(app, caplog):
+def test_an_unhandled_exception_is_a_500_problem_without_internals(database_url, caplog):
+    app = create_app(app_config(database_url))  # its own: a served app takes no new routes
+
     def explode():
         raise RuntimeError("password=hunter2 in /srv/engage/secret.py")
 

@@ -275,6 +275,7 @@ def test_a_profile_update_geocodes_and_normalises(client, session, world, auth_h
     assert body["unavailable_dates"] == ["2026-12-24", "2026-12-25"]
     assert body["safeguarding"]["status"] == "expired"
     assert body["monthly_capacity"] == 2
+    session.expire_all()
     volunteer = session.get(Volunteer, world.a.volunteer.id)
     assert (volunteer.latitude, volunteer.longitude) == PLACES["BD1 1AF"]
 
