@@ -1,0 +1,105 @@
+"""Access rules said once: for every model and caller, a list holds exactly what `can_see` accepts.
+
+`services/access.py` answers "may this caller see this object" (`can_see`) and builds the
+WHERE clause of every list (`visible_*`). Two forms of one rule can drift apart; here each
+list service is run for every caller of a two-tenant world and compared, row by row, with
+`can_see` over every row of its table.
+"""
+
+import uuid
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import select
+
+from models.bookings import Booking
+from models.encounters import Encounter
+from models.matches import Match, MatchStatus
+from models.needs import Need
+from models.offers import Offer, OfferStatus
+from models.organisations import Hub
+from models.pairings import AdviserAssignment
+from models.users import Role, User
+from models.volunteers import EnterpriseAdviser, Volunteer
+from services import (
+    adviser_assignments,
+    advisers,
+    bookings,
+    encounters,
+    hubs,
+    matches,
+    needs,
+    offers,
+    users,
+    volunteers,
+)
+from services.access import Caller, can_see
+from tests import factories
+
+PAGE = {"page": 1, "page_size": 100}
+# model -> the list service whose WHERE clause must agree with `can_see`
+LISTS: dict[type, Callable] = {
+    User: users.list_users,
+    Hub: hubs.list_hubs,
+    Volunteer: volunteers.list_,
+    EnterpriseAdviser: advisers.list_,
+    AdviserAssignment: adviser_assignments.list_,
+    Offer: offers.list_offers,
+    Booking: bookings.list_bookings,
+    Need: needs.list_,
+    Match: matches.list_,
+    Encounter: encounters.list_encounters,
+}
+
+
+def _caller_of(user: User) -> Caller:
+    return Caller(
+        role=user.role,
+        organisation_id=user.organisation_id,
+        user_id=user.id,
+        is_org_admin=user.is_org_admin,
+    )
+
+
+def _rich_world(session):
+    """The two-tenant world, plus the rows that make each rule bite: a draft offer, needs
+    with a volunteer from the other side invited, encounters the volunteers joined, and an
+    adviser placed in the other hub's school."""
+    world = factories.world(session)
+    for here, there in ((world.a, world.b), (world.b, world.a)):
+        factories.offer(session, here.employer, status=OfferStatus.DRAFT)
+        own_need = factories.need(session, here.school)
+        factories.need(session, here.school, title="Mock interviews")
+        factories.match(session, own_need, there.volunteer, MatchStatus.INVITED)
+        met = factories.encounter(session, here.school, employer_=here.employer)
+        met.volunteers.append(there.volunteer)
+        factories.encounter(session, here.school, provider_=here.provider, benchmark=7)
+        factories.adviser_assignment(session, here.adviser, there.school)
+    session.commit()
+    return world
+
+
+def _callers(world) -> list[tuple[str, Caller]]:
+    people = [("admin", world.platform_admin)]
+    for label, side in (("a", world.a), ("b", world.b)):
+        people += [(f"{role.value} {label}", user) for role, user in side.users.items()]
+    return [(name, _caller_of(user)) for name, user in people]
+
+
+def _listed_ids(session, model: type, caller: Caller) -> set[uuid.UUID]:
+    page = LISTS[model](session, caller, **PAGE)
+    assert page.total <= PAGE["page_size"], "the world outgrew one page"
+    return {(item if isinstance(item, model) else item[0]).id for item in page.items}
+
+
+@pytest.mark.parametrize("model", list(LISTS), ids=lambda model: model.__name__)
+@pytest.mark.parametrize("role", list(Role), ids=lambda role: role.value)
+def test_a_list_holds_exactly_what_can_see_accepts(session, model, role):
+    world = _rich_world(session)
+    rows = list(session.scalars(select(model)))
+    assert rows, f"the world has no {model.__name__}"
+    callers = [(name, caller) for name, caller in _callers(world) if caller.role is role]
+    assert callers
+    for name, caller in callers:
+        seen = {row.id for row in rows if can_see(session, caller, row)}
+        assert _listed_ids(session, model, caller) == seen, f"{model.__name__} as {name}"
