@@ -47,7 +47,7 @@ class ApiClients(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """List your organisation's partner apps (org admins)"""
-        page = api_clients.list_clients(
+        page = api_clients.list_(
             db.session,
             current_caller(),
             page=pagination_parameters.page,
@@ -71,7 +71,7 @@ class ApiClientById(MethodView):
     @blp.response(200, ApiClientSchema)
     def get(self, client_uuid):
         """Read a partner app"""
-        return api_clients.get_client(db.session, current_caller(), client_uuid)
+        return api_clients.get(db.session, current_caller(), client_uuid)
 
     @blp.login_required()
     @blp.response(204)

@@ -4,7 +4,6 @@ with `format=csv` or `Accept: text/csv`."""
 
 import csv
 import io
-from datetime import date
 
 import marshmallow as ma
 from flask import Response, request
@@ -183,7 +182,7 @@ class HubReport(MethodView):
 
 def _year(args: dict) -> str:
     return args.get("academic_year") or school_years.label(
-        school_years.school_year_start(date.today())
+        school_years.school_year_start(school_years.london_today())
     )
 
 

@@ -10,7 +10,7 @@ from api.extensions import db
 from api.idempotency import idempotent
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
-from models.bookings import BookingStatus, Party, WaitlistStatus
+from models.bookings import BookingParty, BookingStatus, WaitlistStatus
 from models.volunteers import YEAR_GROUPS
 from services import bookings
 
@@ -35,7 +35,7 @@ class BookingSchema(Schema):
     parental_consent_recorded = ma.fields.Boolean(required=True)
     consent_recorded_at = Timestamp(allow_none=True)
     cancel_reason = ma.fields.String(allow_none=True)
-    cancelled_by = ma.fields.Enum(Party, by_value=True, allow_none=True)
+    cancelled_by = ma.fields.Enum(BookingParty, by_value=True, allow_none=True)
     cancelled_at = Timestamp(allow_none=True)
     decided_at = Timestamp(allow_none=True)
     from_waitlist = ma.fields.Boolean(required=True)
@@ -103,7 +103,7 @@ class Bookings(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """List bookings: your school's, your hub's schools', or those of your employer's slots"""
-        page = bookings.list_bookings(
+        page = bookings.list_(
             db.session,
             current_caller(),
             page=pagination_parameters.page,
@@ -128,7 +128,7 @@ class BookingById(MethodView):
     @blp.response(200, BookingSchema)
     def get(self, booking_id):
         """Read a booking"""
-        return bookings.get_booking(db.session, current_caller(), booking_id)
+        return bookings.get(db.session, current_caller(), booking_id)
 
 
 @blp.route("/bookings/<uuid:booking_id>/confirm")

@@ -6,7 +6,7 @@ bulk imports `flask --app wsgi volunteers import FILE --employer ID` and
 `flask --app wsgi matches expire` (for cron)."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -177,7 +177,9 @@ def purge_revoked_sessions() -> None:
 @click.option("--school", "school_id", type=click.UUID, help="One school only.")
 def roll_over_pupils(academic_year: str | None, school_id: uuid.UUID | None) -> None:
     """Year-end roll-over: year groups move up, pupils past Y13 leave (idempotent)."""
-    year = academic_year or school_years.label(school_years.school_year_start(date.today()))
+    year = academic_year or school_years.label(
+        school_years.school_year_start(school_years.london_today())
+    )
     audit.set_context(db.session, audit.AuditContext(request_id="cli:pupils-roll-over"))
     try:
         result = pupils.roll_over_schools(db.session, academic_year=year, school_id=school_id)

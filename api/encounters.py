@@ -221,7 +221,7 @@ class Encounters(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """List the encounters you took part in (schools: their own; coordinators: the hub's)"""
-        page = encounters.list_encounters(
+        page = encounters.list_(
             db.session,
             current_caller(),
             page=pagination_parameters.page,
@@ -235,7 +235,7 @@ class Encounters(MethodView):
     @blp.response(201, EncounterSchema)
     def post(self, encounter):
         """Record an encounter (the school's staff, for activities arranged anywhere)"""
-        created = encounters.create_encounter(db.session, current_caller(), **encounter)
+        created = encounters.create(db.session, current_caller(), **encounter)
         db.session.commit()
         return created
 
@@ -247,7 +247,7 @@ class EncounterById(MethodView):
     @blp.response(200, EncounterSchema)
     def get(self, encounter_id):
         """Read an encounter (attendance as a count)"""
-        return encounters.get_encounter(db.session, current_caller(), encounter_id)
+        return encounters.get(db.session, current_caller(), encounter_id)
 
     @blp.login_required("encounters:write")
     @blp.etag
@@ -256,8 +256,8 @@ class EncounterById(MethodView):
     def patch(self, changes, encounter_id):
         """Change an encounter (send the ETag you read as If-Match)"""
         caller = current_caller()
-        blp.check_etag(encounters.get_encounter(db.session, caller, encounter_id), EncounterSchema)
-        encounter = encounters.update_encounter(db.session, caller, encounter_id, changes)
+        blp.check_etag(encounters.get(db.session, caller, encounter_id), EncounterSchema)
+        encounter = encounters.update(db.session, caller, encounter_id, changes)
         db.session.commit()
         db.session.refresh(encounter)
         return encounter
@@ -268,8 +268,8 @@ class EncounterById(MethodView):
     def delete(self, encounter_id):
         """Delete an encounter with its attendance and checklist answers"""
         caller = current_caller()
-        blp.check_etag(encounters.get_encounter(db.session, caller, encounter_id), EncounterSchema)
-        encounters.delete_encounter(db.session, caller, encounter_id)
+        blp.check_etag(encounters.get(db.session, caller, encounter_id), EncounterSchema)
+        encounters.delete(db.session, caller, encounter_id)
         db.session.commit()
 
 

@@ -48,7 +48,7 @@ class Hubs(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """List the Careers Hubs you belong to (admins: all)"""
-        page = hubs.list_hubs(
+        page = hubs.list_(
             db.session,
             current_caller(),
             page=pagination_parameters.page,
@@ -61,7 +61,7 @@ class Hubs(MethodView):
     @blp.response(201, HubSchema)
     def post(self, hub):
         """Create a Careers Hub (admins)"""
-        created = hubs.create_hub(db.session, current_caller(), **hub)
+        created = hubs.create(db.session, current_caller(), **hub)
         db.session.commit()
         return created
 
@@ -73,7 +73,7 @@ class HubById(MethodView):
     @blp.response(200, HubDetailSchema)
     def get(self, hub_id):
         """Read a Careers Hub, with its coordinators"""
-        return hubs.get_hub(db.session, current_caller(), hub_id)
+        return hubs.get(db.session, current_caller(), hub_id)
 
     @blp.login_required()
     @blp.etag
@@ -81,8 +81,8 @@ class HubById(MethodView):
     @blp.response(200, HubDetailSchema)
     def patch(self, changes, hub_id):
         """Rename a Careers Hub or change its area (send the ETag you read as If-Match)"""
-        blp.check_etag(hubs.get_hub(db.session, current_caller(), hub_id), HubDetailSchema)
-        hub = hubs.update_hub(db.session, current_caller(), hub_id, changes)
+        blp.check_etag(hubs.get(db.session, current_caller(), hub_id), HubDetailSchema)
+        hub = hubs.update(db.session, current_caller(), hub_id, changes)
         db.session.commit()
         return hub
 

@@ -7,7 +7,7 @@ from api.extensions import db
 from api.search import DirectoryEntrySchema, NearQueryArgsSchema, pop_origin
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
-from models.bookings import LONDON
+from models.base import LONDON
 from models.offers import MAX_DAY_HOURS, OfferKind, OfferStatus
 from models.volunteers import SIC_SECTIONS, YEAR_GROUPS
 from services import offers
@@ -159,7 +159,7 @@ class Offers(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """List offers: published ones, and your employer's drafts"""
-        page = offers.list_offers(
+        page = offers.list_(
             db.session,
             current_caller(),
             page=pagination_parameters.page,
@@ -173,7 +173,7 @@ class Offers(MethodView):
     @blp.response(201, OfferSchema)
     def post(self, offer):
         """Draft an offer for your employer (publish it once the declarations hold)"""
-        created = offers.create_offer(db.session, current_caller(), **offer)
+        created = offers.create(db.session, current_caller(), **offer)
         db.session.commit()
         return created
 
@@ -185,7 +185,7 @@ class OfferById(MethodView):
     @blp.response(200, OfferSchema)
     def get(self, offer_id):
         """Read an offer"""
-        return offers.get_offer(db.session, current_caller(), offer_id)
+        return offers.get(db.session, current_caller(), offer_id)
 
     @blp.login_required("offers:write")
     @blp.etag
@@ -194,8 +194,8 @@ class OfferById(MethodView):
     def patch(self, changes, offer_id):
         """Change an offer (send the ETag you read as If-Match)"""
         caller = current_caller()
-        blp.check_etag(offers.get_offer_for_update(db.session, caller, offer_id), OfferSchema)
-        offer = offers.update_offer(db.session, caller, offer_id, changes)
+        blp.check_etag(offers.get_for_update(db.session, caller, offer_id), OfferSchema)
+        offer = offers.update(db.session, caller, offer_id, changes)
         db.session.commit()
         return offer
 

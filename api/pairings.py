@@ -7,8 +7,8 @@ from api.extensions import db
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp
 from models.pairings import PlanStatus
-from services import pairing
-from services.pairing import ADVISER_WEIGHTS, MAX_ADVISER_KM
+from services import pairings
+from services.pairings import ADVISER_WEIGHTS, MAX_ADVISER_KM
 
 blp = Blueprint(
     "adviser-pairings",
@@ -104,7 +104,7 @@ class AdviserPairings(MethodView):
     @blp.response(201, PlanSchema)
     def post(self, hub_id):
         """Plan the hub's adviser pairing at the optimum (coordinators of the hub, admins)"""
-        created = pairing.plan(db.session, current_caller(), hub_id)
+        created = pairings.plan(db.session, current_caller(), hub_id)
         db.session.commit()
         return created
 
@@ -116,7 +116,7 @@ class AdviserPairingById(MethodView):
     @blp.response(200, PlanSchema)
     def get(self, hub_id, plan_id):
         """Read a pairing plan"""
-        return pairing.get_plan(db.session, current_caller(), hub_id, plan_id)
+        return pairings.get_plan(db.session, current_caller(), hub_id, plan_id)
 
 
 @blp.route("/<uuid:hub_id>/adviser-pairings/<uuid:plan_id>/confirm")
@@ -127,7 +127,7 @@ class AdviserPairingConfirm(MethodView):
     def post(self, body, hub_id, plan_id):
         """Confirm the pairs you accept: they become adviser assignments"""
         pairs = body.get("pairs")
-        created = pairing.confirm(
+        created = pairings.confirm(
             db.session,
             current_caller(),
             hub_id,

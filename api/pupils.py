@@ -74,7 +74,7 @@ class Pupils(MethodView):
     @blp.paginate()
     def get(self, filters, school_id, pagination_parameters):
         """List the school's pupils (audited)"""
-        page = pupils.list_pupils(
+        page = pupils.list_(
             db.session,
             current_caller(),
             school_id,
@@ -90,7 +90,7 @@ class Pupils(MethodView):
     @blp.response(201, PupilSchema)
     def post(self, pupil, school_id):
         """Add a pupil record"""
-        created = pupils.create_pupil(db.session, current_caller(), school_id, **pupil)
+        created = pupils.create(db.session, current_caller(), school_id, **pupil)
         db.session.commit()
         return created
 
@@ -102,7 +102,7 @@ class PupilById(MethodView):
     @blp.response(200, PupilSchema)
     def get(self, school_id, pupil_id):
         """Read a pupil record (audited)"""
-        pupil = pupils.get_pupil(db.session, current_caller(), school_id, pupil_id)
+        pupil = pupils.get(db.session, current_caller(), school_id, pupil_id)
         db.session.commit()
         return pupil
 
@@ -113,8 +113,8 @@ class PupilById(MethodView):
     def patch(self, changes, school_id, pupil_id):
         """Change a pupil record (send the ETag you read as If-Match)"""
         caller = current_caller()
-        blp.check_etag(pupils.get_pupil(db.session, caller, school_id, pupil_id), PupilSchema)
-        pupil = pupils.update_pupil(db.session, caller, school_id, pupil_id, changes)
+        blp.check_etag(pupils.get(db.session, caller, school_id, pupil_id), PupilSchema)
+        pupil = pupils.update(db.session, caller, school_id, pupil_id, changes)
         db.session.commit()
         return pupil
 
@@ -124,7 +124,7 @@ class PupilById(MethodView):
     def delete(self, school_id, pupil_id):
         """Erase a pupil record"""
         caller = current_caller()
-        blp.check_etag(pupils.get_pupil(db.session, caller, school_id, pupil_id), PupilSchema)
+        blp.check_etag(pupils.get(db.session, caller, school_id, pupil_id), PupilSchema)
         pupils.erase_pupil(db.session, caller, school_id, pupil_id)
         db.session.commit()
 

@@ -46,7 +46,7 @@ class Users(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """List the people you may see"""
-        page = users.list_users(
+        page = users.list_(
             db.session,
             current_caller(),
             page=pagination_parameters.page,
@@ -61,7 +61,7 @@ class UserById(MethodView):
     @blp.response(200, UserSchema)
     def get(self, user_id):
         """Read a person"""
-        return users.get_user(db.session, current_caller(), user_id)
+        return users.get(db.session, current_caller(), user_id)
 
     @blp.login_required()
     @blp.response(204)

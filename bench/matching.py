@@ -45,7 +45,7 @@ from models.needs import Frequency, Need, NeedMode  # noqa: E402
 from models.organisations import Hub, School  # noqa: E402
 from models.users import User  # noqa: E402
 from models.volunteers import ActivityType  # noqa: E402
-from services import matching, pairing  # noqa: E402
+from services import matching, pairings  # noqa: E402
 from services.search import bounding_box  # noqa: E402
 
 ENGLAND = ((50.6, 55.4), (-3.6, 1.6))
@@ -207,7 +207,7 @@ def bench_pairing(advisers: int, schools: int) -> tuple:
     rng = np.random.default_rng(11)
 
     def side(n, adviser):
-        return pairing.Side(
+        return pairings.Side(
             ids=list(range(n)),
             latitude=rng.uniform(*ENGLAND[0], n),
             longitude=rng.uniform(*ENGLAND[1], n),
@@ -225,10 +225,10 @@ def bench_pairing(advisers: int, schools: int) -> tuple:
 
     def run():
         started = time.perf_counter()
-        ai, si, distance = pairing.candidate_edges(a, s)
-        fit = pairing.edge_factors(a, s, ai, si, distance) @ pairing.PAIR_WEIGHTS
+        ai, si, distance = pairings.candidate_edges(a, s)
+        fit = pairings.edge_factors(a, s, ai, si, distance) @ pairings.PAIR_WEIGHTS
         built = time.perf_counter() - started
-        solution = pairing.solve_edges(ai, si, fit, a.capacity, s.capacity)
+        solution = pairings.solve_edges(ai, si, fit, a.capacity, s.capacity)
         return built, time.perf_counter() - started, ai, si, fit, solution
 
     # Timed without tracemalloc, which slows every allocation; measured again with it.
@@ -306,7 +306,7 @@ def print_pairing(args) -> None:
         args.advisers, args.schools
     )
     print()
-    reach = pairing.MAX_ADVISER_KM
+    reach = pairings.MAX_ADVISER_KM
     print(f"Adviser pairing {args.advisers:,} × {args.schools:,} over England, {reach:g} km reach")
     print(
         f"{'pairs in reach':>14} {'edges s':>8} {'total s':>8} {'peak MiB':>9} {'RSS MiB':>8} "

@@ -1,10 +1,12 @@
 """Declarative base: UUID keys, aware UTC timestamps, Alembic naming convention."""
 
+import enum
 import sqlite3
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, Uuid, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -14,10 +16,21 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+LONDON = "Europe/London"  # school days, visits and calendars keep London's wall-clock time
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def london_date(moment: datetime) -> date:
+    """The school day (Europe/London) an aware moment falls on."""
+    return moment.astimezone(ZoneInfo(LONDON)).date()
+
+
+def london_today() -> date:
+    """Today as schools date it: at 00:30 BST it is already tomorrow there, not in UTC."""
+    return london_date(datetime.now(UTC))
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -39,6 +52,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
+
+
+def enum_column(enum_class: type[enum.Enum], name: str | None = None) -> Enum:
+    """Store an enum by its value, as a portable VARCHAR with a CHECK constraint (named
+    after the enum unless `name` keeps an older constraint's name)."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        name=name or enum_class.__name__.lower(),
+    )
 
 
 class Base(DeclarativeBase):

@@ -19,11 +19,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Timestamps, UUIDPrimaryKey, utcnow
+from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column, utcnow
 from models.offers import Offer
-from models.organisations import Organisation, School, enum_column
-
-LONDON = "Europe/London"
+from models.organisations import Organisation, School
 
 
 class Slot(UUIDPrimaryKey, Timestamps, Base):
@@ -82,7 +80,9 @@ class BookingStatus(enum.StrEnum):
 HOLDING_SEATS = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
 
 
-class Party(enum.StrEnum):
+class BookingParty(enum.StrEnum):
+    """Who cancelled a booking."""
+
     SCHOOL = "school"
     EMPLOYER = "employer"
     ADMIN = "admin"
@@ -104,7 +104,9 @@ class Booking(UUIDPrimaryKey, Timestamps, Base):
     parental_consent_recorded: Mapped[bool] = mapped_column(default=False)
     consent_recorded_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
-    cancelled_by: Mapped[Party | None] = mapped_column(enum_column(Party))
+    cancelled_by: Mapped[BookingParty | None] = mapped_column(
+        enum_column(BookingParty, name="party")
+    )
     cancelled_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
     created_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))

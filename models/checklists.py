@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Timestamps, UUIDPrimaryKey
-from models.organisations import enum_column
+from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column
 
 
 class Party(enum.StrEnum):

@@ -26,8 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
-from models.base import Base, Timestamps, UUIDPrimaryKey
-from models.organisations import EmployerSize, ProviderType, enum_column
+from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column
+from models.organisations import EmployerSize, ProviderType
 from models.volunteers import Mode, Volunteer
 
 BENCHMARKS = (5, 6, 7, 8)

@@ -11,9 +11,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Timestamps, UUIDPrimaryKey, utcnow
+from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column, utcnow
 from models.needs import Need
-from models.organisations import enum_column
 from models.volunteers import Volunteer
 
 

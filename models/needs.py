@@ -11,8 +11,8 @@ from datetime import date, time
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Timestamps, UUIDPrimaryKey
-from models.organisations import School, enum_column
+from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column
+from models.organisations import School
 from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, ActivityType, BitSet
 
 

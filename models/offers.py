@@ -11,8 +11,8 @@ import uuid
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Timestamps, UUIDPrimaryKey
-from models.organisations import Employer, enum_column
+from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column
+from models.organisations import Employer
 from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, BitSet
 
 MAX_DAY_HOURS = 8  # DOMAIN.md: work-experience and visit days are no longer than 8 hours

@@ -8,10 +8,10 @@ import enum
 import uuid
 from datetime import time
 
-from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Timestamps, UUIDPrimaryKey
+from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column
 
 
 class OrganisationKind(enum.StrEnum):
@@ -37,18 +37,6 @@ class ProviderType(enum.StrEnum):
     FE_COLLEGE = "fe_college"
     UNIVERSITY = "university"
     ITP = "itp"
-
-
-def enum_column(enum_class: type[enum.Enum]) -> Enum:
-    """Store an enum by its value, as a portable VARCHAR with a CHECK constraint."""
-    return Enum(
-        enum_class,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [member.value for member in members],
-        name=enum_class.__name__.lower(),
-    )
 
 
 class Organisation(UUIDPrimaryKey, Timestamps, Base):

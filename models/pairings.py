@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column, query_expression, relationship
 
-from models.base import Base, Timestamps, UUIDPrimaryKey, utcnow
-from models.organisations import School, enum_column
+from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column, utcnow
+from models.organisations import School
 from models.volunteers import EnterpriseAdviser
 
 MAX_ADVISERS_PER_SCHOOL = 2

@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Timestamps, UUIDPrimaryKey
+from models.base import Base, Timestamps, UUIDPrimaryKey, london_today
 
 
 def school_year_start(day: date) -> int:
@@ -29,7 +29,7 @@ class Pupil(UUIDPrimaryKey, Timestamps, Base):
     considering_higher_education: Mapped[bool] = mapped_column(default=False)
     # The school year `year_group` is for, by its first calendar year (2025 for 2025-26):
     # a report for another year counts back (or on) from it. Roll-over moves both.
-    roll_year: Mapped[int] = mapped_column(default=lambda: school_year_start(date.today()))
+    roll_year: Mapped[int] = mapped_column(default=lambda: school_year_start(london_today()))
     left_on: Mapped[date | None]  # left the school (or finished Y13); kept for past reports
 
     __table_args__ = (

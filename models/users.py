@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Timestamps, UUIDPrimaryKey
-from models.organisations import Organisation, enum_column
+from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column
+from models.organisations import Organisation
 
 
 class Role(enum.StrEnum):

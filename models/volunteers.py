@@ -13,8 +13,8 @@ from datetime import date
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Timestamps, UUIDPrimaryKey
-from models.organisations import Employer, Hub, enum_column
+from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column
+from models.organisations import Employer, Hub
 from models.users import User
 
 

@@ -51,7 +51,7 @@ def register(session: Session, caller: Caller, *, name: str, scopes: list[str]) 
     return RegisteredClient(client, secret)
 
 
-def list_clients(session: Session, caller: Caller, *, page: int, page_size: int) -> Page:
+def list_(session: Session, caller: Caller, *, page: int, page_size: int) -> Page:
     query = select(ApiClient)
     if not caller.is_admin:
         if not caller.is_org_admin:
@@ -61,7 +61,7 @@ def list_clients(session: Session, caller: Caller, *, page: int, page_size: int)
     return paginate(session, query, page=page, page_size=page_size)
 
 
-def get_client(session: Session, caller: Caller, client_uuid: uuid.UUID) -> ApiClient:
+def get(session: Session, caller: Caller, client_uuid: uuid.UUID) -> ApiClient:
     return get_visible(session, caller, ApiClient, client_uuid)
 
 

@@ -47,7 +47,7 @@ def record(session: Session, *, action: str, object_type: str, object_id: object
         session.add(_entry(context, action, object_type, str(object_id), None))
 
 
-def list_entries(
+def list_(
     session: Session,
     caller: Caller,
     *,

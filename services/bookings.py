@@ -19,8 +19,8 @@ from models.base import utcnow
 from models.bookings import (
     HOLDING_SEATS,
     Booking,
+    BookingParty,
     BookingStatus,
-    Party,
     Slot,
     SlotAllocation,
     WaitlistEntry,
@@ -214,7 +214,7 @@ def _check_bookable(slot: Slot, year_group: int) -> None:
         )
 
 
-def list_bookings(
+def list_(
     session: Session,
     caller: Caller,
     *,
@@ -240,7 +240,7 @@ def list_bookings(
     return paginate(session, query, page=page, page_size=page_size)
 
 
-def get_booking(session: Session, caller: Caller, booking_id: uuid.UUID) -> Booking:
+def get(session: Session, caller: Caller, booking_id: uuid.UUID) -> Booking:
     return get_visible(session, caller, Booking, booking_id)
 
 
@@ -318,7 +318,7 @@ def _move(
     if action is Action.CANCEL:
         values.update(
             cancel_reason=reason,
-            cancelled_by=Party(booking_party(caller, booking)),
+            cancelled_by=BookingParty(booking_party(caller, booking)),
             cancelled_at=now,
         )
     moved = session.execute(

@@ -13,7 +13,8 @@ import icalendar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.bookings import LONDON, Booking, BookingStatus, CalendarFeed, Slot
+from models.base import LONDON
+from models.bookings import Booking, BookingStatus, CalendarFeed, Slot
 from models.offers import Offer
 from models.organisations import Employer, Organisation, School
 from services import tokens

@@ -299,7 +299,9 @@ def _visits(session: Session, schools: list[School]) -> None:
     """Published offers from the first demo employers, two slots each from the Monday after
     the first seeding; some slots full, some partly booked by the demo schools. Counts are
     set only when a slot is first made, so later bookings made through the API stand."""
-    first_monday = date.today() + timedelta(days=7 - date.today().weekday())
+    first_monday = school_years.london_today() + timedelta(
+        days=7 - school_years.london_today().weekday()
+    )
     employers = [session.get(Employer, demo_id(name)) for name, _, _ in DEMO_EMPLOYERS]
     employers += [session.get(Employer, demo_id(f"employer:{i}")) for i in range(2, 6)]
     for number, (index, kind, title, years, seats, booked) in enumerate(DEMO_OFFERS):
@@ -392,7 +394,7 @@ DEMO_MATCHES = [
 def _needs(session: Session, schools: list[School]) -> None:
     """Open needs across the hub's schools and invitations in every state (the hub's 60
     advisers stay unpaired, for the coordinator to plan)."""
-    today = date.today()
+    today = school_years.london_today()
     now = datetime.now(UTC).replace(microsecond=0)
     needs = []
     for i, (title, activity, benchmark, years, sector) in enumerate(DEMO_NEEDS):

@@ -92,7 +92,7 @@ class ChecklistView:
     missing: list[checklists.Missing]
 
 
-def list_encounters(
+def list_(
     session: Session,
     caller: Caller,
     *,
@@ -119,11 +119,11 @@ def list_encounters(
     return paginate(session, query, page=page, page_size=page_size)
 
 
-def get_encounter(session: Session, caller: Caller, encounter_id: uuid.UUID) -> Encounter:
+def get(session: Session, caller: Caller, encounter_id: uuid.UUID) -> Encounter:
     return get_visible(session, caller, Encounter, encounter_id)
 
 
-def create_encounter(
+def create(
     session: Session,
     caller: Caller,
     *,
@@ -242,9 +242,7 @@ def _add(session: Session, encounter: Encounter, volunteer_ids: Iterable[uuid.UU
     return encounter
 
 
-def update_encounter(
-    session: Session, caller: Caller, encounter_id: uuid.UUID, changes: dict
-) -> Encounter:
+def update(session: Session, caller: Caller, encounter_id: uuid.UUID, changes: dict) -> Encounter:
     encounter = _own_encounter(session, caller, encounter_id)
     partner_changed = any(
         field in changes and changes[field] != getattr(encounter, field)
@@ -269,7 +267,7 @@ def update_encounter(
     return encounter
 
 
-def delete_encounter(session: Session, caller: Caller, encounter_id: uuid.UUID) -> None:
+def delete(session: Session, caller: Caller, encounter_id: uuid.UUID) -> None:
     _delete(session, _own_encounter(session, caller, encounter_id))
 
 
@@ -495,11 +493,6 @@ def refresh_meaningful(session: Session, encounter: Encounter) -> None:
     if encounter.meaningful != meaningful:
         encounter.meaningful = meaningful
         session.flush()
-
-
-def refresh_after_attendance_removed(session: Session, encounter_ids: Iterable[uuid.UUID]) -> None:
-    for encounter in session.scalars(select(Encounter).where(Encounter.id.in_(set(encounter_ids)))):
-        refresh_meaningful(session, encounter)
 
 
 def _own_encounter(session: Session, caller: Caller, encounter_id: uuid.UUID) -> Encounter:

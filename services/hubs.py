@@ -11,7 +11,7 @@ from services.errors import Conflict, Forbidden, NotFound
 from services.pagination import Page, paginate
 
 
-def create_hub(session: Session, caller: Caller, *, name: str, area: str) -> Hub:
+def create(session: Session, caller: Caller, *, name: str, area: str) -> Hub:
     if not caller.is_admin:
         raise Forbidden("Only admins create Careers Hubs.")
     hub = Hub(name=name, area=area)
@@ -20,16 +20,16 @@ def create_hub(session: Session, caller: Caller, *, name: str, area: str) -> Hub
     return hub
 
 
-def list_hubs(session: Session, caller: Caller, *, page: int, page_size: int) -> Page:
+def list_(session: Session, caller: Caller, *, page: int, page_size: int) -> Page:
     query = select(Hub).where(visible_hubs(session, caller)).order_by(Hub.name, Hub.id)
     return paginate(session, query, page=page, page_size=page_size)
 
 
-def get_hub(session: Session, caller: Caller, hub_id: uuid.UUID) -> Hub:
+def get(session: Session, caller: Caller, hub_id: uuid.UUID) -> Hub:
     return get_visible(session, caller, Hub, hub_id)
 
 
-def update_hub(session: Session, caller: Caller, hub_id: uuid.UUID, changes: dict) -> Hub:
+def update(session: Session, caller: Caller, hub_id: uuid.UUID, changes: dict) -> Hub:
     hub = get_visible(session, caller, Hub, hub_id)
     authorize(session, caller, Action.UPDATE, hub)
     for field in ("name", "area"):

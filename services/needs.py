@@ -21,6 +21,7 @@ from services.access import (
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.pagination import Page, paginate
 from services.safeguarding import WORKPLACE_ACTIVITIES
+from services.school_years import london_today
 
 FIELDS = (
     "title",
@@ -85,7 +86,7 @@ def create(
     need = Need(school=school, school_id=school.id, status=NeedStatus.OPEN)
     if not acts_for_school(caller, need):
         raise Forbidden("Only the school's staff and its hub's coordinators post its needs.")
-    _apply(need, fields, today or date.today())
+    _apply(need, fields, today or london_today())
     session.add(need)
     session.flush()
     return need
@@ -97,7 +98,7 @@ def update(
     need = get_for_update(session, caller, need_id)
     if need.status is not NeedStatus.OPEN:
         raise Conflict(f"A {need.status.value} need can no longer be changed.")
-    _apply(need, changes, today or date.today())
+    _apply(need, changes, today or london_today())
     session.flush()
     return need
 

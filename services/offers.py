@@ -4,7 +4,8 @@ declarations all hold, then adds dates with seats; schools search the slots near
 import uuid
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import String, cast, select, update
+from sqlalchemy import String, cast, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from models.bookings import Booking, Slot, WaitlistEntry
@@ -80,7 +81,7 @@ def require_bookable(offer: Offer) -> None:
 # --- offers ---------------------------------------------------------------------------
 
 
-def list_offers(
+def list_(
     session: Session,
     caller: Caller,
     *,
@@ -101,17 +102,17 @@ def list_offers(
     return paginate(session, query, page=page, page_size=page_size)
 
 
-def get_offer(session: Session, caller: Caller, offer_id: uuid.UUID) -> Offer:
+def get(session: Session, caller: Caller, offer_id: uuid.UUID) -> Offer:
     return get_visible(session, caller, Offer, offer_id)
 
 
-def get_offer_for_update(session: Session, caller: Caller, offer_id: uuid.UUID) -> Offer:
-    offer = get_offer(session, caller, offer_id)
+def get_for_update(session: Session, caller: Caller, offer_id: uuid.UUID) -> Offer:
+    offer = get(session, caller, offer_id)
     authorize(session, caller, Action.UPDATE, offer)
     return offer
 
 
-def create_offer(
+def create(
     session: Session, caller: Caller, *, employer_id: uuid.UUID | None = None, **fields
 ) -> Offer:
     """A draft offer of the caller's employer (admins name the employer)."""
@@ -129,8 +130,8 @@ def create_offer(
     return offer
 
 
-def update_offer(session: Session, caller: Caller, offer_id: uuid.UUID, changes: dict) -> Offer:
-    offer = get_offer_for_update(session, caller, offer_id)
+def update(session: Session, caller: Caller, offer_id: uuid.UUID, changes: dict) -> Offer:
+    offer = get_for_update(session, caller, offer_id)
     _apply(session, offer, changes)
     if offer.status is OfferStatus.PUBLISHED:
         require_bookable(offer)  # a published offer may not lose a declaration
@@ -139,7 +140,7 @@ def update_offer(session: Session, caller: Caller, offer_id: uuid.UUID, changes:
 
 
 def publish_offer(session: Session, caller: Caller, offer_id: uuid.UUID) -> Offer:
-    offer = get_offer_for_update(session, caller, offer_id)
+    offer = get_for_update(session, caller, offer_id)
     if offer.status is OfferStatus.PUBLISHED:
         raise Conflict("The offer is already published.")
     offer.status = OfferStatus.PUBLISHED
@@ -150,7 +151,7 @@ def publish_offer(session: Session, caller: Caller, offer_id: uuid.UUID) -> Offe
 
 def withdraw_offer(session: Session, caller: Caller, offer_id: uuid.UUID) -> Offer:
     """No new bookings; bookings already made stand until cancelled."""
-    offer = get_offer_for_update(session, caller, offer_id)
+    offer = get_for_update(session, caller, offer_id)
     if offer.status is OfferStatus.WITHDRAWN:
         raise Conflict("The offer is already withdrawn.")
     offer.status = OfferStatus.WITHDRAWN
@@ -175,7 +176,7 @@ def _apply(session: Session, offer: Offer, changes: dict) -> None:
 def list_slots(
     session: Session, caller: Caller, offer_id: uuid.UUID, *, page: int, page_size: int
 ) -> Page:
-    get_offer(session, caller, offer_id)
+    get(session, caller, offer_id)
     query = (
         select(Slot).where(Slot.offer_id == offer_id).order_by(Slot.date, Slot.starts_at, Slot.id)
     )
@@ -203,7 +204,7 @@ def create_slot(
     seats: int,
     school_cap: int | None = None,
 ) -> Slot:
-    offer = get_offer_for_update(session, caller, offer_id)
+    offer = get_for_update(session, caller, offer_id)
     if offer.status is OfferStatus.WITHDRAWN:
         raise Conflict("The offer is withdrawn: it takes no new slots.")
     _check_times(offer, date, starts_at, ends_at, seats, school_cap)
@@ -239,7 +240,7 @@ def update_slot(session: Session, caller: Caller, slot_id: uuid.UUID, changes: d
     session.flush()
     if "seats" in changes:
         result = session.execute(
-            update(Slot)
+            sql_update(Slot)
             .where(Slot.id == slot.id, Slot.booked <= changes["seats"])
             .values(seats=changes["seats"])
             .execution_options(synchronize_session=False)

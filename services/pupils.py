@@ -17,7 +17,7 @@ from services.pagination import Page, paginate
 EDITABLE = ("reference", "year_group", "disadvantaged", "send", "considering_higher_education")
 
 
-def list_pupils(
+def list_(
     session: Session,
     caller: Caller,
     school_id: uuid.UUID,
@@ -38,14 +38,14 @@ def list_pupils(
     return result
 
 
-def get_pupil(session: Session, caller: Caller, school_id: uuid.UUID, pupil_id: uuid.UUID) -> Pupil:
+def get(session: Session, caller: Caller, school_id: uuid.UUID, pupil_id: uuid.UUID) -> Pupil:
     ensure_pupils_of(caller, school_id)
     pupil = get_visible(session, caller, Pupil, pupil_id)
     _audit_read(session, pupil)
     return pupil
 
 
-def create_pupil(session: Session, caller: Caller, school_id: uuid.UUID, **fields) -> Pupil:
+def create(session: Session, caller: Caller, school_id: uuid.UUID, **fields) -> Pupil:
     ensure_pupils_of(caller, school_id)
     _ensure_reference_free(session, school_id, fields["reference"])
     pupil = Pupil(school_id=school_id, **{k: v for k, v in fields.items() if k in EDITABLE})
@@ -54,7 +54,7 @@ def create_pupil(session: Session, caller: Caller, school_id: uuid.UUID, **field
     return pupil
 
 
-def update_pupil(
+def update(
     session: Session, caller: Caller, school_id: uuid.UUID, pupil_id: uuid.UUID, changes: dict
 ) -> Pupil:
     pupil = _own_pupil(session, caller, school_id, pupil_id)
@@ -162,7 +162,7 @@ def import_mis(
     existing = {
         p.reference: p for p in session.scalars(select(Pupil).where(Pupil.school_id == school_id))
     }
-    this_year = school_year_start(date.today())
+    this_year = school_year_start(school_years.london_today())
     for reference, values in parsed.items():
         pupil = existing.get(reference)
         if pupil is None:
@@ -182,7 +182,7 @@ def import_mis(
             result.unchanged += 1
     for reference, pupil in existing.items():
         if reference not in parsed and pupil.left_on is None:
-            pupil.left_on = left_on or date.today()
+            pupil.left_on = left_on or school_years.london_today()
             result.left.append(reference)
     session.flush()
     result.added.sort()
@@ -258,7 +258,7 @@ def export_record(
     session: Session, caller: Caller, school_id: uuid.UUID, pupil_id: uuid.UUID
 ) -> dict:
     """The pupil's whole record (Benchmark 3), for the pupil or for a new school."""
-    pupil = get_pupil(session, caller, school_id, pupil_id)
+    pupil = get(session, caller, school_id, pupil_id)
     rows = session.execute(
         select(Encounter, Attendance)
         .join(Attendance, Attendance.encounter_id == Encounter.id)
@@ -316,7 +316,7 @@ def import_transfer(
     encounters come in as this school's (source `transfer`), attended by this pupil only,
     with their checklist answers, so reports count them as the old school did."""
     pupil_data = record["pupil"]
-    pupil = create_pupil(
+    pupil = create(
         session,
         caller,
         school_id,

@@ -237,11 +237,6 @@ def _read_csv(path: Path) -> Iterator[Row]:
         yield from csv.DictReader(handle)
 
 
-def count_rows(path: Path) -> int:
-    """Data rows in a shipped CSV (for progress bars and checks)."""
-    return sum(1 for _ in _read_csv(path))
-
-
 def _int(value: str) -> int | None:
     return int(value) if value not in ("", None) else None
 

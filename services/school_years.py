@@ -1,16 +1,23 @@
 """School years run 1 September - 31 August and are named like `2025-26`."""
 
 import re
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
-from models.bookings import LONDON
+from models.base import london_date, london_today
 from models.pupils import Pupil, school_year_start
 from services.errors import InvalidInput
 
 PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
-__all__ = ["bounds", "label", "london_date", "parse", "school_year_start", "year_group_in"]
+__all__ = [
+    "bounds",
+    "label",
+    "london_date",
+    "london_today",
+    "parse",
+    "school_year_start",
+    "year_group_in",
+]
 
 
 def parse(text: str) -> int:
@@ -36,13 +43,3 @@ def bounds(start: int) -> tuple[date, date]:
 def year_group_in(pupil: Pupil, start: int) -> int:
     """The year group a pupil is (or was, or will be) in during the school year `start`."""
     return pupil.year_group - (pupil.roll_year - start)
-
-
-def london_date(moment: datetime) -> date:
-    """The school day (Europe/London) an aware moment falls on."""
-    return moment.astimezone(ZoneInfo(LONDON)).date()
-
-
-def london_today() -> date:
-    """Today as schools date it: at 00:30 BST it is already tomorrow there, not in UTC."""
-    return london_date(datetime.now(UTC))

@@ -70,12 +70,12 @@ def active_user(session: Session, user_id: uuid.UUID, token_version: int) -> Use
     return user
 
 
-def list_users(session: Session, caller: Caller, *, page: int, page_size: int) -> Page:
+def list_(session: Session, caller: Caller, *, page: int, page_size: int) -> Page:
     query = select(User).where(visible_users(session, caller)).order_by(User.email)
     return paginate(session, query, page=page, page_size=page_size)
 
 
-def get_user(session: Session, caller: Caller, user_id: uuid.UUID) -> User:
+def get(session: Session, caller: Caller, user_id: uuid.UUID) -> User:
     return get_visible(session, caller, User, user_id)
 
 

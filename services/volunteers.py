@@ -26,6 +26,7 @@ from services.errors import Conflict, InvalidInput
 from services.geo import geocode
 from services.imports import ImportResult
 from services.pagination import Page, paginate
+from services.school_years import london_today
 from services.search import Origin, search_near
 from services.users import normalise_email
 
@@ -113,7 +114,7 @@ def safeguarding(volunteer: Volunteer, today: date | None = None) -> Safeguardin
             barred_list=volunteer.dbs_barred_list,
             issued_on=issued_on,
             update_service=volunteer.dbs_update_service,
-            today=today or date.today(),
+            today=today or london_today(),
         ),
     )
 
@@ -324,7 +325,7 @@ def dbs_problems(
         problems["dbs_barred_list"] = ["Only an enhanced check includes the barred list."]
     if dbs_enhanced and dbs_issued_on is None:
         problems["dbs_issued_on"] = ["Give the certificate's issue date."]
-    if dbs_issued_on and dbs_issued_on > date.today():
+    if dbs_issued_on and dbs_issued_on > london_today():
         problems["dbs_issued_on"] = ["The issue date is in the future."]
     return problems
 

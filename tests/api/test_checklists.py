@@ -37,7 +37,7 @@ def test_the_checklist_is_published_per_version_and_benchmark(client):
 
 def make_encounter(session, world, benchmark=6, mode=Mode.IN_PERSON, version=None, pupils=()):
     staff = Caller(role=Role.SCHOOL_STAFF, organisation_id=world.a.school.id)
-    encounter = encounters.create_encounter(
+    encounter = encounters.create(
         session,
         staff,
         school_id=world.a.school.id,

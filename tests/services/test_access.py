@@ -39,16 +39,16 @@ from tests import factories
 PAGE = {"page": 1, "page_size": 100}
 # model -> the list service whose WHERE clause must agree with `can_see`
 LISTS: dict[type, Callable] = {
-    User: users.list_users,
-    Hub: hubs.list_hubs,
+    User: users.list_,
+    Hub: hubs.list_,
     Volunteer: volunteers.list_,
     EnterpriseAdviser: advisers.list_,
     AdviserAssignment: adviser_assignments.list_,
-    Offer: offers.list_offers,
-    Booking: bookings.list_bookings,
+    Offer: offers.list_,
+    Booking: bookings.list_,
     Need: needs.list_,
     Match: matches.list_,
-    Encounter: encounters.list_encounters,
+    Encounter: encounters.list_,
 }
 
 

@@ -305,7 +305,7 @@ def _school_side(session: Session, schools) -> Side:
     (one batch for the hub) and the schools' open needs."""
     served = _active_counts(session, AdviserAssignment.school_id, [s.id for s in schools])
     gaps = benchmarks.school_gaps(
-        session, list(schools), school_years.school_year_start(date.today())
+        session, list(schools), school_years.school_year_start(school_years.london_today())
     )
     asked = _asked_by_needs(session, [s.id for s in schools])
     no_needs: tuple[set[int], int] = (set(), 0)

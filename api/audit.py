@@ -40,7 +40,7 @@ class AuditLog(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """Read the audit log, newest first"""
-        page = audit.list_entries(
+        page = audit.list_(
             db.session,
             current_caller(),
             page=pagination_parameters.page,
