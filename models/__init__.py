@@ -5,13 +5,13 @@ from models.auth import ApiClient, RevokedSession
 from models.base import Base
 from models.bookings import (
     Booking,
-    CalendarFeed,
     IdempotencyKey,
     OutboxEvent,
     Slot,
     SlotAllocation,
     WaitlistEntry,
 )
+from models.calendars import CalendarFeed
 from models.checklists import ChecklistAnswer
 from models.encounters import Attendance, Encounter
 from models.matches import Match, MatchEvent

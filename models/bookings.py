@@ -1,5 +1,5 @@
 """Slots on offers, the bookings schools make on them, the waitlist, and the plumbing that
-keeps booking safe: idempotency keys, the outbox of events, calendar feed tokens.
+keeps booking safe: idempotency keys and the outbox of events.
 
 Capacity is a counter on the slot (`booked`) moved only by conditional updates, and a
 CHECK constraint backs it: `0 <= booked <= seats` holds on every committed row.
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column, utcnow
 from models.offers import Offer
-from models.organisations import Organisation, School
+from models.organisations import School
 
 
 class Slot(UUIDPrimaryKey, Timestamps, Base):
@@ -193,14 +193,3 @@ class OutboxEvent(UUIDPrimaryKey, Base):
     __table_args__ = (
         Index("ix_outbox_events_delivered_at_created_at", "delivered_at", "created_at"),
     )
-
-
-class CalendarFeed(UUIDPrimaryKey, Timestamps, Base):
-    """An organisation's subscribable calendar: only the digest of its URL token is kept."""
-
-    __tablename__ = "calendar_feeds"
-
-    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), unique=True)
-    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
-
-    organisation: Mapped[Organisation] = relationship()

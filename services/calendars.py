@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.base import LONDON
-from models.bookings import Booking, BookingStatus, CalendarFeed, Slot
+from models.bookings import Booking, BookingStatus, Slot
+from models.calendars import CalendarFeed
 from models.offers import Offer
 from models.organisations import Employer, Organisation, School
 from services import tokens

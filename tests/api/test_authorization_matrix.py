@@ -15,7 +15,8 @@ from sqlalchemy import select
 from api.app import create_app
 from api.extensions import db
 from models import Base
-from models.bookings import CalendarFeed, WaitlistEntry
+from models.bookings import WaitlistEntry
+from models.calendars import CalendarFeed
 from models.matches import MatchStatus
 from models.needs import NeedStatus
 from models.pairings import AdviserPairingPlan
