@@ -23,6 +23,7 @@ from api import (
     health,
     hubs,
     invitations,
+    journeys,
     matches,
     needs,
     offers,
@@ -66,6 +67,7 @@ API_BLUEPRINTS = [
     offers.blp,
     bookings.blp,
     calendars.blp,
+    journeys.blp,
 ]
 UNMETERED_BLUEPRINTS = {"health", "docs", "api-docs"}
 

@@ -37,6 +37,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=_int_env("JWT_REFRESH_DAYS", 14)),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "MATCH_INVITATION_TTL_HOURS": _int_env("MATCH_INVITATION_TTL_HOURS", 72),
+        "TUBE_MAP_MIN_COUNT": _int_env("TUBE_MAP_MIN_COUNT", 5),
     }
     config.update(overrides or {})
     _check_secrets(config)

@@ -14,6 +14,7 @@ from models.bookings import (
 from models.calendars import CalendarFeed
 from models.checklists import ChecklistAnswer
 from models.encounters import Attendance, Encounter
+from models.journeys import Journey
 from models.matches import Match, MatchEvent
 from models.matching import PoolGeneration
 from models.needs import Need
@@ -45,6 +46,7 @@ __all__ = [
     "Hub",
     "IdempotencyKey",
     "Invitation",
+    "Journey",
     "Offer",
     "Organisation",
     "Outcode",

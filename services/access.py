@@ -55,6 +55,7 @@ SCOPES = {
     "encounters:read": "Read encounters the organisation took part in (pupils only for schools).",
     "encounters:write": "Record encounters, attendance and the organisation's checklist answers.",
     "reports:read": "Read benchmark reports of the school, or of the hub's schools.",
+    "journeys:read": "Read the Careers Tube Map and counts of shared career journeys.",
 }
 
 # Which organisation kind a member of each role belongs to.

@@ -19,6 +19,11 @@ EVENT_TYPES = (
     "adviser_assignment.started",
     "adviser_assignment.hours_logged",
     "adviser_assignment.ended",
+    # Career journeys (services/journeys.py): thin payloads, never a volunteer's steps.
+    "journey.updated",
+    "journey.shared",
+    "journey.withdrawn",
+    "journey.deleted",
 )
 
 

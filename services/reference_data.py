@@ -10,6 +10,7 @@ import gzip
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -243,3 +244,37 @@ def _int(value: str) -> int | None:
 
 def _float(value: str) -> float | None:
     return float(value) if value not in ("", None) else None
+
+
+@cache
+def soc_minor_groups(data_dir: Path = DATA_DIR) -> dict[int, str]:
+    """SOC 2020 minor groups (3-digit code → title), read once from the shipped file."""
+    rows = _read_csv(data_dir / "soc2020_minor_groups.csv")
+    return {int(r["minor_group"]): r["title"] for r in rows}
+
+
+@cache
+def soc_short_titles(data_dir: Path = DATA_DIR) -> dict[int, str]:
+    """SOC 2020 minor groups' titles of at most 44 characters, for labels on a map."""
+    rows = _read_csv(data_dir / "soc2020_minor_groups.csv")
+    return {int(r["minor_group"]): r["short_title"] for r in rows}
+
+
+@cache
+def soc_sub_major_groups(data_dir: Path = DATA_DIR) -> dict[int, str]:
+    """SOC 2020 sub-major groups (2-digit code → title)."""
+    rows = _read_csv(data_dir / "soc2020_groups.csv")
+    return {int(r["sub_major_group"]): r["sub_major_group_title"] for r in rows}
+
+
+@cache
+def sic_section_titles(data_dir: Path = DATA_DIR) -> dict[str, str]:
+    """UK SIC 2007 sections (letter → title)."""
+    return {r["section"]: r["title"] for r in _read_csv(data_dir / "sic_sections.csv")}
+
+
+@cache
+def rqf_level_labels(data_dir: Path = DATA_DIR) -> dict[str, str]:
+    """RQF levels in order (`entry`, `1` … `8` → label)."""
+    rows = sorted(_read_csv(data_dir / "rqf_levels.csv"), key=lambda r: int(r["sort_order"]))
+    return {r["level"]: r["label"] for r in rows}

@@ -119,7 +119,7 @@ def safeguarding(volunteer: Volunteer, today: date | None = None) -> Safeguardin
     )
 
 
-def _any_of(column, members) -> object:
+def any_of(column, members) -> object:
     """`column` (a BitSet) holds at least one of `members`."""
     bits = column.type.bits(members)
     return type_coerce(column, Integer).op("&")(bits) != 0
@@ -153,13 +153,13 @@ def list_(
     if employer_id:
         conditions.append(Volunteer.employer_id == employer_id)
     if activity_type:
-        conditions.append(_any_of(Volunteer.activity_types, [activity_type]))
+        conditions.append(any_of(Volunteer.activity_types, [activity_type]))
     if sector:
-        conditions.append(_any_of(Volunteer.sectors, [sector]))
+        conditions.append(any_of(Volunteer.sectors, [sector]))
     if year_group:
-        conditions.append(_any_of(Volunteer.year_groups, [year_group]))
+        conditions.append(any_of(Volunteer.year_groups, [year_group]))
     if mode:
-        conditions.append(_any_of(Volunteer.modes, [mode]))
+        conditions.append(any_of(Volunteer.modes, [mode]))
     if soc_major_group:
         conditions.append(Volunteer.soc_major_group == soc_major_group)
     if near is not None:

@@ -10,6 +10,7 @@ from models.auth import ApiClient
 from models.bookings import Booking, BookingStatus, Slot, SlotAllocation
 from models.checklists import CURRENT_VERSION
 from models.encounters import Attendance, Encounter, EncounterActivity
+from models.journeys import Journey
 from models.matches import Match, MatchStatus
 from models.needs import Frequency, Need, NeedMode
 from models.offers import Offer, OfferKind, OfferStatus
@@ -26,6 +27,7 @@ from models.pairings import AdviserAssignment
 from models.pupils import Pupil, school_year_start
 from models.users import Role, User
 from models.volunteers import ActivityType, AdviserStatus, EnterpriseAdviser, Mode, Volunteer
+from services import journeys
 from services.tokens import digest
 from services.users import hash_password
 
@@ -428,3 +430,63 @@ def _add(session: Session, obj):
     session.add(obj)
     session.flush()
     return obj
+
+
+def role_step(
+    soc: int, level: int, start: int, *, route: str = "work", sector: str = "F", end=None
+) -> dict:
+    """A career-journey step that is a role (SOC 2020 minor group) at an RQF level (0-8)."""
+    return {
+        "kind": "role",
+        "sector": sector,
+        "soc_minor_group": soc,
+        "qualification_type": None,
+        "route": route,
+        "level": level,
+        "start_year": start,
+        "end_year": end,
+    }
+
+
+def qualification_step(
+    qualification: str, level: int, start: int, *, route: str, sector: str | None = None, end=None
+) -> dict:
+    """A career-journey step that is a qualification of a type at an RQF level (0-8)."""
+    return {
+        "kind": "qualification",
+        "sector": sector,
+        "soc_minor_group": None,
+        "qualification_type": qualification,
+        "route": route,
+        "level": level,
+        "start_year": start,
+        "end_year": end,
+    }
+
+
+def journey(
+    session: Session,
+    volunteer_: Volunteer,
+    steps: list[dict] | None = None,
+    *,
+    shared: bool = True,
+    named: bool = False,
+    region: str | None = None,
+) -> Journey:
+    """A volunteer's journey (by default GCSEs at school, then a bricklaying apprenticeship)."""
+    steps = steps or [
+        qualification_step("gcse", 2, 2010, route="school", end=2015),
+        role_step(531, 2, 2015, route="apprenticeship"),
+    ]
+    return _add(
+        session,
+        Journey(
+            volunteer_id=volunteer_.id,
+            steps=steps,
+            shared=shared,
+            named=named,
+            region=region,
+            shared_at=datetime.now(UTC) if shared else None,
+            **journeys.summary(steps),
+        ),
+    )

@@ -266,6 +266,27 @@ SCHOOLS_CSV = (
 VOLUNTEERS_CSV = "name,email,job_title\nNew Person,new.person.csv@example.org,Engineer\n"
 HUB_READERS = {ADMIN: 200, COORD: 200, SCHOOL: 200}
 ORG_ADMINS = {ADMIN: 200, COORD: 200, SCHOOL: 200, EMPLOYER: 200, PROVIDER: 200}
+JOURNEY = "/api/v1/volunteers/{}/journey"
+JOURNEY_KEEPERS = only({ADMIN: 200, EMPLOYER: 200, VOLUNTEER: 200, COORD: 403, SCHOOL: 403}, 404)
+JOURNEY_FOREIGN = only({ADMIN: 200, COORD: 403, SCHOOL: 403}, 404)
+GCSE_STEP = {
+    "kind": "qualification",
+    "qualification_type": "gcse",
+    "route": "school",
+    "level": "2",
+    "start_year": 2010,
+    "end_year": 2015,
+}
+JOURNEY_CSV = (
+    "email,kind,qualification_type,route,level,start_year\n{},qualification,gcse,school,2,2010\n"
+)
+
+
+def _journeys(session, world):
+    for side in (world.a, world.b):
+        factories.journey(session, side.volunteer)
+
+
 ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/schools/<uuid:school_id>/pupils"): Case(
         lambda w, s: PUPILS.format(s.school.id), only({SCHOOL: 200}, 404), everyone(404)
@@ -875,6 +896,34 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/geocode"): Case(
         lambda w, s: "/api/v1/geocode", everyone(200), setup=_outcode, query={"postcode": "LS1 9ZZ"}
     ),
+    # Career journeys and the tube map: the volunteer and their employer's staff keep a
+    # journey; coordinators and schools see the volunteer but not it; counts are for all.
+    ("GET", "/api/v1/volunteers/<uuid:volunteer_id>/journey"): Case(
+        lambda w, s: JOURNEY.format(s.volunteer.id), JOURNEY_KEEPERS, JOURNEY_FOREIGN
+    ),
+    ("PUT", "/api/v1/volunteers/<uuid:volunteer_id>/journey"): Case(
+        lambda w, s: JOURNEY.format(s.volunteer.id),
+        JOURNEY_KEEPERS,
+        JOURNEY_FOREIGN,
+        body=lambda w, s: {"steps": [GCSE_STEP], "shared": True},
+        if_match=True,
+    ),
+    ("DELETE", "/api/v1/volunteers/<uuid:volunteer_id>/journey"): Case(
+        lambda w, s: JOURNEY.format(s.volunteer.id),
+        {**JOURNEY_KEEPERS, ADMIN: 204, EMPLOYER: 204, VOLUNTEER: 204},
+        {**JOURNEY_FOREIGN, ADMIN: 204},
+        setup=_journeys,
+        if_match=True,
+    ),
+    ("POST", "/api/v1/employers/<uuid:employer_id>/journeys/import"): Case(
+        lambda w, s: f"/api/v1/employers/{s.employer.id}/journeys/import",
+        only({ADMIN: 200, EMPLOYER: 200}, 403),
+        only({ADMIN: 200}, 403),
+        csv=lambda w, s: JOURNEY_CSV.format(s.volunteer.user.email),
+    ),
+    ("GET", "/api/v1/tube-map"): Case(lambda w, s: "/api/v1/tube-map", everyone(200)),
+    ("GET", "/api/v1/tube-map.svg"): Case(lambda w, s: "/api/v1/tube-map.svg", everyone(200)),
+    ("GET", "/api/v1/journeys"): Case(lambda w, s: "/api/v1/journeys", everyone(200)),
 }
 
 
