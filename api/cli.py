@@ -1,5 +1,6 @@
 """Command-line tasks: `flask --app wsgi data load`, `flask --app wsgi demo seed`, and the
-bulk imports `flask --app wsgi volunteers import FILE --employer ID` and
+bulk imports `flask --app wsgi volunteers import FILE --employer ID`,
+`flask --app wsgi journeys import FILE --employer ID` and
 `flask --app wsgi schools import FILE` (run as the platform operator, audited), and
 `flask --app wsgi idempotency purge` (keys past their 24-hour retention),
 `flask --app wsgi sessions purge` (revocations of expired sessions) and
@@ -16,12 +17,14 @@ from tqdm import tqdm
 
 from api.extensions import db
 from api.imports import read_csv
+from api.journeys import parse_journey_csv
 from api.volunteers import parse_volunteer_csv
 from models.users import Role
 from services import (
     audit,
     demo,
     idempotency,
+    journeys,
     needs,
     pupils,
     reference_data,
@@ -37,6 +40,7 @@ from services.imports import ImportResult
 data_cli = AppGroup("data", help="Reference data.")
 demo_cli = AppGroup("demo", help="The demo organisations and logins.")
 volunteers_cli = AppGroup("volunteers", help="Volunteer profiles.")
+journeys_cli = AppGroup("journeys", help="Volunteers' career journeys.")
 schools_cli = AppGroup("schools", help="The school directory.")
 idempotency_cli = AppGroup("idempotency", help="Idempotency keys of retried requests.")
 sessions_cli = AppGroup("sessions", help="Login sessions ended by logout.")
@@ -124,6 +128,24 @@ def import_volunteers(file: Path, employer_id: uuid.UUID, partial: bool) -> None
         ),
         len(rows),
         "volunteers-import",
+    )
+
+
+@journeys_cli.command("import")
+@CSV_FILE
+@click.option("--employer", "employer_id", required=True, type=click.UUID, help="Employer id.")
+def import_journeys(file: Path, employer_id: uuid.UUID) -> None:
+    """Import an employer's volunteers' career journeys from CSV (all rows or none)."""
+    try:
+        rows, parse_errors = parse_journey_csv(file.read_text(encoding="utf-8"))
+    except DomainError as error:
+        raise click.ClickException(error.detail) from error
+    _run_import(
+        lambda progress: journeys.import_(
+            db.session, OPERATOR, employer_id, rows, parse_errors=parse_errors, progress=progress
+        ),
+        len(rows),
+        "journeys-import",
     )
 
 
@@ -223,6 +245,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(data_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(volunteers_cli)
+    app.cli.add_command(journeys_cli)
     app.cli.add_command(schools_cli)
     app.cli.add_command(idempotency_cli)
     app.cli.add_command(sessions_cli)

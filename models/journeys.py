@@ -9,7 +9,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamps, UUIDPrimaryKey
@@ -91,6 +91,9 @@ class Journey(UUIDPrimaryKey, Timestamps, Base):
     first_route: Mapped[str | None] = mapped_column(String(30))  # first route after school
     sectors: Mapped[list[str]] = mapped_column(BitSet(SIC_SECTIONS), default=list)
     routes: Mapped[list[Route]] = mapped_column(BitSet(list(Route)), default=list)
+    # The steps' stations in order (`role:531:2|qualification:hnc:4`): the map groups
+    # journeys by it in SQL, so it reads one row per distinct route, not one per journey.
+    path: Mapped[str | None] = mapped_column(Text)
 
     volunteer: Mapped[Volunteer] = relationship()
 

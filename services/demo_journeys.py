@@ -14,8 +14,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.base import utcnow
 from models.journeys import REGIONS, Journey
 from services.journeys import summary
+from services.reference_data import ID_NAMESPACE
 
 # (weight, [(step, years, optional)]) per sector; weights within a sector.
 GCSE = ("q:gcse:2:school", 5, False)
@@ -227,7 +229,7 @@ def _occupation(rng: random.Random, code: int) -> int:
     return code
 
 
-def seed(session: Session, volunteer_ids: list[uuid.UUID], demo_id) -> int:
+def seed(session: Session, volunteer_ids: list[uuid.UUID]) -> int:
     """Journeys for a share of the demo volunteers (idempotent); most shared, a few named."""
     rng = random.Random(18)
     this_year = date.today().year
@@ -249,10 +251,11 @@ def seed(session: Session, volunteer_ids: list[uuid.UUID], demo_id) -> int:
             **summary(steps),
         }
         journey = existing.get(volunteer_id) or Journey(
-            id=demo_id(f"journey:{volunteer_id}"), volunteer_id=volunteer_id
+            id=uuid.uuid5(ID_NAMESPACE, f"demo:journey:{volunteer_id}"), volunteer_id=volunteer_id
         )
         for name, value in values.items():
             setattr(journey, name, value)
+        journey.shared_at = (journey.shared_at or utcnow()) if shared else None
         session.add(journey)
         count += 1
     return count

@@ -234,7 +234,15 @@ def summary(steps: list[dict]) -> dict:
         "first_route": first_route,
         "sectors": sorted({s["sector"] for s in steps if s.get("sector")}),
         "routes": sorted({Route(s["route"]) for s in steps}, key=list(Route).index),
+        "path": "|".join(station_key(step) for step in steps) or None,
     }
+
+
+def station_key(step: dict) -> str:
+    """The step's station before grouping: a role by SOC minor group, a qualification by
+    type, each at its level (`role:531:2`, `qualification:hnc:4`)."""
+    code = step["soc_minor_group"] if step["kind"] == StepKind.ROLE else step["qualification_type"]
+    return f"{step['kind']}:{code}:{step['level']}"
 
 
 def _set_steps(journey: Journey, steps: list[dict]) -> None:

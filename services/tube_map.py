@@ -19,11 +19,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.journeys import ENTRY, Journey, QualificationType, Route, StepKind
-from services.journeys import QUALIFICATION_LABELS, level_name
+from models.journeys import ENTRY, Journey, QualificationType, Route
+from services.journeys import QUALIFICATION_LABELS, level_name, station_key
 from services.reference_data import (
     sic_section_titles,
     soc_minor_groups,
@@ -99,6 +99,23 @@ class SharedJourney:
     first_route: str | None
 
 
+@dataclass(frozen=True)
+class Walk:
+    """Journeys that share a path (their stations before grouping) and first route."""
+
+    path: str
+    first_route: str | None
+    journeys: int
+
+
+def walks(journeys: Iterable[SharedJourney]) -> list[Walk]:
+    """Journeys as walks (tests build maps from hand-made steps this way)."""
+    counted = Counter(
+        ("|".join(map(station_key, journey.steps)), journey.first_route) for journey in journeys
+    )
+    return [Walk(path, first_route, n) for (path, first_route), n in counted.items()]
+
+
 @dataclass
 class Station:
     id: str
@@ -148,11 +165,23 @@ class TubeMap:
 
 
 def build(session: Session, *, filters: Filters, min_count: int = DEFAULT_MIN_COUNT) -> TubeMap:
-    """The map of the shared journeys matching `filters`."""
-    return graph(shared_journeys(session, filters), filters=filters, min_count=min_count)
+    """The map of the shared journeys matching `filters` (one row read per distinct path)."""
+    query = (
+        select(Journey.path, Journey.first_route, func.count())
+        .where(*_conditions(filters))
+        .group_by(Journey.path, Journey.first_route)
+    )
+    found = [Walk(path, first, n) for path, first, n in session.execute(query) if path]
+    return graph(found, filters=filters, min_count=min_count)
 
 
 def shared_journeys(session: Session, filters: Filters) -> list[SharedJourney]:
+    query = select(Journey.steps, Journey.first_route).where(*_conditions(filters))
+    rows = session.execute(query.order_by(Journey.id))
+    return [SharedJourney(steps, first_route) for steps, first_route in rows]
+
+
+def _conditions(filters: Filters) -> list:
     conditions = [Journey.shared.is_(True)]
     if filters.sector:
         conditions.append(any_of(Journey.sectors, [filters.sector]))
@@ -164,24 +193,26 @@ def shared_journeys(session: Session, filters: Filters) -> list[SharedJourney]:
         conditions.append(Journey.reached_level >= filters.reached_level)
     if filters.region:
         conditions.append(Journey.region == filters.region)
-    query = select(Journey.steps, Journey.first_route).where(*conditions).order_by(Journey.id)
-    return [SharedJourney(steps, first_route) for steps, first_route in session.execute(query)]
+    return conditions
 
 
 def graph(
-    journeys: Sequence[SharedJourney],
+    found: Sequence[Walk],
     *,
     filters: Filters = Filters(),
     min_count: int = DEFAULT_MIN_COUNT,
     max_lines: int = MAX_LINES,
 ) -> TubeMap:
-    """Stations, lines and interchanges of these journeys (pure: tests give it journeys)."""
-    keyed = [[_station_key(step) for step in journey.steps] for journey in journeys]
-    fine_counts = Counter(key for keys in keyed for key in set(keys))
+    """Stations, lines and interchanges of these walks (pure: tests give it walks)."""
+    keyed = [[_parse(key) for key in walk.path.split("|")] for walk in found]
+    fine_counts: Counter[tuple] = Counter()
+    for keys, walk in zip(keyed, found, strict=True):
+        for key in set(keys):
+            fine_counts[key] += walk.journeys
     stations: dict[tuple, Station] = {}  # by key; a station's id names its key
     paths: Counter[tuple[str, ...]] = Counter()
     routes_of: dict[tuple[str, ...], Counter] = defaultdict(Counter)
-    for keys, journey in zip(keyed, journeys, strict=True):
+    for keys, walk in zip(keyed, found, strict=True):
         path: list[str] = []
         visited = set()
         for key in keys:
@@ -191,9 +222,9 @@ def graph(
             if not path or path[-1] != station.id:
                 path.append(station.id)
         for key in visited:
-            stations[key].count += 1
-        paths[tuple(path)] += 1
-        routes_of[tuple(path)][journey.first_route] += 1
+            stations[key].count += walk.journeys
+        paths[tuple(path)] += walk.journeys
+        routes_of[tuple(path)][walk.first_route] += walk.journeys
     common = sorted(
         (item for item in paths.items() if item[1] >= min_count), key=lambda i: (-i[1], i[0])
     )[:max_lines]
@@ -201,13 +232,13 @@ def graph(
     lines = _lines(common, routes_of, by_id)
     kept = list(stations.values())
     kept.sort(key=lambda s: (s.level, -s.count, s.id))
-    return TubeMap(filters, len(journeys), min_count, kept, lines)
+    journeys = sum(walk.journeys for walk in found)
+    return TubeMap(filters, journeys, min_count, kept, lines)
 
 
-def _station_key(step: dict) -> tuple:
-    if step["kind"] == StepKind.ROLE:
-        return ("role", step["soc_minor_group"], step["level"])
-    return ("qualification", step["qualification_type"], step["level"])
+def _parse(key: str) -> tuple:
+    kind, code, level = key.split(":")
+    return (kind, int(code) if kind == "role" else code, int(level))
 
 
 def _group(key: tuple) -> tuple:

@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('first_route', sa.String(length=30), nullable=True),
     sa.Column('sectors', sa.Integer(), nullable=False),
     sa.Column('routes', sa.Integer(), nullable=False),
+    sa.Column('path', sa.Text(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),

@@ -51,7 +51,7 @@ HAND_MADE = [
 
 
 def test_stations_count_journeys_and_rare_steps_fold_into_their_group():
-    graph = tube_map.graph([shared(s) for s in HAND_MADE], min_count=2)
+    graph = tube_map.graph(tube_map.walks(shared(s) for s in HAND_MADE), min_count=2)
 
     counts = {station.id: station.count for station in graph.stations}
     assert counts == {
@@ -68,7 +68,7 @@ def test_stations_count_journeys_and_rare_steps_fold_into_their_group():
 
 
 def test_lines_are_shared_paths_most_common_first_with_interchanges():
-    graph = tube_map.graph([shared(s) for s in HAND_MADE], min_count=2)
+    graph = tube_map.graph(tube_map.walks(shared(s) for s in HAND_MADE), min_count=2)
 
     assert [(line.stations, line.count) for line in graph.lines] == [
         (["qualification-gcse-2", "role-531-2", "qualification-hnc-4"], 3),
@@ -89,7 +89,7 @@ def test_lines_are_shared_paths_most_common_first_with_interchanges():
 
 
 def test_a_line_needs_the_minimum_count_so_no_one_journey_is_a_line():
-    graph = tube_map.graph([shared(s) for s in HAND_MADE], min_count=3)
+    graph = tube_map.graph(tube_map.walks(shared(s) for s in HAND_MADE), min_count=3)
 
     assert [line.count for line in graph.lines] == [3]  # the two degrees are too few
     ids = {station.id for station in graph.stations}
@@ -97,13 +97,13 @@ def test_a_line_needs_the_minimum_count_so_no_one_journey_is_a_line():
     assert {"qualification-group-other-3", "qualification-group-other-6"} <= ids
     assert "qualification-a-level-3" not in ids
 
-    alone = tube_map.graph([shared(HAND_MADE[0])], min_count=2)
+    alone = tube_map.graph(tube_map.walks([shared(HAND_MADE[0])]), min_count=2)
     assert alone.lines == []
 
 
 def test_a_line_keeps_its_colour_when_other_journeys_come_and_go():
-    with_degrees = tube_map.graph([shared(s) for s in HAND_MADE], min_count=2)
-    trades_only = tube_map.graph([shared(s) for s in HAND_MADE[:3]], min_count=2)
+    with_degrees = tube_map.graph(tube_map.walks(shared(s) for s in HAND_MADE), min_count=2)
+    trades_only = tube_map.graph(tube_map.walks(shared(s) for s in HAND_MADE[:3]), min_count=2)
 
     assert trades_only.lines[0].id == with_degrees.lines[0].id
     assert trades_only.lines[0].colour == with_degrees.lines[0].colour
@@ -170,7 +170,7 @@ def test_filters_select_the_shared_journeys(session, stored, filters, expected):
 def test_the_picture_holds_every_station_and_line_without_overlapping_labels():
     rng = random.Random(7)
     sample = [shared(demo_journeys.sample(rng, this_year=2026, sector="F")) for _ in range(400)]
-    graph = tube_map.graph(sample, filters=Filters(sector="F"), min_count=5)
+    graph = tube_map.graph(tube_map.walks(sample), filters=Filters(sector="F"), min_count=5)
     assert len(graph.lines) >= 5
 
     root = ElementTree.fromstring(tube_map_svg.render(graph).encode())
