@@ -83,9 +83,14 @@ class Timestamps:
 
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, _record) -> None:
-    """SQLite enforces foreign keys only when asked, and waits on locks only when told."""
+    """SQLite enforces foreign keys only when asked, and waits on locks only when told.
+    Write-ahead logging lets readers go on while one writer commits, and with
+    `synchronous=NORMAL` a commit no longer waits for the disk (~35 ms here): a crash
+    keeps every committed transaction, a power cut may lose the last few."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
