@@ -13,9 +13,7 @@ from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
 from models.needs import Frequency, NeedMode, NeedStatus
 from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, ActivityType
-from services import matches, matching, needs, safeguarding, volunteers
-from services.access import acts_for_school, may_act_as_volunteer
-from services.errors import Forbidden
+from services import matches, matching, needs, safeguarding
 from services.matching import EXCLUSION_REASONS, FACTORS, OFFER_EXCLUSION_REASONS, WEIGHTS
 from services.pagination import Page
 
@@ -333,13 +331,10 @@ class NeedCandidates(MethodView):
     @blp.paginate()
     def get(self, need_id, pagination_parameters):
         """Volunteers and offers ranked for a need, each score explained, with exclusions"""
-        caller = current_caller()
-        need = needs.get(db.session, caller, need_id)
-        if not acts_for_school(caller, need):
-            raise Forbidden("Candidates are for the school's staff and its hub's coordinators.")
         page = matching.candidates(
             db.session,
-            need,
+            current_caller(),
+            need_id,
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
         )
@@ -394,13 +389,10 @@ class VolunteerOpportunities(MethodView):
     @blp.paginate()
     def get(self, volunteer_id, pagination_parameters):
         """Open needs the volunteer fits, ranked by the same engine"""
-        caller = current_caller()
-        volunteer = volunteers.get(db.session, caller, volunteer_id)
-        if not may_act_as_volunteer(caller, volunteer):
-            raise Forbidden("Opportunities are for the volunteer and their employer.")
         items, total, excluded = matching.opportunities(
             db.session,
-            volunteer,
+            current_caller(),
+            volunteer_id,
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
         )

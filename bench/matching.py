@@ -1,13 +1,13 @@
 """The matching engine's speed: ranking 100,000 volunteers for one need, and a national
-4,000 × 5,000 Enterprise Adviser pairing.
+4,000 × 5,000 Enterprise Adviser pairings.
 
     .venv/bin/python bench/matching.py [--volunteers 100000] [--runs 60] [--no-http]
     .venv/bin/python bench/matching.py --pairing-only
 
-  rank      services.matching.rank over a Pool of N volunteers held as NumPy columns (the
+  rank      services.matching.engine.rank over a Pool of N volunteers held as NumPy columns (the
             whole country, no box), best 50 ordered: the in-process budget is p95 ≤ 10 ms
   rank-box  the same over the volunteers inside the 50 km box around Leeds
-  service   services.matching.candidates: the process's held pool (loaded by the warm-up
+  service   services.matching.ranked_for: the process's held pool (loaded by the warm-up
             runs), the generation read, recent loads, ranked, one page of 50 volunteers
             loaded (SQLite; PostgreSQL too when TEST_DATABASE_URL or DATABASE_URL names one)
   http      GET /api/v1/needs/{id}/candidates?page_size=50 as the school's coordinator
@@ -46,6 +46,7 @@ from models.organisations import Hub, School  # noqa: E402
 from models.users import User  # noqa: E402
 from models.volunteers import ActivityType  # noqa: E402
 from services import matching, pairings  # noqa: E402
+from services.matching import encoding, engine  # noqa: E402
 from services.search import bounding_box  # noqa: E402
 
 ENGLAND = ((50.6, 55.4), (-3.6, 1.6))
@@ -82,7 +83,7 @@ def a_need(school: School) -> Need:
     )
 
 
-def synthetic_pool(n: int, rng: np.random.Generator) -> matching.Pool:
+def synthetic_pool(n: int, rng: np.random.Generator) -> engine.Pool:
     leeds = rng.random(n) < 0.12
     latitude = np.where(leeds, LEEDS[0] + rng.uniform(-0.27, 0.27, n), rng.uniform(*ENGLAND[0], n))
     longitude = np.where(leeds, LEEDS[1] + rng.uniform(-0.45, 0.45, n), rng.uniform(*ENGLAND[1], n))
@@ -91,7 +92,7 @@ def synthetic_pool(n: int, rng: np.random.Generator) -> matching.Pool:
     availability = np.where(
         rng.random(n) < 0.8, (np.uint64(7) << (days * 12 + hours).astype(np.uint64)), 0
     ).astype(np.uint64)
-    return matching.Pool(
+    return engine.Pool(
         ids=[uuid.UUID(int=i + 1) for i in range(n)],
         latitude=latitude,
         longitude=longitude,
@@ -116,30 +117,21 @@ def bench_rank(n: int, runs: int) -> list[tuple]:
     rng = np.random.default_rng(7)
     pool = synthetic_pool(n, rng)
     school = School(id=uuid.uuid4(), latitude=LEEDS[0], longitude=LEEDS[1], percentage_fsm=30.0)
-    target = matching.target_for(a_need(school), school, {1}, {5})
+    target = encoding.target_for(a_need(school), school, {1}, {5})
     rows = []
-    south, north, west, east = bounding_box(*LEEDS, matching.REACH_CAP_KM)
+    south, north, west, east = bounding_box(*LEEDS, engine.REACH_CAP_KM)
     inside = np.flatnonzero(
         (pool.latitude >= south)
         & (pool.latitude <= north)
         & (pool.longitude >= west)
         & (pool.longitude <= east)
     )
-    boxed = matching.Pool(
-        ids=[pool.ids[i] for i in inside],
-        **{
-            name: getattr(pool, name)[inside]
-            for name in (
-                "latitude longitude radius activities modes years sectors topics availability "
-                "dbs_through employer_size employer_sector capacity load commitments"
-            ).split()
-        },
-    )
+    boxed = pool.take(inside)
     for label, the_pool in (("rank", pool), ("rank-box", boxed)):
         timings = []
         for _ in range(runs + 5):
             started = time.perf_counter()
-            ranking = matching.rank(target, the_pool, limit=50)
+            ranking = engine.rank(target, the_pool, limit=50)
             timings.append(time.perf_counter() - started)
         rows.append(("numpy", label, len(the_pool), *percentiles(timings[5:]), ranking.eligible))
     return rows
@@ -178,7 +170,7 @@ def bench_http(label: str, url: str, n: int, runs: int) -> list[tuple]:
             session.expunge_all()
             need = session.get(Need, need_id)
             started = time.perf_counter()
-            page = matching.candidates(session, need, page=1, page_size=50)
+            page = matching.ranked_for(session, need, page=1, page_size=50)
             timings.append(time.perf_counter() - started)
         rows = [
             (
@@ -282,17 +274,17 @@ def print_ranking(args) -> None:
         url = postgres_url()
         if url:
             schema = f"bench_{uuid.uuid4().hex[:8]}"
-            engine = create_engine(url)
-            with engine.begin() as connection:
+            server = create_engine(url)
+            with server.begin() as connection:
                 connection.execute(text(f"CREATE SCHEMA {schema}"))
             separator = "&" if "?" in url else "?"
             try:
                 scoped = f"{url}{separator}options=-csearch_path%3D{schema}"
                 rows += bench_http("postgresql", scoped, args.volunteers, args.runs)
             finally:
-                with engine.begin() as connection:
+                with server.begin() as connection:
                     connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-                engine.dispose()
+                server.dispose()
     print()
     print(f"Ranking one need (careers talk in Leeds), best 50, {args.runs} runs each")
     print(f"{'store':<11} {'path':<9} {'scored':>8} {'p50 ms':>8} {'p95 ms':>8} {'eligible':>9}")

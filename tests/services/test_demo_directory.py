@@ -99,5 +99,5 @@ def test_the_demo_seeds_needs_and_invitations_in_every_state(loaded_session):
     assert {status for _, status in first} == {s.value for s in MatchStatus}
     assert session.scalar(select(func.count()).select_from(AdviserAssignment)) == 0
     visit = next(n for n in needs if n.activity_type == "workplace_visit_host")
-    ranked = matching.candidates(session, visit, page=1, page_size=10)
+    ranked = matching.ranked_for(session, visit, page=1, page_size=10)
     assert ranked.offers and all(o.slots for o in ranked.offers)

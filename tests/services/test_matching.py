@@ -10,9 +10,16 @@ from sqlalchemy import delete
 from models.matching import PoolGeneration
 from models.needs import Frequency, Need, NeedMode
 from models.organisations import School
+from models.users import Role
 from models.volunteers import ActivityType, Mode
 from services import matching
-from services.matching import FACTORS, WEIGHTS, Pool, rank, target_for
+from services.access import Caller
+from services.errors import Forbidden, NotFound
+from services.matching import encoding, engine
+from services.matching import pool as held_pool
+from services.matching.encoding import target_for
+from services.matching.engine import FACTORS, SCORERS, WEIGHTS, Pool, rank
+from tests import factories
 
 LEEDS = (53.7951, -1.5467)
 MONDAY_MORNING = [{"day": "monday", "starts_at": "09:00", "ends_at": "12:00"}]
@@ -81,11 +88,11 @@ def pool(*rows: dict) -> Pool:
         modes=np.array([bits(r["modes"], Mode) for r in rows], dtype=np.int64),
         years=np.array([bits(r["years"], YEAR_GROUPS) for r in rows], dtype=np.int64),
         sectors=np.array([bits(r["sectors"], SIC_SECTIONS) for r in rows], dtype=np.int64),
-        topics=np.array([matching.topic_bits(r["topics"]) for r in rows], dtype=np.uint64),
+        topics=np.array([encoding.topic_bits(r["topics"]) for r in rows], dtype=np.uint64),
         availability=np.array(
-            [matching.availability_bits(r["availability"]) for r in rows], dtype=np.uint64
+            [encoding.availability_bits(r["availability"]) for r in rows], dtype=np.uint64
         ),
-        dbs_through=np.array([matching.dbs_valid_through(*r["dbs"]) for r in rows]),
+        dbs_through=np.array([encoding.dbs_valid_through(*r["dbs"]) for r in rows]),
         employer_size=np.array([r["size"] for r in rows]),
         employer_sector=np.array([r["sector"] for r in rows]),
         capacity=np.array([r["capacity"] for r in rows], dtype=float),
@@ -112,13 +119,14 @@ def factor(the_need, row, name, **kwargs) -> float:
 
 def test_weights_sum_to_one_and_breakdowns_sum_to_the_score():
     assert sum(WEIGHTS.values()) == pytest.approx(1.0)
+    assert list(SCORERS) == list(WEIGHTS)  # every factor weighed has its scorer, and only those
     rows = [
         volunteer(id=uuid.UUID(int=i), load=i % 3, years=[9, 10, 11][: 1 + i % 3], radius=5 + i)
         for i in range(1, 8)
     ]
     the_pool, ranking = ranked(need(topics=["STEM"]), *rows)
     for row in ranking.order:
-        one = matching.scored(the_pool, ranking, row)
+        one = engine.scored(the_pool, ranking, row)
         assert 0.0 <= one.score <= 1.0
         assert sum(f.contribution for f in one.breakdown) == pytest.approx(one.score, abs=1e-5)
         assert all(0.0 <= f.value <= 1.0 for f in one.breakdown)
@@ -156,7 +164,7 @@ def test_availability_overlap_and_not_stated():
     assert factor(need(), volunteer(), "availability") == 1.0
     half = [{"day": "monday", "starts_at": "10:30", "ends_at": "12:00"}]
     assert 0 < factor(need(), volunteer(availability=half), "availability") < 1
-    assert factor(need(), volunteer(availability=[]), "availability") == matching.NOT_STATED
+    assert factor(need(), volunteer(availability=[]), "availability") == engine.NOT_STATED
 
 
 def test_mode_either_prefers_both():
@@ -261,17 +269,17 @@ def test_dbs_valid_through_matches_the_volunteer_rule():
     from services.volunteers import dbs_expiry
 
     for issued in (date(2024, 2, 29), date(2023, 6, 1), date(2025, 12, 31)):
-        assert matching.dbs_valid_through(True, True, issued, False) == matching.date_code(
+        assert encoding.dbs_valid_through(True, True, issued, False) == encoding.date_code(
             dbs_expiry(issued)
         )
 
 
 def test_the_pool_is_held_until_volunteers_or_employers_change(session, world):
-    held, _ = matching.volunteer_pool(session)
-    assert matching.volunteer_pool(session)[0] is held
+    held, _ = held_pool.volunteer_pool(session)
+    assert held_pool.volunteer_pool(session)[0] is held
     world.a.employer.size_band = "micro"
     session.commit()
-    renewed, rows = matching.volunteer_pool(session)
+    renewed, rows = held_pool.volunteer_pool(session)
     assert renewed is not held
     assert sorted(rows.values()) == list(range(len(renewed))) and len(renewed) == 2
 
@@ -279,9 +287,33 @@ def test_the_pool_is_held_until_volunteers_or_employers_change(session, world):
 def test_a_database_without_a_generation_holds_nothing(session, world):
     session.execute(delete(PoolGeneration))
     session.commit()
-    first, _ = matching.volunteer_pool(session)
-    assert matching.volunteer_pool(session)[0] is not first
-    matching.stamp_pool_generation(session)
+    first, _ = held_pool.volunteer_pool(session)
+    assert held_pool.volunteer_pool(session)[0] is not first
+    held_pool.stamp_pool_generation(session)
     session.commit()
-    held, _ = matching.volunteer_pool(session)
-    assert matching.volunteer_pool(session)[0] is held
+    held, _ = held_pool.volunteer_pool(session)
+    assert held_pool.volunteer_pool(session)[0] is held
+
+
+def test_the_entry_points_authorize_the_caller(session, world):
+    the_need = factories.need(session, world.a.school)
+    session.commit()
+    a, b = world.a, world.b
+
+    def as_(side, role: Role) -> Caller:
+        user = side.users[role]
+        return Caller(role=role, organisation_id=user.organisation_id, user_id=user.id)
+
+    page = matching.candidates(session, as_(a, Role.SCHOOL_STAFF), the_need.id, page=1, page_size=5)
+    assert page.total == len(page.items) > 0
+    with pytest.raises(NotFound):
+        matching.candidates(session, as_(b, Role.SCHOOL_STAFF), the_need.id, page=1, page_size=5)
+    volunteer_id = a.volunteer.id
+    items, total, _ = matching.opportunities(
+        session, as_(a, Role.VOLUNTEER), volunteer_id, page=1, page_size=5
+    )
+    assert [o.need.id for o in items] == [the_need.id] and total == 1
+    with pytest.raises(Forbidden):
+        matching.opportunities(
+            session, as_(a, Role.SCHOOL_STAFF), volunteer_id, page=1, page_size=5
+        )
