@@ -1,8 +1,14 @@
-"""The audit log, written by construction: every ORM write in an audited session appends a row.
+"""The audit log, written by construction: every write in an audited session appends a row.
 
 The HTTP layer puts an `AuditContext` on the session for each request; a `before_flush`
 hook then records one entry per created, changed or deleted object, in the same
 transaction as the change. Reads of pupil data are recorded explicitly with `record`.
+
+A Core `UPDATE` (a conditional transition, checked by row count) is invisible to that
+hook, so it goes through `update_where`, which audits each row it changed. Any other
+INSERT, UPDATE or DELETE statement run in an audited session is refused with
+`UnauditedWrite`, unless its table keeps no state of its own (`UNAUDITED_TABLES`) or it
+only moves a count derived from audited objects (`derived`).
 """
 
 import re
@@ -10,8 +16,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Executable, event, inspect, select, update
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from models.audit import AuditEntry
 from services.access import Caller
@@ -19,6 +25,14 @@ from services.errors import Forbidden
 from services.pagination import Page, paginate
 
 CONTEXT_KEY = "audit_context"
+AUDITED_OPTION = "audited"
+# Tables whose rows are no state of the domain: replay records of requests, the matching
+# cache's stamps, and per-school seat counts (the bookings that move them are audited).
+UNAUDITED_TABLES = frozenset({"idempotency_keys", "matching_pool_generations", "slot_allocations"})
+
+
+class UnauditedWrite(RuntimeError):
+    """A statement would change state behind the audit log's back."""
 
 
 @dataclass
@@ -45,6 +59,37 @@ def record(session: Session, *, action: str, object_type: str, object_id: object
     context = current_context(session)
     if context is not None:
         session.add(_entry(context, action, object_type, str(object_id), None))
+
+
+def update_where(session: Session, model: type, *criteria, values: dict) -> int:
+    """`UPDATE model SET values WHERE criteria`, auditing each row it changed; returns
+    how many it changed (so a conditional transition can check that it won)."""
+    table = inspect(model).local_table  # the table UPDATE names, under any inheritance
+    keys = list(table.primary_key.columns)
+    organisation = table.c.get("organisation_id")
+    returned = [*keys, organisation] if organisation is not None else keys
+    statement = (
+        update(model)
+        .where(*criteria)
+        .values(**values)
+        .returning(*returned)
+        .execution_options(synchronize_session=False, **{AUDITED_OPTION: True})
+    )
+    rows = session.execute(statement).all()
+    context = current_context(session)
+    if context is not None:
+        object_type = _type_name(model)
+        for row in rows:
+            key = "/".join(str(value) for value in row[: len(keys)])
+            owner = row[-1] if organisation is not None else None
+            session.add(_entry(context, f"{object_type}.updated", object_type, key, owner))
+    return len(rows)
+
+
+def derived(statement: Executable) -> Executable:
+    """Mark a statement that only moves a count kept in step with audited objects (such as
+    a slot's booked seats, moved by the bookings that hold them)."""
+    return statement.execution_options(**{AUDITED_OPTION: "derived"})
 
 
 def list_(
@@ -94,11 +139,28 @@ def _audit_writes(session: Session, _flush_context, _instances) -> None:
                 continue
             if verb == "updated" and not session.is_modified(obj, include_collections=False):
                 continue
-            object_type = _type_name(obj)
+            object_type = _type_name(type(obj))
             organisation_id = getattr(obj, "organisation_id", None)
             session.add(
                 _entry(context, f"{object_type}.{verb}", object_type, _key(obj), organisation_id)
             )
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_unaudited_writes(state: ORMExecuteState) -> None:
+    if state.is_select or current_context(state.session) is None:
+        return
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    if AUDITED_OPTION in state.execution_options:
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) in UNAUDITED_TABLES:
+        return
+    raise UnauditedWrite(
+        f"A Core write to {getattr(table, 'name', table)} would bypass the audit log: "
+        "use audit.update_where (or the ORM)."
+    )
 
 
 def _entry(
@@ -133,5 +195,5 @@ def _key(obj: object) -> str:
     return "/".join(values)
 
 
-def _type_name(obj: object) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(obj).__name__).lower()
+def _type_name(model: type) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", model.__name__).lower()

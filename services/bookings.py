@@ -28,7 +28,7 @@ from models.bookings import (
 )
 from models.offers import Offer
 from models.organisations import School
-from services import encounters, outbox
+from services import audit, encounters, outbox
 from services.access import (
     Action,
     Caller,
@@ -86,10 +86,12 @@ EVENTS = {
 def take_seats(session: Session, slot: Slot, school_id: uuid.UUID, seats: int) -> None:
     """Take `seats` on the slot for the school, or raise SlotFull / SchoolCapReached."""
     taken = session.execute(
-        update(Slot)
-        .where(Slot.id == slot.id, Slot.booked + seats <= Slot.seats)
-        .values(booked=Slot.booked + seats)
-        .execution_options(synchronize_session=False)
+        audit.derived(
+            update(Slot)
+            .where(Slot.id == slot.id, Slot.booked + seats <= Slot.seats)
+            .values(booked=Slot.booked + seats)
+            .execution_options(synchronize_session=False)
+        )
     )
     session.expire(slot, ["booked"])
     if taken.rowcount != 1:
@@ -142,10 +144,12 @@ def give_back_seats(session: Session, slot: Slot, school_id: uuid.UUID, seats: i
 
 def _return_to_slot(session: Session, slot: Slot, seats: int) -> None:
     returned = session.execute(
-        update(Slot)
-        .where(Slot.id == slot.id, Slot.booked >= seats)
-        .values(booked=Slot.booked - seats)
-        .execution_options(synchronize_session=False)
+        audit.derived(
+            update(Slot)
+            .where(Slot.id == slot.id, Slot.booked >= seats)
+            .values(booked=Slot.booked - seats)
+            .execution_options(synchronize_session=False)
+        )
     )
     session.expire(slot, ["booked"])
     if returned.rowcount != 1:
@@ -283,18 +287,20 @@ def complete(session: Session, caller: Caller, booking_id: uuid.UUID) -> Booking
 def record_consent(session: Session, caller: Caller, booking_id: uuid.UUID) -> Booking:
     """The school records that parents have consented (Engage keeps no pupil names)."""
     booking = _for(session, caller, Action.RECORD_CONSENT, booking_id)
-    recorded = session.execute(
-        update(Booking)
-        .where(
-            Booking.id == booking.id,
-            Booking.status.in_(HOLDING_SEATS),
-            Booking.parental_consent_recorded.is_(False),
-        )
-        .values(parental_consent_recorded=True, consent_recorded_at=utcnow(), updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+    recorded = audit.update_where(
+        session,
+        Booking,
+        Booking.id == booking.id,
+        Booking.status.in_(HOLDING_SEATS),
+        Booking.parental_consent_recorded.is_(False),
+        values={
+            "parental_consent_recorded": True,
+            "consent_recorded_at": utcnow(),
+            "updated_at": utcnow(),
+        },
     )
     session.refresh(booking)
-    if recorded.rowcount != 1:
+    if recorded != 1:
         if booking.parental_consent_recorded:
             raise InvalidTransition("Parental consent is already recorded.")
         raise InvalidTransition(f"The booking is {booking.status.value}.")
@@ -321,14 +327,11 @@ def _move(
             cancelled_by=BookingParty(booking_party(caller, booking)),
             cancelled_at=now,
         )
-    moved = session.execute(
-        update(Booking)
-        .where(Booking.id == booking.id, Booking.status.in_(sources))
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    moved = audit.update_where(
+        session, Booking, Booking.id == booking.id, Booking.status.in_(sources), values=values
     )
     session.refresh(booking)
-    if moved.rowcount != 1:
+    if moved != 1:
         verb = str(action.value)
         raise InvalidTransition(
             f"A {booking.status.value} booking cannot be {_past(verb)}.",
@@ -435,14 +438,15 @@ def list_waitlist(
 def leave_waitlist(session: Session, caller: Caller, entry_id: uuid.UUID) -> WaitlistEntry:
     entry = get_visible(session, caller, WaitlistEntry, entry_id)
     authorize(session, caller, Action.DELETE, entry)
-    left = session.execute(
-        update(WaitlistEntry)
-        .where(WaitlistEntry.id == entry.id, WaitlistEntry.status == WaitlistStatus.WAITING)
-        .values(status=WaitlistStatus.LEFT, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+    left = audit.update_where(
+        session,
+        WaitlistEntry,
+        WaitlistEntry.id == entry.id,
+        WaitlistEntry.status == WaitlistStatus.WAITING,
+        values={"status": WaitlistStatus.LEFT, "updated_at": utcnow()},
     )
     session.refresh(entry)
-    if left.rowcount != 1:
+    if left != 1:
         raise InvalidTransition(f"The entry is {entry.status.value}, not waiting.")
     return entry
 

@@ -5,13 +5,13 @@ import uuid
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import String, cast, select
-from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from models.bookings import Booking, Slot, WaitlistEntry
 from models.offers import MAX_DAY_HOURS, Offer, OfferKind, OfferStatus
 from models.organisations import Employer
 from models.volunteers import SIC_SECTIONS, YEAR_GROUPS
+from services import audit
 from services.access import Action, Caller, authorize, get_visible, visible_offers
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.geo import distance_km, geocode
@@ -239,14 +239,15 @@ def update_slot(session: Session, caller: Caller, slot_id: uuid.UUID, changes: d
             setattr(slot, name, changes[name])
     session.flush()
     if "seats" in changes:
-        result = session.execute(
-            sql_update(Slot)
-            .where(Slot.id == slot.id, Slot.booked <= changes["seats"])
-            .values(seats=changes["seats"])
-            .execution_options(synchronize_session=False)
+        changed = audit.update_where(
+            session,
+            Slot,
+            Slot.id == slot.id,
+            Slot.booked <= changes["seats"],
+            values={"seats": changes["seats"]},
         )
         session.expire(slot, ["seats", "booked"])
-        if result.rowcount != 1:
+        if changed != 1:
             raise Conflict(
                 f"{slot.booked} seats are already booked: the slot cannot have fewer.",
                 errors={"seats": [f"At least {slot.booked}."]},
