@@ -9,12 +9,11 @@ groups on the map. `sample` serves the demo seed, the benchmark and visual check
 
 import random
 import uuid
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.base import utcnow
+from models.base import london_today, utcnow
 from models.journeys import REGIONS, Journey
 from services.journeys import summary
 from services.reference_data import ID_NAMESPACE
@@ -232,7 +231,7 @@ def _occupation(rng: random.Random, code: int) -> int:
 def seed(session: Session, volunteer_ids: list[uuid.UUID]) -> int:
     """Journeys for a share of the demo volunteers (idempotent); most shared, a few named."""
     rng = random.Random(18)
-    this_year = date.today().year
+    this_year = london_today().year
     existing = {
         j.volunteer_id: j
         for j in session.scalars(select(Journey).where(Journey.volunteer_id.in_(volunteer_ids)))

@@ -8,12 +8,11 @@ An employer's import writes steps only: it never shares a journey for anyone.
 
 import uuid
 from collections.abc import Callable
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.base import utcnow
+from models.base import london_today, utcnow
 from models.journeys import (
     ENTRY,
     MAX_STEPS,
@@ -156,7 +155,7 @@ def check(steps: list[dict], *, shared: bool, named: bool, region: str | None) -
         errors["steps"] = [f"At most {MAX_STEPS} steps."]
     if shared and not steps:
         errors["shared"] = ["Add at least one step before sharing the journey."]
-    this_year = date.today().year
+    this_year = london_today().year
     previous = None
     for index, step in enumerate(steps):
         problems = step_problems(step, this_year)

@@ -47,8 +47,8 @@ PALETTE = (
     "#A0A5A9",  # grey
     "#B36305",  # brown
     "#00A4A7",  # teal
-    "#E32017",  # bright red
-    "#003688",  # navy
+    "#E86A10",  # dark orange
+    "#C4A000",  # mustard
     "#84B817",  # lime
     "#F3A9BB",  # pink
     "#000000",  # black
@@ -272,18 +272,24 @@ def _names(kind: str, code) -> tuple[str, str]:
 
 
 def _lines(common, routes_of, by_id: dict[str, Station]) -> list[Line]:
-    lines, names, used = [], Counter(), set()
+    lines: list[Line] = []
+    names: dict[str, Line] = {}
+    used: set[str] = set()
     for path, count in common:
         line_id = "line-" + hashlib.sha1("|".join(path).encode()).hexdigest()[:10]
         first_route = routes_of[path].most_common(1)[0][0]
         start, end = by_id[path[0]], by_id[path[-1]]
         route = ROUTE_LABELS[Route(first_route)] if first_route else "School"
-        name = f"{route}: {_short_level(start.level)} to {end.label} ({_short_level(end.level)})"
-        names[name] += 1
-        if names[name] > 1:
-            name = f"{name}, {names[name]}"
+        base = f"{route}: {_short_level(start.level)} to {end.label} ({_short_level(end.level)})"
+        name = base
+        if base in names:  # another line of the same name: say where this one differs
+            other = names[base]
+            via = next((by_id[i] for i in path if i not in other.stations), end)
+            name = f"{name} via {via.label}"
         colour = _colour(line_id, used)
-        lines.append(Line(line_id, name, colour, count, list(path), first_route))
+        line = Line(line_id, name, colour, count, list(path), first_route)
+        names.setdefault(base, line)
+        lines.append(line)
         for station_id in dict.fromkeys(path):
             by_id[station_id].lines.append(line_id)
     return lines

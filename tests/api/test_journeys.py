@@ -280,3 +280,25 @@ def test_the_svg_renders_in_headless_chromium(
         if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
     ]
     assert overlapping == [], "labels overlap as the browser draws them"
+
+
+def test_the_cli_imports_journeys_all_or_nothing_with_a_progress_bar(app, session, world, tmp_path):
+    runner = app.test_cli_runner()
+    email = world.a.volunteer.user.email
+    bad = tmp_path / "bad.csv"
+    bad.write_text(CSV_HEADER + f"{email},qualification,,,gcse,school,2,2999\n")
+    good = tmp_path / "good.csv"
+    good.write_text(CSV_HEADER + f"{email},qualification,,,gcse,school,2,2008\n")
+    args = ["journeys", "import", "--employer", str(world.a.employer.id)]
+
+    refused = runner.invoke(args=[*args[:2], str(bad), *args[2:]])
+    assert refused.exit_code != 0
+    assert "line 2: start_year: No future years" in refused.output
+    assert session.scalars(select(Journey)).all() == []
+
+    done = runner.invoke(args=[*args[:2], str(good), *args[2:]])
+    assert done.exit_code == 0, done.output
+    assert "checking" in done.output  # the progress bar
+    assert "1 rows: 1 created, 0 updated." in done.output
+    session.expire_all()
+    assert len(session.scalars(select(Journey)).one().steps) == 1

@@ -2,11 +2,11 @@
 were worked out by hand."""
 
 import random
-from datetime import date
 from xml.etree import ElementTree
 
 import pytest
 
+from models.base import london_today
 from services import demo_journeys, journeys, tube_map, tube_map_svg
 from services.errors import InvalidInput
 from services.tube_map import Filters, SharedJourney
@@ -203,7 +203,7 @@ def test_lines_run_straight_or_at_45_degrees():
 
 
 def test_journeys_are_checked_step_by_step():
-    this_year = date.today().year
+    this_year = london_today().year
     steps = [
         qualification("hnc", 2, 2012, route="higher_technical"),  # an HNC is Level 4
         role(999, 3, 2011),  # no such occupation, and before the step above
