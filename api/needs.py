@@ -11,6 +11,7 @@ from api.matches import MatchSchema
 from api.offers import OfferSchema, SlotSchema
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
+from models.journeys import RoleModelKind
 from models.needs import Frequency, NeedMode, NeedStatus
 from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, ActivityType
 from services import matches, matching, needs, safeguarding
@@ -43,6 +44,12 @@ class RequirementSchema(Schema):
     reasons = ma.fields.List(ma.fields.String(), required=True)
 
 
+ROLE_MODELS_NOTE = (
+    "Kinds of career journey wanted in a role model (such as started_at_level_2 and "
+    "apprenticeship): candidates who shared such a journey gain the `role_model` factor."
+)
+
+
 class NeedFields(Schema):
     title = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
     activity_type = ma.fields.Enum(ActivityType, by_value=True)
@@ -60,6 +67,10 @@ class NeedFields(Schema):
     topics = ma.fields.List(
         ma.fields.String(validate=ma.validate.Length(min=1, max=100)),
         validate=ma.validate.Length(max=20),
+    )
+    role_model_journeys = ma.fields.List(
+        ma.fields.Enum(RoleModelKind, by_value=True),
+        metadata={"description": ROLE_MODELS_NOTE},
     )
     mode = ma.fields.Enum(NeedMode, by_value=True)
     starts_on = ma.fields.Date()
@@ -115,6 +126,11 @@ class NeedCreateSchema(NeedFields):
         validate=ma.validate.Length(max=5),
         load_default=list,
     )
+    role_model_journeys = ma.fields.List(
+        ma.fields.Enum(RoleModelKind, by_value=True),
+        load_default=list,
+        metadata={"description": ROLE_MODELS_NOTE},
+    )
     supervised = ma.fields.Boolean(load_default=True)
     frequency = ma.fields.Enum(Frequency, by_value=True, load_default=Frequency.ONE_OFF)
     overnight = ma.fields.Boolean(load_default=False)
@@ -134,6 +150,9 @@ class NeedSchema(Schema):
     pupils = ma.fields.Integer(required=True)
     sectors = ma.fields.List(ma.fields.String(), required=True)
     topics = ma.fields.List(ma.fields.String(), required=True)
+    role_model_journeys = ma.fields.List(
+        ma.fields.Enum(RoleModelKind, by_value=True), required=True
+    )
     mode = ma.fields.Enum(NeedMode, by_value=True, required=True)
     starts_on = ma.fields.Date(required=True)
     ends_on = ma.fields.Date(required=True)

@@ -110,6 +110,7 @@ def synthetic_pool(n: int, rng: np.random.Generator) -> engine.Pool:
         capacity=rng.choice([2.0, 4.0, 8.0], n),
         load=rng.integers(0, 3, n).astype(float),
         commitments=rng.integers(0, 5, n).astype(float),
+        journey_kinds=np.where(rng.random(n) < 0.3, rng.integers(1, 1 << 6, n), 0),
     )
 
 

@@ -57,6 +57,17 @@ class QualificationType(enum.StrEnum):
     PROFESSIONAL_QUALIFICATION = "professional_qualification"
 
 
+class RoleModelKind(enum.StrEnum):
+    """Kinds of journey a school may ask its role models to have (append-only: bitmasks)."""
+
+    STARTED_AT_LEVEL_2 = "started_at_level_2"  # first step at Level 2 or below
+    APPRENTICESHIP = "apprenticeship"  # some step came through an apprenticeship
+    T_LEVEL = "t_level"
+    REACHED_LEVEL_4 = "reached_level_4"  # some step at Level 4 or above
+    CAREER_CHANGE = "career_change"
+    SELF_EMPLOYED = "self_employed"
+
+
 REGIONS = (
     "North East",
     "North West",
@@ -94,6 +105,7 @@ class Journey(UUIDPrimaryKey, Timestamps, Base):
     # The steps' stations in order (`role:531:2|qualification:hnc:4`): the map groups
     # journeys by it in SQL, so it reads one row per distinct route, not one per journey.
     path: Mapped[str | None] = mapped_column(Text)
+    kinds: Mapped[list[RoleModelKind]] = mapped_column(BitSet(list(RoleModelKind)), default=list)
 
     volunteer: Mapped[Volunteer] = relationship()
 

@@ -12,6 +12,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column
+from models.journeys import RoleModelKind
 from models.organisations import School
 from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, ActivityType, BitSet
 
@@ -50,6 +51,10 @@ class Need(UUIDPrimaryKey, Timestamps, Base):
     pupils: Mapped[int]
     sectors: Mapped[list[str]] = mapped_column(BitSet(SIC_SECTIONS), default=list)
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Kinds of career journey the school would like its volunteers to have shared.
+    role_model_journeys: Mapped[list[RoleModelKind]] = mapped_column(
+        BitSet(list(RoleModelKind)), default=list, server_default="0"
+    )
     mode: Mapped[NeedMode] = mapped_column(enum_column(NeedMode))
     starts_on: Mapped[date]
     ends_on: Mapped[date]

@@ -19,6 +19,7 @@ from models.journeys import (
     REGIONS,
     Journey,
     QualificationType,
+    RoleModelKind,
     Route,
     StepKind,
 )
@@ -234,7 +235,22 @@ def summary(steps: list[dict]) -> dict:
         "sectors": sorted({s["sector"] for s in steps if s.get("sector")}),
         "routes": sorted({Route(s["route"]) for s in steps}, key=list(Route).index),
         "path": "|".join(station_key(step) for step in steps) or None,
+        "kinds": role_model_kinds(steps),
     }
+
+
+def role_model_kinds(steps: list[dict]) -> list[RoleModelKind]:
+    """The kinds of journey these steps make (what a need may ask its role models for)."""
+    routes = {step["route"] for step in steps}
+    held = {
+        RoleModelKind.STARTED_AT_LEVEL_2: bool(steps) and steps[0]["level"] <= 2,
+        RoleModelKind.APPRENTICESHIP: Route.APPRENTICESHIP in routes,
+        RoleModelKind.T_LEVEL: Route.T_LEVEL in routes,
+        RoleModelKind.REACHED_LEVEL_4: any(step["level"] >= 4 for step in steps),
+        RoleModelKind.CAREER_CHANGE: Route.CAREER_CHANGE in routes,
+        RoleModelKind.SELF_EMPLOYED: Route.SELF_EMPLOYED in routes,
+    }
+    return [kind for kind, holds in held.items() if holds]
 
 
 def station_key(step: dict) -> str:

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager
 
+from models.journeys import RoleModelKind
 from models.matches import Match, MatchStatus
 from models.needs import Need, NeedStatus
 from models.organisations import School
@@ -31,6 +32,7 @@ FIELDS = (
     "pupils",
     "sectors",
     "topics",
+    "role_model_journeys",
     "mode",
     "starts_on",
     "ends_on",
@@ -182,5 +184,8 @@ def _apply(need: Need, changes: dict, today: date) -> None:
             setattr(need, name, changes[name])
     if "sectors" in changes:
         need.sectors = sorted(set(changes["sectors"]))
+    if "role_model_journeys" in changes:  # in the enum's order, as the column reads back
+        asked = set(changes["role_model_journeys"])
+        need.role_model_journeys = [kind for kind in RoleModelKind if kind in asked]
     if "year_groups" in changes:
         need.year_groups = sorted(set(changes["year_groups"]))

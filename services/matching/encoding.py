@@ -9,6 +9,7 @@ YYYYMMDD integers, so the engine compares them with integer operations.
 import zlib
 from datetime import date, time, timedelta
 
+from models.journeys import RoleModelKind
 from models.needs import Need, NeedMode
 from models.organisations import School
 from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, ActivityType
@@ -116,6 +117,7 @@ def target_for(
         met_sizes=frozenset(met_sizes),
         met_sectors=frozenset(met_sectors),
         priority=priority,
+        role_models=set_bits(need.role_model_journeys or (), RoleModelKind),
     )
 
 

@@ -39,7 +39,8 @@ WEIGHTS: dict[str, float] = {
     "variety": 0.08,  # an employer size and sector this school's pupils have not met lately
     "fairness": 0.07,  # invitations in the last 30 days against the volunteer's monthly capacity
     "mode": 0.05,  # offers the need's mode; for `either`, both modes beats one
-    "priority": 0.05,  # the school's priority: benchmark gaps and disadvantage
+    "priority": 0.02,  # the school's priority: benchmark gaps and disadvantage
+    "role_model": 0.03,  # share of the journey kinds asked for in a shared journey (none: 1)
 }
 FACTORS = tuple(WEIGHTS)
 WEIGHT_VECTOR = np.array([WEIGHTS[name] for name in FACTORS])
@@ -79,6 +80,7 @@ class Pool:
     capacity: np.ndarray  # commitments a month the volunteer will make (at least 1)
     load: np.ndarray  # invitations in the last 30 days
     commitments: np.ndarray  # accepted, confirmed or scheduled in the last 30 days
+    journey_kinds: np.ndarray  # bits over RoleModelKind of a shared career journey (0: none)
     unavailable_dates: dict[int, set[str]] = field(default_factory=dict)  # row → ISO dates
 
     def __len__(self) -> int:
@@ -120,6 +122,7 @@ class Target:
     met_sizes: frozenset[int]
     met_sectors: frozenset[int]
     priority: float
+    role_models: int = 0  # bits over RoleModelKind the need asks for
 
 
 @dataclass(frozen=True)
@@ -310,6 +313,13 @@ def _priority(target: Target, pool: Pool, reach: Reach) -> float:
     return target.priority
 
 
+def _role_model(target: Target, pool: Pool, reach: Reach) -> np.ndarray | float:
+    if not target.role_models:
+        return 1.0
+    asked = popcount(np.array([target.role_models]))[0]
+    return popcount(pool.journey_kinds & target.role_models) / asked
+
+
 SCORERS: dict[str, Scorer] = {
     "distance": _distance,
     "activity": _activity,
@@ -320,6 +330,7 @@ SCORERS: dict[str, Scorer] = {
     "fairness": _fairness,
     "mode": _mode,
     "priority": _priority,
+    "role_model": _role_model,
 }
 
 

@@ -166,6 +166,7 @@ def _score_offer(need: Need, target: Target, offer: Offer, slots: list[Slot]) ->
         "fairness": seats_left / seats,
         "mode": 1.0 if target.mode is not NeedMode.EITHER else 0.75,
         "priority": target.priority,
+        "role_model": 0.5 if target.role_models else 1.0,  # an offer has no journey: unknown
     }
     if target.mode is NeedMode.VIRTUAL:
         values["distance"] = 1.0

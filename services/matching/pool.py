@@ -23,6 +23,7 @@ import numpy as np
 from sqlalchemy import Integer, String, cast, event, select, type_coerce
 from sqlalchemy.orm import Session
 
+from models.journeys import Journey
 from models.matching import PoolGeneration
 from models.organisations import Employer, EmployerSize
 from models.volunteers import SIC_SECTIONS, Volunteer
@@ -33,6 +34,7 @@ from services.matching.engine import DBS_FOREVER, NO_DBS, Pool
 VOLUNTEER_POOL = "volunteers"
 _V = Volunteer.__table__.c
 _E = Employer.__table__.c
+_J = Journey.__table__.c
 _SIZES = {size.value: i for i, size in enumerate(EmployerSize)}
 _SECTIONS = {section: i for i, section in enumerate(SIC_SECTIONS)}
 
@@ -67,8 +69,10 @@ def _pool_query():
             cast(_E.size_band, String).label("employer_size"),
             _E.sector_code.label("employer_sector"),
             _V.monthly_capacity.label("capacity"),
+            _as_int(_J.kinds).label("journey_kinds"),
         )
         .join(Employer.__table__, _E.id == _V.employer_id)
+        .outerjoin(Journey.__table__, (_J.volunteer_id == _V.id) & _J.shared.is_(True))
         .order_by(_V.id)
     )
 
@@ -118,6 +122,7 @@ def _columns(c: dict[str, tuple]) -> Pool:
         capacity=np.array(c["capacity"], dtype=float),
         load=np.zeros(n),
         commitments=np.zeros(n),
+        journey_kinds=np.array([k or 0 for k in c["journey_kinds"]], dtype=np.int64),
         unavailable_dates={
             i: dates[text] for i, text in enumerate(c["unavailable_dates"]) if dates[text]
         },
@@ -187,9 +192,10 @@ def stamp_pool_generation(session: Session) -> None:
 
 
 def stamp_on_volunteer_writes(session: Session, _flush_context, _instances) -> None:
-    """before_flush: a flush that writes a volunteer or an employer stamps a generation."""
+    """before_flush: a flush that writes a volunteer, an employer or a career journey (its
+    kinds are a pool column) stamps a generation."""
     written = chain(session.new, session.dirty, session.deleted)
-    if any(isinstance(obj, Volunteer | Employer) for obj in written):
+    if any(isinstance(obj, Volunteer | Employer | Journey) for obj in written):
         stamp_pool_generation(session)
 
 

@@ -302,3 +302,35 @@ def test_the_cli_imports_journeys_all_or_nothing_with_a_progress_bar(app, sessio
     assert "1 rows: 1 created, 0 updated." in done.output
     session.expire_all()
     assert len(session.scalars(select(Journey)).one().steps) == 1
+
+
+def test_a_need_asking_for_role_models_ranks_the_journeys_it_asks_for(
+    client, session, world, auth_headers
+):
+    need = factories.need(
+        session, world.a.school, role_model_journeys=["started_at_level_2", "apprenticeship"]
+    )
+    trades, graduate, private = (factories.volunteer(session, world.a.employer) for _ in "abc")
+    factories.journey(session, trades)  # GCSEs at Level 2, then an apprenticeship
+    degree = [
+        factories.qualification_step("a_level", 3, 2008, route="sixth_form"),
+        factories.qualification_step("bachelors_degree", 6, 2010, route="university"),
+    ]
+    factories.journey(session, graduate, degree)
+    factories.journey(session, private, shared=False)  # the same kind, not shared
+    session.commit()
+    headers = auth_headers(world.a.users[factories.Role.SCHOOL_STAFF])
+
+    read = client.get(f"/api/v1/needs/{need.id}", headers=headers).json
+    assert read["role_model_journeys"] == ["started_at_level_2", "apprenticeship"]
+    page = client.get(f"/api/v1/needs/{need.id}/candidates", headers=headers).json
+    factor = {
+        item["volunteer"]["id"]: {f["factor"]: f for f in item["breakdown"]}["role_model"]
+        for item in page["items"]
+    }
+    assert factor[str(trades.id)]["value"] == 1.0
+    assert factor[str(private.id)]["value"] == 0.0  # an unshared journey never counts
+    assert factor[str(graduate.id)]["value"] == 0.0
+    assert factor[str(trades.id)]["weight"] == 0.03
+    ranked = [item["volunteer"]["id"] for item in page["items"]]
+    assert ranked.index(str(trades.id)) < ranked.index(str(private.id))

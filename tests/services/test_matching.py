@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from sqlalchemy import delete
 
+from models.journeys import RoleModelKind
 from models.matching import PoolGeneration
 from models.needs import Frequency, Need, NeedMode
 from models.organisations import School
@@ -70,6 +71,7 @@ def volunteer(**values) -> dict:
         capacity=4,
         load=0,
         commitments=0,
+        journey_kinds=[],
     )
     return {**defaults, **values}
 
@@ -98,6 +100,7 @@ def pool(*rows: dict) -> Pool:
         capacity=np.array([r["capacity"] for r in rows], dtype=float),
         load=np.array([r["load"] for r in rows], dtype=float),
         commitments=np.array([r["commitments"] for r in rows], dtype=float),
+        journey_kinds=np.array([bits(r["journey_kinds"], RoleModelKind) for r in rows]),
         unavailable_dates={
             i: set(r["unavailable"]) for i, r in enumerate(rows) if r["unavailable"]
         },
