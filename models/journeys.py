@@ -105,7 +105,9 @@ class Journey(UUIDPrimaryKey, Timestamps, Base):
     # The steps' stations in order (`role:531:2|qualification:hnc:4`): the map groups
     # journeys by it in SQL, so it reads one row per distinct route, not one per journey.
     path: Mapped[str | None] = mapped_column(Text)
-    kinds: Mapped[list[RoleModelKind]] = mapped_column(BitSet(list(RoleModelKind)), default=list)
+    kinds: Mapped[list[RoleModelKind]] = mapped_column(
+        BitSet(list(RoleModelKind)), default=list, server_default="0"
+    )
 
     volunteer: Mapped[Volunteer] = relationship()
 

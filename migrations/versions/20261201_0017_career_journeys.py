@@ -1,5 +1,5 @@
 """career journeys: a volunteer's steps, sharing choices and the columns the tube map
-filters on; the kind of journey a need asks its role models to have
+filters on
 
 Revision ID: 0017
 Revises: 0011
@@ -31,7 +31,6 @@ def upgrade():
     sa.Column('sectors', sa.Integer(), nullable=False),
     sa.Column('routes', sa.Integer(), nullable=False),
     sa.Column('path', sa.Text(), nullable=True),
-    sa.Column('kinds', sa.Integer(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -42,13 +41,9 @@ def upgrade():
     )
     with op.batch_alter_table('journeys', schema=None) as batch_op:
         batch_op.create_index('ix_journeys_shared_start_level', ['shared', 'start_level'], unique=False)
-    with op.batch_alter_table('needs', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('role_model_journeys', sa.Integer(), server_default='0', nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table('needs', schema=None) as batch_op:
-        batch_op.drop_column('role_model_journeys')
     with op.batch_alter_table('journeys', schema=None) as batch_op:
         batch_op.drop_index('ix_journeys_shared_start_level')
     op.drop_table('journeys')
