@@ -1,12 +1,13 @@
 """Per-request plumbing: request ids, media-type checks and security headers."""
 
+import json
 import logging
 import re
 import uuid
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_jwt_extended import decode_token
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from api.extensions import db
 from services import audit
@@ -17,6 +18,8 @@ SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 NUL = "\x00"
+SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_JSON_DEPTH = 32
 
 
 def accepts(*media_types: str):
@@ -33,7 +36,7 @@ def register_request_hooks(app: Flask) -> None:
     app.before_request(assign_request_id)
     app.before_request(open_audit_context)
     app.before_request(check_media_type)
-    app.before_request(refuse_nul_characters)
+    app.before_request(check_json_body)
     app.after_request(add_standard_headers)
 
 
@@ -61,34 +64,70 @@ def check_media_type() -> None:
     )
 
 
-def refuse_nul_characters() -> None:
-    """PostgreSQL text cannot hold U+0000: refuse it here, with the field, not fail as a 500."""
+def check_json_body() -> None:
+    """Decode a JSON body once, strictly, before any view reads it: what cannot be decoded
+    (malformed, nested deeper than MAX_JSON_DEPTH, an integer past Python's digit limit) is
+    a 400; text that cannot be stored (NUL, a lone UTF-16 surrogate) is a 422 naming each
+    field. Query parameters are held to the same text rule."""
     if _anonymous_on_protected_route():
         return
-    fields = [name for name, value in request.args.items(multi=True) if NUL in name + value]
-    if request.method in BODY_METHODS and request.is_json:
-        fields += _fields_with_nul(request.get_json(silent=True))
-    if fields:
-        message = "May not contain the NUL character (U+0000)."
-        raise InvalidInput(
-            "Text may not contain NUL characters.", errors={f: [message] for f in fields}
-        )
+    errors = {
+        name: [problem]
+        for name, value in request.args.items(multi=True)
+        if (problem := _unstorable(name + value))
+    }
+    if request.method in BODY_METHODS and request.is_json and _has_body():
+        errors |= _unstorable_fields(_decoded_json())
+    if errors:
+        raise InvalidInput("Text may not contain NUL characters or lone surrogates.", errors=errors)
 
 
-def _fields_with_nul(value, path: str = "") -> list[str]:
-    if isinstance(value, str):
-        return [path or "_schema"] if NUL in value else []
-    if isinstance(value, dict):
-        items = value.items()
-    elif isinstance(value, list):
-        items = enumerate(value)
-    else:
-        return []
-    found = []
-    for key, item in items:
-        name = f"{path}.{key}" if path else str(key)
-        found += [name] if NUL in name else _fields_with_nul(item, name)
-    return found
+def _decoded_json():
+    try:
+        return json.loads(request.get_data())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise BadRequest("Invalid JSON body.") from None
+    except RecursionError:
+        raise BadRequest(f"JSON may nest at most {MAX_JSON_DEPTH} levels deep.") from None
+    except ValueError:  # Python reads integers of at most 4,300 digits
+        raise BadRequest("JSON numbers may have at most 4,300 digits.") from None
+
+
+def _unstorable(text: str) -> str | None:
+    """Why PostgreSQL could not store this text (or the JSON encoder write it), if so."""
+    if NUL in text:
+        return "May not contain the NUL character (U+0000)."
+    if SURROGATE.search(text):
+        return "May not contain a lone UTF-16 surrogate (U+D800 to U+DFFF)."
+    return None
+
+
+def _unstorable_fields(document) -> dict[str, list[str]]:
+    """Paths of the text that cannot be stored; walked without recursion, so any depth is
+    safe, and a document nested deeper than MAX_JSON_DEPTH is refused."""
+    found = {}
+    pending = [(document, "", 0)]
+    while pending:
+        value, path, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise BadRequest(f"JSON may nest at most {MAX_JSON_DEPTH} levels deep.")
+        if isinstance(value, str):
+            if problem := _unstorable(value):
+                found[path or "_schema"] = [problem]
+            continue
+        if isinstance(value, dict):
+            items = value.items()
+        elif isinstance(value, list):
+            items = enumerate(value)
+        else:
+            continue
+        for key, item in items:
+            name = f"{path}.{key}" if path else str(key)
+            if problem := _unstorable(str(key)):
+                found[name] = [problem]
+            else:
+                pending.append((item, name, depth + 1))
+    return dict(sorted(found.items()))
 
 
 def add_standard_headers(response: Response) -> Response:
