@@ -16,7 +16,7 @@ from flask.cli import AppGroup
 from tqdm import tqdm
 
 from api.extensions import db
-from api.imports import read_csv
+from api.imports import decode_csv, read_csv
 from api.journeys import parse_journey_csv
 from api.volunteers import parse_volunteer_csv
 from models.users import Role
@@ -113,7 +113,7 @@ def seed_demo() -> None:
 def import_volunteers(file: Path, employer_id: uuid.UUID, partial: bool) -> None:
     """Import an employer's volunteers from CSV (all rows or none unless --partial)."""
     try:
-        rows, parse_errors = parse_volunteer_csv(file.read_text(encoding="utf-8"))
+        rows, parse_errors = parse_volunteer_csv(decode_csv(file.read_bytes()))
     except DomainError as error:
         raise click.ClickException(error.detail) from error
     _run_import(
@@ -137,7 +137,7 @@ def import_volunteers(file: Path, employer_id: uuid.UUID, partial: bool) -> None
 def import_journeys(file: Path, employer_id: uuid.UUID) -> None:
     """Import an employer's volunteers' career journeys from CSV (all rows or none)."""
     try:
-        rows, parse_errors = parse_journey_csv(file.read_text(encoding="utf-8"))
+        rows, parse_errors = parse_journey_csv(decode_csv(file.read_bytes()))
     except DomainError as error:
         raise click.ClickException(error.detail) from error
     _run_import(
@@ -155,7 +155,7 @@ def import_journeys(file: Path, employer_id: uuid.UUID) -> None:
 def import_schools(file: Path, partial: bool) -> None:
     """Import schools from a GIAS extract (all rows or none unless --partial)."""
     try:
-        header, rows = read_csv(file.read_text(encoding="utf-8-sig", errors="replace"))
+        header, rows = read_csv(decode_csv(file.read_bytes()))
         schools.check_gias_header(header)
     except DomainError as error:
         raise click.ClickException(error.detail) from error

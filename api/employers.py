@@ -2,12 +2,17 @@
 its volunteers, added one by one or imported from CSV."""
 
 import marshmallow as ma
-from flask import request
 from flask.views import MethodView
 
 from api.extensions import db
 from api.http import accepts
-from api.imports import CSV_BODY, ImportArgsSchema, ImportResultSchema, refuse_if_not_written
+from api.imports import (
+    CSV_BODY,
+    ImportArgsSchema,
+    ImportResultSchema,
+    refuse_if_not_written,
+    request_csv,
+)
 from api.search import DirectoryEntrySchema, NearQueryArgsSchema, pop_origin
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
@@ -168,7 +173,7 @@ class EmployerVolunteerImport(MethodView):
     @blp.response(200, ImportResultSchema)
     def post(self, args, employer_id):
         """Import the employer's volunteers from CSV (all rows or none by default)"""
-        rows, parse_errors = parse_volunteer_csv(request.get_data(as_text=True))
+        rows, parse_errors = parse_volunteer_csv(request_csv())
         result = volunteers.import_(
             db.session,
             current_caller(),

@@ -5,10 +5,14 @@ import csv
 import io
 
 import marshmallow as ma
+from flask import request
 
 from api.smorest import Schema
 from services.errors import InvalidInput
 from services.imports import ImportResult
+
+MAX_LISTED_ERRORS = 100  # lines listed in a refusal; the detail gives the full count
+NUL = "\x00"
 
 CSV_BODY = {
     "required": True,
@@ -43,8 +47,33 @@ class ImportResultSchema(Schema):
     )
 
 
+def decode_csv(data: bytes) -> str:
+    """A CSV body as text: strictly UTF-8 (a byte-order mark is dropped), or a 422 naming
+    the line of the first byte that is not, rather than storing replacement characters."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = str(data.count(b"\n", 0, error.start) + 1)
+        raise InvalidInput(
+            f"The CSV file is not UTF-8 text (line {line}).",
+            errors={line: {"_file": ["Save the file as UTF-8 (CSV UTF-8) and send it again."]}},
+        ) from None
+
+
+def request_csv() -> str:
+    """The request's CSV body, decoded strictly."""
+    return decode_csv(request.get_data())
+
+
 def read_csv(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """The header and `(line, {column: cell})` per data row; blank rows are skipped."""
+    """The header and `(line, {column: cell})` per data row; blank rows are skipped. A NUL
+    character anywhere (PostgreSQL text cannot hold one) is refused, naming its line."""
+    if NUL in text:
+        line = str(text.count("\n", 0, text.index(NUL)) + 1)
+        raise InvalidInput(
+            f"The CSV file contains a NUL character (line {line}).",
+            errors={line: {"_file": ["May not contain the NUL character (U+0000)."]}},
+        )
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     rows = []
     try:
@@ -64,11 +93,14 @@ def read_csv(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
 
 
 def refuse_if_not_written(result: ImportResult) -> ImportResult:
-    """One success answer per view: an import that wrote nothing is a 422 listing every error."""
+    """One success answer per view: an import that wrote nothing is a 422 listing its errors
+    (the first MAX_LISTED_ERRORS lines of them; the detail counts them all)."""
     if not result.written:
         bad = len(result.errors)
+        listed = sorted(result.errors.items())[:MAX_LISTED_ERRORS]
+        shown = f" (the first {len(listed)} are listed)" if bad > len(listed) else ""
         raise InvalidInput(
-            f"{bad} of {result.rows} rows have errors; nothing was written.",
-            errors={str(line): fields for line, fields in sorted(result.errors.items())},
+            f"{bad} of {result.rows} rows have errors; nothing was written{shown}.",
+            errors={str(line): fields for line, fields in listed},
         )
     return result

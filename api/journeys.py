@@ -6,12 +6,18 @@ staff, admins); employers import their volunteers' steps by CSV. `tube-map`,
 """
 
 import marshmallow as ma
-from flask import Response, current_app, request
+from flask import Response, current_app
 from flask.views import MethodView
 
 from api.extensions import db
 from api.http import accepts
-from api.imports import CSV_BODY, ImportResultSchema, read_csv, refuse_if_not_written
+from api.imports import (
+    CSV_BODY,
+    ImportResultSchema,
+    read_csv,
+    refuse_if_not_written,
+    request_csv,
+)
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp
 from models.journeys import MAX_STEPS, REGIONS, QualificationType, Route, StepKind
@@ -246,7 +252,7 @@ class EmployerJourneyImport(MethodView):
     @blp.response(200, ImportResultSchema)
     def post(self, employer_id):
         """Import the employer's volunteers' journeys from CSV (all rows or none)"""
-        rows, parse_errors = parse_journey_csv(request.get_data(as_text=True))
+        rows, parse_errors = parse_journey_csv(request_csv())
         result = journeys.import_(
             db.session, current_caller(), employer_id, rows, parse_errors=parse_errors
         )

@@ -5,12 +5,17 @@ every read and write is audited. Employers and volunteers never see pupils.
 """
 
 import marshmallow as ma
-from flask import request
 from flask.views import MethodView
 
 from api.extensions import db
 from api.http import accepts
-from api.imports import CSV_BODY, ImportErrorSchema, read_csv
+from api.imports import (
+    CSV_BODY,
+    ImportErrorSchema,
+    read_csv,
+    refuse_if_not_written,
+    request_csv,
+)
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
 from models.checklists import CHECKLISTS
@@ -18,7 +23,6 @@ from models.encounters import BENCHMARKS, EncounterActivity
 from models.organisations import EmployerSize, ProviderType
 from models.volunteers import Mode
 from services import pupils
-from services.errors import InvalidInput
 
 blp = Blueprint(
     "pupils", __name__, url_prefix="/api/v1/schools/<uuid:school_id>/pupils", description="Pupils."
@@ -226,27 +230,40 @@ class TransferInSchema(Schema):
     )
 
 
+class MisImportArgsSchema(Schema):
+    confirm_leavers = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Go ahead although the file would mark more than "
+            f"{pupils.LEAVERS_WITHOUT_CONFIRMATION} pupils (and over "
+            f"{pupils.LEAVER_SHARE_WITHOUT_CONFIRMATION:.0%} of the roll) as left; without "
+            "it, such an import is a 422 that says how many and changes nothing."
+        },
+    )
+
+
 @blp.route("/import")
 class PupilImport(MethodView):
     @blp.login_required("pupils:write")
     @accepts("text/csv")
+    @blp.arguments(MisImportArgsSchema, location="query")
     @blp.doc(requestBody=CSV_BODY)
     @blp.response(200, MisImportResultSchema)
-    def post(self, school_id):
+    def post(self, args, school_id):
         """Bring the pupils in line with an MIS export (added, changed, left; all or nothing)
 
         Columns: reference, year_group, disadvantaged, send, considering_higher_education.
-        Pupils on roll who are not in the file are marked as left today.
+        Pupils on roll who are not in the file are marked as left today. A file with no
+        pupils is a 422, and so is one that would mark many pupils as left, unless
+        `confirm_leavers=true`.
         """
         caller = current_caller()
         pupils.ensure_pupils_of(caller, school_id)  # 404 before the file is even read
-        header, rows = read_csv(request.get_data(as_text=True))
-        result = pupils.import_mis(db.session, caller, school_id, header, rows)
-        if not result.written:
-            raise InvalidInput(
-                f"{len(result.errors)} of {result.rows} rows have errors; nothing was written.",
-                errors={str(line): fields for line, fields in sorted(result.errors.items())},
-            )
+        header, rows = read_csv(request_csv())
+        result = pupils.import_mis(
+            db.session, caller, school_id, header, rows, confirm_leavers=args["confirm_leavers"]
+        )
+        refuse_if_not_written(result)
         db.session.commit()
         return {**vars(result), "errors": []}
 

@@ -2,7 +2,6 @@
 bulk import from GIAS by admins."""
 
 import marshmallow as ma
-from flask import request
 from flask.views import MethodView
 
 from api.extensions import db
@@ -13,6 +12,7 @@ from api.imports import (
     ImportResultSchema,
     read_csv,
     refuse_if_not_written,
+    request_csv,
 )
 from api.search import DirectoryEntrySchema, NearQueryArgsSchema, pop_origin
 from api.security import current_caller
@@ -139,7 +139,7 @@ class SchoolImport(MethodView):
     @blp.response(200, ImportResultSchema)
     def post(self, args):
         """Import schools from a GIAS extract (admins; all rows or none by default)"""
-        header, rows = read_csv(request.get_data(as_text=True))
+        header, rows = read_csv(request_csv())
         schools.check_gias_header(header)
         result = schools.import_gias(db.session, current_caller(), rows, partial=args["partial"])
         refuse_if_not_written(result)

@@ -113,6 +113,10 @@ MIS_FLAGS = ("disadvantaged", "send", "considering_higher_education")
 TRUE_WORDS = {"1", "true", "yes", "y"}
 FALSE_WORDS = {"0", "false", "no", "n", ""}
 RECORD_FORMAT = "engage.pupil-record/1"
+# An import may mark this many pupils as left unasked, or this share of those on roll:
+# past both, the caller must confirm (an incomplete export would empty the roll).
+LEAVERS_WITHOUT_CONFIRMATION = 5
+LEAVER_SHARE_WITHOUT_CONFIRMATION = 0.1
 
 
 @dataclass
@@ -136,16 +140,23 @@ def import_mis(
     rows: list[tuple[int, dict[str, str]]],
     *,
     left_on: date | None = None,
+    confirm_leavers: bool = False,
 ) -> MisImportResult:
     """Bring the school's pupils in line with an MIS export: pupils in the file are added
     or changed, pupils on roll but missing from it have left. All rows are checked first;
-    one bad row means nothing is written."""
+    one bad row means nothing is written. A file with no pupils is refused, and so is one
+    that would mark many as left unless the caller confirms it (`confirm_leavers`)."""
     ensure_pupils_of(caller, school_id)
     missing = [column for column in MIS_COLUMNS if column not in header]
     if missing:
         raise InvalidInput(
             "The CSV header lacks required columns.",
             errors={"1": {column: ["Missing column."] for column in missing}},
+        )
+    if not rows:
+        raise InvalidInput(
+            "The CSV file lists no pupils; nothing was written.",
+            errors={"2": {"_file": ["No data rows: an MIS export lists every pupil on roll."]}},
         )
     result = MisImportResult(rows=len(rows))
     parsed: dict[str, dict] = {}
@@ -162,6 +173,8 @@ def import_mis(
     existing = {
         p.reference: p for p in session.scalars(select(Pupil).where(Pupil.school_id == school_id))
     }
+    if not confirm_leavers:
+        _check_leavers(existing, parsed)
     this_year = school_year_start(school_years.london_today())
     for reference, values in parsed.items():
         pupil = existing.get(reference)
@@ -192,13 +205,26 @@ def import_mis(
     return result
 
 
+def _check_leavers(existing: dict[str, Pupil], parsed: dict[str, dict]) -> None:
+    on_roll = [p for p in existing.values() if p.left_on is None]
+    leaving = sum(1 for p in on_roll if p.reference not in parsed)
+    limit = max(LEAVERS_WITHOUT_CONFIRMATION, LEAVER_SHARE_WITHOUT_CONFIRMATION * len(on_roll))
+    if leaving > limit:
+        raise InvalidInput(
+            f"This file would mark {leaving} of the {len(on_roll)} pupils on roll as left; "
+            "nothing was written. Check the export is complete, or send it again with "
+            "confirm_leavers=true.",
+            errors={"confirm_leavers": [f"Confirm that {leaving} pupils have left."]},
+        )
+
+
 def _parse_mis_row(cells: dict[str, str]) -> tuple[dict | None, dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
     reference = cells.get("reference", "")
     if not 1 <= len(reference) <= 50:
         errors["reference"] = ["Give the school's own pupil reference (1-50 characters)."]
     year_text = cells.get("year_group", "").upper().removeprefix("Y")
-    year_group = int(year_text) if year_text.isdigit() else None
+    year_group = int(year_text) if year_text.isdigit() and len(year_text) <= 2 else None
     if year_group is None or not 7 <= year_group <= 13:
         errors["year_group"] = ["A year group from 7 to 13."]
     values = {"reference": reference, "year_group": year_group}

@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 
 from models import Base
 from models.audit import AuditEntry
@@ -239,6 +239,65 @@ def test_an_mis_import_with_a_bad_line_writes_nothing(client, session, world, au
     assert errors["4"] == {"reference": ["Listed twice in the file."]}
     session.expire_all()
     assert [(p.reference, p.left_on) for p in session.scalars(select(Pupil))] == [("GONE", None)]
+
+
+@pytest.mark.parametrize(
+    "text", [MIS_HEADER, MIS_HEADER + "\n,,,,\n\n"], ids=["no rows", "blank rows"]
+)
+def test_an_mis_import_with_no_pupils_is_a_422_and_marks_nobody_left(
+    client, session, world, auth_headers, text
+):
+    factories.pupil(session, world.a.school, "STAY", 9)
+    session.commit()
+    headers = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+
+    response = mis_import(client, headers, world.a.school, text)
+
+    assert response.status_code == 422
+    assert "no pupils" in response.get_json()["detail"]
+    session.expire_all()
+    assert session.scalar(select(Pupil.left_on)) is None
+
+
+def test_an_mis_import_that_would_mark_many_as_left_needs_confirming(
+    client, session, world, auth_headers
+):
+    for n in range(20):
+        factories.pupil(session, world.a.school, f"P{n:02}", 9)
+    session.commit()
+    headers = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+    only_three = MIS_HEADER + "P00,9,0,0,0\nP01,9,0,0,0\nP02,9,0,0,0\n"
+
+    refused = mis_import(client, headers, world.a.school, only_three)
+    session.expire_all()
+    still_on_roll = session.scalar(select(func.count()).where(Pupil.left_on.is_(None)))
+    confirmed = client.post(
+        f"{pupils_path(world.a.school)}/import?confirm_leavers=true",
+        headers=headers,
+        data=only_three,
+        content_type="text/csv",
+    )
+
+    assert refused.status_code == 422
+    assert "17 of the 20 pupils on roll as left" in refused.get_json()["detail"]
+    assert list(refused.get_json()["errors"]) == ["confirm_leavers"]
+    assert still_on_roll == 20
+    assert confirmed.status_code == 200
+    assert len(confirmed.get_json()["left"]) == 17
+
+
+def test_an_mis_import_may_mark_a_few_as_left_unasked(client, session, world, auth_headers):
+    for n in range(20):
+        factories.pupil(session, world.a.school, f"P{n:02}", 9)
+    session.commit()
+    rows = "".join(f"P{n:02},9,0,0,0\n" for n in range(15))
+
+    response = mis_import(
+        client, auth_headers(world.a.users[Role.SCHOOL_STAFF]), world.a.school, MIS_HEADER + rows
+    )
+
+    assert response.status_code == 200
+    assert len(response.get_json()["left"]) == 5
 
 
 def test_an_mis_import_needs_its_columns(client, world, auth_headers):
