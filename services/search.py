@@ -89,13 +89,23 @@ def search_near(
     `keep(row, distance)` read) are fetched for the candidates; ids stay raw until the page
     is chosen. `join` is `(table, onclause)` when a condition or column needs another table.
     """
-    latitude, longitude, within_km = (
-        where.location.latitude,
-        where.location.longitude,
-        where.within_km,
+    rows = _candidates(session, model.__table__, where, conditions, columns, join)
+    hits = _within_reach(rows, where, sort_key, keep)
+    window = [
+        (_as_uuid(object_id), distance)
+        for _, object_id, distance in hits[(page - 1) * page_size :][:page_size]
+    ]
+    objects = load_by_id(session, model, [object_id for object_id, _ in window], options)
+    return Page(
+        [Near(objects[object_id], round(distance, 3)) for object_id, distance in window], len(hits)
     )
-    south, north, west, east = bounding_box(latitude, longitude, within_km)
-    table = model.__table__
+
+
+def _candidates(session: Session, table, where: Origin, conditions, columns, join) -> list:
+    """The id, coordinates and `columns` of the rows inside the bounding box of the reach."""
+    south, north, west, east = bounding_box(
+        where.location.latitude, where.location.longitude, where.within_km
+    )
     query = select(
         cast(table.c.id, String).label("id"), table.c.latitude, table.c.longitude, *columns
     )
@@ -105,9 +115,13 @@ def search_near(
         *conditions, table.c.latitude.between(south, north), table.c.longitude.between(west, east)
     )
     # Core execution: thousands of candidate rows skip the ORM's per-row bookkeeping.
-    rows = session.connection().execute(query).all()
+    return session.connection().execute(query).all()
+
+
+def _within_reach(rows, where: Origin, sort_key, keep) -> list[tuple[Any, str, float]]:
+    """(sort key, id, distance) of the rows truly within reach that `keep` keeps, in order."""
     # The haversine of services.geo.distance_km, unrolled over the candidates.
-    phi0, lambda0 = math.radians(latitude), math.radians(longitude)
+    phi0, lambda0 = math.radians(where.location.latitude), math.radians(where.location.longitude)
     cos_phi0, sin, cos, asin, sqrt, radians = (
         math.cos(phi0),
         math.sin,
@@ -125,17 +139,10 @@ def search_near(
             + cos_phi0 * cos(phi) * sin((radians(row[2]) - lambda0) / 2) ** 2
         )
         distance = diameter * asin(sqrt(a))
-        if distance <= within_km and (keep is None or keep(row, distance)):
+        if distance <= where.within_km and (keep is None or keep(row, distance)):
             hits.append((sort_key(row, distance) if sort_key else distance, str(row[0]), distance))
     hits.sort()
-    window = [
-        (_as_uuid(object_id), distance)
-        for _, object_id, distance in hits[(page - 1) * page_size :][:page_size]
-    ]
-    objects = load_by_id(session, model, [object_id for object_id, _ in window], options)
-    return Page(
-        [Near(objects[object_id], round(distance, 3)) for object_id, distance in window], len(hits)
-    )
+    return hits
 
 
 def _as_uuid(value) -> uuid.UUID:
