@@ -21,6 +21,7 @@ from models.needs import Need
 from models.offers import Offer
 from models.organisations import Employer, Hub, Organisation, Provider, School
 from models.pairings import AdviserAssignment, AdviserHours, AdviserPairingPlan
+from models.provider_access import ProviderAccessPolicy
 from models.pupils import Pupil
 from models.reference import Outcode, Postcode, RqfLevel, SicDivision, SicSection
 from models.users import Invitation, Role, User
@@ -54,6 +55,7 @@ __all__ = [
     "PoolGeneration",
     "Postcode",
     "Provider",
+    "ProviderAccessPolicy",
     "Pupil",
     "RevokedSession",
     "Role",

@@ -197,6 +197,11 @@ def _books(caller: Caller, school_id: uuid.UUID) -> bool:
     return caller.role is Role.SCHOOL_STAFF and caller.organisation_id == school_id
 
 
+def speaks_for_school(caller: Caller, school_id: uuid.UUID) -> bool:
+    """The school's own staff (and partner apps), or an admin: not its hub's coordinators."""
+    return caller.is_admin or _books(caller, school_id)
+
+
 def may_book_for(caller: Caller, school_id: uuid.UUID) -> bool:
     """Who may book seats, or join a waitlist, for a school: its own staff, or an admin."""
     return caller.is_admin or _books(caller, school_id)

@@ -24,6 +24,8 @@ EVENT_TYPES = (
     "journey.shared",
     "journey.withdrawn",
     "journey.deleted",
+    # Provider access (issue 17) and encounter-offer requests (issue 16).
+    "provider_access_policy.published",
 )
 
 

@@ -22,6 +22,8 @@ from models.needs import NeedStatus
 from models.pairings import AdviserPairingPlan
 from models.reference import Outcode
 from models.users import Role
+from services import provider_access
+from services.access import Caller
 from services.tokens import digest
 from tests import factories
 from tests.conftest import app_config
@@ -285,6 +287,26 @@ JOURNEY_CSV = (
 def _journeys(session, world):
     for side in (world.a, world.b):
         factories.journey(session, side.volunteer)
+POLICY = "/api/v1/schools/{}/provider-access-policy"
+POLICY_BODY = {
+    "procedure": "Email the careers leader.",
+    "grant_criteria": "A date that fits the timetable.",
+    "refusal_grounds": ["Exam period"],
+    "premises": "The main hall.",
+    "key_phases": ["y8_9", "y10_11", "y12_13"],
+    "contact_name": "Ms Careers",
+    "contact_email": "careers@example.org",
+}
+
+
+def _policies(session, world):
+    for side in (world.a, world.b):
+        provider_access.publish(
+            session,
+            Caller(Role.ADMIN, world.platform_admin.organisation_id),
+            side.school.id,
+            **POLICY_BODY,
+        )
 
 
 ROUTES: dict[tuple[str, str], Case] = {
@@ -924,6 +946,27 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/tube-map"): Case(lambda w, s: "/api/v1/tube-map", everyone(200)),
     ("GET", "/api/v1/tube-map.svg"): Case(lambda w, s: "/api/v1/tube-map.svg", everyone(200)),
     ("GET", "/api/v1/journeys"): Case(lambda w, s: "/api/v1/journeys", everyone(200)),
+    # --- offers and requests (issues 16 and 17: provider access) ---
+    ("GET", "/api/v1/schools/<uuid:school_id>/provider-access-policy"): Case(
+        lambda w, s: POLICY.format(s.school.id), everyone(200), everyone(200), setup=_policies
+    ),
+    ("GET", "/api/v1/schools/<uuid:school_id>/provider-access-policy/versions"): Case(
+        lambda w, s: f"{POLICY.format(s.school.id)}/versions", everyone(200), everyone(200)
+    ),
+    ("POST", "/api/v1/schools/<uuid:school_id>/provider-access-policy/versions"): Case(
+        lambda w, s: f"{POLICY.format(s.school.id)}/versions",
+        only({ADMIN: 201, SCHOOL: 201}, 403),
+        only({ADMIN: 201}, 403),
+        body=lambda w, s: POLICY_BODY,
+    ),
+    ("GET", "/api/v1/schools/<uuid:school_id>/provider-access-policy/versions/<int:version>"): (
+        Case(
+            lambda w, s: f"{POLICY.format(s.school.id)}/versions/1",
+            everyone(200),
+            everyone(200),
+            setup=_policies,
+        )
+    ),
 }
 
 
