@@ -1,30 +1,45 @@
-"""Offers (workplace visits, job shadowing, work experience) and their slots; slot search."""
+"""Offers in one vocabulary: workplace experiences (visits, job shadowing, work experience)
+with their slots and slot search, and encounter offers (talks, workshops, mock interviews,
+...) that schools find in the directory and request (api.offer_requests)."""
 
 import marshmallow as ma
 from flask.views import MethodView
 
 from api.extensions import db
-from api.search import DirectoryEntrySchema, NearQueryArgsSchema, pop_origin
+from api.search import DirectoryEntrySchema as NearEntrySchema
+from api.search import NearQueryArgsSchema, pop_origin
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
 from models.base import LONDON
-from models.offers import MAX_DAY_HOURS, OfferKind, OfferStatus
-from models.volunteers import SIC_SECTIONS, YEAR_GROUPS
-from services import offers
+from models.needs import Frequency
+from models.offers import MAX_DAY_HOURS, WEEKDAYS, OfferKind, OfferStatus
+from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, Mode
+from services import offer_directory, offers
 
 blp = Blueprint(
-    "offers", __name__, url_prefix="/api/v1", description="Workplace experience offers and slots."
+    "offers",
+    __name__,
+    url_prefix="/api/v1",
+    description="Offers: workplace experiences with slots, and encounter offers schools request.",
 )
 
 YEAR_GROUP = ma.fields.Integer(validate=ma.validate.OneOf(YEAR_GROUPS))
 SECTOR = ma.fields.String(validate=ma.validate.OneOf(SIC_SECTIONS))
 TIME_FORMAT = "%H:%M"
+MAX_TRAVEL_KM = offers.MAX_TRAVEL_KM
 
 
 class OfferSchema(Schema):
     id = ma.fields.UUID(required=True)
-    employer_id = ma.fields.UUID(required=True)
+    employer_id = ma.fields.UUID(allow_none=True, required=True)
+    provider_id = ma.fields.UUID(allow_none=True, required=True)
     kind = ma.fields.Enum(OfferKind, by_value=True, required=True)
+    benchmark = ma.fields.Integer(
+        required=True,
+        metadata={
+            "description": "6 for workplace experiences; 5 from employers, 7 from providers."
+        },
+    )
     title = ma.fields.String(required=True)
     description = ma.fields.String(allow_none=True)
     postcode = ma.fields.String(allow_none=True)
@@ -38,6 +53,23 @@ class OfferSchema(Schema):
     named_supervisor = ma.fields.String(allow_none=True)
     day_length_hours = ma.fields.Float(allow_none=True)
     status = ma.fields.Enum(OfferStatus, by_value=True, required=True)
+    modes = ma.fields.List(ma.fields.Enum(Mode, by_value=True), required=True)
+    volunteer_ids = ma.fields.List(ma.fields.UUID(), required=True)
+    max_group = ma.fields.Integer(allow_none=True)
+    send_suitable = ma.fields.Boolean(required=True)
+    available_from = ma.fields.Date(allow_none=True)
+    available_to = ma.fields.Date(allow_none=True)
+    available_weekdays = ma.fields.List(ma.fields.String(), required=True)
+    available_dates = ma.fields.List(ma.fields.String(), required=True)
+    travel_radius_km = ma.fields.Integer(allow_none=True)
+    notice_days = ma.fields.Integer(required=True)
+    supervised = ma.fields.Boolean(required=True)
+    frequency = ma.fields.Enum(Frequency, by_value=True, required=True)
+    overnight = ma.fields.Boolean(required=True)
+    safeguarding = ma.fields.Dict(
+        required=True,
+        metadata={"description": "Encounter offers: what its volunteers need, and why."},
+    )
     missing_declarations = ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.List(ma.fields.String()),
@@ -50,6 +82,10 @@ class OfferSchema(Schema):
     def get_attribute(self, obj, attr, default):
         if attr == "missing_declarations":
             return offers.missing_declarations(obj)
+        if attr == "safeguarding":
+            return offers.safeguarding_summary(obj)
+        if attr in ("available_weekdays", "available_dates"):
+            return getattr(obj, attr) or []
         return super().get_attribute(obj, attr, default)
 
 
@@ -75,6 +111,49 @@ class OfferFields(Schema):
         validate=ma.validate.Range(min=0, max=24, min_inclusive=False),
         metadata={"description": f"Length of the pupils' day; at most {MAX_DAY_HOURS} to publish."},
     )
+    # Encounter offers.
+    modes = ma.fields.List(
+        ma.fields.Enum(Mode, by_value=True),
+        validate=ma.validate.Length(max=len(Mode)),
+        metadata={"description": "In school (`in_person`), online (`virtual`), or both."},
+    )
+    volunteer_ids = ma.fields.List(
+        ma.fields.UUID(),
+        validate=ma.validate.Length(max=50),
+        metadata={"description": "The employer's volunteers who may deliver it (optional)."},
+    )
+    max_group = ma.fields.Integer(
+        allow_none=True,
+        validate=ma.validate.Range(min=1, max=2000),
+        metadata={"description": "The largest group of pupils."},
+    )
+    send_suitable = ma.fields.Boolean(metadata={"description": "Suits pupils with SEND."})
+    available_from = ma.fields.Date(allow_none=True)
+    available_to = ma.fields.Date(allow_none=True)
+    available_weekdays = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(WEEKDAYS)),
+        validate=ma.validate.Length(max=len(WEEKDAYS)),
+        metadata={"description": "Within the range, only these weekdays (none: any school day)."},
+    )
+    available_dates = ma.fields.List(
+        ma.fields.Date(),
+        validate=ma.validate.Length(max=100),
+        metadata={"description": "Listed dates it is available (besides any range)."},
+    )
+    travel_radius_km = ma.fields.Integer(
+        allow_none=True,
+        validate=ma.validate.Range(min=1, max=MAX_TRAVEL_KM),
+        metadata={
+            "description": "How far from the base postcode its volunteers travel to a school."
+        },
+    )
+    notice_days = ma.fields.Integer(
+        validate=ma.validate.Range(min=0, max=365),
+        metadata={"description": "Days' notice it needs before a date."},
+    )
+    supervised = ma.fields.Boolean(metadata={"description": "A teacher is present throughout."})
+    frequency = ma.fields.Enum(Frequency, by_value=True)
+    overnight = ma.fields.Boolean()
 
 
 class OfferCreateSchema(OfferFields):
@@ -82,6 +161,9 @@ class OfferCreateSchema(OfferFields):
     title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     employer_id = ma.fields.UUID(
         metadata={"description": "Admins only: the hosting employer (staff: their own)."}
+    )
+    provider_id = ma.fields.UUID(
+        metadata={"description": "Admins only: the publishing provider (staff: their own)."}
     )
 
 
@@ -92,11 +174,12 @@ class OfferUpdateSchema(OfferFields):
 
 class OfferQueryArgsSchema(Schema):
     employer_id = ma.fields.UUID()
+    provider_id = ma.fields.UUID()
     kind = ma.fields.Enum(OfferKind, by_value=True)
     status = ma.fields.Enum(OfferStatus, by_value=True)
 
 
-class SlotSchema(DirectoryEntrySchema):
+class SlotSchema(NearEntrySchema):
     id = ma.fields.UUID(required=True)
     offer_id = ma.fields.UUID(required=True)
     date = ma.fields.Date(required=True)
@@ -176,6 +259,68 @@ class Offers(MethodView):
         created = offers.create(db.session, current_caller(), **offer)
         db.session.commit()
         return created
+
+
+class DirectoryArgsSchema(Schema):
+    school_id = ma.fields.UUID(
+        metadata={"description": "The school to rank for (default: your own school)."}
+    )
+    benchmark = ma.fields.Integer(
+        validate=ma.validate.OneOf([5, 7]),
+        metadata={"description": "5: employers' offers; 7: providers'."},
+    )
+    kind = ma.fields.Enum(OfferKind, by_value=True)
+    year_group = YEAR_GROUP
+    key_stage = ma.fields.Integer(validate=ma.validate.OneOf([3, 4, 5]))
+    send = ma.fields.Boolean(metadata={"description": "Only offers suiting pupils with SEND."})
+    sector = SECTOR
+    mode = ma.fields.Enum(Mode, by_value=True)
+    date_from = ma.fields.Date()
+    date_to = ma.fields.Date()
+    within_km = ma.fields.Float(
+        validate=ma.validate.Range(min=0, max=MAX_TRAVEL_KM, min_inclusive=False),
+        metadata={"description": "In-school offers: at most this far (and within their radius)."},
+    )
+
+
+class OfferFactorSchema(Schema):
+    name = ma.fields.String(required=True)
+    weight = ma.fields.Float(required=True)
+    value = ma.fields.Float(required=True)
+    contribution = ma.fields.Float(required=True)
+    detail = ma.fields.String(required=True)
+
+
+class OfferDirectoryEntrySchema(Schema):
+    offer = ma.fields.Nested(OfferSchema, required=True)
+    score = ma.fields.Float(required=True)
+    distance_km = ma.fields.Float(
+        allow_none=True, required=True, metadata={"description": "From the school's base."}
+    )
+    in_school = ma.fields.Boolean(
+        required=True, metadata={"description": "Its volunteers can come to the school."}
+    )
+    factors = ma.fields.List(ma.fields.Nested(OfferFactorSchema), required=True)
+
+
+@blp.route("/offers/directory")
+class OfferDirectory(MethodView):
+    @blp.login_required("offers:read")
+    @blp.arguments(DirectoryArgsSchema, location="query")
+    @blp.response(200, OfferDirectoryEntrySchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """Search published encounter offers for a school, ranked by fit and explained"""
+        school_id = args.pop("school_id", None)
+        page = offer_directory.search(
+            db.session,
+            current_caller(),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            school_id=school_id,
+            filters=offer_directory.Filters(**args),
+        )
+        return paged(pagination_parameters, page)
 
 
 @blp.route("/offers/<uuid:offer_id>")

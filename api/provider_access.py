@@ -1,13 +1,20 @@
-"""Provider access: each school's published policy statement, with its versions."""
+"""Provider access: each school's published policy statement, with its versions, and
+providers' requests for access (the same request machinery as encounter offers): the
+school grants (accept, with a date and times in its day), proposes another time, or
+refuses (decline) on one of its policy's grounds."""
 
 import marshmallow as ma
 from flask.views import MethodView
 
 from api.extensions import db
+from api.idempotency import idempotent
+from api.offer_requests import RequestSchema, transitions
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
+from models.offer_requests import AccessActivity, AccessContent, RequestKind, RequestStatus
 from models.provider_access import KeyPhase
-from services import provider_access
+from models.volunteers import Mode
+from services import offer_requests, provider_access
 
 blp = Blueprint(
     "provider_access",
@@ -108,3 +115,83 @@ class SchoolPolicyVersion(MethodView):
     def get(self, school_id, version):
         """Read one version of a school's provider access policy"""
         return provider_access.get_version(db.session, current_caller(), school_id, version)
+
+
+# --- provider-access requests: the request machinery of encounter offers --------------
+
+ACCESS = RequestKind.PROVIDER_ACCESS
+
+
+class ProviderAccessRequestSchema(RequestSchema):
+    preferred_dates = ma.fields.List(ma.fields.String(), required=True)
+    content = ma.fields.List(ma.fields.String(), required=True)
+
+
+class ProviderAccessRequestCreateSchema(Schema):
+    school_id = ma.fields.UUID(required=True)
+    activity = ma.fields.Enum(AccessActivity, by_value=True, required=True)
+    year_groups = ma.fields.List(
+        ma.fields.Integer(validate=ma.validate.Range(min=8, max=13)),
+        required=True,
+        validate=ma.validate.Length(min=1, max=6),
+        metadata={"description": "Y8 to Y13."},
+    )
+    preferred_dates = ma.fields.List(
+        ma.fields.Date(), required=True, validate=ma.validate.Length(min=1, max=10)
+    )
+    content = ma.fields.List(
+        ma.fields.Enum(AccessContent, by_value=True),
+        required=True,
+        validate=ma.validate.Length(max=len(AccessContent)),
+        metadata={"description": "All four required items, as the duty asks."},
+    )
+    pupils = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=1, max=2000))
+    mode = ma.fields.Enum(Mode, by_value=True)
+    notes = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=2000))
+    provider_id = ma.fields.UUID(metadata={"description": "Admins only: the provider asking."})
+
+
+class ProviderAccessRequestQueryArgsSchema(Schema):
+    status = ma.fields.Enum(RequestStatus, by_value=True)
+    school_id = ma.fields.UUID()
+    provider_id = ma.fields.UUID()
+
+
+@blp.route("/provider-access-requests")
+class ProviderAccessRequests(MethodView):
+    @blp.login_required("provider_access:read")
+    @blp.arguments(ProviderAccessRequestQueryArgsSchema, location="query")
+    @blp.response(200, ProviderAccessRequestSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """List provider-access requests: your school's, your hub's, or your provider's"""
+        page = offer_requests.list_(
+            db.session,
+            current_caller(),
+            kind=ACCESS,
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            **filters,
+        )
+        return paged(pagination_parameters, page)
+
+    @blp.login_required("provider_access:write")
+    @idempotent(blp)
+    @blp.arguments(ProviderAccessRequestCreateSchema)
+    @blp.response(201, ProviderAccessRequestSchema)
+    def post(self, request):
+        """Ask a school for access to its pupils (a provider), covering the four items"""
+        return offer_requests.request_access(db.session, current_caller(), **request)
+
+
+@blp.route("/provider-access-requests/<uuid:request_id>")
+class ProviderAccessRequestById(MethodView):
+    @blp.login_required("provider_access:read")
+    @blp.etag
+    @blp.response(200, ProviderAccessRequestSchema)
+    def get(self, request_id):
+        """Read a provider-access request"""
+        return offer_requests.get(db.session, current_caller(), request_id, kind=ACCESS)
+
+
+transitions(blp, "provider-access-requests", ACCESS, ProviderAccessRequestSchema, "provider_access")

@@ -18,6 +18,7 @@ from models.journeys import Journey
 from models.matches import Match, MatchEvent
 from models.matching import PoolGeneration
 from models.needs import Need
+from models.offer_requests import OfferRequest
 from models.offers import Offer
 from models.organisations import Employer, Hub, Organisation, Provider, School
 from models.pairings import AdviserAssignment, AdviserHours, AdviserPairingPlan
@@ -49,6 +50,7 @@ __all__ = [
     "Invitation",
     "Journey",
     "Offer",
+    "OfferRequest",
     "Organisation",
     "Outcode",
     "OutboxEvent",

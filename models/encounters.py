@@ -54,6 +54,7 @@ class EncounterSource(enum.StrEnum):
     RECORDED = "recorded"  # recorded directly by the school
     BOOKING = "booking"  # from a completed booking (booking_id set)
     MATCH = "match"  # from a scheduled match (match_id set)
+    REQUEST = "request"  # from a scheduled request (its offer_requests.encounter_id)
     TRANSFER = "transfer"  # part of a pupil's record brought from another school
 
 

@@ -20,6 +20,7 @@ from models.checklists import Party
 from models.encounters import Encounter
 from models.matches import Match
 from models.needs import Need
+from models.offer_requests import OfferRequest, Side
 from models.offers import Offer, OfferStatus
 from models.organisations import Employer, Hub, Organisation, OrganisationKind, Provider, School
 from models.pairings import AdviserAssignment, AdviserPairingPlan
@@ -50,6 +51,10 @@ SCOPES = {
     "matches:write": "Invite volunteers to needs, and move matches along their workflow.",
     "offers:read": "Read offers and slots.",
     "offers:write": "Publish and change the employer's offers and slots.",
+    "offer_requests:read": "Read requests for encounter offers, made or received.",
+    "offer_requests:write": "Request encounter offers, and answer or cancel requests.",
+    "provider_access:read": "Read provider-access requests, made or received.",
+    "provider_access:write": "Request provider access, and answer or cancel requests.",
     "bookings:read": "Read bookings.",
     "bookings:write": "Book, confirm and cancel.",
     "encounters:read": "Read encounters the organisation took part in (pupils only for schools).",
@@ -154,6 +159,10 @@ def can_see(session: Session, caller: Caller, obj: object) -> bool:
             )
         case Encounter():
             return _sees_encounter(session, caller, obj)
+        case OfferRequest():
+            return request_side(caller, obj) is not None or _coordinates_school(
+                session, caller, obj.school_id
+            )
         case Need():
             return _school_side(caller, obj.school) or _holds_match_on(session, caller, obj)
         case Match():
@@ -188,8 +197,44 @@ def _is_volunteer(caller: Caller, volunteer: Volunteer) -> bool:
 
 
 def _hosts(caller: Caller, offer: Offer) -> bool:
-    """Staff of the employer hosting the offer (and its partner apps)."""
-    return caller.role is Role.EMPLOYER_STAFF and caller.organisation_id == offer.employer_id
+    """Staff of the employer or provider publishing the offer (and its partner apps)."""
+    return _partners(caller, offer.employer_id, offer.provider_id)
+
+
+def _partners(caller: Caller, employer_id: uuid.UUID | None, provider_id: uuid.UUID | None):
+    """Staff (and partner apps) of this employer or provider."""
+    if caller.role is Role.EMPLOYER_STAFF:
+        return employer_id is not None and caller.organisation_id == employer_id
+    if caller.role is Role.PROVIDER_STAFF:
+        return provider_id is not None and caller.organisation_id == provider_id
+    return False
+
+
+def request_side(caller: Caller, request: OfferRequest) -> Side | None:
+    """Which side of a request the caller acts for (None: it only follows, or not at all)."""
+    if caller.is_admin:
+        return Side.ADMIN
+    if _books(caller, request.school_id):
+        return Side.SCHOOL
+    if _partners(caller, request.employer_id, request.provider_id):
+        return Side.PARTNER
+    return None
+
+
+def visible_requests(caller: Caller) -> ColumnElement[bool]:
+    """A WHERE clause on `offer_requests` matching `can_see`."""
+    if caller.is_admin:
+        return true()
+    if caller.role is Role.SCHOOL_STAFF:
+        return OfferRequest.school_id == caller.organisation_id
+    if caller.role is Role.COORDINATOR:
+        hub_schools = select(School.id).where(School.hub_id == caller.organisation_id)
+        return OfferRequest.school_id.in_(hub_schools)
+    if caller.role is Role.EMPLOYER_STAFF:
+        return OfferRequest.employer_id == caller.organisation_id
+    if caller.role is Role.PROVIDER_STAFF:
+        return OfferRequest.provider_id == caller.organisation_id
+    return false()
 
 
 def _books(caller: Caller, school_id: uuid.UUID) -> bool:
@@ -412,6 +457,8 @@ def visible_offers(caller: Caller) -> ColumnElement[bool]:
     published = Offer.status == OfferStatus.PUBLISHED
     if caller.role is Role.EMPLOYER_STAFF:
         return or_(published, Offer.employer_id == caller.organisation_id)
+    if caller.role is Role.PROVIDER_STAFF:
+        return or_(published, Offer.provider_id == caller.organisation_id)
     return published
 
 

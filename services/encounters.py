@@ -20,6 +20,7 @@ from models.checklists import ChecklistAnswer, ChecklistItem
 from models.encounters import Attendance, Encounter, EncounterActivity, EncounterSource
 from models.matches import Match
 from models.needs import Need, NeedMode
+from models.offer_requests import AccessActivity, OfferRequest, RequestKind
 from models.offers import OfferKind
 from models.organisations import Employer, Provider
 from models.pupils import Pupil
@@ -34,7 +35,7 @@ from services.access import (
     may_record_encounters_for,
     visible_encounters,
 )
-from services.errors import Forbidden, InvalidInput, NotFound
+from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.pagination import Page, paginate
 
 EDITABLE = (
@@ -58,6 +59,23 @@ OFFER_ACTIVITIES = {
     OfferKind.JOB_SHADOWING: EncounterActivity.JOB_SHADOWING,
     OfferKind.WORK_EXPERIENCE: EncounterActivity.WORK_EXPERIENCE,
     OfferKind.VIRTUAL_WORK_EXPERIENCE: EncounterActivity.WORK_EXPERIENCE,
+}
+REQUEST_ACTIVITIES = {
+    OfferKind.CAREERS_TALK: EncounterActivity.CAREERS_TALK,
+    OfferKind.ASSEMBLY: EncounterActivity.CAREERS_TALK,
+    OfferKind.CAREERS_FAIR: EncounterActivity.CAREERS_FAIR,
+    OfferKind.MOCK_INTERVIEWS: EncounterActivity.MOCK_INTERVIEWS,
+    OfferKind.CV_WORKSHOP: EncounterActivity.CV_WORKSHOP,
+    OfferKind.ENTERPRISE_CHALLENGE: EncounterActivity.ENTERPRISE_CHALLENGE,
+    OfferKind.QA_PANEL: EncounterActivity.CAREERS_TALK,
+    OfferKind.MENTORING: EncounterActivity.MENTORING,
+    OfferKind.VIRTUAL_TALK: EncounterActivity.CAREERS_TALK,
+}
+ACCESS_ACTIVITIES = {
+    AccessActivity.ASSEMBLY: EncounterActivity.PROVIDER_TALK,
+    AccessActivity.CLASS_SESSION: EncounterActivity.PROVIDER_TALK,
+    AccessActivity.CAREERS_FAIR: EncounterActivity.CAREERS_FAIR,
+    AccessActivity.PROVIDER_VISIT: EncounterActivity.PROVIDER_VISIT,
 }
 NEED_ACTIVITIES = {
     ActivityType.CAREERS_TALK: EncounterActivity.CAREERS_TALK,
@@ -215,6 +233,52 @@ def record_match(session: Session, match: Match, *, occurred_on: date) -> Encoun
         head_counts=_spread(need.pupils, need.year_groups),
     )
     return _add(session, encounter, [volunteer.id])
+
+
+def record_request(session: Session, request: OfferRequest) -> Encounter:
+    """The encounter a scheduled request becomes: the offer's (or the provider's) activity
+    and benchmark on the agreed day, for the year groups asked, with the named volunteers;
+    a provider-access request is the school's Provider Access encounter. Made once."""
+    if request.encounter_id is not None:
+        return session.get(Encounter, request.encounter_id)
+    offer = request.offer
+    if request.kind is RequestKind.PROVIDER_ACCESS:
+        title, activity = "Provider access", ACCESS_ACTIVITIES[AccessActivity(request.activity)]
+        benchmark = 7
+    else:
+        title, activity, benchmark = offer.title, REQUEST_ACTIVITIES[offer.kind], offer.benchmark
+        if offer.provider_id:
+            activity = EncounterActivity.PROVIDER_TALK
+    encounter = Encounter(
+        school_id=request.school_id,
+        source=EncounterSource.REQUEST,
+        title=title,
+        activity_type=activity,
+        benchmark=benchmark,
+        occurred_on=request.date,
+        mode=request.mode,
+        employer_id=request.employer_id,
+        provider_id=request.provider_id,
+        provider_access=request.kind is RequestKind.PROVIDER_ACCESS,
+        year_groups=sorted(request.year_groups),
+        head_counts=_spread(request.pupils, request.year_groups) if request.pupils else {},
+    )
+    _add(session, encounter, request.volunteer_ids)
+    request.encounter_id = encounter.id
+    return encounter
+
+
+def delete_for_request(session: Session, request: OfferRequest) -> None:
+    """A scheduled request called off takes its encounter with it, unless attendance was
+    already recorded (then the record stands and the cancellation is refused)."""
+    if request.encounter_id is None:
+        return
+    if attendance_count(session, request.encounter_id):
+        raise Conflict("Attendance is recorded for this encounter: it has happened.")
+    made = session.get(Encounter, request.encounter_id)
+    request.encounter_id = None
+    session.flush()
+    _delete(session, made)
 
 
 def _mode(need: Need, volunteer: Volunteer) -> Mode:

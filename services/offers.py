@@ -1,5 +1,8 @@
 """Offers and their slots: an employer publishes a workplace experience once the host's
-declarations all hold, then adds dates with seats; schools search the slots near them."""
+declarations all hold, then adds dates with seats; schools search the slots near them.
+Employers and providers publish encounter offers too (talks, workshops, ...), which
+schools find in the directory (services.offer_directory) and request for a date
+(services.offer_requests)."""
 
 import uuid
 from datetime import date, datetime, time, timedelta
@@ -8,10 +11,10 @@ from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from models.bookings import Booking, Slot, WaitlistEntry
-from models.offers import MAX_DAY_HOURS, Offer, OfferKind, OfferStatus
-from models.organisations import Employer
-from models.volunteers import SIC_SECTIONS, YEAR_GROUPS
-from services import audit
+from models.offers import ENCOUNTER_KINDS, MAX_DAY_HOURS, Offer, OfferKind, OfferStatus
+from models.organisations import Employer, Provider
+from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, Mode, Volunteer
+from services import audit, safeguarding
 from services.access import Action, Caller, authorize, get_visible, visible_offers
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.geo import distance_km, geocode
@@ -30,7 +33,20 @@ OFFER_FIELDS = (
     "liability_insurance",
     "named_supervisor",
     "day_length_hours",
+    "modes",
+    "max_group",
+    "send_suitable",
+    "available_from",
+    "available_to",
+    "available_weekdays",
+    "available_dates",
+    "travel_radius_km",
+    "notice_days",
+    "supervised",
+    "frequency",
+    "overnight",
 )
+MAX_TRAVEL_KM = 100
 SLOT_FIELDS = ("date", "starts_at", "ends_at", "school_cap")
 
 
@@ -41,7 +57,10 @@ class NotBookable(Conflict):
 
 
 def missing_declarations(offer: Offer) -> dict[str, list[str]]:
-    """What the host has still to declare before pupils may come (DOMAIN.md, safeguarding)."""
+    """What the host has still to declare before pupils may come (DOMAIN.md, safeguarding);
+    for an encounter offer, what a school needs to know before it can request it."""
+    if not offer.kind.is_workplace:
+        return missing_details(offer)
     missing: dict[str, list[str]] = {}
     if not offer.risk_assessment_done:
         missing["risk_assessment_done"] = ["The host has not confirmed a risk assessment."]
@@ -60,6 +79,52 @@ def missing_declarations(offer: Offer) -> dict[str, list[str]]:
     if not offer.year_groups:
         missing["year_groups"] = ["Say which year groups the offer is for."]
     return missing
+
+
+def missing_details(offer: Offer) -> dict[str, list[str]]:
+    missing: dict[str, list[str]] = {}
+    if not offer.year_groups:
+        missing["year_groups"] = ["Say which year groups the offer is for."]
+    if not offer.modes:
+        missing["modes"] = ["Say whether it happens in school, online, or both."]
+    elif not offer.kind.in_person and Mode.IN_PERSON in offer.modes:
+        missing["modes"] = [f"A {offer.kind.value.replace('_', ' ')} happens online only."]
+    if Mode.IN_PERSON in (offer.modes or ()):
+        if offer.latitude is None:
+            missing["postcode"] = ["Give the base postcode its volunteers travel from."]
+        if offer.travel_radius_km is None:
+            missing["travel_radius_km"] = ["Say how far from the base its volunteers travel."]
+    if not offer.available_dates and None in (offer.available_from, offer.available_to):
+        missing["available_from"] = ["Give the dates it is available: a range, or listed dates."]
+    elif offer.available_from and offer.available_to and offer.available_to < offer.available_from:
+        missing["available_to"] = ["The range ends before it starts."]
+    return missing
+
+
+def activity_of(offer: Offer, year_groups: list[int], mode: Mode) -> safeguarding.Activity:
+    """An encounter offer's safeguarding attributes, for a group of these year groups."""
+    return safeguarding.Activity(
+        supervised=offer.supervised,
+        frequency=offer.frequency,
+        overnight=offer.overnight,
+        youngest_age=safeguarding.youngest_age(year_groups),
+        setting=safeguarding.Setting.VIRTUAL
+        if mode is Mode.VIRTUAL
+        else safeguarding.Setting.SCHOOL,
+    )
+
+
+def safeguarding_summary(offer: Offer) -> dict:
+    """What the offer's volunteers need for its youngest pupils (workplaces: the host's)."""
+    if offer.kind.is_workplace:
+        return {}
+    mode = Mode.IN_PERSON if Mode.IN_PERSON in (offer.modes or ()) else Mode.VIRTUAL
+    required = safeguarding.requirement(activity_of(offer, offer.year_groups or [], mode))
+    return {
+        "requirement": required.name,
+        "checks": list(required.checks),
+        "reasons": list(required.reasons),
+    }
 
 
 def require_bookable(offer: Offer) -> None:
@@ -88,12 +153,15 @@ def list_(
     page: int,
     page_size: int,
     employer_id: uuid.UUID | None = None,
+    provider_id: uuid.UUID | None = None,
     kind: OfferKind | None = None,
     status: OfferStatus | None = None,
 ) -> Page:
     query = select(Offer).where(visible_offers(caller))
     if employer_id:
         query = query.where(Offer.employer_id == employer_id)
+    if provider_id:
+        query = query.where(Offer.provider_id == provider_id)
     if kind:
         query = query.where(Offer.kind == kind)
     if status:
@@ -113,26 +181,91 @@ def get_for_update(session: Session, caller: Caller, offer_id: uuid.UUID) -> Off
 
 
 def create(
-    session: Session, caller: Caller, *, employer_id: uuid.UUID | None = None, **fields
+    session: Session,
+    caller: Caller,
+    *,
+    employer_id: uuid.UUID | None = None,
+    provider_id: uuid.UUID | None = None,
+    volunteer_ids: list[uuid.UUID] | None = None,
+    **fields,
 ) -> Offer:
-    """A draft offer of the caller's employer (admins name the employer)."""
-    employer_id = employer_id or caller.organisation_id
-    employer = session.get(Employer, employer_id)
-    if employer is None:
-        if caller.is_admin:
-            raise InvalidInput("Unknown employer.", errors={"employer_id": ["No such employer."]})
-        raise Forbidden("Only an employer's staff (or an admin) publish its offers.")
-    authorize(session, caller, Action.UPDATE, employer)
-    offer = Offer(employer_id=employer.id, status=OfferStatus.DRAFT)
+    """A draft offer of the caller's employer or provider (admins name the partner)."""
+    partner = _partner(session, caller, employer_id, provider_id)
+    authorize(session, caller, Action.UPDATE, partner)
+    offer = Offer(status=OfferStatus.DRAFT)
+    if isinstance(partner, Provider):
+        offer.provider_id = partner.id
+        if fields["kind"].is_workplace:
+            raise InvalidInput(
+                "Providers publish encounter offers, not workplace experiences.",
+                errors={"kind": [f"One of: {', '.join(k.value for k in ENCOUNTER_KINDS)}."]},
+            )
+    else:
+        offer.employer_id = partner.id
     _apply(session, offer, fields)
+    if volunteer_ids is not None:
+        _name_volunteers(session, offer, volunteer_ids)
     session.add(offer)
     session.flush()
     return offer
 
 
+def _partner(session, caller, employer_id, provider_id) -> Employer | Provider:
+    if employer_id and provider_id:
+        raise InvalidInput(
+            "An offer has one partner.", errors={"provider_id": ["Name an employer or a provider."]}
+        )
+    if caller.is_admin:
+        partner = (
+            (
+                session.get(Provider, provider_id)
+                if provider_id
+                else session.get(Employer, employer_id)
+            )
+            if (employer_id or provider_id)
+            else None
+        )
+        if partner is None:
+            field = "provider_id" if provider_id else "employer_id"
+            raise InvalidInput("Unknown partner.", errors={field: ["No such organisation."]})
+        return partner
+    partner = session.get(Employer, caller.organisation_id) or session.get(
+        Provider, caller.organisation_id
+    )
+    if partner is None or (employer_id or provider_id or partner.id) != partner.id:
+        raise Forbidden("Only an employer's or provider's staff (or an admin) publish its offers.")
+    return partner
+
+
+def _name_volunteers(session: Session, offer: Offer, volunteer_ids: list[uuid.UUID]) -> None:
+    """The volunteers who may deliver it: the employer's own."""
+    found = {
+        v.id: v for v in session.scalars(select(Volunteer).where(Volunteer.id.in_(volunteer_ids)))
+    }
+    strangers = [
+        str(i) for i in volunteer_ids if i not in found or found[i].employer_id != offer.employer_id
+    ]
+    if strangers:
+        raise InvalidInput(
+            "Name the employer's own volunteers.",
+            errors={
+                "volunteer_ids": [f"Not a volunteer of this employer: {', '.join(strangers)}."]
+            },
+        )
+    offer.volunteers = [found[i] for i in dict.fromkeys(volunteer_ids)]
+
+
 def update(session: Session, caller: Caller, offer_id: uuid.UUID, changes: dict) -> Offer:
     offer = get_for_update(session, caller, offer_id)
+    if "kind" in changes and changes["kind"].is_workplace is not offer.kind.is_workplace:
+        raise InvalidInput(
+            "An offer keeps its family.",
+            errors={"kind": ["A workplace experience and an encounter offer do not swap."]},
+        )
+    volunteer_ids = changes.pop("volunteer_ids", None)
     _apply(session, offer, changes)
+    if volunteer_ids is not None:
+        _name_volunteers(session, offer, volunteer_ids)
     if offer.status is OfferStatus.PUBLISHED:
         require_bookable(offer)  # a published offer may not lose a declaration
     session.flush()
@@ -161,6 +294,11 @@ def withdraw_offer(session: Session, caller: Caller, offer_id: uuid.UUID) -> Off
 
 def _apply(session: Session, offer: Offer, changes: dict) -> None:
     location = geocode(session, changes["postcode"]) if changes.get("postcode") else None
+    if "available_dates" in changes:
+        changes = {
+            **changes,
+            "available_dates": sorted({d.isoformat() for d in changes["available_dates"]}),
+        }
     for name in OFFER_FIELDS:
         if name in changes:
             setattr(offer, name, changes[name])
@@ -207,6 +345,8 @@ def create_slot(
     offer = get_for_update(session, caller, offer_id)
     if offer.status is OfferStatus.WITHDRAWN:
         raise Conflict("The offer is withdrawn: it takes no new slots.")
+    if not offer.kind.is_workplace:
+        raise Conflict("Schools request encounter offers for a date: they take no slots.")
     _check_times(offer, date, starts_at, ends_at, seats, school_cap)
     slot = Slot(
         offer_id=offer.id,

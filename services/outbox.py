@@ -26,6 +26,16 @@ EVENT_TYPES = (
     "journey.deleted",
     # Provider access (issue 17) and encounter-offer requests (issue 16).
     "provider_access_policy.published",
+    "offer_request.requested",
+    "offer_request.proposed",
+    "offer_request.scheduled",
+    "offer_request.declined",
+    "offer_request.cancelled",
+    "provider_access_request.requested",
+    "provider_access_request.proposed",
+    "provider_access_request.scheduled",
+    "provider_access_request.declined",
+    "provider_access_request.cancelled",
 )
 
 

@@ -295,6 +295,43 @@ def offer(
     return _add(session, Offer(employer_id=employer.id, kind=kind, status=status, **values))
 
 
+def school_day(days_ahead: int = 14) -> date:
+    """A Monday-to-Friday date about `days_ahead` days from now."""
+    day = date.today() + timedelta(days=days_ahead)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def encounter_offer(
+    session: Session,
+    partner: Employer | Provider,
+    *,
+    kind: OfferKind = OfferKind.CAREERS_TALK,
+    status: OfferStatus = OfferStatus.PUBLISHED,
+    **fields,
+) -> Offer:
+    """A published careers talk from a base in Leeds city centre (20 km travel), for
+    Y9-Y11, in school or online, available on school days for the next 90 days."""
+    values = {
+        "title": "What a structural engineer does",
+        "postcode": "LS1 4DY",
+        "latitude": 53.7951,
+        "longitude": -1.5467,
+        "travel_radius_km": 20,
+        "year_groups": [9, 10, 11],
+        "modes": [Mode.IN_PERSON, Mode.VIRTUAL],
+        "max_group": 120,
+        "available_from": date.today(),
+        "available_to": date.today() + timedelta(days=90),
+        "available_weekdays": [],
+        "available_dates": [],
+        **fields,
+    }
+    partner_field = "provider_id" if isinstance(partner, Provider) else "employer_id"
+    return _add(session, Offer(kind=kind, status=status, **{partner_field: partner.id}, **values))
+
+
 def slot(
     session: Session,
     offer_: Offer,

@@ -7,7 +7,7 @@ declares no access policy, fails the suite. A refused call must write nothing.
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -19,10 +19,11 @@ from models.bookings import WaitlistEntry
 from models.calendars import CalendarFeed
 from models.matches import MatchStatus
 from models.needs import NeedStatus
+from models.offer_requests import AccessActivity, AccessContent
 from models.pairings import AdviserPairingPlan
 from models.reference import Outcode
 from models.users import Role
-from services import provider_access
+from services import offer_requests, provider_access
 from services.access import Caller
 from services.tokens import digest
 from tests import factories
@@ -299,14 +300,91 @@ POLICY_BODY = {
 }
 
 
+OFFER_REQUEST = "/api/v1/offer-requests/{}"
+ACCESS_REQUEST = "/api/v1/provider-access-requests/{}"
+GRANT = {"starts_at": "10:00", "ends_at": "11:00"}
+
+
+def _admin(world):
+    return Caller(Role.ADMIN, world.platform_admin.organisation_id)
+
+
+def _offer_requests(session, world):
+    """Each side's school asks for a careers talk of its own side's employer."""
+    for side in (world.a, world.b):
+        side.talk = factories.encounter_offer(session, side.employer)
+        side.request = offer_requests.request_offer(
+            session,
+            _admin(world),
+            offer_id=side.talk.id,
+            school_id=side.school.id,
+            date=factories.school_day(),
+            starts_at=time(10),
+            ends_at=time(11),
+            year_groups=[10],
+            pupils=30,
+        )
+
+
+def _access_requests(session, world):
+    """Each side's college asks its own side's school for access (policies published)."""
+    _policies(session, world)
+    for side in (world.a, world.b):
+        side.request = offer_requests.request_access(
+            session,
+            _admin(world),
+            school_id=side.school.id,
+            provider_id=side.provider.id,
+            activity=AccessActivity.ASSEMBLY,
+            year_groups=[10, 11],
+            preferred_dates=[factories.school_day()],
+            content=list(AccessContent),
+        )
+
+
+def _offer_request_body(world, side):
+    return {
+        "offer_id": str(side.talk.id),
+        "school_id": str(side.school.id),
+        "date": factories.school_day().isoformat(),
+        "starts_at": "10:00",
+        "ends_at": "11:00",
+        "year_groups": [10],
+        "pupils": 30,
+    }
+
+
+def _access_request_body(world, side):
+    return {
+        "school_id": str(side.school.id),
+        "provider_id": str(side.provider.id),
+        "activity": "class_session",
+        "year_groups": [12],
+        "preferred_dates": [factories.school_day().isoformat()],
+        "content": [c.value for c in AccessContent],
+    }
+
+
+def _talks(session, world):
+    for side in (world.a, world.b):
+        side.talk = factories.encounter_offer(session, side.employer)
+
+
+def _terms(world, side):
+    return {"date": factories.school_day().isoformat(), **GRANT}
+
+
+def _volunteers(world, side):
+    return {"volunteer_ids": [str(side.volunteer.id)]}
+
+
+OFFER_PARTNER = {ADMIN: 200, EMPLOYER: 200, SCHOOL: 403, COORD: 403}
+ACCESS_SCHOOL = {ADMIN: 200, SCHOOL: 200, PROVIDER: 403, COORD: 403}
+
+
 def _policies(session, world):
     for side in (world.a, world.b):
-        provider_access.publish(
-            session,
-            Caller(Role.ADMIN, world.platform_admin.organisation_id),
-            side.school.id,
-            **POLICY_BODY,
-        )
+        provider_access.publish(session, _admin(world), side.school.id, **POLICY_BODY)
 
 
 ROUTES: dict[tuple[str, str], Case] = {
@@ -966,6 +1044,96 @@ ROUTES: dict[tuple[str, str], Case] = {
             everyone(200),
             setup=_policies,
         )
+    ),
+    ("GET", "/api/v1/offers/directory"): Case(
+        lambda w, s: "/api/v1/offers/directory", only({SCHOOL: 200}, 403), setup=_talks
+    ),
+    ("GET", "/api/v1/offer-requests"): Case(
+        lambda w, s: "/api/v1/offer-requests", everyone(200), setup=_offer_requests
+    ),
+    ("POST", "/api/v1/offer-requests"): Case(
+        lambda w, s: "/api/v1/offer-requests",
+        only({ADMIN: 201, SCHOOL: 201}, 403),
+        only({ADMIN: 201}, 403),
+        setup=_talks,
+        body=_offer_request_body,
+    ),
+    ("GET", "/api/v1/offer-requests/<uuid:request_id>"): Case(
+        lambda w, s: OFFER_REQUEST.format(s.request.id),
+        only({ADMIN: 200, COORD: 200, SCHOOL: 200, EMPLOYER: 200}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_offer_requests,
+    ),
+    ("POST", "/api/v1/offer-requests/<uuid:request_id>/accept"): Case(
+        lambda w, s: OFFER_REQUEST.format(s.request.id) + "/accept",
+        only(OFFER_PARTNER, 404),
+        only({ADMIN: 200}, 404),
+        setup=_offer_requests,
+        body=_volunteers,
+    ),
+    ("POST", "/api/v1/offer-requests/<uuid:request_id>/propose"): Case(
+        lambda w, s: OFFER_REQUEST.format(s.request.id) + "/propose",
+        only(OFFER_PARTNER, 404),
+        only({ADMIN: 200}, 404),
+        setup=_offer_requests,
+        body=lambda w, s: {**_terms(w, s), **_volunteers(w, s)},
+    ),
+    ("POST", "/api/v1/offer-requests/<uuid:request_id>/decline"): Case(
+        lambda w, s: OFFER_REQUEST.format(s.request.id) + "/decline",
+        only(OFFER_PARTNER, 404),
+        only({ADMIN: 200}, 404),
+        setup=_offer_requests,
+        body=lambda w, s: {"reason": "Fully booked"},
+    ),
+    ("POST", "/api/v1/offer-requests/<uuid:request_id>/cancel"): Case(
+        lambda w, s: OFFER_REQUEST.format(s.request.id) + "/cancel",
+        only({ADMIN: 200, SCHOOL: 200, EMPLOYER: 200, COORD: 403}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_offer_requests,
+        body=lambda w, s: {"reason": "Timetable change"},
+    ),
+    ("GET", "/api/v1/provider-access-requests"): Case(
+        lambda w, s: "/api/v1/provider-access-requests", everyone(200), setup=_access_requests
+    ),
+    ("POST", "/api/v1/provider-access-requests"): Case(
+        lambda w, s: "/api/v1/provider-access-requests",
+        only({ADMIN: 201, PROVIDER: 201}, 403),
+        only({ADMIN: 201}, 403),
+        body=_access_request_body,
+    ),
+    ("GET", "/api/v1/provider-access-requests/<uuid:request_id>"): Case(
+        lambda w, s: ACCESS_REQUEST.format(s.request.id),
+        only({ADMIN: 200, COORD: 200, SCHOOL: 200, PROVIDER: 200}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_access_requests,
+    ),
+    ("POST", "/api/v1/provider-access-requests/<uuid:request_id>/accept"): Case(
+        lambda w, s: ACCESS_REQUEST.format(s.request.id) + "/accept",
+        only(ACCESS_SCHOOL, 404),
+        only({ADMIN: 200}, 404),
+        setup=_access_requests,
+        body=_terms,
+    ),
+    ("POST", "/api/v1/provider-access-requests/<uuid:request_id>/propose"): Case(
+        lambda w, s: ACCESS_REQUEST.format(s.request.id) + "/propose",
+        only(ACCESS_SCHOOL, 404),
+        only({ADMIN: 200}, 404),
+        setup=_access_requests,
+        body=_terms,
+    ),
+    ("POST", "/api/v1/provider-access-requests/<uuid:request_id>/decline"): Case(
+        lambda w, s: ACCESS_REQUEST.format(s.request.id) + "/decline",
+        only(ACCESS_SCHOOL, 404),
+        only({ADMIN: 200}, 404),
+        setup=_access_requests,
+        body=lambda w, s: {"reason": "Exam period"},
+    ),
+    ("POST", "/api/v1/provider-access-requests/<uuid:request_id>/cancel"): Case(
+        lambda w, s: ACCESS_REQUEST.format(s.request.id) + "/cancel",
+        only({ADMIN: 200, SCHOOL: 200, PROVIDER: 200, COORD: 403}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_access_requests,
+        body=lambda w, s: {"reason": "Timetable change"},
     ),
 }
 

@@ -1,0 +1,215 @@
+"""Requests for encounter offers: a school asks for a date and time, the employer or
+provider accepts (naming its volunteers), proposes another date or declines; either side
+cancels. The same machinery serves provider-access requests (api.provider_access).
+
+Creating and every transition take an `Idempotency-Key`, so a partner app may retry.
+"""
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from api.extensions import db
+from api.idempotency import idempotent
+from api.security import current_caller
+from api.smorest import Blueprint, Schema, Timestamp, paged
+from models.base import LONDON
+from models.offer_requests import RequestKind, RequestStatus, Side
+from models.volunteers import YEAR_GROUPS, Mode
+from services import offer_requests
+
+blp = Blueprint(
+    "offer_requests",
+    __name__,
+    url_prefix="/api/v1",
+    description="Schools' requests for encounter offers, and the partners' answers.",
+)
+
+TIME_FORMAT = "%H:%M"
+REASON = ma.validate.Length(min=1, max=500)
+KIND = RequestKind.OFFER
+
+
+class RequestSchema(Schema):
+    """What both kinds of request show."""
+
+    id = ma.fields.UUID(required=True)
+    kind = ma.fields.Enum(RequestKind, by_value=True, required=True)
+    school_id = ma.fields.UUID(required=True)
+    provider_id = ma.fields.UUID(allow_none=True, required=True)
+    requested_by = ma.fields.Enum(Side, by_value=True, required=True)
+    activity = ma.fields.String(required=True)
+    mode = ma.fields.Enum(Mode, by_value=True, required=True)
+    status = ma.fields.Enum(RequestStatus, by_value=True, required=True)
+    date = ma.fields.Date(
+        allow_none=True,
+        required=True,
+        metadata={"description": "The current terms: asked for, proposed, or scheduled."},
+    )
+    starts_at = ma.fields.Time(format=TIME_FORMAT, allow_none=True, required=True)
+    ends_at = ma.fields.Time(format=TIME_FORMAT, allow_none=True, required=True)
+    timezone = ma.fields.Constant(LONDON, required=True, dump_only=True)
+    year_groups = ma.fields.List(ma.fields.Integer(), required=True)
+    pupils = ma.fields.Integer(allow_none=True, required=True)
+    notes = ma.fields.String(allow_none=True)
+    response_note = ma.fields.String(
+        allow_none=True, metadata={"description": "A proposal's note, or the reason declined."}
+    )
+    decided_at = Timestamp(allow_none=True)
+    cancel_reason = ma.fields.String(allow_none=True)
+    cancelled_by = ma.fields.Enum(Side, by_value=True, allow_none=True)
+    cancelled_at = Timestamp(allow_none=True)
+    created_at = Timestamp(required=True)
+    updated_at = Timestamp(required=True)
+
+
+class OfferRequestSchema(RequestSchema):
+    offer_id = ma.fields.UUID(required=True)
+    employer_id = ma.fields.UUID(allow_none=True, required=True)
+    volunteer_ids = ma.fields.List(
+        ma.fields.UUID(), required=True, metadata={"description": "The volunteers who will come."}
+    )
+
+
+class Terms(Schema):
+    date = ma.fields.Date(required=True)
+    starts_at = ma.fields.Time(
+        format=TIME_FORMAT,
+        required=True,
+        metadata={"description": "Europe/London, HH:MM, within the school day."},
+    )
+    ends_at = ma.fields.Time(format=TIME_FORMAT, required=True)
+
+
+class OfferRequestCreateSchema(Terms):
+    offer_id = ma.fields.UUID(required=True)
+    year_groups = ma.fields.List(
+        ma.fields.Integer(validate=ma.validate.OneOf(YEAR_GROUPS)),
+        required=True,
+        validate=ma.validate.Length(min=1, max=len(YEAR_GROUPS)),
+    )
+    pupils = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=2000))
+    mode = ma.fields.Enum(Mode, by_value=True, metadata={"description": "Default: in school."})
+    notes = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=2000))
+    school_id = ma.fields.UUID(metadata={"description": "Admins only: the requesting school."})
+
+
+VOLUNTEER_IDS = ma.fields.List(
+    ma.fields.UUID(),
+    validate=ma.validate.Length(max=20),
+    metadata={"description": "An employer's offer: the volunteers who will come (checked)."},
+)
+
+
+class AcceptSchema(Schema):
+    volunteer_ids = VOLUNTEER_IDS
+    date = ma.fields.Date(metadata={"description": "Provider access: the date granted."})
+    starts_at = ma.fields.Time(format=TIME_FORMAT)
+    ends_at = ma.fields.Time(format=TIME_FORMAT)
+
+
+class ProposeSchema(Terms):
+    volunteer_ids = VOLUNTEER_IDS
+    note = ma.fields.String(allow_none=True, validate=REASON)
+
+
+class ReasonSchema(Schema):
+    reason = ma.fields.String(required=True, validate=REASON)
+
+
+class OfferRequestQueryArgsSchema(Schema):
+    status = ma.fields.Enum(RequestStatus, by_value=True)
+    offer_id = ma.fields.UUID()
+    school_id = ma.fields.UUID()
+
+
+def transitions(blp, resource: str, kind: RequestKind, schema, noun: str):
+    """The four transition routes of a request resource, on the one machinery."""
+
+    @blp.route(f"/{resource}/<uuid:request_id>/accept", endpoint=f"{resource}-accept")
+    class Accept(MethodView):
+        @blp.login_required(f"{noun}:write")
+        @idempotent(blp)
+        @blp.arguments(AcceptSchema)
+        @blp.response(200, schema)
+        def post(self, answer, request_id):
+            """Accept: the side asked (volunteers named, or a date granted), or the side
+            that asked taking a proposal. It becomes scheduled, with the school's encounter"""
+            return offer_requests.accept(
+                db.session, current_caller(), request_id, kind=kind, **answer
+            )
+
+    @blp.route(f"/{resource}/<uuid:request_id>/propose", endpoint=f"{resource}-propose")
+    class Propose(MethodView):
+        @blp.login_required(f"{noun}:write")
+        @idempotent(blp)
+        @blp.arguments(ProposeSchema)
+        @blp.response(200, schema)
+        def post(self, proposal, request_id):
+            """Propose another date and time (the side asked)"""
+            return offer_requests.propose(
+                db.session, current_caller(), request_id, kind=kind, **proposal
+            )
+
+    @blp.route(f"/{resource}/<uuid:request_id>/decline", endpoint=f"{resource}-decline")
+    class Decline(MethodView):
+        @blp.login_required(f"{noun}:write")
+        @idempotent(blp)
+        @blp.arguments(ReasonSchema)
+        @blp.response(200, schema)
+        def post(self, answer, request_id):
+            """Decline with a reason (the side asked), or turn a proposal down"""
+            return offer_requests.decline(
+                db.session, current_caller(), request_id, kind=kind, **answer
+            )
+
+    @blp.route(f"/{resource}/<uuid:request_id>/cancel", endpoint=f"{resource}-cancel")
+    class Cancel(MethodView):
+        @blp.login_required(f"{noun}:write")
+        @idempotent(blp)
+        @blp.arguments(ReasonSchema)
+        @blp.response(200, schema)
+        def post(self, answer, request_id):
+            """Cancel with a reason (either side); a scheduled one loses its encounter"""
+            return offer_requests.cancel(
+                db.session, current_caller(), request_id, kind=kind, **answer
+            )
+
+
+@blp.route("/offer-requests")
+class OfferRequests(MethodView):
+    @blp.login_required("offer_requests:read")
+    @blp.arguments(OfferRequestQueryArgsSchema, location="query")
+    @blp.response(200, OfferRequestSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """List requests: your school's, your hub's schools', or those for your offers"""
+        page = offer_requests.list_(
+            db.session,
+            current_caller(),
+            kind=KIND,
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            **filters,
+        )
+        return paged(pagination_parameters, page)
+
+    @blp.login_required("offer_requests:write")
+    @idempotent(blp)
+    @blp.arguments(OfferRequestCreateSchema)
+    @blp.response(201, OfferRequestSchema)
+    def post(self, request):
+        """Request an encounter offer for a date and a time in the school day"""
+        return offer_requests.request_offer(db.session, current_caller(), **request)
+
+
+@blp.route("/offer-requests/<uuid:request_id>")
+class OfferRequestById(MethodView):
+    @blp.login_required("offer_requests:read")
+    @blp.etag
+    @blp.response(200, OfferRequestSchema)
+    def get(self, request_id):
+        """Read a request"""
+        return offer_requests.get(db.session, current_caller(), request_id, kind=KIND)
+
+
+transitions(blp, "offer-requests", KIND, OfferRequestSchema, "offer_requests")

@@ -1,0 +1,143 @@
+"""The directory schools search: published encounter offers ranked for one school."""
+
+from datetime import date, timedelta
+
+from models.offers import OfferKind, OfferStatus
+from models.users import Role
+from models.volunteers import Mode
+from tests import factories
+from tests.factories import school_day
+
+DIRECTORY = "/api/v1/offers/directory"
+BRADFORD = {"latitude": 53.795, "longitude": -1.7503, "postcode": "BD1 1AF"}  # ~13.5 km
+MANCHESTER = {"latitude": 53.4835, "longitude": -2.2312, "postcode": "M1 1AE"}  # ~58 km
+
+
+def found(client, headers, **query):
+    response = client.get(DIRECTORY, headers=headers, query_string=query)
+    assert response.status_code == 200, response.get_json()
+    return [hit["offer"]["title"] for hit in response.get_json()]
+
+
+def test_in_school_offers_are_found_only_within_their_travel_radius(
+    client, session, world, auth_headers
+):
+    factories.encounter_offer(session, world.a.employer, title="Leeds", modes=[Mode.IN_PERSON])
+    factories.encounter_offer(
+        session, world.a.employer, title="Bradford 20 km", modes=[Mode.IN_PERSON], **BRADFORD
+    )
+    factories.encounter_offer(
+        session,
+        world.a.employer,
+        title="Bradford 10 km",
+        modes=[Mode.IN_PERSON],
+        travel_radius_km=10,
+        **BRADFORD,
+    )
+    factories.encounter_offer(
+        session, world.a.employer, title="Manchester online", modes=[Mode.VIRTUAL], **MANCHESTER
+    )
+    session.commit()
+    school = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+
+    response = client.get(DIRECTORY, headers=school)
+    hits = response.get_json()
+
+    assert [h["offer"]["title"] for h in hits] == ["Leeds", "Bradford 20 km", "Manchester online"]
+    assert [h["in_school"] for h in hits] == [True, True, False]
+    assert 13 < hits[1]["distance_km"] < 14
+    distance = next(f for f in hits[1]["factors"] if f["name"] == "distance")
+    assert "within its 20 km" in distance["detail"]
+    assert hits[0]["score"] == round(sum(f["contribution"] for f in hits[0]["factors"]), 4)
+    assert response.headers["X-Pagination"]
+    assert found(client, school, mode="virtual") == ["Manchester online"]
+    assert found(client, school, mode="in_person", within_km=5) == ["Leeds"]
+
+
+def test_every_filter_narrows_the_directory(client, session, world, auth_headers):
+    employer, provider = world.a.employer, world.a.provider
+    factories.encounter_offer(session, employer, title="Talk Y9-11")
+    factories.encounter_offer(
+        session,
+        employer,
+        title="Interviews Y12-13",
+        kind=OfferKind.MOCK_INTERVIEWS,
+        year_groups=[12, 13],
+        sectors=["J"],
+    )
+    factories.encounter_offer(
+        session,
+        employer,
+        title="SEND workshop",
+        send_suitable=True,
+        kind=OfferKind.CV_WORKSHOP,
+        year_groups=[7, 8],
+    )
+    factories.encounter_offer(session, provider, title="College talk", kind=OfferKind.ASSEMBLY)
+    later = school_day(120)
+    factories.encounter_offer(
+        session,
+        employer,
+        title="Later only",
+        available_from=None,
+        available_to=None,
+        available_dates=[later.isoformat()],
+    )
+    factories.encounter_offer(session, employer, title="Draft", status=OfferStatus.DRAFT)
+    factories.encounter_offer(
+        session,
+        employer,
+        title="Fridays",
+        available_weekdays=["friday"],
+        available_to=date.today() + timedelta(days=6),
+    )
+    session.commit()
+    school = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+    soon = {
+        "date_from": date.today().isoformat(),
+        "date_to": (date.today() + timedelta(days=6)).isoformat(),
+    }
+
+    everything = set(found(client, school))
+    assert "Draft" not in everything and "Behind the scenes at the depot" not in everything
+    assert set(found(client, school, benchmark=7)) == {"College talk"}
+    assert set(found(client, school, kind="mock_interviews")) == {"Interviews Y12-13"}
+    assert set(found(client, school, year_group=12)) == {"Interviews Y12-13"}
+    assert set(found(client, school, key_stage=3)) == {
+        "Talk Y9-11",
+        "SEND workshop",
+        "College talk",
+        "Later only",
+        "Fridays",
+    }
+    assert set(found(client, school, send="true")) == {"SEND workshop"}
+    assert set(found(client, school, sector="J")) == {"Interviews Y12-13"}
+    assert "Later only" not in found(client, school, **soon)
+    assert "Fridays" in found(client, school, **soon)
+    assert set(found(client, school, date_from=later.isoformat(), date_to=later.isoformat())) == {
+        "Later only"
+    }
+    bad = client.get(DIRECTORY, headers=school, query_string={"benchmark": 6})
+    backwards = client.get(
+        DIRECTORY, headers=school, query_string={"date_from": "2030-02-01", "date_to": "2030-01-01"}
+    )
+    assert bad.status_code == backwards.status_code == 422
+
+
+def test_the_directory_is_ranked_for_a_school_its_caller_may_rank_for(
+    client, session, world, auth_headers
+):
+    factories.encounter_offer(session, world.a.employer, title="Talk")
+    session.commit()
+
+    def status(role, **query):
+        return client.get(
+            DIRECTORY, headers=auth_headers(world.a.users[role]), query_string=query
+        ).status_code
+
+    assert status(Role.SCHOOL_STAFF) == 200
+    assert status(Role.SCHOOL_STAFF, school_id=str(world.b.school.id)) == 403
+    assert status(Role.COORDINATOR, school_id=str(world.a.school.id)) == 200
+    assert status(Role.COORDINATOR, school_id=str(world.b.school.id)) == 403
+    assert status(Role.COORDINATOR) == 403  # which school?
+    assert status(Role.EMPLOYER_STAFF) == 403
