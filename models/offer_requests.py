@@ -23,9 +23,8 @@ from datetime import date, datetime, time
 from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Timestamps, UUIDPrimaryKey
+from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column
 from models.offers import Offer
-from models.base import enum_column
 from models.organisations import School
 from models.volunteers import YEAR_GROUPS, BitSet, Mode, Volunteer
 

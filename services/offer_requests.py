@@ -51,16 +51,17 @@ def list_(
     session: Session,
     caller: Caller,
     *,
-    kind: RequestKind,
     page: int,
     page_size: int,
+    kind: RequestKind | None = None,
     status: RequestStatus | None = None,
     offer_id: uuid.UUID | None = None,
     school_id: uuid.UUID | None = None,
     provider_id: uuid.UUID | None = None,
 ) -> Page:
-    query = select(OfferRequest).where(OfferRequest.kind == kind, visible_requests(caller))
+    query = select(OfferRequest).where(visible_requests(caller))
     filters = {
+        OfferRequest.kind: kind,
         OfferRequest.status: status,
         OfferRequest.offer_id: offer_id,
         OfferRequest.school_id: school_id,

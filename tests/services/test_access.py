@@ -8,6 +8,7 @@ list service is run for every caller of a two-tenant world and compared, row by 
 
 import uuid
 from collections.abc import Callable
+from datetime import time
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from models.bookings import Booking
 from models.encounters import Encounter
 from models.matches import Match, MatchStatus
 from models.needs import Need
+from models.offer_requests import AccessActivity, AccessContent, OfferRequest
 from models.offers import Offer, OfferStatus
 from models.organisations import Hub
 from models.pairings import AdviserAssignment
@@ -29,6 +31,7 @@ from services import (
     hubs,
     matches,
     needs,
+    offer_requests,
     offers,
     users,
     volunteers,
@@ -49,6 +52,7 @@ LISTS: dict[type, Callable] = {
     Need: needs.list_,
     Match: matches.list_,
     Encounter: encounters.list_,
+    OfferRequest: offer_requests.list_,
 }
 
 
@@ -75,8 +79,36 @@ def _rich_world(session):
         met.volunteers.append(there.volunteer)
         factories.encounter(session, here.school, provider_=here.provider, benchmark=7)
         factories.adviser_assignment(session, here.adviser, there.school)
+        _requests(session, world, here, there)
     session.commit()
     return world
+
+
+def _requests(session, world, here, there):
+    """A school asks for the other side's talk; the other side's college asks for access."""
+    admin = _caller_of(world.platform_admin)
+    talk = factories.encounter_offer(session, there.employer)
+    offer_requests.request_offer(
+        session,
+        admin,
+        offer_id=talk.id,
+        school_id=here.school.id,
+        date=factories.school_day(),
+        starts_at=time(10),
+        ends_at=time(11),
+        year_groups=[10],
+        pupils=30,
+    )
+    offer_requests.request_access(
+        session,
+        admin,
+        school_id=here.school.id,
+        provider_id=there.provider.id,
+        activity=AccessActivity.ASSEMBLY,
+        year_groups=[10],
+        preferred_dates=[factories.school_day()],
+        content=list(AccessContent),
+    )
 
 
 def _callers(world) -> list[tuple[str, Caller]]:
