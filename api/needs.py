@@ -94,7 +94,17 @@ class NeedFields(Schema):
     frequency = ma.fields.Enum(Frequency, by_value=True)
     overnight = ma.fields.Boolean()
     send_adjustments = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=2000))
-    notes = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=2000))
+    notes = ma.fields.String(
+        allow_none=True,
+        validate=ma.validate.Length(max=2000),
+        metadata={"description": "For the school side only: never shown to employers."},
+    )
+    shared_with_employers = ma.fields.Boolean(
+        metadata={"description": "Employers whose volunteers could meet it see it (without notes)."}
+    )
+    addressed_employer_id = ma.fields.UUID(
+        allow_none=True, metadata={"description": "One employer that sees it first."}
+    )
 
 
 class NeedCreateSchema(NeedFields):
@@ -164,6 +174,8 @@ class NeedSchema(Schema):
     overnight = ma.fields.Boolean(required=True)
     send_adjustments = ma.fields.String(allow_none=True, required=True)
     notes = ma.fields.String(allow_none=True, required=True)
+    shared_with_employers = ma.fields.Boolean(required=True)
+    addressed_employer_id = ma.fields.UUID(allow_none=True, required=True)
     status = ma.fields.Enum(NeedStatus, by_value=True, required=True)
     safeguarding = ma.fields.Method(
         "requirement",

@@ -1,7 +1,9 @@
 """A volunteer invited to meet a need, and the events its transitions publish.
 
 invited → accepted → confirmed → scheduled; invited/accepted → declined (with a reason)
-or withdrawn; invited → expired when nobody answers in time.
+or withdrawn; invited → expired when nobody answers in time. An employer may put its
+volunteer forward for a shared need: put_forward → accepted (the school approves) or
+declined (the school rejects).
 """
 
 import enum
@@ -24,6 +26,7 @@ class MatchStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
     CONFIRMED = "confirmed"
     SCHEDULED = "scheduled"
+    PUT_FORWARD = "put_forward"  # an employer offers its volunteer; the school answers
 
 
 class DeclineReason(enum.StrEnum):

@@ -68,6 +68,11 @@ class Need(UUIDPrimaryKey, Timestamps, Base):
     send_adjustments: Mapped[str | None] = mapped_column(String(2000))
     notes: Mapped[str | None] = mapped_column(String(2000))
     status: Mapped[NeedStatus] = mapped_column(enum_column(NeedStatus), default=NeedStatus.OPEN)
+    # The employers' side of the market: employers whose volunteers could meet it see the
+    # need (its activity, year groups, group size, mode, window and adjustments; never
+    # its notes or a pupil) when the school shares it, or addresses it to them.
+    shared_with_employers: Mapped[bool] = mapped_column(default=False, server_default="0")
+    addressed_employer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("employers.id"))
 
     school: Mapped[School] = relationship()
 

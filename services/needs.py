@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, contains_eager
 from models.journeys import RoleModelKind
 from models.matches import Match, MatchStatus
 from models.needs import Need, NeedStatus
-from models.organisations import School
+from models.organisations import Employer, School
 from services import events
 from services.access import (
     Action,
@@ -44,6 +44,8 @@ FIELDS = (
     "overnight",
     "send_adjustments",
     "notes",
+    "shared_with_employers",
+    "addressed_employer_id",
 )
 OUTSTANDING = (MatchStatus.INVITED, MatchStatus.ACCEPTED, MatchStatus.CONFIRMED)
 
@@ -88,6 +90,7 @@ def create(
     need = Need(school=school, school_id=school.id, status=NeedStatus.OPEN)
     if not acts_for_school(caller, need):
         raise Forbidden("Only the school's staff and its hub's coordinators post its needs.")
+    _check_addressee(session, fields)
     _apply(need, fields, today or london_today())
     session.add(need)
     session.flush()
@@ -100,6 +103,7 @@ def update(
     need = get_for_update(session, caller, need_id)
     if need.status is not NeedStatus.OPEN:
         raise Conflict(f"A {need.status.value} need can no longer be changed.")
+    _check_addressee(session, changes)
     _apply(need, changes, today or london_today())
     session.flush()
     return need
@@ -156,6 +160,14 @@ def expire_due(session: Session, *, now: datetime | None = None) -> tuple[int, i
         events.emit(session, "match.expired", match)
     session.flush()
     return len(needs), len(invitations)
+
+
+def _check_addressee(session: Session, changes: dict) -> None:
+    employer_id = changes.get("addressed_employer_id")
+    if employer_id is not None and session.get(Employer, employer_id) is None:
+        raise InvalidInput(
+            "Unknown employer.", errors={"addressed_employer_id": ["No such employer."]}
+        )
 
 
 def _apply(need: Need, changes: dict, today: date) -> None:

@@ -30,6 +30,9 @@ OLD_SOURCES = ('recorded', 'booking', 'match', 'transfer')
 SOURCES = OLD_SOURCES + ('request',)
 
 
+MATCH_STATUSES = ('invited', 'accepted', 'declined', 'expired', 'withdrawn', 'confirmed', 'scheduled')
+
+
 def _offers_0015():
     """The `offers` table as 0005 made it (0015's schema)."""
     return sa.Table('offers', sa.MetaData(),
@@ -153,6 +156,8 @@ def upgrade():
         batch_op.add_column(sa.Column('supervised', sa.Boolean(), server_default='1', nullable=False))
         batch_op.add_column(sa.Column('frequency', sa.Enum('one_off', 'occasional', 'weekly', 'four_days_in_30', name='frequency', native_enum=False, create_constraint=True, length=32), server_default='one_off', nullable=False))
         batch_op.add_column(sa.Column('overnight', sa.Boolean(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('target_disadvantaged', sa.Boolean(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('target_local_authorities', sa.JSON(), nullable=True))
         batch_op.alter_column('employer_id',
                existing_type=sa.CHAR(length=32),
                nullable=True)
@@ -164,8 +169,25 @@ def upgrade():
         batch_op.create_check_constraint(op.f('ck_offers_offerkind'), _within('kind', OFFER_KINDS))
 
 
+    with op.batch_alter_table('needs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('shared_with_employers', sa.Boolean(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('addressed_employer_id', sa.Uuid(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_needs_addressed_employer_id_employers'), 'employers', ['addressed_employer_id'], ['id'])
+    with op.batch_alter_table('matches', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_matches_matchstatus'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_matches_matchstatus'), _within('status', MATCH_STATUSES + ('put_forward',)))
+
 
 def downgrade():
+    op.execute("DELETE FROM match_events WHERE match_id IN (SELECT id FROM matches WHERE status = 'put_forward')")
+    op.execute("DELETE FROM matches WHERE status = 'put_forward'")
+    with op.batch_alter_table('matches', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_matches_matchstatus'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_matches_matchstatus'), _within('status', MATCH_STATUSES))
+    with op.batch_alter_table('needs', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_needs_addressed_employer_id_employers'), type_='foreignkey')
+        batch_op.drop_column('addressed_employer_id')
+        batch_op.drop_column('shared_with_employers')
     # Encounter offers, their requests and providers' offers have no place in 0015's schema.
     op.execute("UPDATE encounters SET source = 'recorded' WHERE source = 'request'")
     op.execute("DELETE FROM offer_request_volunteers")
@@ -186,7 +208,7 @@ def downgrade():
             batch_op.drop_index('ix_offers_status_kind')
             batch_op.drop_index(batch_op.f('ix_offers_provider_id'))
             batch_op.alter_column('employer_id', existing_type=sa.Uuid(), nullable=False)
-            for column in ('overnight', 'frequency', 'supervised', 'notice_days', 'travel_radius_km',
+            for column in ('target_local_authorities', 'target_disadvantaged', 'overnight', 'frequency', 'supervised', 'notice_days', 'travel_radius_km',
                            'available_dates', 'available_weekdays', 'available_to', 'available_from',
                            'send_suitable', 'max_group', 'modes', 'provider_id'):
                 batch_op.drop_column(column)

@@ -378,6 +378,17 @@ def _volunteers(world, side):
     return {"volunteer_ids": [str(side.volunteer.id)]}
 
 
+def _shared_needs(session, world):
+    for side in (world.a, world.b):
+        side.need = factories.need(session, side.school, shared_with_employers=True)
+
+
+def _put_forward(session, world):
+    _shared_needs(session, world)
+    for side in (world.a, world.b):
+        side.match = factories.match(session, side.need, side.volunteer, MatchStatus.PUT_FORWARD)
+
+
 OFFER_PARTNER = {ADMIN: 200, EMPLOYER: 200, SCHOOL: 403, COORD: 403}
 ACCESS_SCHOOL = {ADMIN: 200, SCHOOL: 200, PROVIDER: 403, COORD: 403}
 
@@ -1047,6 +1058,32 @@ ROUTES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/offers/directory"): Case(
         lambda w, s: "/api/v1/offers/directory", only({SCHOOL: 200}, 403), setup=_talks
+    ),
+    ("GET", "/api/v1/employers/<uuid:employer_id>/open-needs"): Case(
+        lambda w, s: f"/api/v1/employers/{s.employer.id}/open-needs",
+        only({ADMIN: 200, EMPLOYER: 200}, 403),
+        only({ADMIN: 200}, 403),
+        setup=_shared_needs,
+    ),
+    ("POST", "/api/v1/needs/<uuid:need_id>/put-forward"): Case(
+        lambda w, s: f"{NEED.format(s.need.id)}/put-forward",
+        only({ADMIN: 201, EMPLOYER: 201, VOLUNTEER: 201, SCHOOL: 403, COORD: 403}, 404),
+        only({ADMIN: 201, SCHOOL: 403, COORD: 403}, 404),
+        setup=_shared_needs,
+        body=lambda w, s: {"volunteer_id": str(s.volunteer.id)},
+    ),
+    ("POST", "/api/v1/matches/<uuid:match_id>/approve"): Case(
+        lambda w, s: f"{MATCH.format(s.match.id)}/approve",
+        only({ADMIN: 200, COORD: 200, SCHOOL: 200, EMPLOYER: 403, VOLUNTEER: 403}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_put_forward,
+    ),
+    ("POST", "/api/v1/matches/<uuid:match_id>/reject"): Case(
+        lambda w, s: f"{MATCH.format(s.match.id)}/reject",
+        only({ADMIN: 200, COORD: 200, SCHOOL: 200, EMPLOYER: 403, VOLUNTEER: 403}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_put_forward,
+        body=lambda w, s: {"reason": "not_available"},
     ),
     ("GET", "/api/v1/offer-requests"): Case(
         lambda w, s: "/api/v1/offer-requests", everyone(200), setup=_offer_requests

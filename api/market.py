@@ -1,0 +1,114 @@
+"""The employers' side of the market: open needs an employer's volunteers could meet,
+putting a volunteer forward, and the school's answer (approve or reject)."""
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from api.extensions import db
+from api.matches import DeclineSchema, MatchSchema
+from api.needs import FactorSchema, RefSchema
+from api.security import current_caller
+from api.smorest import Blueprint, Schema, paged
+from models.needs import NeedMode
+from models.volunteers import ActivityType
+from services import market
+
+blp = Blueprint(
+    "market",
+    __name__,
+    url_prefix="/api/v1",
+    description="Employers find the needs their volunteers could meet and put them forward.",
+)
+
+
+class SharedNeedSchema(Schema):
+    """What a school publishes of a need to employers: never its notes, never a pupil."""
+
+    id = ma.fields.UUID(required=True)
+    school = ma.fields.Nested(RefSchema, required=True)
+    school_town = ma.fields.String(attribute="school.town", allow_none=True, required=True)
+    title = ma.fields.String(required=True)
+    activity_type = ma.fields.Enum(ActivityType, by_value=True, required=True)
+    benchmark = ma.fields.Integer(required=True)
+    year_groups = ma.fields.List(ma.fields.Integer(), required=True)
+    pupils = ma.fields.Integer(required=True, metadata={"description": "The group's size."})
+    mode = ma.fields.Enum(NeedMode, by_value=True, required=True)
+    starts_on = ma.fields.Date(required=True)
+    ends_on = ma.fields.Date(required=True)
+    preferred_days = ma.fields.List(ma.fields.String(), required=True)
+    earliest_time = ma.fields.Time(allow_none=True, required=True)
+    latest_time = ma.fields.Time(allow_none=True, required=True)
+    send_adjustments = ma.fields.String(allow_none=True, required=True)
+
+
+class VolunteerFitSchema(Schema):
+    volunteer_id = ma.fields.UUID(required=True)
+    score = ma.fields.Float(required=True)
+    distance_km = ma.fields.Float(allow_none=True, required=True)
+
+
+class OpenNeedSchema(Schema):
+    need = ma.fields.Nested(SharedNeedSchema, required=True)
+    addressed = ma.fields.Boolean(
+        required=True, metadata={"description": "The school addressed it to your employer."}
+    )
+    score = ma.fields.Float(required=True, metadata={"description": "Your best volunteer's."})
+    factors = ma.fields.List(ma.fields.Nested(FactorSchema), required=True)
+    volunteers = ma.fields.List(ma.fields.Nested(VolunteerFitSchema), required=True)
+
+
+class PutForwardSchema(Schema):
+    volunteer_id = ma.fields.UUID(required=True)
+    note = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=1000))
+
+
+@blp.route("/employers/<uuid:employer_id>/open-needs")
+class EmployerOpenNeeds(MethodView):
+    @blp.login_required("needs:read")
+    @blp.response(200, OpenNeedSchema(many=True))
+    @blp.paginate()
+    def get(self, employer_id, pagination_parameters):
+        """Open needs your volunteers could meet, ranked and explained (addressed first)"""
+        page = market.open_needs(
+            db.session,
+            current_caller(),
+            employer_id,
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        return paged(pagination_parameters, page)
+
+
+@blp.route("/needs/<uuid:need_id>/put-forward")
+class NeedPutForward(MethodView):
+    @blp.login_required("matches:write")
+    @blp.arguments(PutForwardSchema)
+    @blp.response(201, MatchSchema)
+    def post(self, offer, need_id):
+        """Put one of your volunteers forward for a shared need (the school answers)"""
+        match = market.put_forward(db.session, current_caller(), need_id=need_id, **offer)
+        db.session.commit()
+        return match
+
+
+@blp.route("/matches/<uuid:match_id>/approve")
+class MatchApprove(MethodView):
+    @blp.login_required("matches:write")
+    @blp.response(200, MatchSchema)
+    def post(self, match_id):
+        """Take a volunteer an employer put forward: the match is `accepted` (confirm next)"""
+        match = market.approve(db.session, current_caller(), match_id)
+        db.session.commit()
+        return match
+
+
+@blp.route("/matches/<uuid:match_id>/reject")
+class MatchReject(MethodView):
+    @blp.login_required("matches:write")
+    @blp.arguments(DeclineSchema)
+    @blp.response(200, MatchSchema)
+    def post(self, answer, match_id):
+        """Turn down a volunteer an employer put forward, with a reason"""
+        match = market.reject(db.session, current_caller(), match_id, **answer)
+        db.session.commit()
+        return match
