@@ -47,7 +47,7 @@ from models.volunteers import (
     RoleModelAttribute,
     Volunteer,
 )
-from services import checklists, demo_journeys, school_years
+from services import checklists, demo_journeys, demo_offers, school_years
 from services.encounters import record_match
 from services.errors import Conflict
 from services.geo import distance_km
@@ -189,6 +189,10 @@ def seed(session: Session) -> DemoSummary:
     _pupils_and_encounters(session, schools)
     _needs(session, schools)
     demo_journeys.seed(session, [demo_id(f"volunteer:{i}") for i in range(DEMO_VOLUNTEER_COUNT)])
+    session.flush()
+    demo_offers.seed(
+        session, schools, employers, [p for ps in _demo_providers(session).values() for p in ps]
+    )
     session.flush()
     return DemoSummary(hub=hub, schools=schools, logins=logins)
 
