@@ -84,18 +84,18 @@ def open_needs(
     fits: dict[uuid.UUID, list] = {}
     if shared:
         people = session.scalars(
-            select(Volunteer)
+            select(Volunteer.id)
             .where(Volunteer.employer_id == employer.id)
             .order_by(Volunteer.id)
             .limit(MAX_VOLUNTEERS)
-        )
-        for volunteer in people:
+        ).all()
+        for volunteer_id in people:
             found, _, _ = matching.opportunities(
-                session, volunteer, page=1, page_size=10_000, now=now
+                session, caller, volunteer_id, page=1, page_size=10_000, now=now
             )
             for one in found:
                 if one.need.id in shared:
-                    fits.setdefault(one.need.id, []).append((one, volunteer.id))
+                    fits.setdefault(one.need.id, []).append((one, volunteer_id))
     ranked = []
     for pairs in fits.values():
         pairs.sort(key=lambda p: (-p[0].score, str(p[1])))

@@ -10,8 +10,9 @@ the same transaction.
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models.base import utcnow
 from models.offer_requests import (
@@ -26,7 +27,7 @@ from models.offer_requests import (
 from models.offers import Offer, OfferStatus
 from models.organisations import Provider, School
 from models.volunteers import Mode, Volunteer
-from services import encounters, outbox, safeguarding
+from services import audit, encounters, outbox, safeguarding
 from services.access import Caller, get_visible, request_side, visible_requests
 from services.bookings import InvalidTransition
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -396,16 +397,17 @@ def _impossible(request: OfferRequest, verb: str) -> InvalidTransition:
 def _move(session: Session, request: OfferRequest, source: RequestStatus, target: RequestStatus):
     """The conditional update: from `source` only, so a racing transition loses cleanly."""
     now = utcnow()
-    moved = session.execute(
-        update(OfferRequest)
-        .where(OfferRequest.id == request.id, OfferRequest.status == source)
-        .values(status=target, updated_at=now)
-        .execution_options(synchronize_session=False)
+    moved = audit.update_where(
+        session,
+        OfferRequest,
+        OfferRequest.id == request.id,
+        OfferRequest.status == source,
+        values={"status": target, "updated_at": now},
     )
-    if moved.rowcount != 1:
+    if moved != 1:
         session.refresh(request, ["status"])
         raise _impossible(request, "change")
-    request.status = target
+    set_committed_value(request, "status", target)  # written (and audited) just above
     if target in (RequestStatus.SCHEDULED, RequestStatus.DECLINED, RequestStatus.PROPOSED):
         request.decided_at = now
     session.flush()

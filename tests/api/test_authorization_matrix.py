@@ -288,6 +288,8 @@ JOURNEY_CSV = (
 def _journeys(session, world):
     for side in (world.a, world.b):
         factories.journey(session, side.volunteer)
+
+
 POLICY = "/api/v1/schools/{}/provider-access-policy"
 POLICY_BODY = {
     "procedure": "Email the careers leader.",
