@@ -1,7 +1,7 @@
 """provider access policies: each school's statement, kept as numbered versions
 
 Revision ID: 0015
-Revises: 0017
+Revises: 0017b
 Create Date: 2026-12-01 22:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0017'
+down_revision = '0017b'
 branch_labels = None
 depends_on = None
 
