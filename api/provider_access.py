@@ -14,7 +14,8 @@ from api.smorest import Blueprint, Schema, Timestamp, paged
 from models.offer_requests import AccessActivity, AccessContent, RequestKind, RequestStatus
 from models.provider_access import KeyPhase
 from models.volunteers import Mode
-from services import offer_requests, provider_access
+from services import offer_requests, provider_access, provider_compliance, school_years
+from services.pagination import Page
 
 blp = Blueprint(
     "provider_access",
@@ -195,3 +196,134 @@ class ProviderAccessRequestById(MethodView):
 
 
 transitions(blp, "provider-access-requests", ACCESS, ProviderAccessRequestSchema, "provider_access")
+
+
+# --- compliance: per key phase and academic year --------------------------------------
+
+
+class MissedSchema(Schema):
+    pupil_id = ma.fields.UUID(required=True)
+    reference = ma.fields.String(required=True)
+    year_group = ma.fields.Integer(required=True)
+    missed_encounter_ids = ma.fields.List(ma.fields.UUID(), required=True)
+
+
+class PhaseComplianceSchema(Schema):
+    phase = ma.fields.Enum(KeyPhase, by_value=True, required=True)
+    mandatory = ma.fields.Boolean(
+        required=True, metadata={"description": "All pupils attend (Y8-9, Y10-11)."}
+    )
+    held = ma.fields.Integer(required=True)
+    owed = ma.fields.Integer(required=True, metadata={"description": "Still owed this year."})
+    pupils = ma.fields.Integer(required=True, metadata={"description": "On roll in the phase."})
+    pupils_attending_every_one = ma.fields.Integer(required=True)
+    unrecorded = ma.fields.Integer(
+        required=True, metadata={"description": "Encounters held with no attendance recorded."}
+    )
+    every_pupil_attended = ma.fields.Boolean(allow_none=True, required=True)
+    missed = ma.fields.List(
+        ma.fields.Nested(MissedSchema),
+        required=True,
+        metadata={"description": "The school's own staff only: who missed which encounter."},
+    )
+
+
+class ComplianceSchema(Schema):
+    school_id = ma.fields.UUID(required=True)
+    academic_year = ma.fields.String(required=True)
+    compliant = ma.fields.Boolean(required=True)
+    phases = ma.fields.List(ma.fields.Nested(PhaseComplianceSchema), required=True)
+    provider_range = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        required=True,
+        metadata={"description": "Provider types met by the end of Y11 (0-4) -> pupils."},
+    )
+    pupils_with_full_range = ma.fields.Integer(required=True)
+    pupils_counted = ma.fields.Integer(required=True)
+
+
+class HubComplianceSchema(Schema):
+    hub_id = ma.fields.UUID(required=True)
+    academic_year = ma.fields.String(required=True)
+    schools = ma.fields.List(ma.fields.Nested(ComplianceSchema), required=True)
+
+
+class ComplianceArgsSchema(Schema):
+    academic_year = ma.fields.String(
+        validate=ma.validate.Length(max=7),
+        metadata={"description": "Such as 2025-26 (default: this school year)."},
+    )
+
+
+class SchoolRefSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    town = ma.fields.String(allow_none=True, required=True)
+
+
+class OwingSchema(Schema):
+    school = ma.fields.Nested(SchoolRefSchema, required=True)
+    distance_km = ma.fields.Float(required=True)
+    phases = ma.fields.List(ma.fields.Nested(PhaseComplianceSchema), required=True)
+
+
+class OwingArgsSchema(ComplianceArgsSchema):
+    within_km = ma.fields.Float(
+        load_default=25.0, validate=ma.validate.Range(min=0, max=200, min_inclusive=False)
+    )
+    phase = ma.fields.Enum(KeyPhase, by_value=True)
+
+
+def _year(args) -> str:
+    return args.get("academic_year") or school_years.label(
+        school_years.school_year_start(school_years.london_today())
+    )
+
+
+@blp.route("/schools/<uuid:school_id>/provider-access-compliance")
+class SchoolCompliance(MethodView):
+    @blp.login_required("reports:read")
+    @blp.arguments(ComplianceArgsSchema, location="query")
+    @blp.response(200, ComplianceSchema)
+    def get(self, args, school_id):
+        """The school's provider access duty this year: held, owed, who attended (staff)"""
+        return provider_compliance.for_school(
+            db.session, current_caller(), school_id, academic_year=_year(args)
+        )
+
+
+@blp.route("/hubs/<uuid:hub_id>/provider-access-compliance")
+class HubCompliance(MethodView):
+    @blp.login_required("reports:read")
+    @blp.arguments(ComplianceArgsSchema, location="query")
+    @blp.response(200, HubComplianceSchema)
+    def get(self, args, hub_id):
+        """Every hub school's provider access duty (counts, never pupils)"""
+        year = _year(args)
+        schools = provider_compliance.for_hub(
+            db.session, current_caller(), hub_id, academic_year=year
+        )
+        return {"hub_id": hub_id, "academic_year": year, "schools": schools}
+
+
+@blp.route("/providers/<uuid:provider_id>/schools-owing")
+class ProviderSchoolsOwing(MethodView):
+    @blp.login_required("providers:read")
+    @blp.arguments(OwingArgsSchema, location="query")
+    @blp.response(200, OwingSchema(many=True))
+    @blp.paginate()
+    def get(self, args, provider_id, pagination_parameters):
+        """Schools near your provider that still owe provider encounters this year"""
+        found = provider_compliance.schools_owing(
+            db.session,
+            current_caller(),
+            provider_id,
+            academic_year=_year(args),
+            within_km=args["within_km"],
+            phase=args.get("phase"),
+        )
+        page, size = pagination_parameters.page, pagination_parameters.page_size
+        window = found[(page - 1) * size :][:size]
+        items = [{"school": s, "distance_km": km, "phases": p} for s, km, p in window]
+        return paged(pagination_parameters, Page(items, len(found)))

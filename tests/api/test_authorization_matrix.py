@@ -1087,6 +1087,21 @@ ROUTES: dict[tuple[str, str], Case] = {
         setup=_put_forward,
         body=lambda w, s: {"reason": "not_available"},
     ),
+    ("GET", "/api/v1/schools/<uuid:school_id>/provider-access-compliance"): Case(
+        lambda w, s: f"/api/v1/schools/{s.school.id}/provider-access-compliance",
+        only({ADMIN: 200, COORD: 200, SCHOOL: 200}, 403),
+        only({ADMIN: 200}, 403),
+    ),
+    ("GET", "/api/v1/hubs/<uuid:hub_id>/provider-access-compliance"): Case(
+        lambda w, s: f"/api/v1/hubs/{s.hub.id}/provider-access-compliance",
+        only({ADMIN: 200, COORD: 200, SCHOOL: 403}, 404),
+        only({ADMIN: 200}, 404),
+    ),
+    ("GET", "/api/v1/providers/<uuid:provider_id>/schools-owing"): Case(
+        lambda w, s: f"/api/v1/providers/{s.provider.id}/schools-owing",
+        only({ADMIN: 200, PROVIDER: 200}, 403),
+        only({ADMIN: 200}, 403),
+    ),
     ("GET", "/api/v1/offer-requests"): Case(
         lambda w, s: "/api/v1/offer-requests", everyone(200), setup=_offer_requests
     ),
