@@ -127,10 +127,11 @@ class MapQueryArgsSchema(Schema):
     route = ma.fields.Enum(Route, by_value=True)
     region = ma.fields.String(validate=ma.validate.OneOf(REGIONS))
     min_count = ma.fields.Integer(
+        validate=ma.validate.Range(min=1, max=10_000),
         metadata={
             "description": "Journeys a line (or a route) needs to be shown; never below the "
             "server's floor (`TUBE_MAP_MIN_COUNT`, default 5), which is the default."
-        }
+        },
     )
 
 

@@ -40,6 +40,11 @@ DOMAIN_REFUSALS = {
     ("GET", "/api/v1/providers"),
     ("POST", "/api/v1/schools/import"),
     ("POST", "/api/v1/employers/{employer_id}/volunteers/import"),
+    ("POST", "/api/v1/employers/{employer_id}/journeys/import"),
+    # min_count may not go below the server's configured floor (TUBE_MAP_MIN_COUNT).
+    ("GET", "/api/v1/tube-map"),
+    ("GET", "/api/v1/tube-map.svg"),
+    ("GET", "/api/v1/journeys"),
     # An admin names a real employer or school; a slot's date is not in the past; a booking's
     # year group is one the offer takes; `near` is a known postcode.
     ("POST", "/api/v1/offers"),
