@@ -16,10 +16,13 @@ from api import (
     bookings,
     calendars,
     cli,
+    destinations,
     docs,
     employers,
     encounters,
+    evaluations,
     geo,
+    governors_report,
     health,
     hubs,
     invitations,
@@ -30,6 +33,7 @@ from api import (
     offer_requests,
     offers,
     pairings,
+    programme,
     provider_access,
     providers,
     pupils,
@@ -74,6 +78,10 @@ API_BLUEPRINTS = [
     bookings.blp,
     calendars.blp,
     journeys.blp,
+    programme.blp,
+    evaluations.blp,
+    destinations.blp,
+    governors_report.blp,
 ]
 UNMETERED_BLUEPRINTS = {"health", "docs", "api-docs"}
 

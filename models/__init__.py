@@ -13,7 +13,9 @@ from models.bookings import (
 )
 from models.calendars import CalendarFeed
 from models.checklists import ChecklistAnswer
+from models.destinations import DestinationRecord, Leaver
 from models.encounters import Attendance, Encounter
+from models.evaluations import SelfEvaluation
 from models.journeys import Journey
 from models.matches import Match, MatchEvent
 from models.matching import PoolGeneration
@@ -22,6 +24,7 @@ from models.offer_requests import OfferRequest
 from models.offers import Offer
 from models.organisations import Employer, Hub, Organisation, Provider, School
 from models.pairings import AdviserAssignment, AdviserHours, AdviserPairingPlan
+from models.programme import ProgrammeActivity, ProgrammePlan
 from models.provider_access import ProviderAccessPolicy
 from models.pupils import Pupil
 from models.reference import Outcode, Postcode, RqfLevel, SicDivision, SicSection
@@ -70,4 +73,9 @@ __all__ = [
     "User",
     "Volunteer",
     "WaitlistEntry",
+    "DestinationRecord",
+    "Leaver",
+    "ProgrammeActivity",
+    "ProgrammePlan",
+    "SelfEvaluation",
 ]

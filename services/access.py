@@ -17,13 +17,16 @@ from models.audit import AuditEntry
 from models.auth import ApiClient
 from models.bookings import Booking, Slot, WaitlistEntry
 from models.checklists import Party
+from models.destinations import Leaver
 from models.encounters import Encounter
+from models.evaluations import SelfEvaluation
 from models.matches import Match
 from models.needs import Need
 from models.offer_requests import OfferRequest, Side
 from models.offers import Offer, OfferStatus
 from models.organisations import Employer, Hub, Organisation, OrganisationKind, Provider, School
 from models.pairings import AdviserAssignment, AdviserPairingPlan
+from models.programme import ProgrammeActivity, ProgrammePlan
 from models.pupils import Pupil
 from models.users import Invitation, Role, User
 from models.volunteers import EnterpriseAdviser, Volunteer
@@ -61,6 +64,8 @@ SCOPES = {
     "encounters:write": "Record encounters, attendance and the organisation's checklist answers.",
     "reports:read": "Read benchmark reports of the school, or of the hub's schools.",
     "journeys:read": "Read the Careers Tube Map and counts of shared career journeys.",
+    "programme:read": "Read the school's careers programme plans and self-evaluations.",
+    "programme:write": "Plan the school's careers programme and answer its self-evaluations.",
 }
 
 # Which organisation kind a member of each role belongs to.
@@ -126,11 +131,15 @@ def authorize(session: Session, caller: Caller, action: Action, obj: object) -> 
 
 
 def can_see(session: Session, caller: Caller, obj: object) -> bool:
-    if isinstance(obj, Pupil):  # children's data: their own school only, admins included
+    if isinstance(obj, Pupil | Leaver):  # children's data: their own school only, admins too
         return caller.role is Role.SCHOOL_STAFF and obj.school_id == caller.organisation_id
     if caller.is_admin:
         return True
     match obj:
+        case ProgrammePlan() | SelfEvaluation():
+            return _school_side(caller, obj.school)
+        case ProgrammeActivity():
+            return _school_side(caller, obj.plan.school)
         case School() | Employer() | Provider():
             return True  # public directories
         case Hub():
@@ -488,11 +497,16 @@ def visible_advisers(caller: Caller) -> ColumnElement[bool]:
 
 
 def can_change(session: Session, caller: Caller, action: Action, obj: object) -> bool:
-    if isinstance(obj, Pupil):
+    if isinstance(obj, Pupil | Leaver):
         return can_see(session, caller, obj)
     if caller.is_admin:
         return True
     match obj:
+        case ProgrammePlan() | SelfEvaluation() | ProgrammeActivity():
+            # The school plans and evaluates itself; its hub's coordinators follow.
+            return (
+                caller.role is Role.SCHOOL_STAFF and obj.organisation_id == caller.organisation_id
+            )
         case Hub():
             return caller.role is Role.COORDINATOR and obj.id == caller.organisation_id
         case School():
@@ -591,6 +605,16 @@ def visible_hubs(session: Session, caller: Caller) -> ColumnElement[bool]:
         return true()
     ids = hub_ids_of(session, caller)
     return Hub.id.in_(ids) if ids else false()
+
+
+def may_read_school_numbers(session: Session, caller: Caller, school: School) -> bool:
+    """Aggregates without pupils: admins, the school itself, and its hub's coordinators."""
+    return caller.is_admin or _school_side(caller, school)
+
+
+def coordinates_hub(caller: Caller, hub: Hub) -> bool:
+    """A hub's side-by-side views are for its coordinators (and admins)."""
+    return caller.is_admin or _coordinates(caller, hub.id)
 
 
 def ensure_pupils_of(caller: Caller, school_id: uuid.UUID) -> None:

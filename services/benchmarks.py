@@ -163,6 +163,12 @@ def hub_report(session: Session, caller: Caller, hub_id: uuid.UUID, *, academic_
     }
 
 
+def numbers(session: Session, schools: list[School], start: int) -> dict[uuid.UUID, dict]:
+    """Each school's report for the school year `start`, without pupils and without asking
+    who calls (the self-evaluation and the governors' report check that themselves)."""
+    return _reports(session, schools, start, with_pupils=False)
+
+
 def school_priority(session: Session, school_id: uuid.UUID, academic_year: str | int) -> float:
     """0-1: how much the matching engine should favour this school (see `school_gaps`)."""
     school = session.get(School, school_id)

@@ -36,6 +36,16 @@ EVENT_TYPES = (
     "provider_access_request.scheduled",
     "provider_access_request.declined",
     "provider_access_request.cancelled",
+    # The careers programme (issue 19): plans, activities, self-evaluations, destinations.
+    "programme_plan.created",
+    "programme_plan.updated",
+    "programme_plan.published",
+    "programme_activity.created",
+    "programme_activity.updated",
+    "programme_activity.deleted",
+    "programme_activity.need_created",
+    "self_evaluation.saved",
+    "destination.recorded",
 )
 
 

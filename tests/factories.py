@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 from models.auth import ApiClient
 from models.bookings import Booking, BookingStatus, Slot, SlotAllocation
 from models.checklists import CURRENT_VERSION
+from models.destinations import DestinationRecord, Leaver, Route
 from models.encounters import Attendance, Encounter, EncounterActivity
+from models.evaluations import SelfEvaluation, Term
 from models.journeys import Journey
 from models.matches import Match, MatchStatus
 from models.needs import Frequency, Need, NeedMode
@@ -24,6 +26,7 @@ from models.organisations import (
     School,
 )
 from models.pairings import AdviserAssignment
+from models.programme import PartnerType, ProgrammeActivity, ProgrammePlan
 from models.pupils import Pupil, school_year_start
 from models.users import Role, User
 from models.volunteers import ActivityType, AdviserStatus, EnterpriseAdviser, Mode, Volunteer
@@ -527,3 +530,53 @@ def journey(
             **journeys.summary(steps),
         ),
     )
+
+
+# The careers programme (issue 19): plans, activities, self-evaluations, leavers.
+
+
+def programme_plan(
+    session: Session, school_: School, *, academic_year: int | None = None, **values
+):
+    """A draft plan; by default for next school year (so its half-terms are still ahead)."""
+    start = academic_year if academic_year is not None else school_year_start(date.today()) + 1
+    return _add(session, ProgrammePlan(school_id=school_.id, academic_year=start, **values))
+
+
+def programme_activity(session: Session, plan, **values):
+    fields = {
+        "title": "Careers talk",
+        "year_group": 9,
+        "half_term": 2,
+        "benchmarks": [5],
+        "activity_type": "careers_talk",
+        "partner_type": PartnerType.EMPLOYER,
+        "target_pupils": 30,
+        **values,
+    }
+    return _add(session, ProgrammeActivity(plan_id=plan.id, **fields))
+
+
+def self_evaluation(session: Session, school_: School, *, academic_year: int = 2025, **values):
+    values.setdefault("term", Term.AUTUMN)
+    values.setdefault("answers", {})
+    values.setdefault("computed", {})
+    return _add(
+        session, SelfEvaluation(school_id=school_.id, academic_year=academic_year, **values)
+    )
+
+
+def leaver(session: Session, school_: School, reference: str = "L001", **values):
+    route = values.pop("route", Route.EMPLOYMENT)
+    fields = {"leaving_year": 2024, "year_group": 11, **values}
+    made = _add(session, Leaver(school_id=school_.id, reference=reference, **fields))
+    made.records.append(
+        DestinationRecord(
+            stage=0,
+            route=route,
+            education_level=3 if route is Route.EDUCATION else None,
+            recorded_on=date(fields["leaving_year"] + 1, 9, 30),
+        )
+    )
+    session.flush()
+    return made

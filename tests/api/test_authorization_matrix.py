@@ -23,7 +23,7 @@ from models.offer_requests import AccessActivity, AccessContent
 from models.pairings import AdviserPairingPlan
 from models.reference import Outcode
 from models.users import Role
-from services import offer_requests, provider_access
+from services import offer_requests, provider_access, school_years
 from services.access import Caller
 from services.tokens import digest
 from tests import factories
@@ -1190,6 +1190,252 @@ ROUTES: dict[tuple[str, str], Case] = {
         body=lambda w, s: {"reason": "Timetable change"},
     ),
 }
+
+
+# The careers programme (issue 19): plans, activities, publication, self-evaluations,
+# destinations and the governors' report.
+NEXT_YEAR = school_years.school_year_start(date.today()) + 1
+PLAN_PATH = "/api/v1/schools/{}/programme/" + school_years.label(NEXT_YEAR)
+ACTIVITY = "/api/v1/programme-activities/{}"
+EVALUATIONS = "/api/v1/schools/{}/evaluations"
+DESTINATIONS = "/api/v1/schools/{}/destinations"
+PLANNERS = {ADMIN: 200, SCHOOL: 200, COORD: 403}  # coordinators follow; the school plans
+PLANNERS_CREATE = {ADMIN: 201, SCHOOL: 201, COORD: 403}
+REPORT_READERS = {ADMIN: 200, SCHOOL: 200, COORD: 403}  # the governors' report: the school's
+DESTINATIONS_CSV = "reference,leaving_year,year_group,stage,route\nL900,2024-25,11,0,employment\n"
+
+
+def _programme(session, world):
+    """Each side's school has next year's plan, ready to publish, with one activity."""
+    for side in (world.a, world.b):
+        side.school.careers_leader_name = "Ms Leader"
+        side.school.careers_leader_email = "leader@example.org"
+        side.programme = factories.programme_plan(
+            session,
+            side.school,
+            summary="Our programme",
+            impact_measures="Compass each term",
+            next_review_on=date(NEXT_YEAR + 1, 7, 1),
+        )
+        side.activity = factories.programme_activity(session, side.programme)
+
+
+def _published(session, world):
+    _programme(session, world)
+    for side in (world.a, world.b):
+        side.programme.status = "published"
+    session.flush()
+
+
+def _evaluations(session, world):
+    for side in (world.a, world.b):
+        side.evaluation = factories.self_evaluation(session, side.school)
+
+
+def _leavers(session, world):
+    for side in (world.a, world.b):
+        side.leaver = factories.leaver(session, side.school)
+
+
+PROGRAMME_ROUTES = {
+    ("GET", "/api/v1/schools/<uuid:school_id>/programme"): Case(
+        lambda w, s: f"/api/v1/schools/{s.school.id}/programme",
+        only(SCHOOL_SIDE, 404),
+        only({ADMIN: 200}, 404),
+        setup=_programme,
+    ),
+    ("POST", "/api/v1/schools/<uuid:school_id>/programme"): Case(
+        lambda w, s: f"/api/v1/schools/{s.school.id}/programme",
+        only(PLANNERS_CREATE, 404),
+        only({ADMIN: 201}, 404),
+        body=lambda w, s: {"academic_year": "2030-31", "summary": "A plan"},
+    ),
+    ("GET", "/api/v1/schools/<uuid:school_id>/programme/<string:academic_year>"): Case(
+        lambda w, s: PLAN_PATH.format(s.school.id),
+        only(SCHOOL_SIDE, 404),
+        only({ADMIN: 200}, 404),
+        setup=_programme,
+    ),
+    ("PATCH", "/api/v1/schools/<uuid:school_id>/programme/<string:academic_year>"): Case(
+        lambda w, s: PLAN_PATH.format(s.school.id),
+        only(PLANNERS, 404),
+        only({ADMIN: 200}, 404),
+        setup=_programme,
+        body=lambda w, s: {"summary": "Changed"},
+        if_match=True,
+    ),
+    ("POST", "/api/v1/schools/<uuid:school_id>/programme/<string:academic_year>/publish"): Case(
+        lambda w, s: PLAN_PATH.format(s.school.id) + "/publish",
+        only(PLANNERS, 404),
+        only({ADMIN: 200}, 404),
+        setup=_programme,
+    ),
+    ("POST", "/api/v1/schools/<uuid:school_id>/programme/<string:academic_year>/roll-over"): Case(
+        lambda w, s: PLAN_PATH.format(s.school.id) + "/roll-over",
+        only(PLANNERS_CREATE, 404),
+        only({ADMIN: 201}, 404),
+        setup=_programme,
+    ),
+    ("GET", "/api/v1/schools/<uuid:school_id>/programme/<string:academic_year>/coverage"): Case(
+        lambda w, s: PLAN_PATH.format(s.school.id) + "/coverage",
+        only(SCHOOL_SIDE, 404),
+        only({ADMIN: 200}, 404),
+        setup=_programme,
+    ),
+    ("GET", "/api/v1/schools/<uuid:school_id>/programme/<string:academic_year>/activities"): Case(
+        lambda w, s: PLAN_PATH.format(s.school.id) + "/activities",
+        only(SCHOOL_SIDE, 404),
+        only({ADMIN: 200}, 404),
+        setup=_programme,
+    ),
+    ("POST", "/api/v1/schools/<uuid:school_id>/programme/<string:academic_year>/activities"): Case(
+        lambda w, s: PLAN_PATH.format(s.school.id) + "/activities",
+        only(PLANNERS_CREATE, 404),
+        only({ADMIN: 201}, 404),
+        setup=_programme,
+        body=lambda w, s: {
+            "title": "Mock interviews",
+            "year_group": 11,
+            "half_term": 3,
+            "benchmarks": [5],
+            "target_pupils": 60,
+        },
+    ),
+    ("GET", "/api/v1/programme-activities/<uuid:activity_id>"): Case(
+        lambda w, s: ACTIVITY.format(s.activity.id),
+        only(SCHOOL_SIDE, 404),
+        only({ADMIN: 200}, 404),
+        setup=_programme,
+    ),
+    ("PATCH", "/api/v1/programme-activities/<uuid:activity_id>"): Case(
+        lambda w, s: ACTIVITY.format(s.activity.id),
+        only(PLANNERS, 404),
+        only({ADMIN: 200}, 404),
+        setup=_programme,
+        body=lambda w, s: {"target_pupils": 90},
+        if_match=True,
+    ),
+    ("DELETE", "/api/v1/programme-activities/<uuid:activity_id>"): Case(
+        lambda w, s: ACTIVITY.format(s.activity.id),
+        only({ADMIN: 204, SCHOOL: 204, COORD: 403}, 404),
+        only({ADMIN: 204}, 404),
+        setup=_programme,
+        if_match=True,
+    ),
+    ("POST", "/api/v1/programme-activities/<uuid:activity_id>/need"): Case(
+        lambda w, s: ACTIVITY.format(s.activity.id) + "/need",
+        only(PLANNERS_CREATE, 404),
+        only({ADMIN: 201}, 404),
+        setup=_programme,
+    ),
+    ("GET", "/api/v1/schools/<uuid:school_id>/careers-programme"): Case(
+        lambda w, s: f"/api/v1/schools/{s.school.id}/careers-programme",
+        everyone(200),
+        everyone(200),
+        setup=_published,
+    ),
+    ("GET", "/api/v1/schools/<uuid:school_id>/careers-programme.html"): Case(
+        lambda w, s: f"/api/v1/schools/{s.school.id}/careers-programme.html",
+        everyone(200),
+        everyone(200),
+        setup=_published,
+    ),
+    ("GET", "/api/v1/evaluations/criteria"): Case(
+        lambda w, s: "/api/v1/evaluations/criteria", everyone(200)
+    ),
+    ("GET", "/api/v1/schools/<uuid:school_id>/evaluations"): Case(
+        lambda w, s: EVALUATIONS.format(s.school.id),
+        only(SCHOOL_SIDE, 404),
+        only({ADMIN: 200}, 404),
+        setup=_evaluations,
+    ),
+    ("POST", "/api/v1/schools/<uuid:school_id>/evaluations"): Case(
+        lambda w, s: EVALUATIONS.format(s.school.id),
+        only(PLANNERS_CREATE, 404),
+        only({ADMIN: 201}, 404),
+        body=lambda w, s: {
+            "academic_year": "2025-26",
+            "term": "spring",
+            "answers": {"1.1": {"met": True, "evidence": "The plan for every year"}},
+        },
+    ),
+    ("GET", "/api/v1/evaluations/<uuid:evaluation_id>"): Case(
+        lambda w, s: f"/api/v1/evaluations/{s.evaluation.id}",
+        only(SCHOOL_SIDE, 404),
+        only({ADMIN: 200}, 404),
+        setup=_evaluations,
+    ),
+    ("PATCH", "/api/v1/evaluations/<uuid:evaluation_id>"): Case(
+        lambda w, s: f"/api/v1/evaluations/{s.evaluation.id}",
+        only(PLANNERS, 404),
+        only({ADMIN: 200}, 404),
+        setup=_evaluations,
+        body=lambda w, s: {"answers": {"2.1": {"met": False, "evidence": "Not yet in KS3"}}},
+        if_match=True,
+    ),
+    ("GET", "/api/v1/hubs/<uuid:hub_id>/evaluations"): Case(
+        lambda w, s: f"/api/v1/hubs/{s.hub.id}/evaluations",
+        only({ADMIN: 200, COORD: 200, SCHOOL: 403}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_evaluations,
+        query={"academic_year": "2025-26", "term": "autumn"},
+    ),
+    ("GET", "/api/v1/schools/<uuid:school_id>/destinations"): Case(
+        lambda w, s: DESTINATIONS.format(s.school.id),
+        only({SCHOOL: 200}, 404),
+        everyone(404),
+        setup=_leavers,
+    ),
+    ("POST", "/api/v1/schools/<uuid:school_id>/destinations"): Case(
+        lambda w, s: DESTINATIONS.format(s.school.id),
+        only({SCHOOL: 201}, 404),
+        everyone(404),
+        body=lambda w, s: {
+            "reference": "L777",
+            "leaving_year": "2024-25",
+            "year_group": 11,
+            "destination": {"route": "education", "education_level": 3},
+        },
+    ),
+    ("GET", "/api/v1/schools/<uuid:school_id>/destinations/<uuid:leaver_id>"): Case(
+        lambda w, s: f"{DESTINATIONS.format(s.school.id)}/{s.leaver.id}",
+        only({SCHOOL: 200}, 404),
+        everyone(404),
+        setup=_leavers,
+    ),
+    ("PATCH", "/api/v1/schools/<uuid:school_id>/destinations/<uuid:leaver_id>"): Case(
+        lambda w, s: f"{DESTINATIONS.format(s.school.id)}/{s.leaver.id}",
+        only({SCHOOL: 200}, 404),
+        everyone(404),
+        setup=_leavers,
+        body=lambda w, s: {"stage": 0, "route": "apprenticeship"},
+        if_match=True,
+        etag_reader=SCHOOL,
+    ),
+    ("POST", "/api/v1/schools/<uuid:school_id>/destinations/import"): Case(
+        lambda w, s: f"{DESTINATIONS.format(s.school.id)}/import",
+        only({SCHOOL: 200}, 404),
+        everyone(404),
+        csv=lambda w, s: DESTINATIONS_CSV,
+    ),
+    ("GET", "/api/v1/schools/<uuid:school_id>/destinations/summary"): Case(
+        lambda w, s: f"{DESTINATIONS.format(s.school.id)}/summary",
+        only(SCHOOL_SIDE, 404),
+        only({ADMIN: 200}, 404),
+        setup=_leavers,
+        query={"leaving_year": "2024-25"},
+    ),
+    **{
+        ("GET", f"/api/v1/schools/<uuid:school_id>/governors-report{suffix}"): Case(
+            lambda w, s, suffix=suffix: f"/api/v1/schools/{s.school.id}/governors-report{suffix}",
+            only(REPORT_READERS, 404),
+            only({ADMIN: 200}, 404),
+            setup=_evaluations,
+        )
+        for suffix in ("", ".html", ".pdf")
+    },
+}
+ROUTES.update(PROGRAMME_ROUTES)
 
 
 def _api_routes(app):

@@ -1,0 +1,204 @@
+"""Leavers' destinations (Benchmark 3): at leaving and followed up for three years, by hand
+or CSV import; a summary by route with the disadvantaged and SEND gaps. Leavers are pupils'
+data (their school's staff only); the summary is numbers (the school, its hub, admins)."""
+
+import marshmallow as ma
+from flask import request, url_for
+from flask.views import MethodView
+
+from api.extensions import db
+from api.http import accepts
+from api.imports import CSV_BODY, ImportResultSchema, read_csv, refuse_if_not_written
+from api.security import current_caller
+from api.smorest import Blueprint, Schema, Timestamp, paged
+from models.destinations import Route
+from services import destinations, school_years
+from services.access import ensure_pupils_of
+
+blp = Blueprint(
+    "destinations",
+    __name__,
+    url_prefix="/api/v1/schools/<uuid:school_id>/destinations",
+    description="Leavers' destinations, followed up for three years (Benchmark 3).",
+)
+
+YEAR = ma.validate.Regexp(r"^\d{4}-\d{2}$", error="Use the form YYYY-YY, such as 2025-26.")
+
+
+class DestinationFields(Schema):
+    route = ma.fields.Enum(Route, by_value=True, required=True)
+    education_level = ma.fields.Integer(
+        allow_none=True,
+        validate=ma.validate.Range(min=1, max=8),
+        metadata={"description": "RQF level 1-8, for education only."},
+    )
+    recorded_on = ma.fields.Date(metadata={"description": "Default: today."})
+
+
+class DestinationStageSchema(DestinationFields):
+    stage = ma.fields.Integer(
+        required=True,
+        validate=ma.validate.Range(min=0, max=3),
+        metadata={"description": "0 at leaving; 1, 2 or 3 years on (from 1 September)."},
+    )
+
+
+class DestinationRecordSchema(Schema):
+    stage = ma.fields.Integer(
+        required=True, metadata={"description": "0 at leaving; 1-3 years on."}
+    )
+    route = ma.fields.Enum(Route, by_value=True, required=True)
+    education_level = ma.fields.Integer(allow_none=True, required=True)
+    recorded_on = ma.fields.Date(required=True)
+
+
+class LeaverCreateSchema(Schema):
+    reference = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=50))
+    leaving_year = ma.fields.String(
+        required=True, validate=YEAR, metadata={"description": "The school year they left in."}
+    )
+    year_group = ma.fields.Integer(
+        validate=ma.validate.Range(min=7, max=13),
+        metadata={"description": "Default: from the pupil's record, if the school holds it."},
+    )
+    disadvantaged = ma.fields.Boolean()
+    send = ma.fields.Boolean()
+    destination = ma.fields.Nested(
+        DestinationFields, required=True, metadata={"description": "At leaving."}
+    )
+
+
+class LeaverSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    school_id = ma.fields.UUID(required=True)
+    reference = ma.fields.String(required=True)
+    leaving_year = ma.fields.Function(
+        lambda leaver: school_years.label(leaver.leaving_year), required=True
+    )
+    year_group = ma.fields.Integer(required=True)
+    disadvantaged = ma.fields.Boolean(required=True)
+    send = ma.fields.Boolean(required=True)
+    records = ma.fields.List(ma.fields.Nested(DestinationRecordSchema), required=True)
+    created_at = Timestamp(required=True)
+    updated_at = Timestamp(required=True)
+
+
+class LeaverQueryArgsSchema(Schema):
+    leaving_year = ma.fields.String(validate=YEAR)
+
+
+class SummaryQueryArgsSchema(Schema):
+    leaving_year = ma.fields.String(required=True, validate=YEAR)
+
+
+class StageSummarySchema(Schema):
+    stage = ma.fields.Integer(required=True)
+    recorded = ma.fields.Integer(required=True)
+    routes = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+    education_levels = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Integer(), required=True
+    )
+    positive_share = ma.fields.Float(
+        allow_none=True,
+        required=True,
+        metadata={"description": "In education, an apprenticeship or employment (0-1)."},
+    )
+    disadvantaged_positive_share = ma.fields.Float(allow_none=True, required=True)
+    disadvantaged_gap = ma.fields.Float(allow_none=True, required=True)
+    send_positive_share = ma.fields.Float(allow_none=True, required=True)
+    send_gap = ma.fields.Float(allow_none=True, required=True)
+
+
+class DestinationSummarySchema(Schema):
+    school_id = ma.fields.UUID(required=True)
+    leaving_year = ma.fields.String(required=True)
+    leavers = ma.fields.Integer(required=True)
+    stages = ma.fields.List(ma.fields.Nested(StageSummarySchema), required=True)
+
+
+@blp.route("")
+class Leavers(MethodView):
+    @blp.login_required("pupils:read")
+    @blp.arguments(LeaverQueryArgsSchema, location="query")
+    @blp.response(200, LeaverSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, school_id, pagination_parameters):
+        """List the school's leavers with their destinations, the latest leavers first"""
+        page = destinations.list_(
+            db.session,
+            current_caller(),
+            school_id=school_id,
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            **filters,
+        )
+        return paged(pagination_parameters, page)
+
+    @blp.login_required("pupils:write")
+    @blp.arguments(LeaverCreateSchema)
+    @blp.response(201, LeaverSchema)
+    def post(self, leaver, school_id):
+        """Record a leaver and their destination at leaving"""
+        created = destinations.create(db.session, current_caller(), school_id=school_id, **leaver)
+        db.session.commit()
+        url = url_for("destinations.LeaverById", school_id=school_id, leaver_id=created.id)
+        return created, 201, {"Location": url}
+
+
+@blp.route("/<uuid:leaver_id>")
+class LeaverById(MethodView):
+    @blp.login_required("pupils:read")
+    @blp.etag
+    @blp.response(200, LeaverSchema)
+    def get(self, school_id, leaver_id):
+        """Read a leaver's destinations"""
+        return destinations.get(
+            db.session, current_caller(), school_id=school_id, leaver_id=leaver_id
+        )
+
+    @blp.login_required("pupils:write")
+    @blp.etag
+    @blp.arguments(DestinationStageSchema)
+    @blp.response(200, LeaverSchema)
+    def patch(self, destination, school_id, leaver_id):
+        """Record or correct the destination at a stage (0 at leaving, 1-3 years on; If-Match)"""
+        caller, key = current_caller(), {"school_id": school_id, "leaver_id": leaver_id}
+        blp.check_etag(destinations.get(db.session, caller, **key), LeaverSchema)
+        leaver = destinations.record(db.session, caller, **key, **destination)
+        db.session.commit()
+        return leaver
+
+
+@blp.route("/import")
+class LeaverImport(MethodView):
+    @blp.login_required("pupils:write")
+    @accepts("text/csv")
+    @blp.doc(requestBody=CSV_BODY)
+    @blp.response(200, ImportResultSchema)
+    def post(self, school_id):
+        """Import destinations from the MIS (one per row; all or nothing)
+
+        Columns: reference, leaving_year (2025-26), year_group, disadvantaged, send, stage
+        (0 at leaving, 1-3 years on), route (education, apprenticeship, employment, neet,
+        unknown), education_level (RQF 1-8, education only), recorded_on (optional).
+        """
+        caller = current_caller()
+        ensure_pupils_of(caller, school_id)  # 404 before the file is even read
+        header, rows = read_csv(request.get_data(as_text=True))
+        result = refuse_if_not_written(
+            destinations.import_csv(db.session, caller, school_id, header, rows)
+        )
+        db.session.commit()
+        return result
+
+
+@blp.route("/summary")
+class DestinationSummary(MethodView):
+    @blp.login_required("reports:read")
+    @blp.arguments(SummaryQueryArgsSchema, location="query")
+    @blp.response(200, DestinationSummarySchema)
+    def get(self, args, school_id):
+        """Leavers' destinations by route at each stage, with the disadvantaged and SEND gaps"""
+        return destinations.summary(
+            db.session, current_caller(), school_id=school_id, leaving_year=args["leaving_year"]
+        )

@@ -1,0 +1,238 @@
+"""Termly self-evaluations across all eight Gatsby Benchmarks (Compass-style): the school
+answers Benchmarks 1, 2 and 4 with evidence; 3 and 5-8 come from the ledger and cannot be
+typed over. A hub's coordinators see their schools side by side; CSV export."""
+
+import csv
+import io
+
+import marshmallow as ma
+from flask import Response, request, url_for
+from flask.views import MethodView
+
+from api.extensions import db
+from api.security import current_caller
+from api.smorest import Blueprint, Schema, Timestamp, paged
+from models.evaluations import Term
+from services import evaluations, school_years
+
+blp = Blueprint(
+    "evaluations",
+    __name__,
+    url_prefix="/api/v1",
+    description="Self-evaluations across the eight Gatsby Benchmarks, per term.",
+)
+
+YEAR = ma.validate.Regexp(r"^\d{4}-\d{2}$", error="Use the form YYYY-YY, such as 2025-26.")
+CSV_DOC = {
+    "responses": {
+        200: {
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": ",".join(evaluations.CSV_COLUMNS) + "\n",
+                }
+            }
+        }
+    }
+}
+
+
+class EvaluationCriterionSchema(Schema):
+    id = ma.fields.String(required=True)
+    text = ma.fields.String(required=True)
+
+
+class BenchmarkCriteriaSchema(Schema):
+    benchmark = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    answered_by = ma.fields.String(required=True, metadata={"description": "school or ledger."})
+    criteria = ma.fields.List(ma.fields.Nested(EvaluationCriterionSchema), required=True)
+
+
+class EvaluationAnswerSchema(Schema):
+    met = ma.fields.Boolean(required=True)
+    evidence = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
+
+
+ANSWERS = ma.fields.Dict(
+    keys=ma.fields.String(validate=ma.validate.Length(min=1, max=10)),
+    values=ma.fields.Nested(EvaluationAnswerSchema),
+    metadata={
+        "description": "Criterion id (Benchmarks 1, 2 and 4 only) -> the answer and its "
+        "evidence; criteria of 3 and 5-8 are refused: the ledger answers them."
+    },
+)
+
+
+class EvaluationCreateSchema(Schema):
+    academic_year = ma.fields.String(required=True, validate=YEAR)
+    term = ma.fields.Enum(Term, by_value=True, required=True)
+    answers = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.Length(min=1, max=10)),
+        values=ma.fields.Nested(EvaluationAnswerSchema),
+        load_default=dict,
+        metadata=ANSWERS.metadata,
+    )
+
+
+class EvaluationUpdateSchema(Schema):
+    answers = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.Length(min=1, max=10)),
+        values=ma.fields.Nested(EvaluationAnswerSchema),
+        required=True,
+        metadata=ANSWERS.metadata,
+    )
+
+
+class BenchmarkStateSchema(Schema):
+    benchmark = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    answered_by = ma.fields.String(required=True)
+    percentage = ma.fields.Float(allow_none=True, required=True)
+    state = ma.fields.String(
+        required=True, metadata={"description": "met, partly_met or not_started."}
+    )
+
+
+class BenchmarkStates(ma.fields.List):
+    """All eight benchmarks of an evaluation, with each one's percentage and state."""
+
+    def get_value(self, obj, attr, accessor=None, default=ma.missing):
+        return evaluations.summary(obj)
+
+
+class EvaluationSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    school_id = ma.fields.UUID(required=True)
+    academic_year = ma.fields.Function(lambda e: school_years.label(e.academic_year), required=True)
+    term = ma.fields.Enum(Term, by_value=True, required=True)
+    answers = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Nested(EvaluationAnswerSchema), required=True
+    )
+    benchmarks = ma.fields.Function(evaluations.summary, required=True, metadata={"type": "array"})
+    created_at = Timestamp(required=True)
+    updated_at = Timestamp(required=True)
+
+
+class HubEvaluationQueryArgsSchema(Schema):
+    academic_year = ma.fields.String(required=True, validate=YEAR)
+    term = ma.fields.Enum(Term, by_value=True, required=True)
+    format = ma.fields.String(validate=ma.validate.OneOf(["json", "csv"]))
+
+
+class HubSchoolSchema(Schema):
+    school_id = ma.fields.UUID(required=True)
+    school_name = ma.fields.String(required=True)
+    urn = ma.fields.Integer(required=True)
+    evaluation_id = ma.fields.UUID(allow_none=True, required=True)
+    benchmarks = ma.fields.List(ma.fields.Nested(BenchmarkStateSchema), required=True)
+
+
+class HubEvaluationsSchema(Schema):
+    hub_id = ma.fields.UUID(required=True)
+    hub_name = ma.fields.String(required=True)
+    academic_year = ma.fields.String(required=True)
+    term = ma.fields.String(required=True)
+    schools = ma.fields.List(ma.fields.Nested(HubSchoolSchema), required=True)
+
+
+@blp.route("/evaluations/criteria")
+class Criteria(MethodView):
+    @blp.public
+    @blp.response(200, BenchmarkCriteriaSchema(many=True))
+    def get(self):
+        """The eight benchmarks: the criteria the school answers, and which the ledger answers"""
+        return evaluations.criteria()
+
+
+@blp.route("/schools/<uuid:school_id>/evaluations")
+class SchoolEvaluations(MethodView):
+    @blp.login_required("programme:read")
+    @blp.response(200, EvaluationSchema(many=True))
+    @blp.paginate()
+    def get(self, school_id, pagination_parameters):
+        """List the school's self-evaluations, the newest term first"""
+        page = evaluations.list_(
+            db.session,
+            current_caller(),
+            school_id=school_id,
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        return paged(pagination_parameters, page)
+
+    @blp.login_required("programme:write")
+    @blp.arguments(EvaluationCreateSchema)
+    @blp.response(201, EvaluationSchema)
+    def post(self, evaluation, school_id):
+        """Save this term's self-evaluation (Benchmarks 3 and 5-8 computed as it is saved)"""
+        created = evaluations.create(
+            db.session, current_caller(), school_id=school_id, **evaluation
+        )
+        db.session.commit()
+        url = url_for("evaluations.EvaluationById", evaluation_id=created.id)
+        return created, 201, {"Location": url}
+
+
+@blp.route("/evaluations/<uuid:evaluation_id>")
+class EvaluationById(MethodView):
+    @blp.login_required("programme:read")
+    @blp.etag
+    @blp.response(200, EvaluationSchema)
+    def get(self, evaluation_id):
+        """Read a self-evaluation with each benchmark's percentage and state"""
+        return evaluations.get(db.session, current_caller(), evaluation_id)
+
+    @blp.login_required("programme:write")
+    @blp.etag
+    @blp.arguments(EvaluationUpdateSchema)
+    @blp.response(200, EvaluationSchema)
+    def patch(self, changes, evaluation_id):
+        """Change some answers (send the ETag you read as If-Match); the ledger's are recomputed"""
+        caller = current_caller()
+        blp.check_etag(
+            evaluations.get_for_update(db.session, caller, evaluation_id), EvaluationSchema
+        )
+        evaluation = evaluations.update(db.session, caller, evaluation_id, **changes)
+        db.session.commit()
+        return evaluation
+
+
+@blp.route("/hubs/<uuid:hub_id>/evaluations")
+class HubEvaluations(MethodView):
+    @blp.login_required("reports:read")
+    @blp.arguments(HubEvaluationQueryArgsSchema, location="query")
+    @blp.response(200, HubEvaluationsSchema)
+    @blp.doc(**CSV_DOC)
+    def get(self, args, hub_id):
+        """The hub's schools side by side for one term (no pupil data); CSV with format=csv"""
+        view = evaluations.hub_view(
+            db.session,
+            current_caller(),
+            hub_id,
+            academic_year=args["academic_year"],
+            term=args["term"],
+        )
+        if _wants_csv(args):
+            return _csv(view)
+        return view
+
+
+def _wants_csv(args: dict) -> bool:
+    if "format" in args:
+        return args["format"] == "csv"
+    return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
+
+
+def _csv(view: dict) -> Response:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=evaluations.CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for school in view["schools"]:
+        writer.writerow(evaluations.csv_row(school, view["academic_year"], view["term"]))
+    name = f"evaluations-{view['academic_year']}-{view['term']}"
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
