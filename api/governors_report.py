@@ -6,6 +6,7 @@ from flask import Response
 from flask.views import MethodView
 
 from api.extensions import db
+from api.http import PAGE_CSP
 from api.security import current_caller
 from api.smorest import Blueprint, Schema
 from services import governors_report
@@ -86,7 +87,8 @@ class GovernorsReportPage(MethodView):
     def get(self, args, school_id):
         """The governors' report as a printable web page"""
         page = governors_report.render_html(_build(args, school_id))
-        return Response(page, mimetype=HTML, headers={"Cache-Control": "private, no-store"})
+        headers = {"Cache-Control": "private, no-store", "Content-Security-Policy": PAGE_CSP}
+        return Response(page, mimetype=HTML, headers=headers)
 
 
 @blp.route("/governors-report.pdf")

@@ -16,6 +16,12 @@ from services.errors import InvalidInput
 JSON_MEDIA_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# Server-rendered pages (the careers programme, the governors' report): their own styles
+# and data: images (charts), still no script.
+PAGE_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 NUL = "\x00"
 SURROGATE = re.compile("[\ud800-\udfff]")

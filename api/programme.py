@@ -7,6 +7,7 @@ from flask import Response, url_for
 from flask.views import MethodView
 
 from api.extensions import db
+from api.http import PAGE_CSP
 from api.needs import NeedSchema
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
@@ -419,4 +420,5 @@ class PublicationPage(MethodView):
     def get(self, school_id):
         """The published careers programme as a web page to link from the school's website"""
         page = publication.render_html(publication.get(db.session, school_id))
-        return Response(page, mimetype=HTML, headers={"Cache-Control": "public, max-age=300"})
+        headers = {"Cache-Control": "public, max-age=300", "Content-Security-Policy": PAGE_CSP}
+        return Response(page, mimetype=HTML, headers=headers)

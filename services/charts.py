@@ -3,6 +3,7 @@ written as SVG for the HTML page and placed as vector graphics in the PDF."""
 
 import base64
 
+from reportlab import rl_config
 from reportlab.graphics import renderSVG
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
@@ -10,6 +11,8 @@ from reportlab.lib import colors
 
 BAR = colors.HexColor("#1d4f91")
 WIDTH, HEIGHT = 240, 150
+# Attribute checks on every shape cost more than the drawing; our charts are built here only.
+rl_config.shapeChecking = 0
 
 
 def year_group_bars(title: str, shares: dict[int, float | None]) -> Drawing:

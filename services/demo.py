@@ -47,7 +47,7 @@ from models.volunteers import (
     RoleModelAttribute,
     Volunteer,
 )
-from services import checklists, demo_journeys, demo_offers, school_years
+from services import checklists, demo_journeys, demo_offers, demo_programme, school_years
 from services.encounters import record_match
 from services.errors import Conflict
 from services.geo import distance_km
@@ -194,6 +194,7 @@ def seed(session: Session) -> DemoSummary:
         session, schools, employers, [p for ps in _demo_providers(session).values() for p in ps]
     )
     session.flush()
+    demo_programme.seed(session, schools[:DEMO_PUPIL_SCHOOLS], demo_id=demo_id, rng_seed=DEMO_SEED)
     return DemoSummary(hub=hub, schools=schools, logins=logins)
 
 

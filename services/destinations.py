@@ -331,50 +331,53 @@ def summary(session: Session, caller: Caller, *, school_id: uuid.UUID, leaving_y
 
 def school_summary(session: Session, school: School, start: int) -> dict:
     """The summary for leavers of the school year `start` (callers check access first)."""
-    leavers = session.scalars(
-        select(Leaver)
+    rows = session.execute(
+        select(
+            Leaver.id,
+            Leaver.disadvantaged,
+            Leaver.send,
+            DestinationRecord.stage,
+            DestinationRecord.route,
+            DestinationRecord.education_level,
+        )
+        .outerjoin(DestinationRecord, DestinationRecord.leaver_id == Leaver.id)
         .where(Leaver.school_id == school.id, Leaver.leaving_year == start)
-        .order_by(Leaver.id)
     ).all()
     return {
         "school_id": school.id,
         "leaving_year": school_years.label(start),
-        "leavers": len(leavers),
-        "stages": [_stage_summary(leavers, stage) for stage in STAGES],
+        "leavers": len({row.id for row in rows}),
+        "stages": [
+            _stage_summary([r for r in rows if r.stage == stage], stage) for stage in STAGES
+        ],
     }
 
 
-def _stage_summary(leavers, stage: int) -> dict:
+def _stage_summary(rows, stage: int) -> dict:
+    """`rows`: one per leaver with a destination recorded at `stage`."""
     routes = {route.value: 0 for route in Route}
     levels: dict[str, int] = {}
     groups = {"disadvantaged": [0, 0], "other": [0, 0], "send": [0, 0], "not_send": [0, 0]}
-    recorded = 0
-    for leaver in leavers:
-        record_ = next((r for r in leaver.records if r.stage == stage), None)
-        if record_ is None:
-            continue
-        recorded += 1
-        routes[record_.route.value] += 1
-        if record_.education_level is not None:
-            key = str(record_.education_level)
+    for row in rows:
+        routes[row.route.value] += 1
+        if row.education_level is not None:
+            key = str(row.education_level)
             levels[key] = levels.get(key, 0) + 1
-        positive = record_.route in SUSTAINED
+        positive = row.route in SUSTAINED
         for name in (
-            "disadvantaged" if leaver.disadvantaged else "other",
-            "send" if leaver.send else "not_send",
+            "disadvantaged" if row.disadvantaged else "other",
+            "send" if row.send else "not_send",
         ):
             groups[name][0] += 1
             groups[name][1] += positive
     positive_total = sum(routes[r.value] for r in SUSTAINED)
     return {
         "stage": stage,
-        "recorded": recorded,
+        "recorded": len(rows),
         "routes": routes,
         "education_levels": dict(sorted(levels.items())),
-        "positive_share": share(positive_total, recorded),
-        "disadvantaged_positive_share": share(
-            groups["disadvantaged"][1], groups["disadvantaged"][0]
-        ),
+        "positive_share": share(positive_total, len(rows)),
+        "disadvantaged_positive_share": share(*reversed(groups["disadvantaged"])),
         "disadvantaged_gap": gap(groups["other"], groups["disadvantaged"]),
         "send_positive_share": share(*reversed(groups["send"])),
         "send_gap": gap(groups["not_send"], groups["send"]),

@@ -200,34 +200,42 @@ def benchmark_3(
 ) -> float | None:
     today = today or school_years.london_today()
     first, last = school_years.bounds(start)
+    in_year = select(Encounter.id).where(
+        Encounter.school_id == school.id,
+        Encounter.occurred_on >= first,
+        Encounter.occurred_on <= last,
+    )
     recorded = session.scalar(
-        select(func.count(distinct(Attendance.pupil_id)))
-        .join(Encounter, Encounter.id == Attendance.encounter_id)
-        .where(
-            Encounter.school_id == school.id,
-            Encounter.occurred_on >= first,
-            Encounter.occurred_on <= last,
+        select(func.count(distinct(Attendance.pupil_id))).where(
+            Attendance.encounter_id.in_(in_year)
         )
     )
     shares = [min(1.0, recorded / pupils)] if pupils else []
-    leavers = session.scalars(
-        select(Leaver).where(
+    # Leavers of the last three years: when each left, and the route at each stage recorded.
+    routes: dict[uuid.UUID, tuple[int, dict[int, Route]]] = {}
+    for leaver_id, leaving_year, stage, route in session.execute(
+        select(Leaver.id, Leaver.leaving_year, DestinationRecord.stage, DestinationRecord.route)
+        .outerjoin(DestinationRecord, DestinationRecord.leaver_id == Leaver.id)
+        .where(
             Leaver.school_id == school.id,
             Leaver.leaving_year < start,
             Leaver.leaving_year >= start - FOLLOW_UPS_KEPT,
         )
-    ).all()
-    if leavers:
-        known = sum(1 for leaver in leavers if _route(leaver, 0) not in (None, Route.UNKNOWN))
-        shares.append(known / len(leavers))
+    ):
+        stages = routes.setdefault(leaver_id, (leaving_year, {}))[1]
+        if stage is not None:
+            stages[stage] = route
+    if routes:
+        known = sum(stages.get(0) not in (None, Route.UNKNOWN) for _, stages in routes.values())
+        shares.append(known / len(routes))
         due = [
-            (leaver, stage)
-            for leaver in leavers
+            stage in stages
+            for leaving_year, stages in routes.values()
             for stage in range(1, FOLLOW_UPS_KEPT + 1)
-            if follow_up_due_from(leaver.leaving_year, stage) <= today
+            if follow_up_due_from(leaving_year, stage) <= today
         ]
         if due:
-            shares.append(sum(_route(lv, st) is not None for lv, st in due) / len(due))
+            shares.append(sum(due) / len(due))
     return _percent(sum(shares) / len(shares)) if shares else None
 
 
@@ -235,11 +243,6 @@ def follow_up_due_from(leaving_year: int, stage: int) -> date:
     """The destination at leaving is the one in the autumn after; follow-up `stage` is that
     many years later."""
     return date(leaving_year + 1 + stage, 9, 1)
-
-
-def _route(leaver: Leaver, stage: int) -> Route | None:
-    record: DestinationRecord | None = next((r for r in leaver.records if r.stage == stage), None)
-    return record.route if record else None
 
 
 def _percent(share: float | None) -> float | None:

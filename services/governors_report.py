@@ -204,8 +204,8 @@ def key_questions(session: Session, school: School, data: dict, report: dict, st
         (
             "Is the careers programme published and current, with a named careers leader?",
             (
-                f"Published {plan['published_at']:%-d %B %Y}; next review "
-                f"{plan['next_review_on'] or 'not set'}."
+                f"Published {_day(plan['published_at'])}; next review "
+                f"{_day(plan['next_review_on'])}."
                 if published
                 else f"Not published for {data['academic_year']} (plan: {plan['status']})."
             )
@@ -269,6 +269,10 @@ def key_questions(session: Session, school: School, data: dict, report: dict, st
         ),
     ]
     return [{"question": q, "answer": a} for q, a in answers]
+
+
+def _day(day) -> str:
+    return "not recorded" if day is None else f"{day:%-d %B %Y}"
 
 
 def _points(gap: float | None) -> str:

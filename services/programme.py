@@ -413,15 +413,11 @@ def happened_encounters(
         .order_by(Encounter.id)
     ).all()
     attended: dict[uuid.UUID, set[int]] = {}
+    ids = [row.id for row in rows]
     for encounter_id, year_group in session.execute(
         select(Attendance.encounter_id, Attendance.year_group)
-        .join(Encounter, Encounter.id == Attendance.encounter_id)
-        .where(
-            Encounter.school_id == school_id,
-            Encounter.occurred_on >= first,
-            Encounter.occurred_on <= last,
-        )
-        .distinct()
+        .where(Attendance.encounter_id.in_(ids))
+        .group_by(Attendance.encounter_id, Attendance.year_group)
     ):
         attended.setdefault(encounter_id, set()).add(year_group)
     counts: dict[tuple[int, int], list[int]] = {}

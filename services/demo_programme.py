@@ -1,0 +1,212 @@
+"""The demo's careers programme: a plan for 2025-26 with gaps for each demo school with
+pupils (the first one published), autumn and spring self-evaluations, and the destinations
+of the last two years' leavers (with the first follow-up for the older ones), so the
+governors' report is worth printing. Idempotent: a school that has its plan is left alone."""
+
+import random
+from datetime import UTC, date, datetime
+
+from sqlalchemy.orm import Session
+
+from models.destinations import DestinationRecord, Leaver, Route
+from models.evaluations import SelfEvaluation, Term
+from models.organisations import School
+from models.programme import (
+    ActivityStatus,
+    PartnerType,
+    PlanStatus,
+    ProgrammeActivity,
+    ProgrammePlan,
+)
+from services import evaluations
+
+# (year group, half-term, title, benchmarks, partner, activity type, status): Y8 has no
+# guidance and nothing for Benchmark 4; Y12 plans no workplace experience (the gaps).
+DEMO_ACTIVITIES = [
+    (7, 1, "Who am I? Careers lessons in PSHE", [1, 3], PartnerType.NONE, None, "done"),
+    (
+        7,
+        4,
+        "Meet the world of work: careers talks",
+        [5],
+        PartnerType.EMPLOYER,
+        "careers_talk",
+        "done",
+    ),
+    (8, 2, "Labour-market information in tutor time", [2], PartnerType.NONE, None, "done"),
+    (
+        8,
+        5,
+        "Enterprise challenge day",
+        [5],
+        PartnerType.EMPLOYER,
+        "enterprise_challenge",
+        "planned",
+    ),
+    (
+        9,
+        3,
+        "Options evening with employers and colleges",
+        [2, 5, 7],
+        PartnerType.EMPLOYER,
+        "careers_fair",
+        "done",
+    ),
+    (9, 6, "Workplace visits", [6], PartnerType.EMPLOYER, "workplace_visit_host", "planned"),
+    (10, 2, "Careers in every subject week", [4], PartnerType.NONE, None, "done"),
+    (
+        10,
+        6,
+        "Work experience week",
+        [6],
+        PartnerType.EMPLOYER,
+        "work_experience_supervisor",
+        "planned",
+    ),
+    (
+        11,
+        1,
+        "Guidance interviews with a Level 6 adviser",
+        [8, 3],
+        PartnerType.ADVISER,
+        None,
+        "done",
+    ),
+    (11, 3, "Mock interviews", [5], PartnerType.EMPLOYER, "mock_interviews", "planned"),
+    (
+        11,
+        4,
+        "Provider access assembly: colleges and apprenticeships",
+        [7],
+        PartnerType.PROVIDER,
+        None,
+        "cancelled",
+    ),
+    (12, 2, "University and apprenticeship fair", [7], PartnerType.PROVIDER, None, "done"),
+    (13, 1, "Second guidance interviews", [8], PartnerType.ADVISER, None, "planned"),
+    (13, 3, "CV and application workshops", [5], PartnerType.EMPLOYER, "cv_workshop", "planned"),
+]
+DEMO_YEAR = 2025
+DEMO_TERMS = ((Term.AUTUMN, date(2025, 12, 12), 0.5), (Term.SPRING, date(2026, 4, 1), 0.75))
+DEMO_LEAVERS = 40  # per leaving year, Y11 and Y13 alike
+ROUTE_WEIGHTS = [
+    (Route.EDUCATION, 0.55),
+    (Route.APPRENTICESHIP, 0.15),
+    (Route.EMPLOYMENT, 0.12),
+    (Route.NEET, 0.08),
+    (Route.UNKNOWN, 0.10),
+]
+
+
+def seed(session: Session, schools: list[School], *, demo_id, rng_seed: int) -> None:
+    for index, school in enumerate(schools):
+        plan_id = demo_id(f"programme:{school.urn}:{DEMO_YEAR}")
+        if session.get(ProgrammePlan, plan_id) is not None:
+            continue
+        rng = random.Random(rng_seed + school.urn)
+        _plan(session, school, plan_id, published=index == 0)
+        _leavers(session, rng, school, demo_id)
+        session.flush()
+        _evaluations(session, rng, school, demo_id)
+    session.flush()
+
+
+def _plan(session: Session, school: School, plan_id, *, published: bool) -> None:
+    school.careers_leader_name = school.careers_leader_name or "Careers Leader (demo)"
+    school.careers_leader_email = school.careers_leader_email or "careers@school.demo.example"
+    plan = ProgrammePlan(
+        id=plan_id,
+        school_id=school.id,
+        academic_year=DEMO_YEAR,
+        status=PlanStatus.PUBLISHED if published else PlanStatus.DRAFT,
+        published_at=datetime(DEMO_YEAR, 9, 15, 9, 0, tzinfo=UTC) if published else None,
+        summary="A planned programme from Year 7 to Year 13: careers lessons, employers in "
+        "every year, workplace experiences, colleges, universities and apprenticeship "
+        "providers, and guidance interviews with a qualified adviser.",
+        access_pupils="Careers lessons, tutor time and the careers noticeboard.",
+        access_parents="Parents' evenings, the newsletter and the school website.",
+        access_teachers="The staff handbook and INSET on careers in every subject.",
+        access_employers="Contact the careers leader, or offer through Engage.",
+        impact_measures="Compass self-evaluation every term, destinations followed up for "
+        "three years, and feedback from pupils, parents and employers after each activity.",
+        next_review_on=date(DEMO_YEAR + 1, 7, 15),
+    )
+    for year_group, half_term, title, benchmarks, partner, activity_type, status in DEMO_ACTIVITIES:
+        plan.activities.append(
+            ProgrammeActivity(
+                title=title,
+                year_group=year_group,
+                half_term=half_term,
+                benchmarks=benchmarks,
+                partner_type=partner,
+                activity_type=activity_type,
+                responsible_staff="Careers Leader (demo)",
+                target_pupils=180 if year_group <= 11 else 120,
+                status=ActivityStatus(status),
+            )
+        )
+    session.add(plan)
+
+
+def _leavers(session: Session, rng: random.Random, school: School, demo_id) -> None:
+    for leaving_year in (DEMO_YEAR - 2, DEMO_YEAR - 1):
+        for i in range(DEMO_LEAVERS):
+            disadvantaged, send = rng.random() < 0.3, rng.random() < 0.12
+            leaver = Leaver(
+                id=demo_id(f"leaver:{school.urn}:{leaving_year}:{i}"),
+                school_id=school.id,
+                reference=f"L{school.urn}-{leaving_year}-{i:03d}",
+                leaving_year=leaving_year,
+                year_group=11 if i % 2 else 13,
+                disadvantaged=disadvantaged,
+                send=send,
+            )
+            stages = (0, 1) if leaving_year == DEMO_YEAR - 2 else (0,)
+            for stage in stages:
+                route = _route(rng, penalty=0.15 * disadvantaged + 0.1 * send)
+                leaver.records.append(
+                    DestinationRecord(
+                        stage=stage,
+                        route=route,
+                        education_level=rng.choice((2, 3, 3, 6))
+                        if route is Route.EDUCATION
+                        else None,
+                        recorded_on=date(leaving_year + 1 + stage, 10, 1),
+                    )
+                )
+            session.add(leaver)
+
+
+def _route(rng: random.Random, *, penalty: float) -> Route:
+    """Disadvantaged and SEND leavers more often end up NEET or unknown (a gap to show)."""
+    if rng.random() < penalty:
+        return rng.choice((Route.NEET, Route.UNKNOWN))
+    roll, total = rng.random(), 0.0
+    for route, weight in ROUTE_WEIGHTS:
+        total += weight
+        if roll < total:
+            return route
+    return Route.UNKNOWN
+
+
+def _evaluations(session: Session, rng: random.Random, school: School, demo_id) -> None:
+    """Autumn, then spring: more of Benchmarks 1, 2 and 4 met as the year goes on."""
+    for term, on, met_share in DEMO_TERMS:
+        answers = {
+            criterion: {
+                "met": rng.random() < met_share,
+                "evidence": f"Evidence noted by the careers leader ({term.value} term).",
+            }
+            for benchmark in evaluations.SCHOOL_ANSWERED
+            for criterion in evaluations.CRITERIA[benchmark]
+        }
+        session.add(
+            SelfEvaluation(
+                id=demo_id(f"evaluation:{school.urn}:{DEMO_YEAR}:{term.value}"),
+                school_id=school.id,
+                academic_year=DEMO_YEAR,
+                term=term,
+                answers=answers,
+                computed=evaluations.computed(session, school, DEMO_YEAR, today=on),
+            )
+        )
