@@ -12,8 +12,7 @@ from datetime import date
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Timestamps, UUIDPrimaryKey
-from models.organisations import enum_column
+from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column
 
 STAGES = (0, 1, 2, 3)
 

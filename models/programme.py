@@ -12,8 +12,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Timestamps, UUIDPrimaryKey
-from models.organisations import School, enum_column
+from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column
+from models.organisations import School
 
 HALF_TERMS = (1, 2, 3, 4, 5, 6)  # autumn 1-2, spring 3-4, summer 5-6
 ALL_BENCHMARKS = (1, 2, 3, 4, 5, 6, 7, 8)
