@@ -55,7 +55,7 @@ class EvaluationAnswerSchema(Schema):
 
 
 ANSWERS = ma.fields.Dict(
-    keys=ma.fields.String(validate=ma.validate.Length(min=1, max=10)),
+    keys=ma.fields.String(),
     values=ma.fields.Nested(EvaluationAnswerSchema),
     metadata={
         "description": "Criterion id (Benchmarks 1, 2 and 4 only) -> the answer and its "
@@ -68,7 +68,7 @@ class EvaluationCreateSchema(Schema):
     academic_year = ma.fields.String(required=True, validate=YEAR)
     term = ma.fields.Enum(Term, by_value=True, required=True)
     answers = ma.fields.Dict(
-        keys=ma.fields.String(validate=ma.validate.Length(min=1, max=10)),
+        keys=ma.fields.String(),
         values=ma.fields.Nested(EvaluationAnswerSchema),
         load_default=dict,
         metadata=ANSWERS.metadata,
@@ -77,7 +77,7 @@ class EvaluationCreateSchema(Schema):
 
 class EvaluationUpdateSchema(Schema):
     answers = ma.fields.Dict(
-        keys=ma.fields.String(validate=ma.validate.Length(min=1, max=10)),
+        keys=ma.fields.String(),
         values=ma.fields.Nested(EvaluationAnswerSchema),
         required=True,
         metadata=ANSWERS.metadata,

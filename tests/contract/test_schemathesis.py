@@ -67,6 +67,31 @@ DOMAIN_REFUSALS = {
     ("POST", "/api/v1/needs"),
     ("POST", "/api/v1/matches/{match_id}/schedule"),
     ("POST", "/api/v1/hubs/{hub_id}/adviser-pairings/{plan_id}/confirm"),
+    # The careers programme: a school year like 2025-26 must be consecutive years, answers
+    # name criteria of Benchmarks 1, 2 and 4 (the ledger's are refused), a follow-up is
+    # recorded once it is due, an activity is requested only by making a need of it, and
+    # destination rows must be valid records.
+    ("POST", "/api/v1/schools/{school_id}/programme"),
+    ("GET", "/api/v1/schools/{school_id}/programme/{academic_year}"),
+    ("PATCH", "/api/v1/schools/{school_id}/programme/{academic_year}"),
+    ("POST", "/api/v1/schools/{school_id}/programme/{academic_year}/publish"),
+    ("POST", "/api/v1/schools/{school_id}/programme/{academic_year}/roll-over"),
+    ("GET", "/api/v1/schools/{school_id}/programme/{academic_year}/coverage"),
+    ("GET", "/api/v1/schools/{school_id}/programme/{academic_year}/activities"),
+    ("POST", "/api/v1/schools/{school_id}/programme/{academic_year}/activities"),
+    ("PATCH", "/api/v1/programme-activities/{activity_id}"),
+    ("POST", "/api/v1/programme-activities/{activity_id}/need"),
+    ("POST", "/api/v1/schools/{school_id}/evaluations"),
+    ("PATCH", "/api/v1/evaluations/{evaluation_id}"),
+    ("GET", "/api/v1/hubs/{hub_id}/evaluations"),
+    ("GET", "/api/v1/schools/{school_id}/destinations"),
+    ("POST", "/api/v1/schools/{school_id}/destinations"),
+    ("PATCH", "/api/v1/schools/{school_id}/destinations/{leaver_id}"),
+    ("POST", "/api/v1/schools/{school_id}/destinations/import"),
+    ("GET", "/api/v1/schools/{school_id}/destinations/summary"),
+    ("GET", "/api/v1/schools/{school_id}/governors-report"),
+    ("GET", "/api/v1/schools/{school_id}/governors-report.html"),
+    ("GET", "/api/v1/schools/{school_id}/governors-report.pdf"),
 }
 
 
