@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from models.organisations import School
 from models.programme import ActivityStatus, PlanStatus, ProgrammePlan
-from services import school_years
+from services import provider_access, school_years
 from services.errors import NotFound
 
 TEMPLATES = Environment(
@@ -47,11 +47,23 @@ NOT_YET_PUBLISHED = "not yet published"
 
 
 def provider_access_policy(session: Session, school: School) -> dict:
-    """The school's provider access policy statement, as far as Engage holds it: the link
-    the school keeps on its profile; else "not yet published"."""
-    if school.provider_access_policy_url:
-        return {"status": "published", "url": school.provider_access_policy_url, "text": None}
-    return {"status": NOT_YET_PUBLISHED, "url": None, "text": None}
+    """The school's current provider access policy statement (services.provider_access,
+    its newest version), with the link the school keeps on its profile; else the link
+    alone; else "not yet published"."""
+    policy = provider_access.get_policy(session, school_id=school.id)
+    url = school.provider_access_policy_url
+    if policy is None:
+        return {"status": "published" if url else NOT_YET_PUBLISHED, "url": url, "text": None}
+    contact = ", ".join(
+        part for part in (policy.contact_name, policy.contact_email, policy.contact_phone) if part
+    )
+    text = (
+        f"How providers ask to meet our pupils: {policy.procedure} "
+        f"How we grant requests: {policy.grant_criteria} "
+        f"Premises and facilities: {policy.premises} Contact: {contact}. "
+        f"(Version {policy.version}, published {policy.published_at:%-d %B %Y}.)"
+    )
+    return {"status": "published", "url": url, "text": text}
 
 
 def get(session: Session, school_id: uuid.UUID) -> dict:

@@ -2,7 +2,7 @@
 leavers' destinations followed up for three years
 
 Revision ID: 0018
-Revises: 0017
+Revises: 0016
 Create Date: 2026-12-01 21:42:16
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018'
-down_revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

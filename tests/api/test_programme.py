@@ -8,6 +8,7 @@ from sqlalchemy import select
 from models.bookings import OutboxEvent
 from models.needs import Need
 from models.programme import ActivityStatus, PartnerType, PlanStatus, ProgrammePlan
+from models.provider_access import ProviderAccessPolicy
 from models.users import Role
 from services import school_years
 from tests import factories
@@ -258,8 +259,22 @@ def test_the_publication_is_public_and_holds_no_pupil_data(client, world, auth_h
     )
 
     school.provider_access_policy_url = "https://school.example.org/pal"
+    session.add(
+        ProviderAccessPolicy(
+            school_id=school.id,
+            version=1,
+            procedure="Write to the careers leader.",
+            grant_criteria="Every approved provider is offered a slot.",
+            premises="The main hall.",
+            contact_name="Ms Lead",
+            contact_email="lead@example.org",
+        )
+    )
     session.commit()
-    assert client.get(url).get_json()["provider_access_policy"]["url"].endswith("/pal")
+    policy = client.get(url).get_json()["provider_access_policy"]
+    assert policy["status"] == "published" and policy["url"].endswith("/pal")
+    assert "Write to the careers leader." in policy["text"] and "Version 1" in policy["text"]
+    assert "Every approved provider" in client.get(url + ".html").get_data(as_text=True)
 
 
 def test_patch_needs_the_current_etag(client, world, auth_headers, session):
