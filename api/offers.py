@@ -66,6 +66,8 @@ class OfferSchema(Schema):
     supervised = ma.fields.Boolean(required=True)
     frequency = ma.fields.Enum(Frequency, by_value=True, required=True)
     overnight = ma.fields.Boolean(required=True)
+    target_disadvantaged = ma.fields.Boolean(required=True)
+    target_local_authorities = ma.fields.List(ma.fields.String(), required=True)
     safeguarding = ma.fields.Dict(
         required=True,
         metadata={"description": "Encounter offers: what its volunteers need, and why."},
@@ -84,7 +86,7 @@ class OfferSchema(Schema):
             return offers.missing_declarations(obj)
         if attr == "safeguarding":
             return offers.safeguarding_summary(obj)
-        if attr in ("available_weekdays", "available_dates"):
+        if attr in ("available_weekdays", "available_dates", "target_local_authorities"):
             return getattr(obj, attr) or []
         return super().get_attribute(obj, attr, default)
 
@@ -154,6 +156,14 @@ class OfferFields(Schema):
     supervised = ma.fields.Boolean(metadata={"description": "A teacher is present throughout."})
     frequency = ma.fields.Enum(Frequency, by_value=True)
     overnight = ma.fields.Boolean()
+    target_disadvantaged = ma.fields.Boolean(
+        metadata={"description": "Schools with a high share of disadvantaged pupils see it first."}
+    )
+    target_local_authorities = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(min=1, max=100)),
+        validate=ma.validate.Length(max=20),
+        metadata={"description": "Schools in these local authorities see it first."},
+    )
 
 
 class OfferCreateSchema(OfferFields):

@@ -27,12 +27,14 @@ from services.search import _as_uuid, bounding_box, load_by_id
 
 KEY_STAGES = {3: (7, 8, 9), 4: (10, 11), 5: (12, 13)}
 WEIGHTS = {
-    "distance": 0.45,  # in school: 1 at the base to 0.5 at the radius's edge; online: 0.4
+    "distance": 0.4,  # in school: 1 at the base to 0.5 at the radius's edge; online: 0.4
     "year_groups": 0.2,  # covers more of the year groups asked for (or of Y7-Y13)
-    "send": 0.15,  # suits pupils with SEND
+    "send": 0.1,  # suits pupils with SEND
     "notice": 0.1,  # needs a fortnight's notice or less
     "availability": 0.1,  # available on more of the dates asked for
+    "reach": 0.1,  # the employer aims it at schools like this one (targeting)
 }
+DISADVANTAGED_FSM_SHARE = 30.0  # % of pupils on free school meals: a "high share"
 MODE_BITS = {mode: 1 << i for i, mode in enumerate(Mode)}
 
 
@@ -126,6 +128,8 @@ COLUMNS = (
     Offer.available_to,
     Offer.available_weekdays,
     Offer.available_dates,
+    Offer.target_disadvantaged,
+    Offer.target_local_authorities,
 )
 
 
@@ -187,7 +191,7 @@ def _rank(row, school: School, filters: Filters):
         end,
         weekdays,
         dates,
-    ) = row
+    ) = row[:12]
     km = None
     comes = False
     if Mode.IN_PERSON in modes and lat is not None and school.latitude is not None:
@@ -228,8 +232,23 @@ def _rank(row, school: School, filters: Filters):
             f"{open_days} available school days in the window",
         ),
     ]
+    factors.append(_reach(school, *row[12:]))
     score = round(sum(f.contribution for f in factors), 4)
     return score, (round(km, 3) if km is not None else None), offer_id, comes, factors
+
+
+def targeted(school: School, disadvantaged: bool, local_authorities: list[str] | None) -> str:
+    """Why the offer is aimed at this school ('' when it is not)."""
+    if disadvantaged and (school.percentage_fsm or 0) >= DISADVANTAGED_FSM_SHARE:
+        return f"aimed at schools like this one ({school.percentage_fsm:.0f}% free school meals)"
+    if school.local_authority in (local_authorities or []):
+        return f"aimed at schools in {school.local_authority}"
+    return ""
+
+
+def _reach(school: School, disadvantaged: bool, local_authorities: list[str] | None) -> Factor:
+    why = targeted(school, disadvantaged, local_authorities)
+    return Factor("reach", WEIGHTS["reach"], 1.0 if why else 0.0, why or "not targeted")
 
 
 def _open_days(start, end, weekdays, dates, filters: Filters) -> int:

@@ -45,6 +45,8 @@ OFFER_FIELDS = (
     "supervised",
     "frequency",
     "overnight",
+    "target_disadvantaged",
+    "target_local_authorities",
 )
 MAX_TRAVEL_KM = 100
 SLOT_FIELDS = ("date", "starts_at", "ends_at", "school_cap")

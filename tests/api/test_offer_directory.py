@@ -141,3 +141,28 @@ def test_the_directory_is_ranked_for_a_school_its_caller_may_rank_for(
     assert status(Role.COORDINATOR, school_id=str(world.b.school.id)) == 403
     assert status(Role.COORDINATOR) == 403  # which school?
     assert status(Role.EMPLOYER_STAFF) == 403
+
+
+def test_offers_aimed_at_schools_like_this_one_rank_first(client, session, world, auth_headers):
+    """The demo school has 30% free school meals and is in Leeds."""
+    factories.encounter_offer(session, world.a.employer, title="Untargeted")
+    factories.encounter_offer(
+        session, world.a.employer, title="Disadvantaged", target_disadvantaged=True
+    )
+    factories.encounter_offer(
+        session, world.a.employer, title="Leeds", target_local_authorities=["Leeds"]
+    )
+    factories.encounter_offer(
+        session, world.a.employer, title="Bradford", target_local_authorities=["Bradford"]
+    )
+    session.commit()
+
+    hits = client.get(DIRECTORY, headers=auth_headers(world.a.users[Role.SCHOOL_STAFF])).get_json()
+    reach = {
+        h["offer"]["title"]: next(f for f in h["factors"] if f["name"] == "reach") for h in hits
+    }
+
+    assert {h["offer"]["title"] for h in hits[:2]} == {"Disadvantaged", "Leeds"}
+    assert reach["Disadvantaged"]["value"] == reach["Leeds"]["value"] == 1.0
+    assert reach["Untargeted"]["value"] == reach["Bradford"]["value"] == 0.0
+    assert "30% free school meals" in reach["Disadvantaged"]["detail"]
