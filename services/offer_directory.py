@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import Integer, String, cast, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from models.offers import ENCOUNTER_KINDS, WEEKDAYS, Offer, OfferKind, OfferStatus
@@ -36,6 +36,7 @@ WEIGHTS = {
 }
 DISADVANTAGED_FSM_SHARE = 30.0  # % of pupils on free school meals: a "high share"
 MODE_BITS = {mode: 1 << i for i, mode in enumerate(Mode)}
+YEAR_BITS = {year: 1 << i for i, year in enumerate(YEAR_GROUPS)}
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,8 @@ COLUMNS = (
     Offer.latitude,
     Offer.longitude,
     Offer.travel_radius_km,
-    Offer.modes,
-    Offer.year_groups,
+    type_coerce(Offer.modes, Integer),  # the raw bitmasks: no list built per row
+    type_coerce(Offer.year_groups, Integer),
     Offer.send_suitable,
     Offer.notice_days,
     Offer.available_from,
@@ -194,17 +195,17 @@ def _rank(row, school: School, filters: Filters):
     ) = row[:12]
     km = None
     comes = False
-    if Mode.IN_PERSON in modes and lat is not None and school.latitude is not None:
+    if modes & MODE_BITS[Mode.IN_PERSON] and lat is not None and school.latitude is not None:
         km = distance_km(school.latitude, school.longitude, lat, lon)
         comes = km <= (radius or 0) and km <= (filters.within_km or MAX_TRAVEL_KM)
-    online = Mode.VIRTUAL in modes and filters.mode is not Mode.IN_PERSON
+    online = bool(modes & MODE_BITS[Mode.VIRTUAL]) and filters.mode is not Mode.IN_PERSON
     if not (comes and filters.mode is not Mode.VIRTUAL) and not online:
         return None
     open_days = _open_days(start, end, weekdays, dates, filters)
     if open_days == 0:
         return None
     asked = _years(filters) or YEAR_GROUPS
-    covered = len(set(asked) & set(year_groups))
+    covered = sum(1 for y in asked if year_groups & YEAR_BITS[y])
     factors = [
         Factor(
             "distance",
