@@ -45,7 +45,6 @@ from api.config import load_config
 from api.errors import register_error_handlers
 from api.extensions import cors, db, jwt, migrate
 from api.http import configure_logging, rate_limit_key, register_request_hooks
-from api.security import register_token_loaders
 from api.smorest import Api
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -126,7 +125,6 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     cors.init_app(app, origins=app.config["CORS_ORIGINS"], expose_headers=EXPOSED_HEADERS)
     jwt.init_app(app)
-    register_token_loaders(jwt)
     # One limiter per app: its storage (memory or Redis) comes from this app's config.
     app.extensions["rate_limiter"] = Limiter(
         rate_limit_key,

@@ -2,11 +2,11 @@
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_jwt_extended import get_jwt
 
 from api.extensions import db
 from api.security import (
     check_login_allowed,
+    current_claims,
     current_person,
     issue_client_token,
     issue_user_tokens,
@@ -82,7 +82,7 @@ class Refresh(MethodView):
     @blp.response(200, AccessTokenSchema)
     def post(self):
         """Get a new access token with a refresh token"""
-        claims = get_jwt()
+        claims = current_claims()
         tokens = issue_user_tokens(current_person(), session_id=claims["sid"], fresh=False)
         del tokens["refresh_token"]
         return tokens

@@ -27,7 +27,6 @@ def load_config(overrides: dict | None = None) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "JWT_SECRET_KEY": os.environ.get("JWT_SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", "sqlite:///engage.db"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MAX_CONTENT_LENGTH": _int_env("MAX_CONTENT_LENGTH", 1024 * 1024),
         "CORS_ORIGINS": [o for o in os.environ.get("CORS_ORIGINS", "").split(",") if o],
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
@@ -40,8 +39,18 @@ def load_config(overrides: dict | None = None) -> dict:
         "TUBE_MAP_MIN_COUNT": _int_env("TUBE_MAP_MIN_COUNT", 5),
     }
     config.update(overrides or {})
+    config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config["SQLALCHEMY_DATABASE_URI"])
+    )
     _check_secrets(config)
     return config
+
+
+def _engine_options(url: str) -> dict:
+    """Ping a pooled connection before use where it can go stale (a server restarted, a
+    connection dropped); an SQLite connection is an open file and never does, so it is not
+    pinged (a ping is one more statement on every request)."""
+    return {"pool_pre_ping": not url.startswith("sqlite")}
 
 
 def _check_secrets(config: dict) -> None:

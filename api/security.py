@@ -2,6 +2,12 @@
 
 Tokens carry only who the caller is; what it may do is always read from the database
 (`services.access`), so a deactivated user or a revoked client is refused at once.
+
+Each request's bearer token is decoded and verified once (`bearer_claims`, held on `g`):
+the rate limiter's key and `authenticate` share the result. The caller, with its login
+session's revocation, is then read in one query by primary keys
+(`services.sessions.user_token_holder`, `client_token_holder`): nothing is cached across
+requests, so a logout, a deactivation or a revoked app stops the very next request.
 """
 
 import uuid
@@ -9,23 +15,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import limits
-from flask import current_app, g
-from flask_jwt_extended import (
-    JWTManager,
-    create_access_token,
-    create_refresh_token,
-    current_user,
-    get_jwt,
-    verify_jwt_in_request,
+from flask import current_app, g, request
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from flask_jwt_extended.exceptions import (
+    FreshTokenRequired,
+    InvalidHeaderError,
+    JWTExtendedException,
+    NoAuthorizationError,
+    RevokedTokenError,
+    UserLookupError,
+    WrongTokenError,
 )
+from jwt.exceptions import PyJWTError
 from werkzeug.exceptions import Forbidden, TooManyRequests
 
 from api.extensions import db
 from models.auth import ApiClient
-from models.organisations import Organisation
 from models.users import User
-from services import api_clients, audit, sessions, users
-from services.access import CLIENT_ROLE, Caller
+from services import audit, sessions
+from services.access import Caller
 
 CLIENT_TOKEN_LIFETIME = timedelta(minutes=10)
 LOGIN_FAILURES = "login-failures"
@@ -53,10 +61,42 @@ class InsufficientScope(Forbidden):
         return [*super().get_headers(environ, scope), ("WWW-Authenticate", self.www_authenticate)]
 
 
+def bearer_claims() -> dict:
+    """The request's bearer token, its signature and expiry verified, decoded once per
+    request; raises the token error (a 401) on every call when it is missing or invalid."""
+    if "bearer" not in g:
+        try:
+            g.bearer = (decode_token(_encoded_bearer()), None)
+        except (JWTExtendedException, PyJWTError) as error:
+            g.bearer = (None, error)
+    claims, error = g.bearer
+    if error is not None:
+        raise error
+    return claims
+
+
+def _encoded_bearer() -> str:
+    header = request.headers.get("Authorization", "").strip()
+    if not header:
+        raise NoAuthorizationError("Missing Authorization Header")
+    scheme, _, token = header.partition(" ")
+    if scheme != "Bearer":
+        raise NoAuthorizationError("Missing 'Bearer' type in 'Authorization' header.")
+    token = token.strip()
+    if not token or " " in token:
+        raise InvalidHeaderError("Bad Authorization header. Expected 'Bearer <JWT>'.")
+    return token
+
+
 def authenticate(policy: AccessPolicy) -> Caller:
     """Verify the bearer token, load the caller and check the operation's scope."""
-    verify_jwt_in_request(fresh=policy.fresh, refresh=policy.refresh)
-    caller: Caller = current_user
+    claims = bearer_claims()
+    if (claims["type"] == "refresh") is not policy.refresh:
+        raise WrongTokenError(f"Only {'refresh' if policy.refresh else 'access'} tokens here.")
+    if policy.fresh and claims.get("fresh") is not True:
+        raise FreshTokenRequired("Fresh token required", {}, claims)
+    holder = _holder(claims)
+    caller = holder.caller
     if caller.client_id is not None and (policy.scope is None or policy.scope not in caller.scopes):
         raise InsufficientScope(policy.scope)
     context = audit.current_context(db.session)
@@ -64,7 +104,7 @@ def authenticate(policy: AccessPolicy) -> Caller:
         context.actor_user_id = caller.user_id
         context.actor_client_id = caller.client_id
         context.organisation_id = caller.organisation_id
-    g.caller = caller
+    g.caller, g.person = caller, holder.person
     return caller
 
 
@@ -72,44 +112,37 @@ def current_caller() -> Caller:
     return g.caller
 
 
+def current_claims() -> dict:
+    """The verified claims of the token this request was authenticated with."""
+    return bearer_claims()
+
+
+def signed_in_person() -> sessions.Person:
+    """The signed-in person as read with the token, in the same query (people-only routes)."""
+    return g.person
+
+
 def current_person() -> User:
-    """The signed-in user's row (routes that need one are people-only)."""
+    """The signed-in user's row, to change it (routes that need one are people-only)."""
     return db.session.get(User, g.caller.user_id)
 
 
-def register_token_loaders(jwt: JWTManager) -> None:
-    jwt.user_lookup_loader(_load_caller)
-    jwt.token_in_blocklist_loader(_is_revoked)
-
-
-def _load_caller(_header: dict, claims: dict) -> Caller | None:
+def _holder(claims: dict) -> sessions.TokenHolder:
     subject = uuid.UUID(claims["sub"])
     if claims.get("kind") == "client":
-        client = api_clients.active_client(db.session, subject)
-        return _client_caller(client) if client else None
-    user = users.active_user(db.session, subject, claims.get("ver", -1))
-    if user is None:
-        return None
-    return Caller(
-        role=user.role,
-        organisation_id=user.organisation_id,
-        user_id=user.id,
-        is_org_admin=user.is_org_admin,
-    )
-
-
-def _client_caller(client: ApiClient) -> Caller:
-    kind = db.session.get(Organisation, client.organisation_id).kind
-    return Caller(
-        role=CLIENT_ROLE[kind],
-        organisation_id=client.organisation_id,
-        client_id=client.id,
-        scopes=frozenset(client.scopes),
-    )
-
-
-def _is_revoked(_header: dict, claims: dict) -> bool:
-    return "sid" in claims and sessions.is_revoked(db.session, claims["sid"])
+        holder = sessions.client_token_holder(db.session, client_id=subject)
+    else:
+        holder = sessions.user_token_holder(
+            db.session,
+            user_id=subject,
+            token_version=claims.get("ver", -1),
+            session_id=claims.get("sid"),
+        )
+    if holder.revoked:
+        raise RevokedTokenError({}, claims)
+    if holder.caller is None:
+        raise UserLookupError(f"No active caller for {subject}", {}, claims)
+    return holder
 
 
 def issue_user_tokens(user: User, *, session_id: str | None = None, fresh: bool = True) -> dict:
@@ -147,7 +180,7 @@ def issue_client_token(client: ApiClient) -> dict:
 
 
 def revoke_current_session() -> None:
-    claims = get_jwt()
+    claims = current_claims()
     expires_at = (
         datetime.fromtimestamp(claims["exp"], UTC) + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
     )

@@ -4,7 +4,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from api.extensions import db
-from api.security import current_caller, current_person
+from api.security import current_caller, signed_in_person
 from api.smorest import Blueprint, Schema, Timestamp, paged
 from models.organisations import OrganisationKind
 from models.users import Role
@@ -36,7 +36,7 @@ class Me(MethodView):
     @blp.response(200, UserSchema)
     def get(self):
         """Who am I?"""
-        return current_person()
+        return signed_in_person()
 
 
 @blp.route("/users")

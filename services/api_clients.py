@@ -79,8 +79,3 @@ def exchange(session: Session, *, client_id: str, client_secret: str) -> ApiClie
     if client is None or client.revoked_at or not matches(client_secret, client.secret_digest):
         raise Unauthenticated("The client id or secret is wrong, or the client was revoked.")
     return client
-
-
-def active_client(session: Session, client_uuid: uuid.UUID) -> ApiClient | None:
-    client = session.get(ApiClient, client_uuid)
-    return None if client is None or client.revoked_at else client

@@ -62,14 +62,6 @@ def change_password(
     return user
 
 
-def active_user(session: Session, user_id: uuid.UUID, token_version: int) -> User | None:
-    """The user a token names, if still active and the token not superseded."""
-    user = session.get(User, user_id)
-    if user is None or not user.is_active or user.token_version != token_version:
-        return None
-    return user
-
-
 def list_(session: Session, caller: Caller, *, page: int, page_size: int) -> Page:
     query = select(User).where(visible_users(session, caller)).order_by(User.email)
     return paginate(session, query, page=page, page_size=page_size)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import jwt as pyjwt
 import pytest
+from sqlalchemy import event
 
 from api.app import create_app
 from models.auth import RevokedSession
@@ -292,3 +293,53 @@ def test_anonymous_calls_get_401_before_their_input_is_looked_at(client, world):
     wrong_media = client.post("/api/v1/hubs", data="name=x", content_type="text/plain")
     assert_unauthorized(nul_query)
     assert_unauthorized(wrong_media)
+
+
+def test_an_authenticated_no_op_reads_its_caller_in_one_statement(client, session, world):
+    """The token is verified once (the rate limiter's key shares it) and `GET /me` is served
+    from the one query that reads the caller and its session's revocation."""
+    tokens = login(client, "coordinator.a@example.org").get_json()
+    statements = []
+
+    def record(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        me = client.get("/api/v1/me", headers=bearer(tokens["access_token"]))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert me.status_code == 200
+    assert me.get_json()["email"] == "coordinator.a@example.org"
+    assert me.get_json()["organisation"]["id"] == str(world.a.hub.id)
+    assert len(statements) == 1, statements
+
+
+def test_logout_deactivation_and_a_revoked_app_each_stop_the_very_next_request(
+    client, session, world, auth_headers
+):
+    person = login(client, "school_staff.a@example.org").get_json()["access_token"]
+    assert client.get("/api/v1/me", headers=bearer(person)).status_code == 200
+    assert client.post("/api/v1/auth/logout", headers=bearer(person)).status_code == 204
+    assert_unauthorized(client.get("/api/v1/me", headers=bearer(person)), "revoked")
+
+    staff = world.a.users[Role.EMPLOYER_STAFF]
+    headers = auth_headers(staff)
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    staff.is_active = False
+    session.commit()
+    assert_unauthorized(client.get("/api/v1/me", headers=headers), "no longer active")
+
+    partner = factories.api_client(session, world.a.school.id, scopes=["schools:read"])
+    session.commit()
+    credentials = {
+        "grant_type": "client_credentials",
+        "client_id": partner.client_id,
+        "client_secret": factories.CLIENT_SECRET,
+    }
+    token = client.post("/api/v1/auth/token", json=credentials).get_json()["access_token"]
+    assert client.get("/api/v1/schools", headers=bearer(token)).status_code == 200
+    partner.revoked_at = utcnow()
+    session.commit()
+    assert_unauthorized(client.get("/api/v1/schools", headers=bearer(token)), "no longer active")

@@ -3,7 +3,7 @@
 import pytest
 
 from models.users import Role
-from services import users
+from services import sessions, users
 from services.errors import InvalidInput, Unauthenticated
 from tests import factories
 
@@ -46,13 +46,19 @@ def test_a_deactivated_person_cannot_log_in_with_the_right_password(session, lea
 
 def test_changing_the_password_supersedes_every_token_issued_before(session, leader):
     version = leader.token_version
-    assert users.active_user(session, leader.id, version) is leader
+
+    def holder(token_version):
+        return sessions.user_token_holder(
+            session, user_id=leader.id, token_version=token_version, session_id="s"
+        ).caller
+
+    assert holder(version).user_id == leader.id
     users.change_password(
         session, leader, current_password=factories.PASSWORD, new_password="a new long password"
     )
     session.commit()
-    assert users.active_user(session, leader.id, version) is None
-    assert users.active_user(session, leader.id, version + 1) is leader
+    assert holder(version) is None
+    assert holder(version + 1).user_id == leader.id
     assert users.authenticate(session, email=leader.email, password="a new long password")
 
 
