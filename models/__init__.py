@@ -18,7 +18,7 @@ from models.encounters import Attendance, Encounter
 from models.evaluations import SelfEvaluation
 from models.journeys import Journey
 from models.matches import Match, MatchEvent
-from models.matching import PoolGeneration
+from models.matching import PoolChange, PoolGeneration
 from models.needs import Need
 from models.offer_requests import OfferRequest
 from models.offers import Offer
@@ -57,6 +57,7 @@ __all__ = [
     "Organisation",
     "Outcode",
     "OutboxEvent",
+    "PoolChange",
     "PoolGeneration",
     "Postcode",
     "Provider",

@@ -28,7 +28,9 @@ CONTEXT_KEY = "audit_context"
 AUDITED_OPTION = "audited"
 # Tables whose rows are no state of the domain: replay records of requests, the matching
 # cache's stamps, and per-school seat counts (the bookings that move them are audited).
-UNAUDITED_TABLES = frozenset({"idempotency_keys", "matching_pool_generations", "slot_allocations"})
+UNAUDITED_TABLES = frozenset(
+    {"idempotency_keys", "matching_pool_generations", "matching_pool_changes", "slot_allocations"}
+)
 
 
 class UnauditedWrite(RuntimeError):

@@ -16,6 +16,7 @@ Adding a factor: give it a weight in WEIGHTS and a scorer in SCORERS (and, if it
 a column in `Pool`, loaded by `services.matching.pool`).
 """
 
+import bisect
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -97,6 +98,38 @@ class Pool:
                 for row, dates in self.unavailable_dates.items()
                 if row in position
             },
+        )
+
+    def replaced(self, at: list[int], fresh: "Pool") -> "Pool":
+        """A copy with rows `at` replaced by `fresh`'s rows, in the same order."""
+        arrays = {}
+        for name in ARRAYS:
+            column = getattr(self, name).copy()
+            column[at] = getattr(fresh, name)
+            arrays[name] = column
+        dates = dict(self.unavailable_dates)
+        for i, row in enumerate(at):
+            dates.pop(row, None)
+            if i in fresh.unavailable_dates:
+                dates[row] = fresh.unavailable_dates[i]
+        return Pool(ids=list(self.ids), **arrays, unavailable_dates=dates)
+
+    def without(self, rows: list[int]) -> "Pool":
+        """A copy without the rows `rows`."""
+        return self.take(np.setdiff1d(np.arange(len(self)), rows))
+
+    def merged(self, fresh: "Pool") -> "Pool":
+        """A copy with `fresh`'s rows (ids not held here, ascending) inserted in id order."""
+        at = [bisect.bisect_left(self.ids, volunteer_id) for volunteer_id in fresh.ids]
+        ids = list(self.ids)
+        for i, position in enumerate(at):
+            ids.insert(position + i, fresh.ids[i])
+        dates = {row + bisect.bisect_right(at, row): d for row, d in self.unavailable_dates.items()}
+        dates.update({at[i] + i: d for i, d in fresh.unavailable_dates.items()})
+        return Pool(
+            ids=ids,
+            **{name: np.insert(getattr(self, name), at, getattr(fresh, name)) for name in ARRAYS},
+            unavailable_dates=dates,
         )
 
 

@@ -3,35 +3,29 @@
 Loading: one query (`_pool_query`) reads the columns the engine needs, labelled, in id
 order; `_columns` turns them into a `Pool` (JSON parsed once per distinct value).
 
-The per-process cache: `volunteer_pool` holds the pool until the generation stamped in
-`matching_pool_generations` (models.matching) changes, so every process, on any machine,
-sees at its next ranking that its copy is stale.
-
-The flush listener: `stamp_on_volunteer_writes` is registered on every Session's
-`before_flush` when this module is imported (services.matching imports it), and stamps a
-new generation in the same transaction as any ORM write to volunteers or employers. A bulk
-INSERT or UPDATE that bypasses the ORM must call `stamp_pool_generation` itself.
+The per-process cache: `volunteer_pool` holds the pool and, at each ranking, reads the
+pool's stamp (services.matching.changes): when writes were logged since, it reads again
+only the volunteers they touched; a new generation (a bulk load that called
+`stamp_pool_generation`) or a gap in the log means a full reload. The flush listener that
+logs every ORM write to volunteers and employers lives in services.matching.changes.
 """
 
 import json
 import threading
 import uuid
 from dataclasses import dataclass
-from itertools import chain
 
 import numpy as np
-from sqlalchemy import Integer, String, cast, event, select, type_coerce
+from sqlalchemy import Integer, String, cast, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from models.journeys import Journey
-from models.matching import PoolGeneration
 from models.organisations import Employer, EmployerSize
 from models.volunteers import SIC_SECTIONS, Volunteer
-from services.idempotency import upsert
+from services.matching import changes
 from services.matching.encoding import availability_bits, topic_bits
 from services.matching.engine import DBS_FOREVER, NO_DBS, Pool
 
-VOLUNTEER_POOL = "volunteers"
 _V = Volunteer.__table__.c
 _E = Employer.__table__.c
 _J = Journey.__table__.c
@@ -145,6 +139,7 @@ def rows_by_id(pool: Pool) -> dict:
 @dataclass(frozen=True)
 class _Held:
     generation: uuid.UUID
+    sequence: int  # the last logged change this copy includes
     pool: Pool
     rows: dict  # volunteer id as loaded → pool row
 
@@ -156,47 +151,61 @@ _loading = threading.Lock()
 def volunteer_pool(session: Session) -> tuple[Pool, dict]:
     """Every volunteer's columns and their rows by id.
 
-    This process holds them until a write to volunteers or employers stamps a new
-    generation. The generation is read before the rows, so a write that lands in between
-    is at worst loaded again. A database without a stamp (just emptied, or bulk-loaded
-    without `stamp_pool_generation`) is read every time and nothing is held.
+    This process holds them and, when writes have been logged since (services.matching.
+    changes), refreshes only the volunteers they touched. The stamp is read before the
+    rows, so a write that lands in between is at worst read again. A new generation (a bulk
+    load), or a copy so far behind that the log no longer reaches it, is read in full. A
+    database without a stamp (just emptied) is read every time and nothing is held.
     """
-    generation = session.scalar(
-        select(PoolGeneration.generation).where(PoolGeneration.pool == VOLUNTEER_POOL)
-    )
+    stamp = changes.current(session)
     key = session.get_bind().url.render_as_string()
     held = _held.get(key)
-    if held is None or held.generation != generation:
-        with _loading:
-            held = _held.get(key)
-            if held is None or held.generation != generation:
-                pool = _read(session, _pool_query())
-                held = _Held(generation, pool, rows_by_id(pool))
-                if generation is not None:
-                    _held[key] = held
+    if _fresh(held, stamp):
+        return held.pool, held.rows
+    with _loading:
+        held = _held.get(key)
+        if not _fresh(held, stamp):
+            held = _refreshed(session, held, stamp)
+            if stamp is not None:
+                _held[key] = held
     return held.pool, held.rows
 
 
-def stamp_pool_generation(session: Session) -> None:
-    """Mark every process's held volunteers stale, in the caller's transaction. Flushes of
-    volunteers and employers do it by themselves; a bulk INSERT or UPDATE must call it."""
-    statement = upsert(session, PoolGeneration).values(pool=VOLUNTEER_POOL, generation=uuid.uuid4())
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["pool"], set_={"generation": statement.excluded.generation}
-        )
+def _fresh(held: _Held | None, stamp: changes.Stamp | None) -> bool:
+    return held is not None and stamp is not None and (held.generation, held.sequence) == stamp
+
+
+def _refreshed(session: Session, held: _Held | None, stamp: changes.Stamp | None) -> _Held:
+    if held is not None and stamp is not None and held.generation == stamp.generation:
+        touched = changes.since(session, held.sequence, stamp.sequence)
+        if touched is not None:
+            pool, rows = _patched(session, held, touched)
+            return _Held(stamp.generation, stamp.sequence, pool, rows)
+    pool = _read(session, _pool_query())
+    generation, sequence = stamp if stamp is not None else (None, 0)
+    return _Held(generation, sequence, pool, rows_by_id(pool))
+
+
+def _patched(session: Session, held: _Held, touched: changes.Touched) -> tuple[Pool, dict]:
+    """The held pool with the touched volunteers read again: changed rows replaced, new ones
+    inserted in id order, deleted ones removed. A new pool: the held one is shared."""
+    fresh = _read(
+        session,
+        _pool_query().where(
+            or_(_V.id.in_(touched.volunteer_ids), _V.employer_id.in_(touched.employer_ids))
+        ),
     )
+    found = set(fresh.ids)
+    gone = [held.rows[v] for v in touched.volunteer_keys if v not in found and v in held.rows]
+    added = [i for i, v in enumerate(fresh.ids) if v not in held.rows]
+    if not gone and not added:
+        return held.pool.replaced([held.rows[v] for v in fresh.ids], fresh), held.rows
+    replaced = [held.rows[v] for v in fresh.ids if v in held.rows]
+    pool = held.pool.without(gone + replaced).merged(fresh)
+    return pool, rows_by_id(pool)
 
 
-# The flush listener --------------------------------------------------------------------
-
-
-def stamp_on_volunteer_writes(session: Session, _flush_context, _instances) -> None:
-    """before_flush: a flush that writes a volunteer, an employer or a career journey (its
-    kinds are a pool column) stamps a generation."""
-    written = chain(session.new, session.dirty, session.deleted)
-    if any(isinstance(obj, Volunteer | Employer | Journey) for obj in written):
-        stamp_pool_generation(session)
-
-
-event.listen(Session, "before_flush", stamp_on_volunteer_writes)
+def stamp_pool_generation(session: Session) -> None:
+    """Mark every process's held volunteers stale, in the caller's transaction: a bulk
+    INSERT or UPDATE must call it (ORM writes are logged one by one, by the flush listener)."""
+    changes.new_generation(session)

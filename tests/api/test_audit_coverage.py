@@ -20,6 +20,7 @@ from tests.api.test_authorization_matrix import ROLES, ROUTES
 UNAUDITED_TABLES = {
     "audit_log",
     "matching_pool_generations",
+    "matching_pool_changes",
     "idempotency_keys",
     "slot_allocations",
     "revoked_sessions",
