@@ -11,6 +11,9 @@
             runs), the generation read, recent loads, ranked, one page of 50 volunteers
             loaded (SQLite; PostgreSQL too when TEST_DATABASE_URL or DATABASE_URL names one)
   http      GET /api/v1/needs/{id}/candidates?page_size=50 as the school's coordinator
+  http+edits the same for 10 s while volunteers are edited at 10 writes a second (each
+            refreshes one volunteer in the held pool); the last column counts the edits the
+            next ranking saw (it should equal the edits printed above the table)
   pairing   candidate pairs, fits and the exact solver for 4,000 advisers × 5,000 schools
             (time; peak of NumPy/Python allocations and the process's maximum RSS, which
             also counts the solver's C++ memory: the pairing's own with --pairing-only),
@@ -44,9 +47,10 @@ from api.security import issue_user_tokens  # noqa: E402
 from models.needs import Frequency, Need, NeedMode  # noqa: E402
 from models.organisations import Hub, School  # noqa: E402
 from models.users import User  # noqa: E402
-from models.volunteers import ActivityType  # noqa: E402
+from models.volunteers import ActivityType, Volunteer  # noqa: E402
 from services import matching, pairings  # noqa: E402
 from services.matching import encoding, engine  # noqa: E402
+from services.matching import pool as held_pool  # noqa: E402
 from services.search import bounding_box  # noqa: E402
 
 ENGLAND = ((50.6, 55.4), (-3.6, 1.6))
@@ -193,7 +197,49 @@ def bench_http(label: str, url: str, n: int, runs: int) -> list[tuple]:
         timings.append(time.perf_counter() - started)
         assert response.status_code == 200, response.get_json()
     rows.append((label, "http", rows[0][2], *percentiles(timings[5:]), page.total))
+    rows.append(
+        bench_edits(
+            app,
+            client,
+            f"/api/v1/needs/{need_id}/candidates?page_size=50",
+            headers,
+            label,
+            rows[0][2],
+        )
+    )
     return rows
+
+
+def bench_edits(app, client, url: str, headers: dict, label: str, scored: int) -> tuple:
+    """Rankings through HTTP while volunteers are edited at 10 writes a second (one ORM
+    commit each, as the API's PATCH makes): p50/p95 of the rankings, and whether the
+    ranking after each edit saw it (the held pool's radius equals the new value)."""
+    with app.app_context():
+        ids = list(db.session.scalars(select(Volunteer.id).order_by(Volunteer.id).limit(200)))
+    timings, seen, edits, check = [], 0, 0, None
+    deadline = time.perf_counter() + 10.0
+    next_edit = time.perf_counter()
+    while time.perf_counter() < deadline:
+        if time.perf_counter() >= next_edit:
+            volunteer_id, radius = ids[edits % len(ids)], 5 + edits % 40
+            with app.app_context():
+                db.session.get(Volunteer, volunteer_id).travel_radius_km = radius
+                db.session.commit()
+            edits += 1
+            next_edit += 0.1
+            check = (volunteer_id, radius)
+        started = time.perf_counter()
+        response = client.get(url, headers=headers)
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.get_json()
+        if check is not None:
+            with app.app_context():
+                pool, rows = held_pool.volunteer_pool(db.session)
+                key = next(k for k in rows if engine.as_uuid(k) == check[0])
+                seen += int(pool.radius[rows[key]] == check[1])
+            check = None
+    print(f"{label}: {edits} edits in 10 s, {len(timings)} rankings, {seen} edits seen by the next")
+    return (label, "http+edits", scored, *percentiles(timings), seen)
 
 
 def bench_pairing(advisers: int, schools: int) -> tuple:
