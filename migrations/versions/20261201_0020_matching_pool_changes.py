@@ -2,7 +2,7 @@
 commit order, so every process refreshes only those (a full reload only as a fallback)
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-01 23:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0020'
-down_revision = '0016'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
