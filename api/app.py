@@ -21,6 +21,7 @@ from api import (
     employers,
     encounters,
     evaluations,
+    events,
     geo,
     governors_report,
     health,
@@ -30,6 +31,7 @@ from api import (
     market,
     matches,
     needs,
+    oauth,
     offer_requests,
     offers,
     pairings,
@@ -40,6 +42,7 @@ from api import (
     schools,
     users,
     volunteers,
+    webhooks,
 )
 from api.config import load_config
 from api.errors import register_error_handlers
@@ -52,6 +55,7 @@ EXPOSED_HEADERS = ["ETag", "Link", "X-Pagination", "X-Request-ID", "Retry-After"
 API_BLUEPRINTS = [
     health.blp,
     auth.blp,
+    oauth.blp,
     users.blp,
     invitations.blp,
     hubs.blp,
@@ -81,6 +85,8 @@ API_BLUEPRINTS = [
     evaluations.blp,
     destinations.blp,
     governors_report.blp,
+    events.blp,
+    webhooks.blp,
 ]
 UNMETERED_BLUEPRINTS = {"health", "docs", "api-docs"}
 

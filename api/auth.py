@@ -1,4 +1,4 @@
-"""Login, refresh, logout, password change, and the partner apps' client-credentials exchange."""
+"""Login, refresh, logout and password change (partner apps' tokens: api/oauth.py)."""
 
 import marshmallow as ma
 from flask.views import MethodView
@@ -8,13 +8,12 @@ from api.security import (
     check_login_allowed,
     current_claims,
     current_person,
-    issue_client_token,
     issue_user_tokens,
     record_login_failure,
     revoke_current_session,
 )
 from api.smorest import Blueprint, Schema
-from services import api_clients, users
+from services import users
 from services.errors import Unauthenticated
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in and get tokens.")
@@ -41,18 +40,6 @@ class AccessTokenSchema(Schema):
 class PasswordChangeSchema(Schema):
     current_password = ma.fields.String(required=True, validate=ma.validate.Length(max=256))
     new_password = ma.fields.String(required=True, validate=ma.validate.Length(max=256))
-
-
-class ClientCredentialsSchema(Schema):
-    grant_type = ma.fields.String(required=True, validate=ma.validate.Equal("client_credentials"))
-    client_id = ma.fields.String(required=True, validate=ma.validate.Length(max=64))
-    client_secret = ma.fields.String(required=True, validate=ma.validate.Length(max=256))
-
-
-class ClientTokenSchema(AccessTokenSchema):
-    scope = ma.fields.String(
-        required=True, metadata={"description": "Granted scopes, space-separated."}
-    )
 
 
 @blp.route("/login")
@@ -109,19 +96,3 @@ class Password(MethodView):
         tokens = issue_user_tokens(user)
         db.session.commit()
         return tokens
-
-
-@blp.route("/token")
-class ClientToken(MethodView):
-    @blp.public
-    @blp.arguments(ClientCredentialsSchema)
-    @blp.response(200, ClientTokenSchema)
-    @blp.alt_response(401, response="UNAUTHORIZED")
-    def post(self, credentials):
-        """Exchange a partner app's client id and secret for a short-lived token"""
-        client = api_clients.exchange(
-            db.session,
-            client_id=credentials["client_id"],
-            client_secret=credentials["client_secret"],
-        )
-        return issue_client_token(client)

@@ -15,6 +15,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from tqdm import tqdm
 
+from api.event_commands import events_cli
 from api.extensions import db
 from api.imports import decode_csv, read_csv
 from api.journeys import parse_journey_csv
@@ -251,3 +252,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(sessions_cli)
     app.cli.add_command(pupils_cli)
     app.cli.add_command(matches_cli)
+    app.cli.add_command(events_cli)

@@ -37,6 +37,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "MATCH_INVITATION_TTL_HOURS": _int_env("MATCH_INVITATION_TTL_HOURS", 72),
         "TUBE_MAP_MIN_COUNT": _int_env("TUBE_MAP_MIN_COUNT", 5),
+        # Webhook receivers on 127.0.0.1 / ::1 (local development and tests only).
+        "WEBHOOK_ALLOW_LOOPBACK": os.environ.get("WEBHOOK_ALLOW_LOOPBACK", "") in ("1", "true"),
     }
     config.update(overrides or {})
     config.setdefault(

@@ -11,7 +11,7 @@ requests, so a logout, a deactivation or a revoked app stops the very next reque
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import limits
@@ -47,6 +47,7 @@ class AccessPolicy:
     scope: str | None = None  # None on a protected route: people only, no partner apps
     fresh: bool = False
     refresh: bool = False  # the route takes a refresh token instead of an access token
+    partners: bool = False  # any partner app may call it, whatever its scopes
 
 
 class InsufficientScope(Forbidden):
@@ -97,7 +98,13 @@ def authenticate(policy: AccessPolicy) -> Caller:
         raise FreshTokenRequired("Fresh token required", {}, claims)
     holder = _holder(claims)
     caller = holder.caller
-    if caller.client_id is not None and (policy.scope is None or policy.scope not in caller.scopes):
+    if caller.client_id is not None:  # within the scopes its token was narrowed to
+        caller = replace(caller, scopes=caller.scopes & frozenset(claims.get("scope", "").split()))
+    if (
+        caller.client_id is not None
+        and not policy.partners
+        and (policy.scope is None or policy.scope not in caller.scopes)
+    ):
         raise InsufficientScope(policy.scope)
     context = audit.current_context(db.session)
     if context is not None:
@@ -163,19 +170,17 @@ def issue_user_tokens(user: User, *, session_id: str | None = None, fresh: bool 
     }
 
 
-def issue_client_token(client: ApiClient) -> dict:
+def issue_client_token(client: ApiClient, *, scopes: list[str] | None = None) -> dict:
+    """A partner app's access token (RFC 6749 §5.1), for `scopes` (default: all granted)."""
+    scope = " ".join(sorted(client.scopes if scopes is None else scopes))
     expires = min(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"], CLIENT_TOKEN_LIFETIME)
-    claims = {
-        "kind": "client",
-        "org": str(client.organisation_id),
-        "scope": " ".join(client.scopes),
-    }
+    claims = {"kind": "client", "org": str(client.organisation_id), "scope": scope}
     token = create_access_token(str(client.id), additional_claims=claims, expires_delta=expires)
     return {
         "access_token": token,
         "token_type": "Bearer",
         "expires_in": int(expires.total_seconds()),
-        "scope": " ".join(client.scopes),
+        "scope": scope,
     }
 
 

@@ -113,15 +113,21 @@ class Api(flask_smorest.Api):
 
 class Blueprint(flask_smorest.Blueprint):
     def login_required(
-        self, scope: str | None = None, *, fresh: bool = False, refresh: bool = False
+        self,
+        scope: str | None = None,
+        *,
+        fresh: bool = False,
+        refresh: bool = False,
+        partners: bool = False,
     ):
-        """Require a bearer token; `scope` is what a partner app needs (None: people only).
+        """Require a bearer token; `scope` is what a partner app needs (None: people only;
+        `partners=True`: any partner app's token, whatever its scopes).
 
         Put it outermost, so an anonymous call gets 401 before its input is validated.
         """
         if scope is not None and scope not in SCOPES:
             raise ValueError(f"undeclared scope {scope!r}")
-        policy = AccessPolicy(scope=scope, fresh=fresh, refresh=refresh)
+        policy = AccessPolicy(scope=scope, fresh=fresh, refresh=refresh, partners=partners)
 
         def decorator(view):
             @wraps(view)

@@ -5,8 +5,6 @@ from models.auth import ApiClient, RevokedSession
 from models.base import Base
 from models.bookings import (
     Booking,
-    IdempotencyKey,
-    OutboxEvent,
     Slot,
     SlotAllocation,
     WaitlistEntry,
@@ -16,13 +14,15 @@ from models.checklists import ChecklistAnswer
 from models.destinations import DestinationRecord, Leaver
 from models.encounters import Attendance, Encounter
 from models.evaluations import SelfEvaluation
+from models.idempotency import IdempotencyKey
 from models.journeys import Journey
-from models.matches import Match, MatchEvent
+from models.matches import Match
 from models.matching import PoolChange, PoolGeneration
 from models.needs import Need
 from models.offer_requests import OfferRequest
 from models.offers import Offer
 from models.organisations import Employer, Hub, Organisation, Provider, School
+from models.outbox import OutboxAudience, OutboxConsumer, OutboxEvent
 from models.pairings import AdviserAssignment, AdviserHours, AdviserPairingPlan
 from models.programme import ProgrammeActivity, ProgrammePlan
 from models.provider_access import ProviderAccessPolicy
@@ -30,13 +30,13 @@ from models.pupils import Pupil
 from models.reference import Outcode, Postcode, RqfLevel, SicDivision, SicSection
 from models.users import Invitation, Role, User
 from models.volunteers import EnterpriseAdviser, Volunteer
+from models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "AdviserAssignment",
     "AdviserHours",
     "AdviserPairingPlan",
     "Match",
-    "MatchEvent",
     "Need",
     "ApiClient",
     "Attendance",
@@ -56,6 +56,8 @@ __all__ = [
     "OfferRequest",
     "Organisation",
     "Outcode",
+    "OutboxAudience",
+    "OutboxConsumer",
     "OutboxEvent",
     "PoolChange",
     "PoolGeneration",
@@ -79,4 +81,7 @@ __all__ = [
     "ProgrammeActivity",
     "ProgrammePlan",
     "SelfEvaluation",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

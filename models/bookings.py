@@ -1,5 +1,4 @@
-"""Slots on offers, the bookings schools make on them, the waitlist, and the plumbing that
-keeps booking safe: idempotency keys and the outbox of events.
+"""Slots on offers, the bookings schools make on them, and the waitlist.
 
 Capacity is a counter on the slot (`booked`) moved only by conditional updates, and a
 CHECK constraint backs it: `0 <= booked <= seats` holds on every committed row.
@@ -10,7 +9,6 @@ import uuid
 from datetime import date, datetime, time
 
 from sqlalchemy import (
-    JSON,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -19,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column, utcnow
+from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column
 from models.offers import Offer
 from models.organisations import School
 
@@ -161,35 +159,3 @@ class WaitlistEntry(UUIDPrimaryKey, Timestamps, Base):
     @property
     def organisation_id(self) -> uuid.UUID:
         return self.school_id
-
-
-class IdempotencyKey(UUIDPrimaryKey, Base):
-    """The first response to a caller's `Idempotency-Key`, replayed for retries (≥ 24 h)."""
-
-    __tablename__ = "idempotency_keys"
-
-    caller: Mapped[str] = mapped_column(String(80))  # "user:<uuid>" or "client:<uuid>"
-    key: Mapped[str] = mapped_column(String(255))
-    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of method, path and body
-    in_progress: Mapped[bool] = mapped_column(default=True)
-    status_code: Mapped[int | None]
-    response_body: Mapped[dict | list | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    completed_at: Mapped[datetime | None]
-
-    __table_args__ = (UniqueConstraint("caller", "key", name="uq_idempotency_keys_caller_key"),)
-
-
-class OutboxEvent(UUIDPrimaryKey, Base):
-    """An event written in the same transaction as its change; a worker delivers it later."""
-
-    __tablename__ = "outbox_events"
-
-    type: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    delivered_at: Mapped[datetime | None]
-
-    __table_args__ = (
-        Index("ix_outbox_events_delivered_at_created_at", "delivered_at", "created_at"),
-    )

@@ -1,4 +1,4 @@
-"""A volunteer invited to meet a need, and the events its transitions publish.
+"""A volunteer invited to meet a need.
 
 invited → accepted → confirmed → scheduled; invited/accepted → declined (with a reason)
 or withdrawn; invited → expired when nobody answers in time. An employer may put its
@@ -10,7 +10,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column, utcnow
@@ -70,20 +70,3 @@ class Match(UUIDPrimaryKey, Timestamps, Base):
     @property
     def organisation_id(self) -> uuid.UUID:
         return self.need.school_id
-
-
-class MatchEvent(Base):
-    """An outbox row: written in the transaction of the change it reports."""
-
-    __tablename__ = "match_events"
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    type: Mapped[str] = mapped_column(String(50))  # match.invited, match.accepted, ...
-    match_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("matches.id"), index=True)
-    need_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("needs.id"), index=True)
-    payload: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-
-    # Declared so a flush writes the match (or need) before the event that names it.
-    match: Mapped[Match | None] = relationship()
-    need: Mapped[Need] = relationship()

@@ -20,6 +20,7 @@ from models.checklists import Party
 from models.destinations import Leaver
 from models.encounters import Encounter
 from models.evaluations import SelfEvaluation
+from models.journeys import Journey
 from models.matches import Match
 from models.needs import Need
 from models.offer_requests import OfferRequest, Side
@@ -27,9 +28,11 @@ from models.offers import Offer, OfferStatus
 from models.organisations import Employer, Hub, Organisation, OrganisationKind, Provider, School
 from models.pairings import AdviserAssignment, AdviserPairingPlan
 from models.programme import ProgrammeActivity, ProgrammePlan
+from models.provider_access import ProviderAccessPolicy
 from models.pupils import Pupil
 from models.users import Invitation, Role, User
 from models.volunteers import EnterpriseAdviser, Volunteer
+from models.webhooks import WebhookSubscription
 from services.errors import Forbidden, NotFound
 
 # What a partner app may be granted; each operation declares the one it needs.
@@ -66,6 +69,9 @@ SCOPES = {
     "journeys:read": "Read the Careers Tube Map and counts of shared career journeys.",
     "programme:read": "Read the school's careers programme plans and self-evaluations.",
     "programme:write": "Plan the school's careers programme and answer its self-evaluations.",
+    "events:read": "Read the organisation's event feed.",
+    "webhooks:read": "Read the organisation's webhook subscriptions and their deliveries.",
+    "webhooks:write": "Create, change, pause, ping and delete webhook subscriptions.",
 }
 
 # Which organisation kind a member of each role belongs to.
@@ -152,6 +158,8 @@ def can_see(session: Session, caller: Caller, obj: object) -> bool:
             )
         case ApiClient() | AuditEntry():
             return caller.is_org_admin and obj.organisation_id == caller.organisation_id
+        case WebhookSubscription():
+            return manages_integrations(caller, obj.organisation_id)
         case Volunteer():
             return _sees_volunteer(caller, obj)
         case EnterpriseAdviser():
@@ -521,6 +529,8 @@ def can_change(session: Session, caller: Caller, action: Action, obj: object) ->
             )
         case ApiClient():
             return caller.is_org_admin and obj.organisation_id == caller.organisation_id
+        case WebhookSubscription():
+            return manages_integrations(caller, obj.organisation_id)
         case Volunteer():
             return _owns_volunteer(caller, obj)
         case EnterpriseAdviser():
@@ -555,6 +565,14 @@ def can_change(session: Session, caller: Caller, action: Action, obj: object) ->
                 )
             return action is Action.END and _coordinates(caller, obj.hub_id)
     return False
+
+
+def manages_integrations(caller: Caller, organisation_id: uuid.UUID) -> bool:
+    """An organisation's admins and its partner apps manage its webhook subscriptions."""
+    return caller.is_admin or (
+        organisation_id == caller.organisation_id
+        and (caller.is_org_admin or caller.client_id is not None)
+    )
 
 
 def may_manage_members_of(session: Session, caller: Caller, organisation_id: uuid.UUID) -> bool:
@@ -633,3 +651,52 @@ def get_visible(session: Session, caller: Caller, model: type, object_id: uuid.U
 
 def organisation_kind(session: Session, organisation_id: uuid.UUID) -> OrganisationKind | None:
     return session.scalar(select(Organisation.kind).where(Organisation.id == organisation_id))
+
+
+def audience(session: Session, obj: object) -> set[uuid.UUID] | None:
+    """The organisations whose members may see `obj` (its events go to them), by the rules
+    of `can_see`; None when every organisation may (a published offer). Admins see all."""
+    match obj:
+        case Offer():
+            return None if obj.status is not OfferStatus.DRAFT else {obj.organisation_id}
+        case OfferRequest():
+            partners = {obj.employer_id, obj.provider_id} - {None}
+            return _with_hub(session, obj.school_id, partners)
+        case Journey():  # the volunteer's employer keeps it with them
+            return {session.get(Volunteer, obj.volunteer_id).employer_id}
+        case ProviderAccessPolicy():
+            return None  # everyone signed in reads a school's published policy
+        case School():  # the school's own records (programme, destinations): it and its hub
+            return _with_hub(session, obj.id, set())
+        case ProgrammePlan() | SelfEvaluation() | Leaver():
+            return _with_hub(session, obj.school_id, set())
+        case ProgrammeActivity():
+            return _with_hub(session, session.get(ProgrammePlan, obj.plan_id).school_id, set())
+        case Booking() | WaitlistEntry():
+            return _with_hub(session, obj.school_id, {obj.slot.offer.employer_id})
+        case Need():
+            invited = select(Volunteer.employer_id).join(Match, Match.volunteer_id == Volunteer.id)
+            employers = set(session.scalars(invited.where(Match.need_id == obj.id)))
+            return _with_hub(session, obj.school_id, employers)
+        case Match():
+            need, volunteer = (
+                session.get(Need, obj.need_id),
+                session.get(Volunteer, obj.volunteer_id),
+            )
+            return _with_hub(session, need.school_id, {volunteer.employer_id})
+        case Encounter():
+            partners = {obj.employer_id, obj.provider_id} - {None}
+            partners |= {v.employer_id for v in obj.volunteers}
+            return _with_hub(session, obj.school_id, partners)
+        case AdviserPairingPlan():
+            return {obj.hub_id}
+        case AdviserAssignment():
+            adviser = session.get(EnterpriseAdviser, obj.adviser_id)
+            return _with_hub(session, obj.school_id, {obj.hub_id, adviser.volunteer.employer_id})
+    raise TypeError(f"no audience rule for {type(obj).__name__}")
+
+
+def _with_hub(session: Session, school_id: uuid.UUID, others: set) -> set[uuid.UUID]:
+    """The school, the coordinators of its hub (who follow its work), and `others`."""
+    hub_id = session.scalar(select(School.hub_id).where(School.id == school_id))
+    return {school_id, *others} | ({hub_id} if hub_id else set())

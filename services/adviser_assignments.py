@@ -152,7 +152,7 @@ def publish(session: Session, event_type: str, assignment: AdviserAssignment, **
         "ends_on": assignment.ends_on.isoformat() if assignment.ends_on else None,
         **details,
     }
-    outbox.publish(session, event_type, payload)
+    outbox.publish(session, event_type, assignment, payload)
 
 
 def _locked_for(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from models.auth import ApiClient
 from models.base import utcnow
+from models.organisations import Organisation
 from services.access import (
     CLIENT_ROLE,
     SCOPES,
@@ -79,3 +80,36 @@ def exchange(session: Session, *, client_id: str, client_secret: str) -> ApiClie
     if client is None or client.revoked_at or not matches(client_secret, client.secret_digest):
         raise Unauthenticated("The client id or secret is wrong, or the client was revoked.")
     return client
+
+
+@dataclass(frozen=True)
+class WhoAmI:
+    client_id: str
+    name: str
+    organisation_id: uuid.UUID
+    organisation_kind: str
+    organisation_name: str
+    granted_scopes: list[str]
+    token_scopes: list[str]
+
+
+def whoami(session: Session, caller: Caller) -> WhoAmI:
+    """A partner app's own identity: its organisation, its client id and its scopes."""
+    if caller.client_id is None:
+        raise Forbidden("This is for partner apps; people ask GET /me.")
+    client = session.get(ApiClient, caller.client_id)
+    organisation = session.get(Organisation, client.organisation_id)
+    return WhoAmI(
+        client_id=client.client_id,
+        name=client.name,
+        organisation_id=organisation.id,
+        organisation_kind=organisation.kind.value,
+        organisation_name=organisation.name,
+        granted_scopes=sorted(client.scopes),
+        token_scopes=sorted(caller.scopes or ()),
+    )
+
+
+def active_client(session: Session, client_uuid: uuid.UUID) -> ApiClient | None:
+    client = session.get(ApiClient, client_uuid)
+    return None if client is None or client.revoked_at else client

@@ -137,7 +137,7 @@ def _audit_writes(session: Session, _flush_context, _instances) -> None:
     changes = [("created", session.new), ("updated", session.dirty), ("deleted", session.deleted)]
     for verb, objects in changes:
         for obj in list(objects):
-            if isinstance(obj, AuditEntry):
+            if isinstance(obj, AuditEntry) or not getattr(obj, "__audited__", True):
                 continue
             if verb == "updated" and not session.is_modified(obj, include_collections=False):
                 continue

@@ -189,7 +189,7 @@ def book(
         created_by_client_id=caller.client_id,
     )
     session.add(booking)
-    outbox.publish(session, "booking.requested", _payload(booking))
+    outbox.publish(session, "booking.requested", booking, _payload(booking))
     session.flush()
     # The slot's row is locked from here to commit: take the seats last.
     take_seats(session, slot, school_id, seats)
@@ -339,7 +339,7 @@ def _move(
         )
     if target not in HOLDING_SEATS and action in (Action.CANCEL, Action.DECLINE):
         give_back_seats(session, booking.slot, booking.school_id, booking.seats)
-    outbox.publish(session, EVENTS[action], _payload(booking))
+    outbox.publish(session, EVENTS[action], booking, _payload(booking))
     if action in (Action.CANCEL, Action.DECLINE):
         offer_to_waitlist(session, booking.slot)
     session.flush()
@@ -483,9 +483,10 @@ def offer_to_waitlist(session: Session, slot: Slot) -> list[Booking]:
         outbox.publish(
             session,
             "waitlist.offered",
+            booking,
             {**_payload(booking), "waitlist_entry_id": str(entry.id), "position": entry.position},
         )
-        outbox.publish(session, "booking.requested", _payload(booking))
+        outbox.publish(session, "booking.requested", booking, _payload(booking))
         made.append(booking)
     session.flush()
     return made

@@ -243,7 +243,10 @@ def import_csv(
         result.created += created
         result.updated += not created
     outbox.publish(
-        session, "destination.recorded", {"school_id": str(school_id), "imported": result.rows}
+        session,
+        "destination.recorded",
+        session.get(School, school_id),
+        {"school_id": str(school_id), "imported": result.rows},
     )
     result.written = True
     return result
@@ -388,5 +391,6 @@ def _publish(session: Session, leaver: Leaver, stage: int) -> None:
     outbox.publish(
         session,
         "destination.recorded",
+        leaver,
         {"leaver_id": str(leaver.id), "school_id": str(leaver.school_id), "stage": stage},
     )

@@ -25,7 +25,7 @@ from models.offers import OfferKind
 from models.organisations import Employer, Provider
 from models.pupils import Pupil
 from models.volunteers import ActivityType, Mode, Volunteer
-from services import audit, checklists, school_years
+from services import audit, checklists, outbox, school_years
 from services.access import (
     Caller,
     checklist_parties,
@@ -302,6 +302,7 @@ def _add(session: Session, encounter: Encounter, volunteer_ids: Iterable[uuid.UU
     encounter.volunteers = _volunteers(session, encounter, volunteer_ids)
     session.add(encounter)
     session.flush()
+    outbox.publish(session, "encounter.recorded", encounter, _event_data(encounter))
     refresh_meaningful(session, encounter)
     return encounter
 
@@ -557,6 +558,22 @@ def refresh_meaningful(session: Session, encounter: Encounter) -> None:
     if encounter.meaningful != meaningful:
         encounter.meaningful = meaningful
         session.flush()
+        verdict = "encounter.meaningful" if meaningful else "encounter.not_meaningful"
+        outbox.publish(session, verdict, encounter, _event_data(encounter))
+
+
+def _event_data(encounter: Encounter) -> dict:
+    """Thin: ids, benchmark, date and verdict (never who attended)."""
+    return {
+        "encounter_id": str(encounter.id),
+        "school_id": str(encounter.school_id),
+        "benchmark": encounter.benchmark,
+        "occurred_on": encounter.occurred_on.isoformat(),
+        "source": encounter.source.value,
+        "booking_id": str(encounter.booking_id) if encounter.booking_id else None,
+        "match_id": str(encounter.match_id) if encounter.match_id else None,
+        "meaningful": encounter.meaningful,
+    }
 
 
 def _own_encounter(session: Session, caller: Caller, encounter_id: uuid.UUID) -> Encounter:

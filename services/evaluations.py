@@ -332,6 +332,7 @@ def _publish(session: Session, evaluation: SelfEvaluation) -> None:
     outbox.publish(
         session,
         "self_evaluation.saved",
+        evaluation,
         {
             "evaluation_id": str(evaluation.id),
             "school_id": str(evaluation.school_id),

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
-from models.bookings import IdempotencyKey
+from models.idempotency import IdempotencyKey
 from services.access import Caller
 from services.errors import Conflict, InvalidInput
 

@@ -294,6 +294,7 @@ def _publish(session: Session, event_type: str, journey: Journey) -> None:
     outbox.publish(
         session,
         event_type,
+        journey,
         {
             "journey_id": str(journey.id),
             "volunteer_id": str(journey.volunteer_id),

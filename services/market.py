@@ -23,7 +23,7 @@ from models.matches import DeclineReason, Match, MatchStatus
 from models.needs import Need, NeedStatus
 from models.organisations import Employer
 from models.volunteers import Volunteer
-from services import events, matching
+from services import matches, matching
 from services.access import (
     Action,
     Caller,
@@ -159,7 +159,7 @@ def put_forward(
         note=note,
     )
     session.add(match)
-    events.emit(session, "match.put_forward", match, score=one.score)
+    matches.publish(session, "match.put_forward", match, score=one.score)
     session.flush()
     return match
 
@@ -184,7 +184,7 @@ def approve(
     if match.need.status is not NeedStatus.OPEN:
         raise Conflict(f"The need is {match.need.status.value}.")
     match.status, match.responded_at = MatchStatus.ACCEPTED, now
-    events.emit(session, "match.accepted", match)
+    matches.publish(session, "match.accepted", match)
     session.flush()
     return match
 
@@ -202,6 +202,6 @@ def reject(  # the school turns the volunteer down, with a reason
     match = _put_forward_match(session, caller, match_id)
     match.status, match.decline_reason, match.note = MatchStatus.DECLINED, reason, note
     match.responded_at = match.closed_at = now
-    events.emit(session, "match.declined", match, reason=reason.value)
+    matches.publish(session, "match.declined", match, reason=reason.value)
     session.flush()
     return match

@@ -21,7 +21,7 @@ from models.matches import DeclineReason, Match, MatchStatus
 from models.needs import Need, NeedStatus
 from models.organisations import School
 from models.volunteers import Volunteer
-from services import encounters, events, matching, safeguarding, school_years
+from services import encounters, matching, outbox, safeguarding, school_years
 from services.access import (
     Caller,
     acts_for_school,
@@ -135,7 +135,7 @@ def _invite(session, caller, need, one: matching.Scored, ttl, now) -> Match:
         expires_at=now + ttl,
     )
     session.add(match)
-    events.emit(session, "match.invited", match, score=one.score)
+    publish(session, "match.invited", match, score=one.score)
     session.flush()
     return match
 
@@ -182,7 +182,7 @@ def accept(
     if match.need.status is not NeedStatus.OPEN:
         raise Conflict(f"The need is {match.need.status.value}.")
     match.status, match.responded_at = MatchStatus.ACCEPTED, now
-    events.emit(session, "match.accepted", match)
+    publish(session, "match.accepted", match)
     session.flush()
     return match
 
@@ -204,7 +204,7 @@ def decline(
     match.status, match.decline_reason, match.note = MatchStatus.DECLINED, reason, note
     match.responded_at = match.responded_at or now
     match.closed_at = now
-    events.emit(session, "match.declined", match, reason=reason.value)
+    publish(session, "match.declined", match, reason=reason.value)
     session.flush()
     return match
 
@@ -231,10 +231,10 @@ def withdraw(
     )
     if match.status is MatchStatus.CONFIRMED and match.need.status is NeedStatus.MATCHED:
         match.need.status = NeedStatus.OPEN
-        events.emit_need(session, "need.reopened", match.need)
+        publish_need(session, "need.reopened", match.need)
     match.status, match.note, match.closed_at = MatchStatus.WITHDRAWN, note, now
     by = "volunteer" if acts_for_volunteer(caller, match) else "school"
-    events.emit(session, "match.withdrawn", match, by=by)
+    publish(session, "match.withdrawn", match, by=by)
     session.flush()
     return match
 
@@ -256,8 +256,8 @@ def confirm(
         raise Conflict(f"The need is {need.status.value}.")
     match.status, match.confirmed_at = MatchStatus.CONFIRMED, now
     need.status = NeedStatus.MATCHED
-    events.emit(session, "match.confirmed", match)
-    events.emit_need(session, "need.matched", need, match_id=str(match.id))
+    publish(session, "match.confirmed", match)
+    publish_need(session, "need.matched", need, match_id=str(match.id))
     others = session.scalars(
         select(Match).where(
             Match.need_id == need.id,
@@ -267,7 +267,7 @@ def confirm(
     )
     for other in others:
         other.status, other.closed_at = MatchStatus.WITHDRAWN, now
-        events.emit(session, "match.withdrawn", other, by="school", reason="another confirmed")
+        publish(session, "match.withdrawn", other, by="school", reason="another confirmed")
     session.flush()
     return match
 
@@ -288,7 +288,30 @@ def schedule(
             errors={"scheduled_for": ["Must fall within the need's date window."]},
         )
     match.status, match.scheduled_for = MatchStatus.SCHEDULED, scheduled_for
-    events.emit(session, "match.scheduled", match, scheduled_for=scheduled_for.isoformat())
+    publish(session, "match.scheduled", match, scheduled_for=scheduled_for.isoformat())
     encounters.record_match(session, match, occurred_on=day)
     session.flush()
     return match
+
+
+def publish(session: Session, event_type: str, match: Match, **details) -> None:
+    """Append a match's event to the outbox, in the transaction of its transition."""
+    data = {
+        "match_id": str(match.id),
+        "need_id": str(match.need_id),
+        "volunteer_id": str(match.volunteer_id),
+        "status": match.status.value,
+        **details,
+    }
+    outbox.publish(session, event_type, match, data)
+
+
+def publish_need(session: Session, event_type: str, need: Need, **details) -> None:
+    """Append a need's event to the outbox, in the transaction of its change."""
+    data = {
+        "need_id": str(need.id),
+        "school_id": str(need.school_id),
+        "status": need.status.value,
+        **details,
+    }
+    outbox.publish(session, event_type, need, data)

@@ -10,7 +10,7 @@ from models.journeys import RoleModelKind
 from models.matches import Match, MatchStatus
 from models.needs import Need, NeedStatus
 from models.organisations import Employer, School
-from services import events
+from services import matches  # (its events: matches.publish, matches.publish_need)
 from services.access import (
     Action,
     Caller,
@@ -94,6 +94,7 @@ def create(
     _apply(need, fields, today or london_today())
     session.add(need)
     session.flush()
+    matches.publish_need(session, "need.posted", need)
     return need
 
 
@@ -119,9 +120,9 @@ def cancel(session: Session, caller: Caller, need_id: uuid.UUID) -> Need:
         select(Match).where(Match.need_id == need.id, Match.status.in_(OUTSTANDING))
     ):
         match.status, match.closed_at = MatchStatus.WITHDRAWN, now
-        events.emit(session, "match.withdrawn", match, reason="need cancelled")
+        matches.publish(session, "match.withdrawn", match, reason="need cancelled")
     need.status = NeedStatus.CANCELLED
-    events.emit_need(session, "need.cancelled", need)
+    matches.publish_need(session, "need.cancelled", need)
     session.flush()
     return need
 
@@ -135,7 +136,7 @@ def fulfil(session: Session, caller: Caller, need_id: uuid.UUID) -> Need:
     if need.status is not NeedStatus.MATCHED or scheduled is None:
         raise Conflict("Only a matched need with a scheduled encounter can be fulfilled.")
     need.status = NeedStatus.FULFILLED
-    events.emit_need(session, "need.fulfilled", need)
+    matches.publish_need(session, "need.fulfilled", need)
     session.flush()
     return need
 
@@ -151,13 +152,13 @@ def expire_due(session: Session, *, now: datetime | None = None) -> tuple[int, i
     ).all()
     for need in needs:
         need.status = NeedStatus.EXPIRED
-        events.emit_need(session, "need.expired", need)
+        matches.publish_need(session, "need.expired", need)
     invitations = session.scalars(
         select(Match).where(Match.status == MatchStatus.INVITED, Match.expires_at <= now)
     ).all()
     for match in invitations:
         match.status, match.closed_at = MatchStatus.EXPIRED, now
-        events.emit(session, "match.expired", match)
+        matches.publish(session, "match.expired", match)
     session.flush()
     return len(needs), len(invitations)
 

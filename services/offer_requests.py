@@ -485,6 +485,7 @@ def _publish(session: Session, request: OfferRequest) -> None:
     outbox.publish(
         session,
         f"{EVENT_PREFIX[request.kind]}.{request.status.value}",
+        request,
         {
             "request_id": str(request.id),
             "kind": request.kind.value,

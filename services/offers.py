@@ -14,7 +14,7 @@ from models.bookings import Booking, Slot, WaitlistEntry
 from models.offers import ENCOUNTER_KINDS, MAX_DAY_HOURS, Offer, OfferKind, OfferStatus
 from models.organisations import Employer, Provider
 from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, Mode, Volunteer
-from services import audit, safeguarding
+from services import audit, outbox, safeguarding
 from services.access import Action, Caller, authorize, get_visible, visible_offers
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.geo import distance_km, geocode
@@ -281,6 +281,7 @@ def publish_offer(session: Session, caller: Caller, offer_id: uuid.UUID) -> Offe
     offer.status = OfferStatus.PUBLISHED
     require_bookable(offer)
     session.flush()
+    outbox.publish(session, "offer.published", offer, _event_data(offer))
     return offer
 
 
@@ -289,9 +290,22 @@ def withdraw_offer(session: Session, caller: Caller, offer_id: uuid.UUID) -> Off
     offer = get_for_update(session, caller, offer_id)
     if offer.status is OfferStatus.WITHDRAWN:
         raise Conflict("The offer is already withdrawn.")
+    was_published = offer.status is OfferStatus.PUBLISHED
     offer.status = OfferStatus.WITHDRAWN
     session.flush()
+    if was_published:  # everyone could see it: everyone hears it went
+        outbox.publish(session, "offer.withdrawn", offer, _event_data(offer))
     return offer
+
+
+def _event_data(offer: Offer) -> dict:
+    return {
+        "offer_id": str(offer.id),
+        "employer_id": str(offer.employer_id) if offer.employer_id else None,
+        "provider_id": str(offer.provider_id) if offer.provider_id else None,
+        "kind": offer.kind.value,
+        "status": offer.status.value,
+    }
 
 
 def _apply(session: Session, offer: Offer, changes: dict) -> None:

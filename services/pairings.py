@@ -30,7 +30,7 @@ from models.pairings import (
     PlanStatus,
 )
 from models.volunteers import SIC_SECTIONS, AdviserStatus, EnterpriseAdviser, ExpertiseArea
-from services import adviser_assignments, benchmarks, school_years
+from services import adviser_assignments, benchmarks, outbox, school_years
 from services.access import Action, Caller, authorize, get_visible
 from services.errors import Conflict, InvalidInput, NotFound
 from services.geo import EARTH_RADIUS_KM
@@ -459,6 +459,8 @@ def confirm(
     session.add_all(created)
     found.status, found.confirmed_at = PlanStatus.CONFIRMED, datetime.now(UTC)
     session.flush()
+    data = {"plan_id": str(found.id), "hub_id": str(hub_id), "pairs": len(created)}
+    outbox.publish(session, "adviser_pairing.confirmed", found, data)
     for assignment in created:
         adviser_assignments.publish(session, "adviser_assignment.started", assignment)
     return created

@@ -436,6 +436,7 @@ def _publish(session: Session, event_type: str, plan: ProgrammePlan, **extra) ->
     outbox.publish(
         session,
         event_type,
+        plan,
         {
             "plan_id": str(plan.id),
             "school_id": str(plan.school_id),
@@ -450,6 +451,7 @@ def _publish_activity(session: Session, event_type: str, activity: ProgrammeActi
     outbox.publish(
         session,
         event_type,
+        activity,
         {
             "activity_id": str(activity.id),
             "plan_id": str(activity.plan_id),

@@ -108,6 +108,7 @@ def publish(
     outbox.publish(
         session,
         "provider_access_policy.published",
+        policy,
         {"school_id": str(school_id), "version": policy.version, "policy_id": str(policy.id)},
     )
     return policy

@@ -1,6 +1,7 @@
 """Builders for test data. Every builder adds to the session and flushes; tests commit."""
 
 import itertools
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -30,7 +31,8 @@ from models.programme import PartnerType, ProgrammeActivity, ProgrammePlan
 from models.pupils import Pupil, school_year_start
 from models.users import Role, User
 from models.volunteers import ActivityType, AdviserStatus, EnterpriseAdviser, Mode, Volunteer
-from services import journeys
+from models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from services import journeys, outbox, webhook_delivery, webhooks
 from services.tokens import digest
 from services.users import hash_password
 
@@ -580,3 +582,37 @@ def leaver(session: Session, school_: School, reference: str = "L001", **values)
     )
     session.flush()
     return made
+
+
+def webhook_subscription(
+    session: Session, organisation: Organisation, url: str, types=("booking.confirmed",)
+) -> WebhookSubscription:
+    return _add(
+        session,
+        WebhookSubscription(
+            organisation_id=organisation.id,
+            url=url,
+            event_types=list(types),
+            secret=webhooks.new_secret(),
+        ),
+    )
+
+
+def failed_delivery(session: Session, subscription: WebhookSubscription) -> WebhookDelivery:
+    event = outbox.append(
+        session,
+        "booking.confirmed",
+        {"booking_id": str(uuid.uuid4())},
+        organisation_ids=[subscription.organisation_id],
+    )
+    session.flush()
+    return _add(
+        session,
+        WebhookDelivery(
+            subscription_id=subscription.id,
+            event_position=event.position,
+            status=DeliveryStatus.FAILED,
+            attempts=len(webhook_delivery.RETRY_DELAYS) + 1,
+            next_attempt_at=None,
+        ),
+    )

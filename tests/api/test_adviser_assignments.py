@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from models.bookings import OutboxEvent
+from models.outbox import OutboxEvent
 from models.pairings import AdviserAssignment, AdviserHours
 from models.users import Role
 from services.school_years import london_today
@@ -76,7 +76,7 @@ def test_a_confirmed_pairing_becomes_an_assignment_to_read(client, world, auth_h
 def events(session) -> list[tuple[str, dict]]:
     session.expire_all()
     query = select(OutboxEvent).where(OutboxEvent.type.startswith("adviser_assignment."))
-    return [(e.type, e.payload) for e in session.scalars(query.order_by(OutboxEvent.created_at))]
+    return [(e.type, e.data) for e in session.scalars(query.order_by(OutboxEvent.position))]
 
 
 def test_starting_logging_and_ending_are_published_to_the_outbox(

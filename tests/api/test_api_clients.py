@@ -74,7 +74,8 @@ def test_wrong_secret_or_unknown_client_is_401(client, world, auth_headers):
     ]:
         response = exchange(client, client_id, secret)
         assert response.status_code == 401
-        assert response.content_type == "application/problem+json"
+        assert response.get_json()["error"] == "invalid_client"  # RFC 6749 §5.2
+        assert response.headers["WWW-Authenticate"].startswith("Basic")
 
 
 def test_scopes_are_enforced_per_operation(client, world, auth_headers):

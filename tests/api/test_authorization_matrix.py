@@ -67,6 +67,22 @@ class Case:
     if_match: bool = False  # send the target's current ETag, as `etag_reader` reads it
     etag_reader: Role = Role.ADMIN
     csv: Callable | None = None  # (world, side) -> a text/csv body instead of JSON
+    error_type: str = "application/problem+json"  # OAuth's token endpoint answers RFC 6749's
+
+
+HOOKS = "/api/v1/webhook-subscriptions"
+PUBLIC_HOOK = "https://93.184.216.34/hook"  # a public address literal: no DNS, no traffic
+
+
+def HOOK_OWNERS(status):  # noqa: N802 - (own, foreign): the school's admins; admins anywhere
+    return only({ADMIN: status, SCHOOL: status}, 404), only({ADMIN: status}, 404)
+
+
+def _subscriptions(session, world):
+    """Each side's school has a subscription, with a delivery that failed."""
+    for side in (world.a, world.b):
+        side.subscription = factories.webhook_subscription(session, side.school, PUBLIC_HOOK)
+        side.delivery = factories.failed_delivery(session, side.subscription)
 
 
 def _client_of_school(session, world):
@@ -547,7 +563,9 @@ ROUTES: dict[tuple[str, str], Case] = {
             "client_id": "x",
             "client_secret": "y",
         },
+        error_type="application/json",
     ),
+    ("GET", "/api/v1/auth/client"): Case(lambda w, s: "/api/v1/auth/client", everyone(403)),
     ("POST", "/api/v1/auth/refresh"): Case(lambda w, s: "/api/v1/auth/refresh", everyone(401)),
     ("POST", "/api/v1/auth/logout"): Case(lambda w, s: "/api/v1/auth/logout", everyone(204)),
     ("POST", "/api/v1/auth/password"): Case(
@@ -1189,6 +1207,51 @@ ROUTES: dict[tuple[str, str], Case] = {
         setup=_access_requests,
         body=lambda w, s: {"reason": "Timetable change"},
     ),
+    # Integrations: the event feed and webhook subscriptions (issue 14).
+    ("GET", "/api/v1/events"): Case(lambda w, s: "/api/v1/events", only({VOLUNTEER: 403}, 200)),
+    ("GET", "/api/v1/webhook-subscriptions"): Case(
+        lambda w, s: HOOKS, only({VOLUNTEER: 403}, 200), setup=_subscriptions
+    ),
+    ("POST", "/api/v1/webhook-subscriptions"): Case(
+        lambda w, s: HOOKS,
+        only({VOLUNTEER: 403}, 201),
+        body=lambda w, s: {"url": PUBLIC_HOOK, "event_types": ["booking.confirmed"]},
+    ),
+    ("GET", "/api/v1/webhook-subscriptions/<uuid:subscription_id>"): Case(
+        lambda w, s: f"{HOOKS}/{s.subscription.id}", *HOOK_OWNERS(200), setup=_subscriptions
+    ),
+    ("PATCH", "/api/v1/webhook-subscriptions/<uuid:subscription_id>"): Case(
+        lambda w, s: f"{HOOKS}/{s.subscription.id}",
+        *HOOK_OWNERS(200),
+        setup=_subscriptions,
+        body=lambda w, s: {"status": "paused"},
+        if_match=True,
+    ),
+    ("DELETE", "/api/v1/webhook-subscriptions/<uuid:subscription_id>"): Case(
+        lambda w, s: f"{HOOKS}/{s.subscription.id}", *HOOK_OWNERS(204), setup=_subscriptions
+    ),
+    ("POST", "/api/v1/webhook-subscriptions/<uuid:subscription_id>/rotate-secret"): Case(
+        lambda w, s: f"{HOOKS}/{s.subscription.id}/rotate-secret",
+        *HOOK_OWNERS(200),
+        setup=_subscriptions,
+        body=lambda w, s: {},
+    ),
+    ("POST", "/api/v1/webhook-subscriptions/<uuid:subscription_id>/ping"): Case(
+        lambda w, s: f"{HOOKS}/{s.subscription.id}/ping", *HOOK_OWNERS(202), setup=_subscriptions
+    ),
+    ("GET", "/api/v1/webhook-subscriptions/<uuid:subscription_id>/deliveries"): Case(
+        lambda w, s: f"{HOOKS}/{s.subscription.id}/deliveries",
+        *HOOK_OWNERS(200),
+        setup=_subscriptions,
+    ),
+    (
+        "POST",
+        "/api/v1/webhook-subscriptions/<uuid:subscription_id>/deliveries/<uuid:delivery_id>/redeliver",
+    ): Case(
+        lambda w, s: f"{HOOKS}/{s.subscription.id}/deliveries/{s.delivery.id}/redeliver",
+        *HOOK_OWNERS(202),
+        setup=_subscriptions,
+    ),
 }
 
 
@@ -1530,5 +1593,5 @@ def test_authorization_matrix(app, client, session, auth_headers, route, role, s
 
     assert response.status_code == expected, response.get_json()
     if response.status_code >= 400:
-        assert response.content_type == "application/problem+json"
+        assert response.content_type == case.error_type
         assert _snapshot(app) == before, "a refused call wrote something"

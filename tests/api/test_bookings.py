@@ -12,12 +12,12 @@ from sqlalchemy import func, select
 from models.bookings import (
     Booking,
     BookingStatus,
-    IdempotencyKey,
-    OutboxEvent,
     Slot,
     WaitlistEntry,
 )
+from models.idempotency import IdempotencyKey
 from models.offers import OfferKind
+from models.outbox import OutboxEvent
 from models.users import Role
 from tests import factories
 
@@ -39,7 +39,7 @@ def waitlist_body(seats, **extra):
 
 
 def events(session, event_type=None):
-    query = select(OutboxEvent).order_by(OutboxEvent.created_at, OutboxEvent.id)
+    query = select(OutboxEvent).order_by(OutboxEvent.position)
     if event_type:
         query = query.where(OutboxEvent.type == event_type)
     session.expire_all()
@@ -75,8 +75,8 @@ def test_a_school_books_seats_and_the_slot_counts_them(client, session, world, a
     assert body["adjustments"] == "Step-free access for one pupil"
     assert booked(session, slot) == 5
     [event] = events(session, "booking.requested")
-    assert event.payload["booking_id"] == body["id"]
-    assert event.payload["seats"] == 3
+    assert event.data["booking_id"] == body["id"]
+    assert event.data["seats"] == 3
 
 
 def test_a_full_slot_answers_409_slot_full_and_writes_nothing(client, session, world, auth_headers):
@@ -190,7 +190,11 @@ def test_the_host_confirms_and_the_visit_is_completed_after_it_happens(
     assert confirmed.get_json()["status"] == "confirmed"
     assert too_early.status_code == 409
     assert completed.get_json()["status"] == "completed"
-    assert [e.type for e in events(session)] == ["booking.confirmed", "booking.completed"]
+    assert [e.type for e in events(session)] == [
+        "booking.confirmed",
+        "booking.completed",
+        "encounter.recorded",  # the visit's encounter, for the school's records
+    ]
 
 
 def test_declining_and_cancelling_return_the_seats(client, session, world, auth_headers):
@@ -336,7 +340,7 @@ def test_freed_seats_go_to_the_waitlist_in_order(client, session, world, auth_he
     ]
     assert booked(session, slot) == 4
     offered = events(session, "waitlist.offered")
-    assert [e.payload["position"] for e in offered] == [1, 2]
+    assert [e.data["position"] for e in offered] == [1, 2]
 
 
 def test_the_waitlist_is_for_full_slots_and_a_school_may_leave_it(

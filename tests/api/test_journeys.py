@@ -11,8 +11,8 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import select
 
 from models.audit import AuditEntry
-from models.bookings import OutboxEvent
 from models.journeys import Journey
+from models.outbox import OutboxEvent
 from services import demo_journeys
 from tests import factories
 
@@ -55,7 +55,7 @@ def put_journey(client, headers, volunteer, body):
 
 def event_types(session) -> list[str]:
     session.expire_all()
-    return [e.type for e in session.scalars(select(OutboxEvent).order_by(OutboxEvent.created_at))]
+    return [e.type for e in session.scalars(select(OutboxEvent).order_by(OutboxEvent.position))]
 
 
 def test_a_volunteer_records_shares_and_withdraws_their_journey(

@@ -3,7 +3,7 @@ volunteer forward for the school to approve or reject."""
 
 from sqlalchemy import select
 
-from models.matches import MatchEvent
+from models.outbox import OutboxEvent
 from models.users import Role
 from tests import factories
 
@@ -105,5 +105,6 @@ def test_a_volunteer_put_forward_is_approved_into_the_match_workflow_or_rejected
     assert confirmed.get_json()["status"] == "confirmed"
     assert rejected.get_json()["status"] == "declined"
     assert approve_rejected.status_code == 409
-    types = session.scalars(select(MatchEvent.type).where(MatchEvent.need_id == first.id)).all()
+    published = session.scalars(select(OutboxEvent).where(OutboxEvent.type.like("match.%")))
+    types = [e.type for e in published if e.data["need_id"] == str(first.id)]
     assert "match.put_forward" in types and "match.accepted" in types

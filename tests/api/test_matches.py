@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from models.matches import MatchEvent, MatchStatus
+from models.matches import MatchStatus
 from models.needs import NeedStatus
+from models.outbox import OutboxEvent
 from models.users import Role
 from services import needs as needs_service
 from tests import factories
@@ -36,7 +37,10 @@ def act(client, auth_headers, user, match_id, action, json=None):
 
 def events(session):
     session.expire_all()
-    return [e.type for e in session.scalars(select(MatchEvent).order_by(MatchEvent.created_at))]
+    query = select(OutboxEvent.type).where(
+        OutboxEvent.type.like("match.%") | OutboxEvent.type.like("need.%")
+    )
+    return list(session.scalars(query.order_by(OutboxEvent.position)))
 
 
 def test_invite_accept_confirm_schedule(client, world, session, auth_headers, need):

@@ -5,11 +5,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from models.bookings import OutboxEvent
 from models.encounters import Encounter, EncounterSource
 from models.needs import Frequency
 from models.offer_requests import OfferRequest
 from models.offers import OfferKind
+from models.outbox import OutboxEvent
 from models.users import Role
 from tests import factories
 from tests.factories import school_day
@@ -35,7 +35,7 @@ def headers_of(world, auth_headers, role, side="a"):
 
 def events(session, prefix="offer_request."):
     query = select(OutboxEvent.type).where(OutboxEvent.type.startswith(prefix))
-    return list(session.scalars(query.order_by(OutboxEvent.created_at, OutboxEvent.id)))
+    return list(session.scalars(query.order_by(OutboxEvent.position)))
 
 
 def test_a_school_requests_and_the_employer_accepts_naming_a_volunteer(

@@ -5,8 +5,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from models.bookings import OutboxEvent
 from models.needs import Need
+from models.outbox import OutboxEvent
 from models.programme import ActivityStatus, PartnerType, PlanStatus, ProgrammePlan
 from models.provider_access import ProviderAccessPolicy
 from models.users import Role
@@ -59,7 +59,7 @@ def test_school_starts_a_plan_and_plans_activities(client, world, auth_headers, 
     assert activity.status_code == 201, activity.get_json()
     assert activity.get_json()["benchmarks"] == [5, 7]
     assert activity.get_json()["status"] == "planned"
-    types = session.scalars(select(OutboxEvent.type).order_by(OutboxEvent.created_at)).all()
+    types = session.scalars(select(OutboxEvent.type).order_by(OutboxEvent.position)).all()
     assert types == ["programme_plan.created", "programme_activity.created"]
 
 

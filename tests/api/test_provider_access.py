@@ -4,8 +4,8 @@ from datetime import time
 
 from sqlalchemy import select
 
-from models.bookings import OutboxEvent
 from models.encounters import Encounter
+from models.outbox import OutboxEvent
 from models.users import Role
 from services import provider_access
 from tests.factories import school_day
@@ -54,7 +54,7 @@ def test_a_school_publishes_versions_and_everyone_reads_the_current_one(
     assert provider_access.get_policy(session, school_id=school.id).version == 2
     assert provider_access.get_policy(session, school_id=world.b.school.id) is None
     events = session.scalars(
-        select(OutboxEvent.payload).where(OutboxEvent.type == "provider_access_policy.published")
+        select(OutboxEvent.data).where(OutboxEvent.type == "provider_access_policy.published")
     ).all()
     assert sorted(e["version"] for e in events) == [1, 2]
 

@@ -92,6 +92,9 @@ DOMAIN_REFUSALS = {
     ("GET", "/api/v1/schools/{school_id}/governors-report"),
     ("GET", "/api/v1/schools/{school_id}/governors-report.html"),
     ("GET", "/api/v1/schools/{school_id}/governors-report.pdf"),
+    # A webhook URL must reach a public address (SSRF), which no schema can say.
+    ("POST", "/api/v1/webhook-subscriptions"),
+    ("PATCH", "/api/v1/webhook-subscriptions/{subscription_id}"),
 }
 
 

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from api.extensions import db
 from models.base import utcnow
-from models.bookings import Booking, IdempotencyKey, OutboxEvent, Slot, SlotAllocation
+from models.bookings import Booking, Slot, SlotAllocation
+from models.idempotency import IdempotencyKey
+from models.outbox import OutboxEvent
 from models.users import Role
 from services import bookings, idempotency
 from services.access import Caller

@@ -1,0 +1,255 @@
+"""Webhook subscriptions and their delivery log: an organisation's admins, and its partner
+apps (`webhooks:read`, `webhooks:write`), subscribe URLs to event types."""
+
+from datetime import timedelta
+
+import marshmallow as ma
+from flask import current_app
+from flask.views import MethodView
+
+from api.extensions import db
+from api.security import current_caller
+from api.smorest import Blueprint, Schema, Timestamp, paged
+from models.webhooks import DeliveryStatus, SubscriptionStatus
+from services import egress, webhooks
+from services.outbox import EVENT_TYPES
+
+blp = Blueprint(
+    "webhook-subscriptions",
+    __name__,
+    url_prefix="/api/v1/webhook-subscriptions",
+    description="Signed webhooks (Standard Webhooks) for the organisation's events.",
+)
+SUBSCRIBABLE = sorted(t for t in EVENT_TYPES if t != webhooks.PING)
+
+
+def egress_policy() -> egress.Policy:
+    """https only in production; loopback receivers only when configured (development)."""
+    config = current_app.config
+    return egress.Policy(
+        require_https=config["ENGAGE_ENV"] == "production",
+        allow_loopback=config.get("WEBHOOK_ALLOW_LOOPBACK", False),
+    )
+
+
+class SubscriptionSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    organisation_id = ma.fields.UUID(required=True)
+    url = ma.fields.String(required=True)
+    description = ma.fields.String(allow_none=True, required=True)
+    event_types = ma.fields.List(ma.fields.String(), required=True)
+    status = ma.fields.Enum(SubscriptionStatus, by_value=True, required=True)
+    disabled_reason = ma.fields.String(allow_none=True, required=True)
+    previous_secret_expires_at = Timestamp(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Until then deliveries carry the old secret's signature too."},
+    )
+    created_at = Timestamp(required=True)
+    updated_at = Timestamp(required=True)
+
+
+def _url(**kwargs):
+    return ma.fields.String(
+        validate=ma.validate.Length(min=1, max=egress.MAX_URL_LENGTH),
+        metadata={"description": "https, on a public address (checked again at every send)."},
+        **kwargs,
+    )
+
+
+def _types(**kwargs):
+    return ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(SUBSCRIBABLE)),
+        validate=ma.validate.Length(min=1, max=len(SUBSCRIBABLE)),
+        **kwargs,
+    )
+
+
+def _description():
+    return ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
+
+
+class SubscriptionCreateSchema(Schema):
+    url = _url(required=True)
+    event_types = _types(required=True)
+    description = _description()
+
+
+class SubscriptionUpdateSchema(Schema):
+    url = _url()
+    event_types = _types()
+    description = _description()
+    status = ma.fields.String(
+        validate=ma.validate.OneOf(["active", "paused"]),
+        metadata={"description": "paused: nothing is sent; active: resume (or re-enable)."},
+    )
+
+
+class NewSecretSchema(Schema):
+    subscription = ma.fields.Nested(SubscriptionSchema, required=True)
+    secret = ma.fields.String(
+        required=True, metadata={"description": "The `whsec_` signing secret, shown once."}
+    )
+
+
+class RotationSchema(Schema):
+    overlap_hours = ma.fields.Integer(
+        load_default=24,
+        validate=ma.validate.Range(min=0, max=168),
+        metadata={"description": "How long the old secret stays valid (both signatures sent)."},
+    )
+
+
+class AttemptSchema(Schema):
+    attempted_at = Timestamp(required=True)
+    status_code = ma.fields.Integer(allow_none=True, required=True)
+    latency_ms = ma.fields.Integer(required=True)
+    error_class = ma.fields.String(
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "http_status, redirect_not_followed, timeout, connection_failed or "
+            "address_refused; null on success."
+        },
+    )
+    response_excerpt = ma.fields.String(allow_none=True, required=True)
+    next_retry_at = Timestamp(allow_none=True, required=True)
+
+
+class DeliverySchema(Schema):
+    id = ma.fields.UUID(required=True)
+    event_id = ma.fields.UUID(
+        required=True, attribute="event.id", metadata={"description": "= webhook-id."}
+    )
+    event_type = ma.fields.String(required=True, attribute="event.type")
+    status = ma.fields.Enum(DeliveryStatus, by_value=True, required=True)
+    attempts = ma.fields.Integer(required=True)
+    next_attempt_at = Timestamp(allow_none=True, required=True)
+    created_at = Timestamp(required=True)
+    completed_at = Timestamp(allow_none=True, required=True)
+    attempt_log = ma.fields.List(ma.fields.Nested(AttemptSchema), required=True)
+
+
+class DeliveryQueryArgsSchema(Schema):
+    status = ma.fields.Enum(DeliveryStatus, by_value=True)
+
+
+@blp.route("")
+class Subscriptions(MethodView):
+    @blp.login_required("webhooks:read")
+    @blp.response(200, SubscriptionSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """List your organisation's webhook subscriptions"""
+        page = webhooks.list_(
+            db.session,
+            current_caller(),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        return paged(pagination_parameters, page)
+
+    @blp.login_required("webhooks:write")
+    @blp.arguments(SubscriptionCreateSchema)
+    @blp.response(201, NewSecretSchema)
+    def post(self, subscription):
+        """Subscribe a URL to event types; the signing secret is shown once"""
+        made = webhooks.create(db.session, current_caller(), policy=egress_policy(), **subscription)
+        db.session.commit()
+        return made
+
+
+@blp.route("/<uuid:subscription_id>")
+class SubscriptionById(MethodView):
+    @blp.login_required("webhooks:read")
+    @blp.etag
+    @blp.response(200, SubscriptionSchema)
+    def get(self, subscription_id):
+        """Read a webhook subscription"""
+        return webhooks.get(db.session, current_caller(), subscription_id)
+
+    @blp.login_required("webhooks:write")
+    @blp.etag
+    @blp.arguments(SubscriptionUpdateSchema)
+    @blp.response(200, SubscriptionSchema)
+    def patch(self, changes, subscription_id):
+        """Change, pause or resume a subscription (send the ETag you read as If-Match)"""
+        caller = current_caller()
+        blp.check_etag(webhooks.get(db.session, caller, subscription_id), SubscriptionSchema)
+        changed = webhooks.update(
+            db.session, caller, subscription_id, changes, policy=egress_policy()
+        )
+        db.session.commit()
+        return changed
+
+    @blp.login_required("webhooks:write")
+    @blp.response(204)
+    def delete(self, subscription_id):
+        """Delete a subscription and its delivery log"""
+        webhooks.delete(db.session, current_caller(), subscription_id)
+        db.session.commit()
+
+
+@blp.route("/<uuid:subscription_id>/rotate-secret")
+class SubscriptionSecret(MethodView):
+    @blp.login_required("webhooks:write")
+    @blp.arguments(RotationSchema)
+    @blp.response(200, NewSecretSchema)
+    def post(self, rotation, subscription_id):
+        """Rotate the signing secret; the old one stays valid for the overlap"""
+        rotated = webhooks.rotate_secret(
+            db.session,
+            current_caller(),
+            subscription_id,
+            overlap=timedelta(hours=rotation["overlap_hours"]),
+        )
+        db.session.commit()
+        return rotated
+
+
+def _with_attempts(deliveries):
+    attempts = webhooks.attempts_of(db.session, deliveries)
+    for delivery in deliveries:
+        delivery.attempt_log = attempts[delivery.id]
+    return deliveries
+
+
+@blp.route("/<uuid:subscription_id>/ping")
+class SubscriptionPing(MethodView):
+    @blp.login_required("webhooks:write")
+    @blp.response(202, DeliverySchema)
+    def post(self, subscription_id):
+        """Send a `webhook.ping` test event to this subscription (the worker sends it)"""
+        delivery = webhooks.ping(db.session, current_caller(), subscription_id)
+        db.session.commit()
+        return _with_attempts([delivery])[0]
+
+
+@blp.route("/<uuid:subscription_id>/deliveries")
+class SubscriptionDeliveries(MethodView):
+    @blp.login_required("webhooks:read")
+    @blp.arguments(DeliveryQueryArgsSchema, location="query")
+    @blp.response(200, DeliverySchema(many=True))
+    @blp.paginate()
+    def get(self, filters, subscription_id, pagination_parameters):
+        """The delivery log, newest first: each delivery with its attempts"""
+        page = webhooks.list_deliveries(
+            db.session,
+            current_caller(),
+            subscription_id,
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            **filters,
+        )
+        return _with_attempts(paged(pagination_parameters, page))
+
+
+@blp.route("/<uuid:subscription_id>/deliveries/<uuid:delivery_id>/redeliver")
+class SubscriptionRedelivery(MethodView):
+    @blp.login_required("webhooks:write")
+    @blp.response(202, DeliverySchema)
+    def post(self, subscription_id, delivery_id):
+        """Send a failed delivery again, with the same webhook-id"""
+        delivery = webhooks.redeliver(db.session, current_caller(), subscription_id, delivery_id)
+        db.session.commit()
+        return _with_attempts([delivery])[0]
