@@ -4,7 +4,7 @@ Every event keeps its type and data; each gets the organisations entitled to see
 the ids it names, as the access policy would answer) and a position in commit order.
 
 Revision ID: 0014
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-01 22:10:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0018'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
