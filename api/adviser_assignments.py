@@ -2,6 +2,7 @@
 logged against the monthly commitment, and their end."""
 
 import marshmallow as ma
+from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
@@ -131,7 +132,7 @@ class AdviserAssignmentHours(MethodView):
 
     @blp.login_required("advisers:write")
     @blp.arguments(AdviserHoursCreateSchema)
-    @blp.response(201, AdviserHoursSchema)
+    @blp.created(AdviserHoursSchema, lambda made, **_: _hours_location(made))
     def post(self, entry, assignment_id):
         """Log hours given on one day (the adviser, the hub's coordinators, admins)"""
         created = adviser_assignments.log_hours(
@@ -139,6 +140,24 @@ class AdviserAssignmentHours(MethodView):
         )
         db.session.commit()
         return created
+
+
+def _hours_location(entry) -> str:
+    return url_for(
+        "adviser-assignments.AdviserHoursById",
+        assignment_id=entry.assignment_id,
+        hours_id=entry.id,
+    )
+
+
+@blp.route("/<uuid:assignment_id>/hours/<uuid:hours_id>")
+class AdviserHoursById(MethodView):
+    @blp.login_required("advisers:read")
+    @blp.etag
+    @blp.response(200, AdviserHoursSchema)
+    def get(self, assignment_id, hours_id):
+        """Read one day's hours entry"""
+        return adviser_assignments.get_hours(db.session, current_caller(), assignment_id, hours_id)
 
 
 @blp.route("/<uuid:assignment_id>/end")

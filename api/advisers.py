@@ -1,6 +1,7 @@
 """Enterprise Advisers: volunteers committing at least 8 hours a month to one or two schools."""
 
 import marshmallow as ma
+from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
@@ -95,7 +96,7 @@ class Advisers(MethodView):
 
     @blp.login_required("advisers:write")
     @blp.arguments(AdviserCreateSchema)
-    @blp.response(201, AdviserSchema)
+    @blp.created(AdviserSchema, lambda made: url_for("advisers.AdviserById", adviser_id=made.id))
     def post(self, commitment):
         """Record a volunteer's commitment as an Enterprise Adviser"""
         created = advisers.create(db.session, current_caller(), **commitment)

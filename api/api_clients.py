@@ -1,6 +1,7 @@
 """Partner apps: an organisation's admins register them; the secret is shown once."""
 
 import marshmallow as ma
+from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
@@ -57,17 +58,23 @@ class ApiClients(MethodView):
 
     @blp.login_required()
     @blp.arguments(ApiClientCreateSchema)
-    @blp.response(201, RegisteredClientSchema)
+    @blp.created(RegisteredClientSchema, lambda made: _location(made.client))
     def post(self, client):
         """Register a partner app for your organisation (org admins)"""
         registered = api_clients.register(db.session, current_caller(), **client)
         db.session.commit()
+        blp.set_etag(registered.client, ApiClientSchema)
         return registered
+
+
+def _location(client) -> str:
+    return url_for("api-clients.ApiClientById", client_uuid=client.id)
 
 
 @blp.route("/<uuid:client_uuid>")
 class ApiClientById(MethodView):
     @blp.login_required()
+    @blp.etag
     @blp.response(200, ApiClientSchema)
     def get(self, client_uuid):
         """Read a partner app"""

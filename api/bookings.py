@@ -4,6 +4,7 @@ Booking and cancelling take an `Idempotency-Key`, so an integration may retry sa
 """
 
 import marshmallow as ma
+from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
@@ -115,7 +116,7 @@ class Bookings(MethodView):
     @blp.login_required("bookings:write")
     @idempotent(blp)
     @blp.arguments(BookingCreateSchema)
-    @blp.response(201, BookingSchema)
+    @blp.created(BookingSchema, lambda made: url_for("bookings.BookingById", booking_id=made.id))
     def post(self, booking):
         """Book seats on a slot (409 `/problems/slot-full` when too few are left)"""
         return bookings.book(db.session, current_caller(), **booking)
@@ -204,7 +205,7 @@ class SlotWaitlist(MethodView):
 
     @blp.login_required("bookings:write")
     @blp.arguments(WaitlistJoinSchema)
-    @blp.response(201, WaitlistEntrySchema)
+    @blp.created(WaitlistEntrySchema, lambda made, **_: _entry_location(made))
     def post(self, entry, slot_id):
         """Join a full slot's waitlist: freed seats are booked for waiting schools in order"""
         created = bookings.join_waitlist(db.session, current_caller(), slot_id=slot_id, **entry)
@@ -212,8 +213,19 @@ class SlotWaitlist(MethodView):
         return created
 
 
+def _entry_location(entry) -> str:
+    return url_for("bookings.WaitlistEntryById", entry_id=entry.id)
+
+
 @blp.route("/waitlist/<uuid:entry_id>")
 class WaitlistEntryById(MethodView):
+    @blp.login_required("bookings:read")
+    @blp.etag
+    @blp.response(200, WaitlistEntrySchema)
+    def get(self, entry_id):
+        """Read a waitlist entry (the school, its hub's coordinators, the host)"""
+        return bookings.get_waitlist_entry(db.session, current_caller(), entry_id)
+
     @blp.login_required("bookings:write")
     @blp.response(204)
     def delete(self, entry_id):

@@ -6,8 +6,9 @@ stops the old URL at once.
 """
 
 import marshmallow as ma
-from flask import Response, url_for
+from flask import Response, request, url_for
 from flask.views import MethodView
+from werkzeug.http import generate_etag
 
 from api.extensions import db
 from api.security import current_caller
@@ -28,11 +29,12 @@ class CalendarFeedSchema(Schema):
     token = ma.fields.String(required=True)
 
 
-def _created(token: str) -> dict:
-    return {
-        "url": url_for("calendars.CalendarFeedByToken", token=token, _external=True),
-        "token": token,
-    }
+def _created(token: str):
+    """The feed's URL, in the body and as `Location` (the new resource is the feed itself),
+    with the ETag its first read answers with."""
+    url = url_for("calendars.CalendarFeedByToken", token=token, _external=True)
+    etag = generate_etag(calendars.feed(db.session, token))
+    return {"url": url, "token": token}, {"Location": url, "ETag": f'"{etag}"'}
 
 
 @blp.route("/calendars/<string:token>.ics")
@@ -43,13 +45,17 @@ class CalendarFeedByToken(MethodView):
     def get(self, token):
         """A calendar of confirmed visits (no login: the URL's token is the key)"""
         body = calendars.feed(db.session, token)
-        return Response(body, mimetype=ICALENDAR, headers={"Cache-Control": "private, max-age=300"})
+        response = Response(
+            body, mimetype=ICALENDAR, headers={"Cache-Control": "private, max-age=300"}
+        )
+        response.set_etag(generate_etag(body))
+        return response.make_conditional(request)
 
 
 @blp.route("/schools/<uuid:school_id>/calendar-feed")
 class SchoolCalendarFeed(MethodView):
     @blp.login_required()
-    @blp.response(201, CalendarFeedSchema)
+    @blp.response(201, CalendarFeedSchema, headers={"Location": "LOCATION", "ETag": "ETAG"})
     def put(self, school_id):
         """Create or rotate the school's calendar feed URL (the old one stops working)"""
         token = calendars.rotate(
@@ -69,7 +75,7 @@ class SchoolCalendarFeed(MethodView):
 @blp.route("/employers/<uuid:employer_id>/calendar-feed")
 class EmployerCalendarFeed(MethodView):
     @blp.login_required()
-    @blp.response(201, CalendarFeedSchema)
+    @blp.response(201, CalendarFeedSchema, headers={"Location": "LOCATION", "ETag": "ETAG"})
     def put(self, employer_id):
         """Create or rotate the employer's calendar feed URL (the old one stops working)"""
         token = calendars.rotate(

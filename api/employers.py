@@ -2,6 +2,7 @@
 its volunteers, added one by one or imported from CSV."""
 
 import marshmallow as ma
+from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
@@ -103,7 +104,9 @@ class Employers(MethodView):
 
     @blp.login_required()
     @blp.arguments(EmployerCreateSchema)
-    @blp.response(201, EmployerSchema)
+    @blp.created(
+        EmployerSchema, lambda made: url_for("employers.EmployerById", employer_id=made.id)
+    )
     def post(self, profile):
         """Register an employer (admins)"""
         created = employers.create(db.session, current_caller(), **profile)
@@ -156,7 +159,7 @@ class EmployerVolunteers(MethodView):
 
     @blp.login_required("volunteers:write")
     @blp.arguments(VolunteerCreateSchema)
-    @blp.response(201, VolunteerSchema)
+    @blp.created(VolunteerSchema, lambda made, **_: _volunteer_location(made))
     def post(self, profile, employer_id):
         """Add a volunteer to the employer (its staff, admins)"""
         created = volunteers.create(db.session, current_caller(), employer_id, to_profile(profile))
@@ -185,3 +188,7 @@ class EmployerVolunteerImport(MethodView):
         refuse_if_not_written(result)
         db.session.commit()
         return result
+
+
+def _volunteer_location(volunteer) -> str:
+    return url_for("volunteers.VolunteerById", volunteer_id=volunteer.id)

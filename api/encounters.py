@@ -6,6 +6,7 @@ pupils attended, never who: attendance is for the school's own staff, and audite
 """
 
 import marshmallow as ma
+from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
@@ -232,7 +233,7 @@ class Encounters(MethodView):
 
     @blp.login_required("encounters:write")
     @blp.arguments(EncounterCreateSchema)
-    @blp.response(201, EncounterSchema)
+    @blp.created(EncounterSchema, lambda made: _encounter_location(made))
     def post(self, encounter):
         """Record an encounter (the school's staff, for activities arranged anywhere)"""
         created = encounters.create(db.session, current_caller(), **encounter)
@@ -342,3 +343,7 @@ class MeaningfulEncounterChecklist(MethodView):
                 for version in wanted
             ],
         }
+
+
+def _encounter_location(encounter) -> str:
+    return url_for("encounters.EncounterById", encounter_id=encounter.id)

@@ -13,8 +13,9 @@ from flask_jwt_extended.exceptions import (
 )
 from jwt.exceptions import ExpiredSignatureError, PyJWTError
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
+from api import problems
 from api.smorest import PROBLEM_JSON
 from services import errors as domain
 
@@ -42,13 +43,18 @@ DOMAIN_STATUS = {
 def problem(
     status: int,
     *,
-    title: str,
+    code: str | None = None,
     detail: str | None = None,
-    type_: str = "about:blank",
     errors: dict | None = None,
     headers: dict | None = None,
 ):
-    body = {"type": type_, "title": title, "status": status}
+    """A problem+json response; `code` names its type in api/problems.py (default: by status)."""
+    code = problems.documented(code or "", status)
+    body = {
+        "type": problems.PREFIX + code,
+        "title": problems.PROBLEM_TYPES[code][0],
+        "status": status,
+    }
     if detail:
         body["detail"] = detail
     if errors:
@@ -88,9 +94,8 @@ def handle_http_exception(error: HTTPException):
         detail = _errors_summary(errors)
     return problem(
         error.code or 500,
-        title=error.name,
+        code=getattr(error, "problem_code", None),
         detail=detail,
-        type_=getattr(error, "problem_type", "about:blank"),
         errors=errors,
         headers=headers,
     )
@@ -101,9 +106,8 @@ def handle_domain_error(error: domain.DomainError):
     headers = {"WWW-Authenticate": BEARER_CHALLENGE} if status == 401 else None
     return problem(
         status,
-        title=_title(type(error).__name__),
+        code=error.code,
         detail=error.detail,
-        type_=f"/problems/{error.code}",
         errors=error.errors,
         headers=headers,
     )
@@ -118,9 +122,8 @@ def handle_token_error(error: Exception):
         detail = TOKEN_ERROR_DETAILS.get(type(error), "The access token is not valid.")
     return problem(
         401,
-        title="Unauthorized",
+        code="unauthenticated",
         detail=detail,
-        type_="/problems/unauthenticated",
         headers={"WWW-Authenticate": challenge},
     )
 
@@ -128,19 +131,13 @@ def handle_token_error(error: Exception):
 def handle_integrity_error(error: IntegrityError):
     log.info("integrity error: %s", error.orig)
     return problem(
-        409,
-        title="Conflict",
-        detail="The change conflicts with data that already exists.",
-        type_="/problems/conflict",
+        409, code="conflict", detail="The change conflicts with data that already exists."
     )
 
 
 def handle_unexpected_error(error: Exception):
     log.exception("unhandled error (request id %s)", g.get("request_id"))
-    # `InternalServerError.name` is a property: read on the class it is not a string.
-    return problem(
-        500, title=InternalServerError().name, detail="Something went wrong on our side."
-    )
+    return problem(500, code="internal-error", detail="Something went wrong on our side.")
 
 
 def _flatten_locations(messages: dict | None) -> dict | None:
@@ -161,8 +158,3 @@ def _errors_summary(errors: dict) -> str:
     if set(errors) == {"_schema"}:
         return " ".join(str(message) for message in errors["_schema"])
     return "The request has invalid fields; see `errors`."
-
-
-def _title(class_name: str) -> str:
-    words = "".join(f" {c}" if c.isupper() else c for c in class_name).strip()
-    return words[0] + words[1:].lower()

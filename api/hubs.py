@@ -1,6 +1,7 @@
 """Careers Hubs and the schools in them."""
 
 import marshmallow as ma
+from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
@@ -58,7 +59,7 @@ class Hubs(MethodView):
 
     @blp.login_required()
     @blp.arguments(HubCreateSchema)
-    @blp.response(201, HubSchema)
+    @blp.created(HubDetailSchema, lambda made: url_for("hubs.HubById", hub_id=made.id))
     def post(self, hub):
         """Create a Careers Hub (admins)"""
         created = hubs.create(db.session, current_caller(), **hub)

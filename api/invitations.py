@@ -1,6 +1,7 @@
 """Invitations: bring a person into an organisation; they redeem the token for a password."""
 
 import marshmallow as ma
+from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
@@ -49,19 +50,34 @@ class InvitationAcceptSchema(Schema):
 class Invitations(MethodView):
     @blp.login_required()
     @blp.arguments(InvitationCreateSchema)
-    @blp.response(201, IssuedInvitationSchema)
+    @blp.created(IssuedInvitationSchema, lambda made: _location(made.invitation))
     def post(self, invitation):
         """Invite a person to an organisation"""
         issued = invitations.invite(db.session, current_caller(), **invitation)
         db.session.commit()
+        blp.set_etag(issued.invitation, InvitationSchema)
         return issued
+
+
+def _location(invitation) -> str:
+    return url_for("invitations.InvitationById", invitation_id=invitation.id)
+
+
+@blp.route("/<uuid:invitation_id>")
+class InvitationById(MethodView):
+    @blp.login_required()
+    @blp.etag
+    @blp.response(200, InvitationSchema)
+    def get(self, invitation_id):
+        """Read an invitation you issued or may oversee (not its token)"""
+        return invitations.get(db.session, current_caller(), invitation_id)
 
 
 @blp.route("/accept")
 class AcceptInvitation(MethodView):
     @blp.public
     @blp.arguments(InvitationAcceptSchema)
-    @blp.response(201, UserSchema)
+    @blp.created(UserSchema, lambda made: url_for("users.UserById", user_id=made.id))
     def post(self, acceptance):
         """Accept an invitation: choose your name and password"""
         user = invitations.accept(db.session, **acceptance)

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import marshmallow as ma
-from flask import current_app
+from flask import current_app, url_for
 from flask.views import MethodView
 
 from api.extensions import db
@@ -304,7 +304,7 @@ class Needs(MethodView):
 
     @blp.login_required("needs:write")
     @blp.arguments(NeedCreateSchema)
-    @blp.response(201, NeedSchema)
+    @blp.created(NeedSchema, lambda made: url_for("needs.NeedById", need_id=made.id))
     def post(self, need):
         """Post a need for a school (its staff, its hub's coordinators)"""
         created = needs.create(db.session, current_caller(), **need)
@@ -385,7 +385,7 @@ class NeedCandidates(MethodView):
 class NeedInvitations(MethodView):
     @blp.login_required("matches:write")
     @blp.arguments(InviteSchema)
-    @blp.response(201, MatchSchema(many=True))
+    @blp.created(MatchSchema(many=True), lambda made, need_id: _matches_of(need_id))
     def post(self, body, need_id):
         """Invite volunteers to a need (all or none; 409 names who cannot take it and why)"""
         created = matches.invite(
@@ -403,7 +403,7 @@ class NeedInvitations(MethodView):
 class NeedBackups(MethodView):
     @blp.login_required("matches:write")
     @blp.arguments(BackupsSchema)
-    @blp.response(201, MatchSchema(many=True))
+    @blp.created(MatchSchema(many=True), lambda made, need_id: _matches_of(need_id))
     def post(self, body, need_id):
         """Invite the next-best volunteers not yet asked, in one call"""
         created = matches.backups(
@@ -429,3 +429,8 @@ class VolunteerOpportunities(MethodView):
         )
         paged(pagination_parameters, Page(items, total))
         return {"items": items, "total": total, "excluded": excluded}
+
+
+def _matches_of(need_id) -> str:
+    """Invitations made in one call are listed with the need's other matches."""
+    return url_for("matches.Matches", need_id=need_id)

@@ -3,6 +3,7 @@ with their slots and slot search, and encounter offers (talks, workshops, mock i
 ...) that schools find in the directory and request (api.offer_requests)."""
 
 import marshmallow as ma
+from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
@@ -263,7 +264,7 @@ class Offers(MethodView):
 
     @blp.login_required("offers:write")
     @blp.arguments(OfferCreateSchema)
-    @blp.response(201, OfferSchema)
+    @blp.created(OfferSchema, lambda made: url_for("offers.OfferById", offer_id=made.id))
     def post(self, offer):
         """Draft an offer for your employer (publish it once the declarations hold)"""
         created = offers.create(db.session, current_caller(), **offer)
@@ -395,7 +396,7 @@ class OfferSlots(MethodView):
 
     @blp.login_required("offers:write")
     @blp.arguments(SlotCreateSchema)
-    @blp.response(201, SlotSchema)
+    @blp.created(SlotSchema, lambda made, **_: url_for("offers.SlotById", slot_id=made.id))
     def post(self, slot, offer_id):
         """Add a slot: a date, Europe/London start and end times, seats and a per-school cap"""
         created = offers.create_slot(db.session, current_caller(), offer_id, **slot)

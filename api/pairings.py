@@ -1,6 +1,7 @@
 """Enterprise Adviser pairing for a hub: plan at the global optimum, then confirm."""
 
 import marshmallow as ma
+from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
@@ -101,7 +102,7 @@ class AssignmentSchema(Schema):
 @blp.route("/<uuid:hub_id>/adviser-pairings")
 class AdviserPairings(MethodView):
     @blp.login_required("advisers:write")
-    @blp.response(201, PlanSchema)
+    @blp.created(PlanSchema, lambda made, **_: _plan_location(made))
     def post(self, hub_id):
         """Plan the hub's adviser pairing at the optimum (coordinators of the hub, admins)"""
         created = pairings.plan(db.session, current_caller(), hub_id)
@@ -123,7 +124,7 @@ class AdviserPairingById(MethodView):
 class AdviserPairingConfirm(MethodView):
     @blp.login_required("advisers:write")
     @blp.arguments(ConfirmSchema)
-    @blp.response(201, AssignmentSchema(many=True))
+    @blp.created(AssignmentSchema(many=True), lambda made, **kw: _assignments_of(kw["plan_id"]))
     def post(self, body, hub_id, plan_id):
         """Confirm the pairs you accept: they become adviser assignments"""
         pairs = body.get("pairs")
@@ -137,3 +138,12 @@ class AdviserPairingConfirm(MethodView):
         )
         db.session.commit()
         return created
+
+
+def _plan_location(plan) -> str:
+    return url_for("adviser-pairings.AdviserPairingById", hub_id=plan.hub_id, plan_id=plan.id)
+
+
+def _assignments_of(plan_id) -> str:
+    """A confirmation's assignments are listed with the plan's others."""
+    return url_for("adviser-assignments.AdviserAssignments", plan_id=plan_id)

@@ -1,6 +1,7 @@
 """The provider directory: FE colleges from the data, others added by admins (Benchmark 7)."""
 
 import marshmallow as ma
+from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
@@ -73,7 +74,9 @@ class Providers(MethodView):
 
     @blp.login_required()
     @blp.arguments(ProviderCreateSchema)
-    @blp.response(201, ProviderSchema)
+    @blp.created(
+        ProviderSchema, lambda made: url_for("providers.ProviderById", provider_id=made.id)
+    )
     def post(self, provider):
         """Add a sixth form, university or training provider (admins)"""
         created = providers.create(db.session, current_caller(), **provider)

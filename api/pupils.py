@@ -5,6 +5,7 @@ every read and write is audited. Employers and volunteers never see pupils.
 """
 
 import marshmallow as ma
+from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
@@ -91,7 +92,7 @@ class Pupils(MethodView):
 
     @blp.login_required("pupils:write")
     @blp.arguments(PupilCreateSchema)
-    @blp.response(201, PupilSchema)
+    @blp.created(PupilSchema, lambda made, **_: _pupil_location(made))
     def post(self, pupil, school_id):
         """Add a pupil record"""
         created = pupils.create(db.session, current_caller(), school_id, **pupil)
@@ -286,7 +287,7 @@ class PupilRollOver(MethodView):
 class PupilTransfer(MethodView):
     @blp.login_required("pupils:write")
     @blp.arguments(TransferInSchema)
-    @blp.response(201, PupilSchema)
+    @blp.created(PupilSchema, lambda made, **_: _pupil_location(made))
     def post(self, transfer, school_id):
         """Add a pupil joining from another school, with the record that school exported"""
         pupil = pupils.import_transfer(db.session, current_caller(), school_id, **transfer)
@@ -303,3 +304,7 @@ class PupilRecord(MethodView):
         record = pupils.export_record(db.session, current_caller(), school_id, pupil_id)
         db.session.commit()
         return record
+
+
+def _pupil_location(pupil) -> str:
+    return url_for("pupils.PupilById", school_id=pupil.school_id, pupil_id=pupil.id)

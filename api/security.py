@@ -51,7 +51,7 @@ class AccessPolicy:
 
 
 class InsufficientScope(Forbidden):
-    problem_type = "/problems/insufficient-scope"
+    problem_code = "insufficient-scope"
 
     def __init__(self, scope: str | None):
         needed = f"the scope '{scope}'" if scope else "a person's login (partner apps may not)"

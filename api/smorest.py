@@ -7,6 +7,7 @@ field sent in a body is a 422, never silently applied).
 
 import http
 import json
+from collections.abc import Callable
 from datetime import UTC
 from functools import wraps
 from urllib.parse import urlencode
@@ -16,6 +17,7 @@ import marshmallow as ma
 from flask import request
 from flask_smorest.utils import prepare_response
 
+from api import problems
 from api.security import AccessPolicy, authenticate
 from services.access import SCOPES
 
@@ -27,6 +29,10 @@ PAGINATION_HEADER = {
         "previous_page, next_page."
     ),
     "schema": {"type": "string", "contentMediaType": "application/json"},
+}
+LOCATION_HEADER = {
+    "description": "The URL of what was created (for a batch, the list that holds it).",
+    "schema": {"type": "string", "format": "uri-reference"},
 }
 LINK_HEADER = {
     "description": "RFC 8288 links to the first, previous, next and last pages.",
@@ -58,10 +64,11 @@ class ProblemSchema(Schema):
     """An RFC 9457 problem detail."""
 
     type = ma.fields.String(
-        required=True, metadata={"description": "URI reference naming the problem type."}
+        required=True,
+        metadata={"description": problems.documentation(), "pattern": problems.TYPE_PATTERN},
     )
     title = ma.fields.String(
-        required=True, metadata={"description": "Short summary of the problem type."}
+        required=True, metadata={"description": "The problem type's title, as listed at `type`."}
     )
     status = ma.fields.Integer(required=True, metadata={"description": "HTTP status code."})
     detail = ma.fields.String(metadata={"description": "What went wrong on this occasion."})
@@ -105,6 +112,7 @@ class Api(flask_smorest.Api):
         prepare_response(response, self.spec, PROBLEM_JSON)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
         self.spec.components.header("LINK", LINK_HEADER, lazy=True)
+        self.spec.components.header("LOCATION", LOCATION_HEADER, lazy=True)
 
     def _register_pagination_header(self):
         """The header carries JSON text, so document it as a string (not as an object)."""
@@ -146,6 +154,25 @@ class Blueprint(flask_smorest.Blueprint):
         """Declare a route open to anonymous callers (the authorization matrix checks it)."""
         view.access_policy = AccessPolicy(public=True)
         return self.doc(security=[])(view)
+
+    def created(self, schema, location: Callable[..., str]):
+        """A create: 201 with `schema`, the `Location` of what was made and its `ETag`.
+
+        `location(result, **view_kwargs)` builds the URL with `url_for`. The ETag is the
+        answer's; a view answering with more than a read shows (a secret, once) calls
+        `set_etag(obj, ReadSchema)` so that it is the one a read of `Location` carries.
+        """
+
+        def decorator(view):
+            @wraps(view)
+            def located(*args, **kwargs):
+                result = view(*args, **kwargs)
+                return result, {"Location": location(result, **kwargs)}
+
+            wrapper = self.response(201, schema, headers={"Location": "LOCATION"})(located)
+            return self.etag(wrapper)
+
+        return decorator
 
     def _set_pagination_metadata(self, page_params, result, headers):
         result, headers = super()._set_pagination_metadata(page_params, result, headers)

@@ -34,6 +34,7 @@ from models.users import Invitation, Role, User
 from models.volunteers import EnterpriseAdviser, Volunteer
 from models.webhooks import WebhookSubscription
 from services.errors import Forbidden, NotFound
+from services.labels import label
 
 # What a partner app may be granted; each operation declares the one it needs.
 SCOPES = {
@@ -131,9 +132,9 @@ class Caller:
 def authorize(session: Session, caller: Caller, action: Action, obj: object) -> None:
     """Raise NotFound if the caller may not see `obj`, Forbidden if it may not do `action`."""
     if not can_see(session, caller, obj):
-        raise NotFound(f"No such {type(obj).__name__.lower()}.")
+        raise NotFound(f"No such {label(obj)}.")
     if action is not Action.READ and not can_change(session, caller, action, obj):
-        raise Forbidden(f"You may not {action} this {type(obj).__name__.lower()}.")
+        raise Forbidden(f"You may not {action} this {label(obj)}.")
 
 
 def can_see(session: Session, caller: Caller, obj: object) -> bool:
@@ -645,7 +646,7 @@ def get_visible(session: Session, caller: Caller, model: type, object_id: uuid.U
     """Load an object the caller may see, or raise NotFound for missing and foreign alike."""
     obj = session.get(model, object_id)
     if obj is None or not can_see(session, caller, obj):
-        raise NotFound(f"No such {model.__name__.lower()}.")
+        raise NotFound(f"No such {label(model)}.")
     return obj
 
 

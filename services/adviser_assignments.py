@@ -18,7 +18,8 @@ from services.access import (
     get_visible,
     visible_adviser_assignments,
 )
-from services.errors import Conflict, InvalidInput
+from services.errors import Conflict, InvalidInput, NotFound
+from services.labels import label
 from services.pagination import Page, paginate
 from services.school_years import london_today
 
@@ -71,6 +72,16 @@ def list_hours(
         .order_by(AdviserHours.worked_on.desc(), AdviserHours.created_at.desc(), AdviserHours.id)
     )
     return paginate(session, query, page=page, page_size=page_size)
+
+
+def get_hours(
+    session: Session, caller: Caller, assignment_id: uuid.UUID, hours_id: uuid.UUID
+) -> AdviserHours:
+    get_visible(session, caller, AdviserAssignment, assignment_id)
+    entry = session.get(AdviserHours, hours_id)
+    if entry is None or entry.assignment_id != assignment_id:
+        raise NotFound(f"No such {label(AdviserHours)}.")
+    return entry
 
 
 def log_hours(

@@ -332,9 +332,8 @@ def _move(
     )
     session.refresh(booking)
     if moved != 1:
-        verb = str(action.value)
         raise InvalidTransition(
-            f"A {booking.status.value} booking cannot be {_past(verb)}.",
+            f"A {booking.status.value} booking cannot be {target.value}.",
             errors={"status": [f"Is {booking.status.value}."]},
         )
     if target not in HOLDING_SEATS and action in (Action.CANCEL, Action.DECLINE):
@@ -344,10 +343,6 @@ def _move(
         offer_to_waitlist(session, booking.slot)
     session.flush()
     return booking
-
-
-def _past(verb: str) -> str:
-    return {"cancel": "cancelled", "decline": "declined"}.get(verb, f"{verb}d")
 
 
 def _payload(booking: Booking) -> dict:
@@ -433,6 +428,10 @@ def list_waitlist(
         .order_by(WaitlistEntry.position, WaitlistEntry.id)
     )
     return paginate(session, query, page=page, page_size=page_size)
+
+
+def get_waitlist_entry(session: Session, caller: Caller, entry_id: uuid.UUID) -> WaitlistEntry:
+    return get_visible(session, caller, WaitlistEntry, entry_id)
 
 
 def leave_waitlist(session: Session, caller: Caller, entry_id: uuid.UUID) -> WaitlistEntry:

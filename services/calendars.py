@@ -21,6 +21,7 @@ from models.organisations import Employer, Organisation, School
 from services import tokens
 from services.access import Action, Caller, authorize
 from services.errors import NotFound
+from services.labels import label
 
 SHOWN = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
 PRODUCT_ID = "-//Engage//Workplace visits//EN"
@@ -29,7 +30,7 @@ PRODUCT_ID = "-//Engage//Workplace visits//EN"
 def _organisation(session: Session, caller: Caller, organisation_id: uuid.UUID, kind: type):
     organisation = session.get(kind, organisation_id)
     if organisation is None:
-        raise NotFound(f"No such {kind.__name__.lower()}.")
+        raise NotFound(f"No such {label(kind)}.")
     authorize(session, caller, Action.UPDATE, organisation)
     return organisation
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from models.base import utcnow
 from models.organisations import Organisation, School
 from models.users import Invitation, Role, User
-from services.access import ROLE_ORGANISATION, Caller, can_see, hub_school_ids
+from services.access import ROLE_ORGANISATION, Caller, can_see, get_visible, hub_school_ids
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.tokens import digest, new_secret
 from services.users import hash_password, normalise_email
@@ -32,6 +32,10 @@ INVITABLE_BY_ORG_ADMINS = {
 class IssuedInvitation:
     invitation: Invitation
     token: str  # shown once, to pass on to the invitee
+
+
+def get(session: Session, caller: Caller, invitation_id: uuid.UUID) -> Invitation:
+    return get_visible(session, caller, Invitation, invitation_id)
 
 
 def invite(

@@ -34,6 +34,7 @@ from services import adviser_assignments, benchmarks, outbox, school_years
 from services.access import Action, Caller, authorize, get_visible
 from services.errors import Conflict, InvalidInput, NotFound
 from services.geo import EARTH_RADIUS_KM
+from services.labels import label
 from services.search import KM_PER_DEGREE, bounding_box
 
 # The one place the pairing factors are weighed; each factor is in [0, 1].
@@ -407,7 +408,7 @@ def get_plan(
 ) -> AdviserPairingPlan:
     found = get_visible(session, caller, AdviserPairingPlan, plan_id)
     if found.hub_id != hub_id:
-        raise NotFound("No such adviserpairingplan.")
+        raise NotFound(f"No such {label(AdviserPairingPlan)}.")
     return found
 
 

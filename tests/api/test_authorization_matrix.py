@@ -4,14 +4,16 @@ The routes come from the app's URL map: a route missing from ROUTES, or a view t
 declares no access policy, fails the suite. A refused call must write nothing.
 """
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from api import problems
 from api.app import create_app
 from api.extensions import db
 from models import Base
@@ -20,9 +22,9 @@ from models.calendars import CalendarFeed
 from models.matches import MatchStatus
 from models.needs import NeedStatus
 from models.offer_requests import AccessActivity, AccessContent
-from models.pairings import AdviserPairingPlan
+from models.pairings import AdviserHours, AdviserPairingPlan
 from models.reference import Outcode
-from models.users import Role
+from models.users import Invitation, Role
 from services import offer_requests, provider_access, school_years
 from services.access import Caller
 from services.tokens import digest
@@ -252,6 +254,29 @@ def _plans(session, world):
 def _assignments(session, world):
     for side in (world.a, world.b):
         side.assignment = factories.adviser_assignment(session, side.adviser, side.school)
+
+
+def _hours(session, world):
+    _assignments(session, world)
+    for side in (world.a, world.b):
+        side.hours = AdviserHours(
+            assignment_id=side.assignment.id, worked_on=side.assignment.starts_on, hours=2
+        )
+        session.add(side.hours)
+    session.flush()
+
+
+def _invitations(session, world):
+    for side in (world.a, world.b):
+        side.invitation = Invitation(
+            token_digest=digest(f"invitation-{side.school.id}"),
+            email="invited@example.org",
+            role=Role.SCHOOL_STAFF,
+            organisation_id=side.school.id,
+            expires_at=datetime.now(UTC) + timedelta(days=7),
+        )
+        session.add(side.invitation)
+    session.flush()
 
 
 def _need_body(world, side):
@@ -1251,6 +1276,24 @@ ROUTES: dict[tuple[str, str], Case] = {
         lambda w, s: f"{HOOKS}/{s.subscription.id}/deliveries/{s.delivery.id}/redeliver",
         *HOOK_OWNERS(202),
         setup=_subscriptions,
+    # hardening-contract: each create's Location can be read
+    ("GET", "/api/v1/waitlist/<uuid:entry_id>"): Case(
+        lambda w, s: f"/api/v1/waitlist/{s.entry.id}",
+        only({ADMIN: 200, SCHOOL: 200, EMPLOYER: 200, COORD: 200}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_waitlists,
+    ),
+    ("GET", "/api/v1/adviser-assignments/<uuid:assignment_id>/hours/<uuid:hours_id>"): Case(
+        lambda w, s: ASSIGNMENT.format(s.assignment.id) + f"/hours/{s.hours.id}",
+        only(ASSIGNMENT_READERS, 404),
+        only({ADMIN: 200}, 404),
+        setup=_hours,
+    ),
+    ("GET", "/api/v1/invitations/<uuid:invitation_id>"): Case(
+        lambda w, s: f"/api/v1/invitations/{s.invitation.id}",
+        only({ADMIN: 200, COORD: 200, SCHOOL: 200}, 404),
+        only({ADMIN: 200}, 404),
+        setup=_invitations,
     ),
 }
 
@@ -1595,3 +1638,32 @@ def test_authorization_matrix(app, client, session, auth_headers, route, role, s
     if response.status_code >= 400:
         assert response.content_type == case.error_type
         assert _snapshot(app) == before, "a refused call wrote something"
+        _assert_documented_problem(response.get_json())
+    if response.status_code == 201:
+        _assert_created_is_readable(client, response, headers)
+
+
+# Class names of models that a lower-cased class name would misspell ("enterpriseadviser").
+RUN_TOGETHER = {
+    m.class_.__name__.lower()
+    for m in Base.registry.mappers
+    if sum(map(str.isupper, m.class_.__name__)) > 1
+}
+
+
+def _assert_documented_problem(body):
+    code = body["type"].removeprefix("/problems/")
+    assert code in problems.PROBLEM_TYPES, body["type"]
+    assert body["title"] == problems.PROBLEM_TYPES[code][0]
+    words = set(re.findall(r"[a-z]+", body.get("detail", "").lower()))
+    assert not words & RUN_TOGETHER, body["detail"]
+
+
+def _assert_created_is_readable(client, response, headers):
+    """201 names what it made in `Location`, with the ETag a read of it answers with."""
+    location, etag = response.headers.get("Location"), response.headers.get("ETag")
+    assert location and etag, "a create answers with Location and ETag"
+    read = client.get(location, headers={"Authorization": headers["Authorization"]})
+    assert read.status_code == 200, (location, read.get_json())
+    if "?" not in location:  # a batch's Location lists it with others: another ETag
+        assert read.headers["ETag"] == etag

@@ -273,7 +273,15 @@ def test_every_impossible_transition_is_409(
     )
 
     assert response.status_code == 409, response.get_json()
-    assert response.get_json()["type"] == "/problems/invalid-transition"
+    problem = response.get_json()
+    assert (problem["type"], problem["title"]) == (
+        "/problems/invalid-transition",
+        "Invalid transition",
+    )
+    if transition != "consent":  # said in plain English: "cannot be confirmed", not "confirmd"
+        past = {"cancel": "cancelled", "confirm": "confirmed", "decline": "declined"}
+        done = past.get(transition, "completed")
+        assert problem["detail"] == f"A {status.value} booking cannot be {done}."
     assert booked(session, world.a.slot) == seats_before
     assert events(session) == []
 

@@ -1,11 +1,19 @@
 """Every error path answers RFC 9457 problem+json, and every response carries our headers."""
 
+import importlib
 import logging
+import pkgutil
 import re
 
 import pytest
 
+import services
+from api import problems
 from api.app import create_app
+from api.security import InsufficientScope
+from models.users import Role
+from services.errors import DomainError
+from tests import factories
 from tests.conftest import app_config
 
 PROBLEM_JSON = "application/problem+json"
@@ -34,13 +42,13 @@ def test_a_well_formed_body_gets_past_validation(client):
 
 def test_unknown_route_is_a_404_problem(client):
     body = assert_problem(client.get("/api/v1/no-such-thing"), 404)
-    assert body["title"] == "Not Found"
+    assert (body["type"], body["title"]) == ("/problems/not-found", "Not found")
 
 
 def test_wrong_method_is_a_405_problem_that_keeps_the_allow_header(client):
     response = client.delete("/healthz")
     body = assert_problem(response, 405)
-    assert body["title"] == "Method Not Allowed"
+    assert (body["type"], body["title"]) == ("/problems/method-not-allowed", "Method not allowed")
     allowed = {method.strip() for method in response.headers["Allow"].split(",")}
     assert {"GET", "HEAD", "OPTIONS"} <= allowed
     assert "DELETE" not in allowed
@@ -51,13 +59,14 @@ def test_malformed_json_is_a_400_problem(client):
         JSON_ENDPOINT, data='{"email": "a@b.example",', content_type="application/json"
     )
     body = assert_problem(response, 400)
-    assert body["title"] == "Bad Request"
+    assert (body["type"], body["title"]) == ("/problems/malformed-request", "Malformed request")
     assert body["detail"] == "Invalid JSON body."
 
 
 def test_invalid_fields_are_a_422_problem_with_field_errors(client):
     response = client.post(JSON_ENDPOINT, json={"email": "not-an-email", "role": "admin"})
     body = assert_problem(response, 422)
+    assert (body["type"], body["title"]) == ("/problems/invalid-input", "Invalid input")
     errors = body["errors"]
     assert set(errors) == {"email", "password", "role"}
     assert all(isinstance(messages, list) and messages for messages in errors.values())
@@ -68,6 +77,7 @@ def test_invalid_fields_are_a_422_problem_with_field_errors(client):
 def test_a_body_in_another_media_type_is_a_415_problem(client):
     response = client.post(JSON_ENDPOINT, data="email=a@b.example", content_type="text/plain")
     body = assert_problem(response, 415)
+    assert body["type"] == "/problems/unsupported-media-type"
     assert "application/json" in body["detail"]
     assert "text/plain" in body["detail"]
 
@@ -86,7 +96,7 @@ def test_a_body_over_max_content_length_is_a_413_problem(database_url):
     oversized = {**VALID_BODY, "password": "x" * 200}
     response = app.test_client().post(JSON_ENDPOINT, json=oversized)
     body = assert_problem(response, 413)
-    assert body["title"] == "Request Entity Too Large"
+    assert (body["type"], body["title"]) == ("/problems/content-too-large", "Content too large")
 
 
 def test_a_body_within_max_content_length_is_accepted(database_url):
@@ -107,7 +117,7 @@ def test_an_unhandled_exception_is_a_500_problem_without_internals(database_url,
     body = assert_problem(response, 500)
     text = response.get_data(as_text=True)
     assert "hunter2" not in text and "secret.py" not in text and "RuntimeError" not in text
-    assert body["title"] == "Internal Server Error"
+    assert (body["type"], body["title"]) == ("/problems/internal-error", "Internal error")
     [record] = [r for r in caplog.records if r.name == "api.errors"]
     assert body["request_id"] in record.getMessage()
     assert record.exc_info is not None and record.exc_info[0] is RuntimeError
@@ -173,3 +183,53 @@ def test_a_nul_character_in_a_nested_body_field_is_named_by_its_path(client):
 def test_a_nul_character_in_the_query_string_is_a_422_problem(client):
     problem = assert_problem(client.get("/healthz?name=a%00b"), 422)
     assert set(problem["errors"]) == {"name"}
+
+
+def _domain_errors():
+    for module in pkgutil.iter_modules(services.__path__):
+        importlib.import_module(f"services.{module.name}")
+    found, pending = set(), [DomainError]
+    while pending:
+        cls = pending.pop()
+        found.add(cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def test_every_problem_code_is_in_the_table_and_in_the_openapi_document(client):
+    codes = {cls.code for cls in _domain_errors() - {DomainError}}
+    codes |= {InsufficientScope.problem_code, *problems.STATUS_CODES.values()}
+    assert sorted(codes - set(problems.PROBLEM_TYPES)) == []
+    spec = client.get("/api/v1/openapi.json").get_json()
+    problem_type = spec["components"]["schemas"]["Problem"]["properties"]["type"]
+    assert problem_type["pattern"] == problems.TYPE_PATTERN
+    for code, (title, _) in problems.PROBLEM_TYPES.items():
+        assert f"`/problems/{code}` ({title})" in problem_type["description"]
+
+
+def test_a_missing_or_stale_if_match_is_a_documented_problem(client, session, auth_headers):
+    world = factories.world(session)
+    session.commit()
+    headers = auth_headers(world.caller(Role.ADMIN))
+    path = f"/api/v1/hubs/{world.a.hub.id}"
+    missing = client.patch(path, json={"name": "Renamed"}, headers=headers)
+    body = assert_problem(missing, 428)
+    assert (body["type"], body["title"]) == (
+        "/problems/precondition-required",
+        "Precondition required",
+    )
+    stale = client.patch(path, json={"name": "Renamed"}, headers={**headers, "If-Match": '"0"'})
+    body = assert_problem(stale, 412)
+    assert (body["type"], body["title"]) == ("/problems/precondition-failed", "Precondition failed")
+
+
+def test_a_domain_error_titles_come_from_the_table_not_its_class_name(
+    client, session, auth_headers
+):
+    world = factories.world(session)
+    session.commit()
+    headers = auth_headers(world.caller(Role.ADMIN))
+    path = f"/api/v1/hubs/{world.a.hub.id}/adviser-pairings/{world.a.hub.id}"
+    body = assert_problem(client.get(path, headers=headers), 404)
+    assert (body["type"], body["title"]) == ("/problems/not-found", "Not found")
+    assert body["detail"] == "No such adviser pairing plan."

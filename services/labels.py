@@ -1,0 +1,80 @@
+"""What each kind of object is called in messages: a table, never a lower-cased class name.
+
+`label(Hub)` is "Careers Hub", so a refusal reads "No such Careers Hub." rather than
+"No such hub."; tests/services/test_labels.py fails for a model missing from the table.
+"""
+
+import re
+
+from models.audit import AuditEntry
+from models.auth import ApiClient, RevokedSession
+from models.bookings import (
+    Booking,
+    CalendarFeed,
+    IdempotencyKey,
+    OutboxEvent,
+    Slot,
+    SlotAllocation,
+    WaitlistEntry,
+)
+from models.checklists import ChecklistAnswer
+from models.encounters import Attendance, Encounter
+from models.matches import Match, MatchEvent
+from models.matching import PoolGeneration
+from models.needs import Need
+from models.offers import Offer
+from models.organisations import Employer, Hub, Organisation, Provider, School
+from models.pairings import AdviserAssignment, AdviserHours, AdviserPairingPlan
+from models.pupils import Pupil
+from models.reference import Outcode, Postcode, RqfLevel, SicDivision, SicSection
+from models.users import Invitation, User
+from models.volunteers import EnterpriseAdviser, Volunteer
+
+LABELS: dict[type, str] = {
+    AdviserAssignment: "adviser assignment",
+    AdviserHours: "adviser hours entry",
+    AdviserPairingPlan: "adviser pairing plan",
+    ApiClient: "partner app",
+    Attendance: "attendance record",
+    AuditEntry: "audit entry",
+    Booking: "booking",
+    CalendarFeed: "calendar feed",
+    ChecklistAnswer: "checklist answer",
+    Employer: "employer",
+    Encounter: "encounter",
+    EnterpriseAdviser: "Enterprise Adviser",
+    Hub: "Careers Hub",
+    IdempotencyKey: "idempotency key",
+    Invitation: "invitation",
+    Match: "match",
+    MatchEvent: "match event",
+    Need: "need",
+    Offer: "offer",
+    Organisation: "organisation",
+    OutboxEvent: "event",
+    Outcode: "postcode district",
+    PoolGeneration: "matching pool generation",
+    Postcode: "postcode",
+    Provider: "provider",
+    Pupil: "pupil",
+    RevokedSession: "revoked session",
+    RqfLevel: "RQF level",
+    School: "school",
+    SicDivision: "SIC 2007 division",
+    SicSection: "SIC 2007 section",
+    Slot: "slot",
+    SlotAllocation: "slot allocation",
+    User: "user",
+    Volunteer: "volunteer",
+    WaitlistEntry: "waitlist entry",
+}
+
+
+def label(kind: type | object) -> str:
+    """The label of a model class or of an object of one."""
+    cls = kind if isinstance(kind, type) else type(kind)
+    for candidate in cls.__mro__:
+        if candidate in LABELS:
+            return LABELS[candidate]
+    # Never a 500 over a message: a model new to the table reads as spaced-out words.
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", cls.__name__).lower()
