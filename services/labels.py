@@ -10,15 +10,16 @@ from models.audit import AuditEntry
 from models.auth import ApiClient, RevokedSession
 from models.bookings import (
     Booking,
-    CalendarFeed,
     IdempotencyKey,
     OutboxEvent,
     Slot,
     SlotAllocation,
     WaitlistEntry,
 )
+from models.calendars import CalendarFeed
 from models.checklists import ChecklistAnswer
 from models.encounters import Attendance, Encounter
+from models.journeys import Journey
 from models.matches import Match, MatchEvent
 from models.matching import PoolGeneration
 from models.needs import Need
@@ -46,6 +47,7 @@ LABELS: dict[type, str] = {
     Hub: "Careers Hub",
     IdempotencyKey: "idempotency key",
     Invitation: "invitation",
+    Journey: "career journey",
     Match: "match",
     MatchEvent: "match event",
     Need: "need",
