@@ -6,7 +6,7 @@ stops working at once); revoking removes it. Times are Europe/London with a VTIM
 """
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -118,5 +118,25 @@ def render(organisation: Organisation, bookings: list[Booking]) -> bytes:
             lines.append(f"Accessibility: {offer.accessibility_notes}")
         event.add("description", "\n".join(lines))
         calendar.add_component(event)
-    calendar.add_missing_timezones()
+    calendar.add_component(london_timezone())
     return calendar.to_ical()
+
+
+def london_timezone() -> icalendar.Timezone:
+    """Europe/London as calendar clients publish it: two RRULEs for the EU clock changes
+    (the last Sundays of March and October, at 01:00 UTC), not a list of every change."""
+    timezone = icalendar.Timezone()
+    timezone.add("tzid", LONDON)
+    timezone.add("x-lic-location", LONDON)
+    for kind, name, offset_from, offset_to, starts, month in (
+        (icalendar.TimezoneDaylight, "BST", 0, 1, datetime(1970, 3, 29, 1), 3),
+        (icalendar.TimezoneStandard, "GMT", 1, 0, datetime(1970, 10, 25, 2), 10),
+    ):
+        change = kind()
+        change.add("tzname", name)
+        change.add("tzoffsetfrom", timedelta(hours=offset_from))
+        change.add("tzoffsetto", timedelta(hours=offset_to))
+        change.add("dtstart", starts)
+        change.add("rrule", {"freq": "yearly", "bymonth": month, "byday": "-1su"})
+        timezone.add_component(change)
+    return timezone
