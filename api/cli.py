@@ -127,8 +127,9 @@ def import_volunteers(file: Path, employer_id: uuid.UUID, partial: bool) -> None
             partial=partial,
             progress=progress,
         ),
-        len(rows),
+        2 * len(rows),
         "volunteers-import",
+        desc="checking, then writing",
     )
 
 
@@ -213,10 +214,10 @@ def roll_over_pupils(academic_year: str | None, school_id: uuid.UUID | None) -> 
     click.echo(f"{result.academic_year}: {result.moved} pupils moved up, {result.left} left.")
 
 
-def _run_import(run, total: int, name: str) -> None:
+def _run_import(run, total: int, name: str, *, desc: str = "checking") -> None:
     audit.set_context(db.session, audit.AuditContext(request_id=f"cli:{name}"))
     try:
-        with tqdm(total=total, desc="checking", unit=" rows") as bar:
+        with tqdm(total=total, desc=desc, unit=" rows") as bar:
             result: ImportResult = run(bar.update)
     except DomainError as error:
         db.session.rollback()

@@ -56,6 +56,7 @@ def _engine_options(url: str) -> dict:
 
 
 def _check_secrets(config: dict) -> None:
+    generated = []
     for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
         value = config.get(name)
         if config["ENGAGE_ENV"] == "production":
@@ -67,8 +68,10 @@ def _check_secrets(config: dict) -> None:
                 )
         elif not value:
             config[name] = secrets.token_urlsafe(48)
-            log.warning(
-                "%s is not set: generated a random one for this process (tokens will not "
-                "survive a restart). Set it in the environment to keep sessions.",
-                name,
-            )
+            generated.append(name)
+    if generated:
+        log.warning(
+            "%s not set: generated random ones for this process (tokens will not survive a "
+            "restart). Set them in the environment to keep sessions.",
+            " and ".join(generated),
+        )

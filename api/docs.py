@@ -46,6 +46,7 @@ PAGE = """<!doctype html>
 
 
 @blp.get("")
+@blp.get("/")
 def page():
     html = PAGE.format(
         favicon=url_for(".swagger_ui", filename="favicon-32x32.png"),

@@ -330,6 +330,9 @@ def dbs_problems(
     return problems
 
 
+WRITE_BATCH = 500  # rows written per flush (and progress step) in an import
+
+
 def import_(
     session: Session,
     caller: Caller,
@@ -345,6 +348,8 @@ def import_(
     Rows are matched by email: a volunteer of this employer is updated, an unknown email
     is created, an email belonging to anyone else is an error. Unless `partial`, any error
     (including `parse_errors` found before the rows reached here) means nothing is written.
+    `progress(n)` counts each row twice: once checked, once written (or skipped as wrong),
+    in steps of WRITE_BATCH rows flushed.
     """
     employer = get_visible(session, caller, Employer, employer_id)
     authorize(session, caller, Action.UPDATE, employer)
@@ -388,13 +393,19 @@ def import_(
                 progress(1)
     if result.errors and not partial:
         return result
-    for target, profile in planned:
-        if target is None:
-            _add(session, employer.id, profile)
-            result.created += 1
-        else:
-            _apply(session, target, profile)
-            result.updated += 1
-    session.flush()
+    if progress:
+        progress(len(rows) - len(planned))  # the rows skipped for their errors
+    for start in range(0, len(planned), WRITE_BATCH):
+        batch = planned[start : start + WRITE_BATCH]
+        for target, profile in batch:
+            if target is None:
+                _add(session, employer.id, profile)
+                result.created += 1
+            else:
+                _apply(session, target, profile)
+                result.updated += 1
+        session.flush()
+        if progress:
+            progress(len(batch))
     result.written = True
     return result

@@ -17,6 +17,7 @@ STRONG_SECRETS = {
     "JWT_SECRET_KEY": "Z8pL2mQ7vR4tY9wX1cB6nH3jK5sD0fG8aE2uI7oP4lM",
 }
 SECRET_NAMES = ["SECRET_KEY", "JWT_SECRET_KEY"]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -114,9 +115,23 @@ def test_development_generates_secrets_and_says_so(sqlite_url, caplog):
     for name in SECRET_NAMES:
         assert len(app.config[name]) >= 32
     assert app.config["SECRET_KEY"] != app.config["JWT_SECRET_KEY"]
-    warned = " ".join(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
-    assert "SECRET_KEY is not set: generated" in warned
-    assert "JWT_SECRET_KEY is not set: generated" in warned
+    [warned] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned.startswith("SECRET_KEY and JWT_SECRET_KEY not set: generated random ones")
+
+
+def test_a_cli_command_warns_about_development_secrets_once(tmp_path):
+    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "JWT_SECRET_KEY"}}
+    environment.update(ENGAGE_ENV="development", DATABASE_URL=f"sqlite:///{tmp_path}/cli.db")
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "sessions", "--help"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (done.stdout + done.stderr).count("not set: generated") == 1
 
 
 def test_development_generates_a_different_secret_for_each_process(sqlite_url):

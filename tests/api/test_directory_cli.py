@@ -34,6 +34,8 @@ def test_volunteers_import_writes_all_rows_or_none(app, session, world, places, 
     )
     assert done.exit_code == 0, done.output
     assert "1 rows: 1 created, 0 updated." in done.output
+    assert "checking, then writing: 100%" in done.output  # the bar covers the write step
+    assert "2/2" in done.output
     assert count(session, Volunteer) == before + 1
 
 

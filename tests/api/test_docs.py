@@ -120,3 +120,15 @@ def test_an_unknown_asset_is_a_404_problem(client):
         assert response.status_code == 404, name
         assert response.content_type == "application/problem+json", name
         assert response.get_json()["status"] == 404
+
+
+def test_the_docs_answer_with_a_trailing_slash_too(client):
+    with_slash = client.get(DOCS_PAGE + "/")
+    assert with_slash.status_code == 200
+    assert with_slash.data == client.get(DOCS_PAGE).data
+
+
+def test_swagger_ui_sends_the_document_to_no_online_validator(client):
+    init = client.get("/api/docs/static/init.js")
+    assert init.status_code == 200
+    assert "validatorUrl: null" in init.get_data(as_text=True)

@@ -7,5 +7,6 @@ window.addEventListener("load", function () {
     deepLinking: true,
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
     layout: "StandaloneLayout",
+    validatorUrl: null, // no badge that would send the document to swagger.io's validator
   });
 });
