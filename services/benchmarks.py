@@ -28,6 +28,9 @@ of `A` (31 August):
   is like, two-way interaction for pupils' questions). A pupil meets a phase with two
   attended in that phase's years so far; Y12-Y13 encounters are offered to all, so there
   `encounters_held` is the school's measure and the pupils' share is take-up.
+- Careers Strategy (one employer encounter a year, Y7-Y13): a pupil is on track when they
+  attended a meaningful Benchmark 5 encounter in every school year from Y7 to `A`, by the
+  year group on the day; more in one year do not make up for a year missed.
 - Work-experience guarantee (10 days "across Key Stages 3 and 4"): the days of every
   work experience attended in Y7-Y11 (days are the guarantee's own measure, not the
   checklist's), added up so far, for every pupil in Y7-Y11 by year group; Y11's share is
@@ -246,6 +249,13 @@ def _pupil_counts(school_ids: list[uuid.UUID], start: int):
             a.pupil_id.label("pupil_id"),
             _count_if(k.c.kind == BM5_THIS_YEAR).label("bm5_year"),
             _count_if(k.c.kind.in_((BM5_THIS_YEAR, BM5_EARLIER))).label("bm5_total"),
+            # The Careers Strategy's one a year from Y7: a count per year group attended in.
+            *(
+                _count_if(k.c.kind.in_((BM5_THIS_YEAR, BM5_EARLIER)), a.year_group == yg).label(
+                    f"bm5_y{yg}"
+                )
+                for yg in YEAR_GROUPS
+            ),
             _count_if(k.c.kind == BM6, lower).label("bm6_lower"),
             _count_if(k.c.kind == BM6, upper).label("bm6_upper"),
             # One count per provider type (a DISTINCT count would force a sort per pupil).
@@ -311,7 +321,8 @@ def _verdicts(p, college_ids: list[uuid.UUID]) -> dict:
             )
         ),
         "work_experience": case((lower, p.c.we_days >= WORK_EXPERIENCE_DAYS)),
-        "strategy": p.c.bm5_total >= p.c.yg - 6,  # one a year from Y7
+        # One a year from Y7 to this one: no year missed, however many in another.
+        "strategy": and_(*(or_(p.c.yg < yg, p.c[f"bm5_y{yg}"] > 0) for yg in YEAR_GROUPS)),
     }
 
 

@@ -314,3 +314,29 @@ def test_academic_years_are_checked(session, school_world):
     school, _, _ = school_world
     with pytest.raises(Exception, match="2025-26"):
         benchmarks.school_report(session, admin(session), school.id, academic_year="2025-27")
+
+
+def test_careers_strategy_on_track_needs_an_encounter_in_every_year_from_y7(session):
+    school = factories.school(session)
+
+    def pupil(ref):
+        return factories.pupil(session, school, ref, 9, roll_year=2025)
+
+    every_year, three_this_year, a_gap = pupil("E1"), pupil("T1"), pupil("G1")
+    for on in (date(2023, 10, 1), date(2024, 10, 1), date(2025, 10, 1)):  # Y7, Y8, Y9
+        factories.encounter(session, school, benchmark=5, on=on, pupils=(every_year,))
+    for day in (1, 2, 3):  # three in Y9 and none before: as many, but not one a year
+        factories.encounter(
+            session, school, benchmark=5, on=date(2025, 10, day), pupils=(three_this_year,)
+        )
+    for on in (date(2023, 10, 1), date(2025, 10, 1), date(2025, 11, 1)):  # none in Y8
+        factories.encounter(session, school, benchmark=5, on=on, pupils=(a_gap,))
+    session.commit()
+
+    report = benchmarks.school_report(
+        session, school_staff(school), school.id, academic_year="2025-26"
+    )
+
+    strategy = report["careers_strategy"]
+    assert (strategy["pupils"], strategy["meeting"]) == (3, 1)  # E1 alone
+    assert strategy["employer_encounters_per_pupil"] == 3.0
