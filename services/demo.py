@@ -3,10 +3,11 @@
 One Careers Hub of the 30 state secondary and special schools nearest to Leeds city
 centre, and a login for every role; around it, 40 employers of every size and sector,
 1,000 volunteers (invented people at real postcodes) and 60 Enterprise Advisers. Six of
-the schools get 210 pupils each and three school years (2023-24 to 2025-26) of
-encounters, attendance and checklist answers, covering the benchmarks unevenly. Ids are
-derived from names and a seeded random generator picks the rest, so seeding twice (or on
-two machines) gives the same rows; later capabilities extend `seed`.
+the schools get 210 pupils each and three school years (the current one, as London dates
+today, and the two before) of encounters, attendance and checklist answers, covering the
+benchmarks unevenly. Ids are derived from names and a seeded random generator picks the
+rest, so seeding twice (or on two machines, on one day) gives the same rows; later
+capabilities extend `seed`.
 """
 
 import random
@@ -615,8 +616,7 @@ def _get_or_add(session: Session, model: type, object_id: uuid.UUID, **values):
 
 # --- Pupils, encounters, attendance and checklists (Benchmarks 5-8) --------------------
 
-DEMO_SCHOOL_YEAR = 2025  # pupils' year groups are for 2025-26; records go back to 2023-24
-DEMO_RECORD_YEARS = (2023, 2024, 2025)
+DEMO_RECORD_YEARS = 3  # school years of records, the last of them the current one
 DEMO_PUPIL_SCHOOLS = 6
 DEMO_PUPILS_PER_YEAR_GROUP = 30
 # How well each demo school covers the benchmarks (uneven on purpose).
@@ -654,7 +654,7 @@ def _pupils_and_encounters(session: Session, schools: list[School]) -> None:
         rng = random.Random(DEMO_SEED + school.urn)
         pupils = _demo_pupils(session, rng, school)
         coverage = DEMO_COVERAGE[index % len(DEMO_COVERAGE)]
-        _demo_records(session, rng, school, pupils, employers, providers, coverage)
+        _demo_records(session, rng, school, pupils, (employers, providers), coverage)
     session.flush()
 
 
@@ -675,7 +675,13 @@ def _demo_providers(session: Session) -> dict[ProviderType, list[Provider]]:
     return found
 
 
+def demo_school_year() -> int:
+    """The school year the demo lives in: the current one, as London dates today."""
+    return school_years.school_year_start(school_years.london_today())
+
+
 def _demo_pupils(session: Session, rng: random.Random, school: School) -> list[dict]:
+    """Seven year groups of pupils, their year groups those of the current school year."""
     rows = []
     for i in range(7 * DEMO_PUPILS_PER_YEAR_GROUP):
         year_group = 7 + i // DEMO_PUPILS_PER_YEAR_GROUP
@@ -685,7 +691,7 @@ def _demo_pupils(session: Session, rng: random.Random, school: School) -> list[d
                 "school_id": school.id,
                 "reference": f"{school.urn}-{i:04d}",
                 "year_group": year_group,
-                "roll_year": DEMO_SCHOOL_YEAR,
+                "roll_year": demo_school_year(),
                 "disadvantaged": rng.random() < 0.3,
                 "send": rng.random() < 0.12,
                 "considering_higher_education": year_group >= 12 and rng.random() < 0.6,
@@ -695,10 +701,12 @@ def _demo_pupils(session: Session, rng: random.Random, school: School) -> list[d
     return rows
 
 
-def _demo_records(session, rng, school, pupils, employers, providers, coverage) -> None:
-    """Each year's programme per year group, written in three bulk inserts."""
+def _demo_records(session, rng, school, pupils, partners, coverage) -> None:
+    """Each year's programme per year group, up to today, written in three bulk inserts."""
+    employers, providers = partners
+    current = demo_school_year()
     encounters, attendance, answers = [], [], []
-    for start in DEMO_RECORD_YEARS:
+    for start in range(current - DEMO_RECORD_YEARS + 1, current + 1):
         for benchmark, activity, year_groups, times, mode in DEMO_PROGRAMME:
             for year_group in year_groups:
                 for _ in range(times):
@@ -707,7 +715,7 @@ def _demo_records(session, rng, school, pupils, employers, providers, coverage) 
                     attendees = [
                         p
                         for p in pupils
-                        if p["year_group"] - (DEMO_SCHOOL_YEAR - start) == year_group
+                        if p["year_group"] - (current - start) == year_group
                         and rng.random() < coverage * (0.7 if p["disadvantaged"] else 1.0)
                     ]
                     row, given = _demo_encounter(
@@ -754,7 +762,7 @@ def _demo_records(session, rng, school, pupils, employers, providers, coverage) 
 def _demo_encounter(rng, school, number, start, benchmark, activity, year_group, mode):
     """One encounter's row and its checklist answers (about one in seven misses an item;
     the first year was answered under the older checklist version)."""
-    version = 1 if start == DEMO_RECORD_YEARS[0] else CURRENT_VERSION
+    version = 1 if start == demo_school_year() - DEMO_RECORD_YEARS + 1 else CURRENT_VERSION
     items = CHECKLISTS[version][benchmark]
     given = {item.key: True for item in items}
     if items and rng.random() < 0.15:
@@ -767,7 +775,7 @@ def _demo_encounter(rng, school, number, start, benchmark, activity, year_group,
         "title": f"{label} (Y{year_group})",
         "activity_type": activity,
         "benchmark": benchmark,
-        "occurred_on": date(start, 9, 15) + timedelta(days=rng.randrange(0, 300)),
+        "occurred_on": _demo_day(rng, start),
         "mode": mode,
         "year_groups": [year_group],
         "head_counts": {str(year_group): DEMO_PUPILS_PER_YEAR_GROUP},
@@ -775,6 +783,14 @@ def _demo_encounter(rng, school, number, start, benchmark, activity, year_group,
         "checklist_version": version,
     }
     return row, given
+
+
+def _demo_day(rng: random.Random, start: int) -> date:
+    """A school day of the year `start` from mid-September, never after today."""
+    today = school_years.london_today()
+    first = min(date(start, 9, 15), today)
+    last = min(first + timedelta(days=299), today)
+    return first + timedelta(days=rng.randrange(0, max(1, (last - first).days + 1)))
 
 
 def _partner_snapshot(partner, benchmark: int) -> dict:

@@ -43,10 +43,10 @@ def test_the_demo_seeds_a_directory_around_leeds_idempotently(loaded_session):
 
 
 def test_the_demo_seeds_pupils_and_uneven_records_idempotently(loaded_session):
-    from models.encounters import Attendance, Encounter
+    from models.encounters import Attendance, Encounter, EncounterSource
     from models.pupils import Pupil
     from models.users import Role
-    from services import benchmarks
+    from services import benchmarks, school_years
     from services.access import Caller
 
     session = loaded_session
@@ -63,8 +63,9 @@ def test_the_demo_seeds_pupils_and_uneven_records_idempotently(loaded_session):
         for model in (Pupil, Encounter, Attendance)
     ] == counts
     assert counts[0] == demo.DEMO_PUPIL_SCHOOLS * 7 * demo.DEMO_PUPILS_PER_YEAR_GROUP
+    this_year = school_years.label(demo.demo_school_year())
     shares = [
-        benchmarks.school_priority(session, school.id, "2025-26")
+        benchmarks.school_priority(session, school.id, this_year)
         for school in summary.schools[: demo.DEMO_PUPIL_SCHOOLS]
     ]
     # Coverage falls school by school (not evenly: disadvantaged shares differ), so the
@@ -74,10 +75,29 @@ def test_the_demo_seeds_pupils_and_uneven_records_idempotently(loaded_session):
         session,
         Caller(role=Role.ADMIN, organisation_id=summary.hub.id),
         summary.schools[0].id,
-        academic_year="2025-26",
+        academic_year=this_year,
     )
     totals = [b["total"]["share"] for b in report["benchmarks"]]
-    assert all(0 < share < 1 for share in totals), totals
+    assert all(0 < share < 1 for share in totals), totals  # this year's report shows data
+    assert report["pupils"] == 7 * demo.DEMO_PUPILS_PER_YEAR_GROUP
+    # A pupil's year group is the same in the pupil list, this year's attendance and the report.
+    pupils = session.scalars(select(Pupil).where(Pupil.school_id == summary.schools[0].id)).all()
+    assert {p.roll_year for p in pupils} == {demo.demo_school_year()}
+    first, _ = school_years.bounds(demo.demo_school_year())
+    attended = session.execute(
+        select(Pupil.year_group, Attendance.year_group)
+        .join(Attendance, Attendance.pupil_id == Pupil.id)
+        .join(Encounter, Encounter.id == Attendance.encounter_id)
+        .where(Encounter.occurred_on >= first)
+    ).all()
+    assert attended and all(listed == on_the_day for listed, on_the_day in attended)
+    recorded = select(func.max(Encounter.occurred_on)).where(
+        Encounter.source == EncounterSource.RECORDED
+    )
+    assert session.scalar(recorded) <= school_years.london_today()  # none in the future
+    for row in report["benchmarks"][0]["year_groups"]:
+        listed = sum(p.year_group == row["year_group"] for p in pupils)
+        assert row["pupils"] == listed
 
 
 def test_the_demo_seeds_needs_and_invitations_in_every_state(loaded_session):
