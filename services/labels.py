@@ -18,14 +18,19 @@ from models.bookings import (
 )
 from models.calendars import CalendarFeed
 from models.checklists import ChecklistAnswer
+from models.destinations import DestinationRecord, Leaver
 from models.encounters import Attendance, Encounter
+from models.evaluations import SelfEvaluation
 from models.journeys import Journey
 from models.matches import Match, MatchEvent
-from models.matching import PoolGeneration
+from models.matching import PoolChange, PoolGeneration
 from models.needs import Need
+from models.offer_requests import OfferRequest
 from models.offers import Offer
 from models.organisations import Employer, Hub, Organisation, Provider, School
 from models.pairings import AdviserAssignment, AdviserHours, AdviserPairingPlan
+from models.programme import ProgrammeActivity, ProgrammePlan
+from models.provider_access import ProviderAccessPolicy
 from models.pupils import Pupil
 from models.reference import Outcode, Postcode, RqfLevel, SicDivision, SicSection
 from models.users import Invitation, User
@@ -41,6 +46,7 @@ LABELS: dict[type, str] = {
     Booking: "booking",
     CalendarFeed: "calendar feed",
     ChecklistAnswer: "checklist answer",
+    DestinationRecord: "destination record",
     Employer: "employer",
     Encounter: "encounter",
     EnterpriseAdviser: "Enterprise Adviser",
@@ -48,20 +54,27 @@ LABELS: dict[type, str] = {
     IdempotencyKey: "idempotency key",
     Invitation: "invitation",
     Journey: "career journey",
+    Leaver: "leaver",
     Match: "match",
     MatchEvent: "match event",
     Need: "need",
     Offer: "offer",
+    OfferRequest: "offer request",
     Organisation: "organisation",
     OutboxEvent: "event",
     Outcode: "postcode district",
+    PoolChange: "matching pool change",
     PoolGeneration: "matching pool generation",
     Postcode: "postcode",
+    ProgrammeActivity: "programme activity",
+    ProgrammePlan: "careers programme plan",
     Provider: "provider",
+    ProviderAccessPolicy: "provider access policy",
     Pupil: "pupil",
     RevokedSession: "revoked session",
     RqfLevel: "RQF level",
     School: "school",
+    SelfEvaluation: "self-evaluation",
     SicDivision: "SIC 2007 division",
     SicSection: "SIC 2007 section",
     Slot: "slot",
