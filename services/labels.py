@@ -8,26 +8,21 @@ import re
 
 from models.audit import AuditEntry
 from models.auth import ApiClient, RevokedSession
-from models.bookings import (
-    Booking,
-    IdempotencyKey,
-    OutboxEvent,
-    Slot,
-    SlotAllocation,
-    WaitlistEntry,
-)
+from models.bookings import Booking, Slot, SlotAllocation, WaitlistEntry
 from models.calendars import CalendarFeed
 from models.checklists import ChecklistAnswer
 from models.destinations import DestinationRecord, Leaver
 from models.encounters import Attendance, Encounter
 from models.evaluations import SelfEvaluation
+from models.idempotency import IdempotencyKey
 from models.journeys import Journey
-from models.matches import Match, MatchEvent
+from models.matches import Match
 from models.matching import PoolChange, PoolGeneration
 from models.needs import Need
 from models.offer_requests import OfferRequest
 from models.offers import Offer
 from models.organisations import Employer, Hub, Organisation, Provider, School
+from models.outbox import OutboxAudience, OutboxConsumer, OutboxEvent
 from models.pairings import AdviserAssignment, AdviserHours, AdviserPairingPlan
 from models.programme import ProgrammeActivity, ProgrammePlan
 from models.provider_access import ProviderAccessPolicy
@@ -35,6 +30,7 @@ from models.pupils import Pupil
 from models.reference import Outcode, Postcode, RqfLevel, SicDivision, SicSection
 from models.users import Invitation, User
 from models.volunteers import EnterpriseAdviser, Volunteer
+from models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 LABELS: dict[type, str] = {
     AdviserAssignment: "adviser assignment",
@@ -56,11 +52,12 @@ LABELS: dict[type, str] = {
     Journey: "career journey",
     Leaver: "leaver",
     Match: "match",
-    MatchEvent: "match event",
     Need: "need",
     Offer: "offer",
     OfferRequest: "offer request",
     Organisation: "organisation",
+    OutboxAudience: "event audience",
+    OutboxConsumer: "event consumer",
     OutboxEvent: "event",
     Outcode: "postcode district",
     PoolChange: "matching pool change",
@@ -82,6 +79,9 @@ LABELS: dict[type, str] = {
     User: "user",
     Volunteer: "volunteer",
     WaitlistEntry: "waitlist entry",
+    WebhookAttempt: "webhook delivery attempt",
+    WebhookDelivery: "webhook delivery",
+    WebhookSubscription: "webhook subscription",
 }
 
 

@@ -1276,6 +1276,7 @@ ROUTES: dict[tuple[str, str], Case] = {
         lambda w, s: f"{HOOKS}/{s.subscription.id}/deliveries/{s.delivery.id}/redeliver",
         *HOOK_OWNERS(202),
         setup=_subscriptions,
+    ),
     # hardening-contract: each create's Location can be read
     ("GET", "/api/v1/waitlist/<uuid:entry_id>"): Case(
         lambda w, s: f"/api/v1/waitlist/{s.entry.id}",
@@ -1649,6 +1650,7 @@ CREATES_WITHOUT_LOCATION = {
     ("POST", "/api/v1/schools/<uuid:school_id>/provider-access-policy/versions"),
     ("POST", "/api/v1/needs/<uuid:need_id>/put-forward"),
     ("POST", "/api/v1/offer-requests"),
+    ("POST", "/api/v1/webhook-subscriptions"),
     ("POST", "/api/v1/provider-access-requests"),
     ("POST", "/api/v1/schools/<uuid:school_id>/programme"),
     ("POST", "/api/v1/schools/<uuid:school_id>/programme/<string:academic_year>/roll-over"),
