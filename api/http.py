@@ -60,7 +60,7 @@ def open_audit_context() -> None:
 
 
 def check_media_type() -> None:
-    if request.method not in BODY_METHODS or not _has_body() or _anonymous_on_protected_route():
+    if request.method not in BODY_METHODS or not has_body() or _anonymous_on_protected_route():
         return
     accepted = _accepted_media_types()
     if accepted is None:
@@ -85,7 +85,7 @@ def check_json_body() -> None:
         for name, value in request.args.items(multi=True)
         if (problem := _unstorable(name + value))
     }
-    if request.method in BODY_METHODS and request.is_json and _has_body():
+    if request.method in BODY_METHODS and request.is_json and has_body():
         errors |= _unstorable_fields(_decoded_json())
     if errors:
         raise InvalidInput("Text may not contain NUL characters or lone surrogates.", errors=errors)
@@ -150,7 +150,7 @@ def add_standard_headers(response: Response) -> Response:
     return response
 
 
-def _has_body() -> bool:
+def has_body() -> bool:
     return bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
 
 

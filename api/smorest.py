@@ -18,8 +18,10 @@ from flask import request
 from flask_smorest.utils import prepare_response
 
 from api import problems
+from api.http import has_body
 from api.security import AccessPolicy, authenticate
 from services.access import SCOPES
+from services.errors import InvalidInput
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -120,6 +122,29 @@ class Api(flask_smorest.Api):
 
 
 class Blueprint(flask_smorest.Blueprint):
+    def arguments(self, schema, *, location: str = "json", required: bool = True, **kwargs):
+        """As flask-smorest's, and a required JSON body is enforced as the spec says: a call
+        without one is a 422 (send `{}` to take every default), not a silent default."""
+        parse = super().arguments(schema, location=location, required=required, **kwargs)
+        if location != "json" or not required:
+            return parse
+
+        def decorator(view):
+            parsing = parse(view)
+
+            @wraps(parsing)
+            def wrapper(*args, **kwargs):
+                if not has_body():
+                    raise InvalidInput(
+                        "This request needs a JSON body (send {} to take every default).",
+                        errors={"_body": ["A JSON body is required."]},
+                    )
+                return parsing(*args, **kwargs)
+
+            return wrapper
+
+        return decorator
+
     def login_required(
         self,
         scope: str | None = None,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from models.matches import MatchStatus
+from models.matches import Match, MatchStatus
 from models.needs import NeedStatus
 from models.outbox import OutboxEvent
 from models.users import Role
@@ -256,3 +256,20 @@ def test_the_expire_command(app, session, world):
     result = app.test_cli_runner().invoke(args=["matches", "expire"])
     assert result.exit_code == 0
     assert "Expired 0 needs and 1 invitations." in result.output
+
+
+def test_backups_without_a_body_are_refused_and_invite_nobody(
+    client, world, session, auth_headers, need
+):
+    headers = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+
+    bare = client.post(f"/api/v1/needs/{need.id}/backups", headers=headers)
+    invited_by_bare = session.scalars(select(Match)).all()
+    with_defaults = client.post(f"/api/v1/needs/{need.id}/backups", json={}, headers=headers)
+
+    assert bare.status_code == 422
+    assert bare.content_type == "application/problem+json"
+    assert list(bare.get_json()["errors"]) == ["_body"]
+    assert invited_by_bare == []
+    assert with_defaults.status_code == 201
+    assert with_defaults.get_json()
