@@ -271,9 +271,12 @@ def reach_of(target: Target, pool: Pool) -> Reach:
         distance = np.where(np.isnan(distance), np.inf, distance)
     radius = np.minimum(pool.radius, REACH_CAP_KM)
     wanted_hours = max(1, bin(target.availability).count("1"))
+    # A home is placed to the whole kilometre only: the distance shown, the distance factor
+    # and the score (from which the factor could be recovered) never locate it more finely.
+    whole_km = np.rint(distance)
     return Reach(
-        distance=distance,
-        closeness=np.clip(1.0 - distance / np.maximum(radius, 1e-9), 0.0, 1.0),
+        distance=whole_km,
+        closeness=np.clip(1.0 - whole_km / np.maximum(radius, 1e-9), 0.0, 1.0),
         in_range=distance <= radius,
         in_person=(pool.modes & IN_PERSON_BIT) != 0,
         online=(pool.modes & VIRTUAL_BIT) != 0,

@@ -373,3 +373,28 @@ def test_variety_counts_the_employers_met_in_recorded_encounters(
     }
     # Half for the size (new: 1, met: 0), half for the sector (unknown: 0.5).
     assert variety == {str(world.a.volunteer.id): 0.75, str(world.b.volunteer.id): 0.25}
+
+
+def test_schools_see_whole_kilometres_in_distance_factor_and_score(
+    client, world, session, auth_headers
+):
+    need = factories.need(session, world.a.school)
+    for offset in (0.0105, 0.0137, 0.0262):  # about 1.17, 1.52 and 2.91 km north
+        factories.volunteer(
+            session,
+            world.b.employer,
+            latitude=world.a.school.latitude + offset,
+            travel_radius_km=20,
+        )
+    session.commit()
+
+    page = client.get(
+        f"{NEEDS}/{need.id}/candidates", headers=auth_headers(world.a.users[Role.SCHOOL_STAFF])
+    ).get_json()
+
+    placed = [item for item in page["items"] if item["distance_km"] is not None]
+    assert placed
+    for item in placed:
+        assert item["distance_km"] == int(item["distance_km"])
+        factor = next(f for f in item["breakdown"] if f["factor"] == "distance")
+        assert factor["value"] == pytest.approx(1 - item["distance_km"] / 20, abs=1e-6)
