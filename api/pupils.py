@@ -22,7 +22,7 @@ from api.smorest import Blueprint, Schema, Timestamp, paged
 from models.checklists import CHECKLISTS
 from models.encounters import BENCHMARKS, EncounterActivity
 from models.organisations import EmployerSize, ProviderType
-from models.volunteers import Mode
+from models.volunteers import SIC_SECTIONS, Mode
 from services import pupils
 
 blp = Blueprint(
@@ -187,7 +187,10 @@ class RecordEncounterSchema(Schema):
     )
     employer_size = ma.fields.Enum(EmployerSize, by_value=True, allow_none=True, required=True)
     employer_sector = ma.fields.String(
-        allow_none=True, required=True, validate=ma.validate.Length(equal=1)
+        allow_none=True,
+        required=True,
+        validate=ma.validate.OneOf(SIC_SECTIONS),
+        metadata={"description": "UK SIC 2007 section."},
     )
     provider_type = ma.fields.Enum(ProviderType, by_value=True, allow_none=True, required=True)
     provider_access = ma.fields.Boolean(required=True)

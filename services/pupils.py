@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from models.encounters import Attendance, Encounter, EncounterSource
 from models.pupils import Pupil, school_year_start
+from models.volunteers import SIC_SECTIONS
 from services import audit, encounters, school_years
 from services.access import Action, Caller, authorize, ensure_pupils_of, get_visible
 from services.errors import Conflict, InvalidInput
@@ -329,6 +330,17 @@ def export_record(
     }
 
 
+def _check_transferred(items: list[dict]) -> None:
+    """A transferred encounter holds what a live one may: its sector is a SIC section."""
+    errors = {
+        f"record.encounters.{n}.employer_sector": ["Not a UK SIC 2007 section."]
+        for n, item in enumerate(items)
+        if item.get("employer_sector") is not None and item["employer_sector"] not in SIC_SECTIONS
+    }
+    if errors:
+        raise InvalidInput("The record holds values Engage does not accept.", errors=errors)
+
+
 def import_transfer(
     session: Session,
     caller: Caller,
@@ -341,6 +353,7 @@ def import_transfer(
     """A pupil joining from another school, with the record that school exported: the
     encounters come in as this school's (source `transfer`), attended by this pupil only,
     with their checklist answers, so reports count them as the old school did."""
+    _check_transferred(record.get("encounters", []))
     pupil_data = record["pupil"]
     pupil = create(
         session,

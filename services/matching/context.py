@@ -74,8 +74,11 @@ def met_lately(session: Session, school_id: uuid.UUID, now: datetime) -> tuple[s
         Encounter.school_id == school_id, Encounter.occurred_on >= since.date()
     )
     rows = session.execute(confirmed.union(recorded)).all()
-    sizes = {_SIZES.index(EmployerSize(s)) for s, _ in rows if s}
-    sectors = {SIC_SECTIONS.index(c) for _, c in rows if c}
+    # Stored values outside the vocabularies (from before they were checked) count as
+    # nothing met rather than failing every ranking for this school.
+    known_sizes = {size.value for size in _SIZES}
+    sizes = {_SIZES.index(EmployerSize(s)) for s, _ in rows if s in known_sizes}
+    sectors = {SIC_SECTIONS.index(c) for _, c in rows if c in SIC_SECTIONS}
     return sizes, sectors
 
 

@@ -1,6 +1,6 @@
 """Pupil records: their own school only, every read audited, least data, no smuggled fields."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, inspect, select
@@ -418,3 +418,58 @@ def test_an_mis_export_with_carriage_returns_reads(client, world, auth_headers):
     response = mis_import(client, headers, world.a.school, text)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["added"] == ["NEW"]
+
+
+def test_a_transferred_record_with_an_unknown_sector_is_refused(
+    client, session, world, auth_headers
+):
+    pupil = _pupil_with_history(session, world)
+    record = client.get(
+        f"{pupils_path(world.a.school)}/{pupil.id}/record",
+        headers=auth_headers(world.a.users[Role.SCHOOL_STAFF]),
+    ).get_json()
+    record["encounters"][0]["employer_sector"] = "Z"
+
+    moved = client.post(
+        f"{pupils_path(world.b.school)}/transfer",
+        headers=auth_headers(world.b.users[Role.SCHOOL_STAFF]),
+        json={"reference": "B-78", "year_group": 10, "record": record},
+    )
+
+    assert moved.status_code == 422
+    session.expire_all()
+    assert session.scalar(select(Pupil).where(Pupil.reference == "B-78")) is None
+
+
+def test_the_transfer_service_checks_sectors_too(session, world):
+    from services import pupils as pupils_service
+    from services.access import Caller
+    from services.errors import InvalidInput
+
+    staff = world.b.users[Role.SCHOOL_STAFF]
+    caller = Caller(role=Role.SCHOOL_STAFF, organisation_id=world.b.school.id, user_id=staff.id)
+    record = {"pupil": {}, "encounters": [{"employer_sector": "z"}]}
+    with pytest.raises(InvalidInput) as refused:
+        pupils_service.import_transfer(
+            session, caller, world.b.school.id, reference="B-79", year_group=10, record=record
+        )
+    assert list(refused.value.errors) == ["record.encounters.0.employer_sector"]
+
+
+def test_a_bad_sector_already_stored_does_not_break_ranking(client, session, world, auth_headers):
+    encounter = factories.encounter(session, world.a.school, employer_=world.a.employer)
+    encounter.employer_sector, encounter.occurred_on = "Z", date.today() - timedelta(days=10)
+    need = factories.need(session, world.a.school)
+    session.commit()
+
+    candidates = client.get(
+        f"/api/v1/needs/{need.id}/candidates",
+        headers=auth_headers(world.a.users[Role.SCHOOL_STAFF]),
+    )
+    opportunities = client.get(
+        f"/api/v1/volunteers/{world.a.volunteer.id}/opportunities",
+        headers=auth_headers(world.a.users[Role.VOLUNTEER]),
+    )
+
+    assert candidates.status_code == 200
+    assert opportunities.status_code == 200
