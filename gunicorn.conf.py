@@ -18,3 +18,10 @@ max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Requests gunicorn itself refuses (answering plain HTML, before the app sees them): a
+# request line over 8 KiB (its maximum; the default is 4 KiB, which long filtered list
+# URLs can reach), a header over 8 KiB, or more than 100 headers. Anything within these
+# limits is the app's to answer, as problem+json.
+limit_request_line = 8190
+limit_request_field_size = 8190
+limit_request_fields = 100
