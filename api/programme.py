@@ -393,7 +393,7 @@ class ActivityById(MethodView):
 @blp.route("/programme-activities/<uuid:activity_id>/need")
 class ActivityNeed(MethodView):
     @blp.login_required("needs:write")
-    @blp.arguments(MakeNeedSchema)
+    @blp.arguments(MakeNeedSchema, required=False)
     @blp.response(201, NeedSchema)
     def post(self, options, activity_id):
         """Post the need this activity asks for, and link the two (the activity is requested)"""
