@@ -24,6 +24,10 @@ UNAUDITED_TABLES = {
     "idempotency_keys",
     "slot_allocations",
     "revoked_sessions",
+    # The outbox is itself the record of each change, written in its transaction.
+    "outbox_events",
+    "outbox_audiences",
+    "outbox_consumers",
 }
 DERIVED_COLUMNS = {"slots": {"booked", "updated_at"}}
 STATE_CHANGES = [
