@@ -15,6 +15,10 @@ PUBLIC = {
     ("get", "/api/v1/checklists/meaningful-encounter"),
     # Calendar apps fetch a feed by the unguessable token in its URL, without a login.
     ("get", "/api/v1/calendars/{token}.ics"),
+    # The statutory publication is for the school's website; the criteria are public text.
+    ("get", "/api/v1/schools/{school_id}/careers-programme"),
+    ("get", "/api/v1/schools/{school_id}/careers-programme.html"),
+    ("get", "/api/v1/evaluations/criteria"),
 }
 
 
