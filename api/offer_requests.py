@@ -11,7 +11,7 @@ from flask.views import MethodView
 from api.extensions import db
 from api.idempotency import idempotent
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.smorest import Blueprint, Schema, Timestamp, WallClockTime, paged
 from models.base import LONDON
 from models.offer_requests import RequestKind, RequestStatus, Side
 from models.volunteers import YEAR_GROUPS, Mode
@@ -24,7 +24,6 @@ blp = Blueprint(
     description="Schools' requests for encounter offers, and the partners' answers.",
 )
 
-TIME_FORMAT = "%H:%M"
 REASON = ma.validate.Length(min=1, max=500)
 KIND = RequestKind.OFFER
 
@@ -45,8 +44,8 @@ class RequestSchema(Schema):
         required=True,
         metadata={"description": "The current terms: asked for, proposed, or scheduled."},
     )
-    starts_at = ma.fields.Time(format=TIME_FORMAT, allow_none=True, required=True)
-    ends_at = ma.fields.Time(format=TIME_FORMAT, allow_none=True, required=True)
+    starts_at = WallClockTime(allow_none=True, required=True)
+    ends_at = WallClockTime(allow_none=True, required=True)
     timezone = ma.fields.Constant(LONDON, required=True, dump_only=True)
     year_groups = ma.fields.List(ma.fields.Integer(), required=True)
     pupils = ma.fields.Integer(allow_none=True, required=True)
@@ -72,12 +71,11 @@ class OfferRequestSchema(RequestSchema):
 
 class Terms(Schema):
     date = ma.fields.Date(required=True)
-    starts_at = ma.fields.Time(
-        format=TIME_FORMAT,
+    starts_at = WallClockTime(
         required=True,
         metadata={"description": "Europe/London, HH:MM, within the school day."},
     )
-    ends_at = ma.fields.Time(format=TIME_FORMAT, required=True)
+    ends_at = WallClockTime(required=True)
 
 
 class OfferRequestCreateSchema(Terms):
@@ -103,8 +101,8 @@ VOLUNTEER_IDS = ma.fields.List(
 class AcceptSchema(Schema):
     volunteer_ids = VOLUNTEER_IDS
     date = ma.fields.Date(metadata={"description": "Provider access: the date granted."})
-    starts_at = ma.fields.Time(format=TIME_FORMAT)
-    ends_at = ma.fields.Time(format=TIME_FORMAT)
+    starts_at = WallClockTime()
+    ends_at = WallClockTime()
 
 
 class ProposeSchema(Terms):

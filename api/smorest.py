@@ -47,6 +47,17 @@ class Schema(ma.Schema):
         unknown = ma.RAISE
 
 
+HH_MM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class WallClockTime(ma.fields.Time):
+    """A Europe/London wall-clock time as HH:MM, its pattern in the spec as in the server."""
+
+    def __init__(self, **kwargs):
+        metadata = {"pattern": HH_MM, "example": "09:30", **kwargs.pop("metadata", {})}
+        super().__init__(format="%H:%M", metadata=metadata, **kwargs)
+
+
 class Timestamp(ma.fields.AwareDateTime):
     """ISO 8601 in UTC with a `Z`, as the API conventions ask."""
 
