@@ -28,6 +28,9 @@ UNAUDITED_TABLES = {
     "outbox_events",
     "outbox_audiences",
     "outbox_consumers",
+    # A subscription's delivery log goes with it (ON DELETE CASCADE); its deletion is audited.
+    "webhook_deliveries",
+    "webhook_attempts",
 }
 DERIVED_COLUMNS = {"slots": {"booked", "updated_at"}}
 STATE_CHANGES = [
