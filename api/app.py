@@ -31,10 +31,12 @@ from api import (
     market,
     matches,
     needs,
+    notifications,
     oauth,
     offer_requests,
     offers,
     pairings,
+    password_resets,
     programme,
     provider_access,
     providers,
@@ -87,6 +89,8 @@ API_BLUEPRINTS = [
     governors_report.blp,
     events.blp,
     webhooks.blp,
+    password_resets.blp,
+    notifications.blp,
 ]
 UNMETERED_BLUEPRINTS = {"health", "docs", "api-docs"}
 

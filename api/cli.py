@@ -3,15 +3,16 @@ bulk imports `flask --app wsgi volunteers import FILE --employer ID`,
 `flask --app wsgi journeys import FILE --employer ID` and
 `flask --app wsgi schools import FILE` (run as the platform operator, audited), and
 `flask --app wsgi idempotency purge` (keys past their 24-hour retention),
-`flask --app wsgi sessions purge` (revocations of expired sessions) and
-`flask --app wsgi matches expire` (for cron)."""
+`flask --app wsgi sessions purge` (revocations of expired sessions),
+`flask --app wsgi matches expire` (for cron) and `flask --app wsgi notifications send`
+(the email worker, long-running; `--once` for one round)."""
 
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from tqdm import tqdm
 
@@ -19,6 +20,7 @@ from api.event_commands import events_cli
 from api.extensions import db
 from api.imports import decode_csv, read_csv
 from api.journeys import parse_journey_csv
+from api.notifications import mail_settings, mail_transport
 from api.volunteers import parse_volunteer_csv
 from models.users import Role
 from services import (
@@ -37,6 +39,7 @@ from services import (
 from services.access import Caller
 from services.errors import DomainError
 from services.imports import ImportResult
+from services.notifications.worker import Worker
 
 data_cli = AppGroup("data", help="Reference data.")
 demo_cli = AppGroup("demo", help="The demo organisations and logins.")
@@ -47,6 +50,7 @@ idempotency_cli = AppGroup("idempotency", help="Idempotency keys of retried requ
 sessions_cli = AppGroup("sessions", help="Login sessions ended by logout.")
 pupils_cli = AppGroup("pupils", help="Pupil records.")
 matches_cli = AppGroup("matches", help="Needs and the match workflow.")
+notifications_cli = AppGroup("notifications", help="Email to people.")
 OPERATOR = Caller(role=Role.ADMIN, organisation_id=uuid.UUID(int=0))
 PARTIAL = click.option(
     "--partial", is_flag=True, help="Write the valid rows even if others have errors."
@@ -243,6 +247,27 @@ def expire_matches() -> None:
     click.echo(f"Expired {expired_needs} needs and {expired_invitations} invitations.")
 
 
+@notifications_cli.command("send")
+@click.option("--once", is_flag=True, help="One round (read, sweep, send what is due), then exit.")
+@click.option("--poll-interval", default=1.0, show_default=True, help="Seconds between rounds.")
+def send_notifications(once: bool, poll_interval: float) -> None:
+    """Send email from the outbox, reminders and digests (SMTP, or .eml files in development)."""
+    audit.set_context(db.session, audit.AuditContext(request_id="cli:notifications"))
+    worker = Worker(
+        db.session,
+        mail_transport(current_app),
+        mail_settings(current_app),
+        lease=timedelta(seconds=current_app.config["NOTIFICATIONS_LEASE_SECONDS"]),
+    )
+    if once:
+        result = worker.round(sweep_now=True)
+        worker.transport.close()
+        click.echo(f"Sent {result.sent}, retrying {result.retried}, refused {result.refused}.")
+        return
+    click.echo("Sending notifications; stop with Ctrl-C.")
+    worker.run(poll_interval=poll_interval)
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(data_cli)
     app.cli.add_command(demo_cli)
@@ -254,3 +279,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(pupils_cli)
     app.cli.add_command(matches_cli)
     app.cli.add_command(events_cli)
+    app.cli.add_command(notifications_cli)

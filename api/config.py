@@ -39,6 +39,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "TUBE_MAP_MIN_COUNT": _int_env("TUBE_MAP_MIN_COUNT", 5),
         # Webhook receivers on 127.0.0.1 / ::1 (local development and tests only).
         "WEBHOOK_ALLOW_LOOPBACK": os.environ.get("WEBHOOK_ALLOW_LOOPBACK", "") in ("1", "true"),
+        **_mail_config(),
     }
     config.update(overrides or {})
     config.setdefault(
@@ -53,6 +54,23 @@ def _engine_options(url: str) -> dict:
     connection dropped); an SQLite connection is an open file and never does, so it is not
     pinged (a ping is one more statement on every request)."""
     return {"pool_pre_ping": not url.startswith("sqlite")}
+
+
+def _mail_config() -> dict:
+    """Email: SMTP when SMTP_HOST is set, else `.eml` files under instance/mail."""
+    return {
+        "SMTP_HOST": os.environ.get("SMTP_HOST"),
+        "SMTP_PORT": _int_env("SMTP_PORT", 587),
+        "SMTP_SECURITY": os.environ.get("SMTP_SECURITY", "starttls"),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME"),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD"),
+        "SMTP_TIMEOUT": _int_env("SMTP_TIMEOUT", 30),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Engage <no-reply@engage.localhost>"),
+        "MAIL_DIR": os.environ.get("MAIL_DIR"),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "RATELIMIT_PASSWORD_RESET": os.environ.get("RATELIMIT_PASSWORD_RESET", "5 per hour"),
+        "NOTIFICATIONS_LEASE_SECONDS": _int_env("NOTIFICATIONS_LEASE_SECONDS", 120),
+    }
 
 
 def _check_secrets(config: dict) -> None:

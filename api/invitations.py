@@ -1,4 +1,4 @@
-"""Invitations: bring a person into an organisation; they redeem the token for a password."""
+"""Invitations: bring a person into an organisation; the emailed token buys a password."""
 
 import marshmallow as ma
 from flask import url_for
@@ -32,14 +32,6 @@ class InvitationSchema(Schema):
     expires_at = Timestamp(required=True)
 
 
-class IssuedInvitationSchema(Schema):
-    invitation = ma.fields.Nested(InvitationSchema, required=True)
-    token = ma.fields.String(
-        required=True,
-        metadata={"description": "Shown once: send it to the invitee, who accepts with it."},
-    )
-
-
 class InvitationAcceptSchema(Schema):
     token = ma.fields.String(required=True, validate=ma.validate.Length(max=128))
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
@@ -50,13 +42,13 @@ class InvitationAcceptSchema(Schema):
 class Invitations(MethodView):
     @blp.login_required()
     @blp.arguments(InvitationCreateSchema)
-    @blp.created(IssuedInvitationSchema, lambda made: _location(made.invitation))
+    @blp.created(InvitationSchema, lambda made: _location(made))
     def post(self, invitation):
-        """Invite a person to an organisation"""
-        issued = invitations.invite(db.session, current_caller(), **invitation)
+        """Invite a person to an organisation; they get the one-time link by email"""
+        made = invitations.invite(db.session, current_caller(), **invitation)
         db.session.commit()
-        blp.set_etag(issued.invitation, InvitationSchema)
-        return issued
+        blp.set_etag(made, InvitationSchema)
+        return made
 
 
 def _location(invitation) -> str:

@@ -19,11 +19,17 @@ from models.journeys import Journey
 from models.matches import Match
 from models.matching import PoolChange, PoolGeneration
 from models.needs import Need
+from models.notifications import (
+    Notification,
+    NotificationPreference,
+    RefusedAddress,
+)
 from models.offer_requests import OfferRequest
 from models.offers import Offer
 from models.organisations import Employer, Hub, Organisation, Provider, School
 from models.outbox import OutboxAudience, OutboxConsumer, OutboxEvent
 from models.pairings import AdviserAssignment, AdviserHours, AdviserPairingPlan
+from models.password_resets import PasswordReset
 from models.programme import ProgrammeActivity, ProgrammePlan
 from models.provider_access import ProviderAccessPolicy
 from models.pupils import Pupil
@@ -38,6 +44,10 @@ __all__ = [
     "AdviserPairingPlan",
     "Match",
     "Need",
+    "Notification",
+    "NotificationPreference",
+    "PasswordReset",
+    "RefusedAddress",
     "ApiClient",
     "Attendance",
     "AuditEntry",

@@ -1,7 +1,11 @@
-"""Invitations: who may bring whom into which organisation, and redeeming them."""
+"""Invitations: who may bring whom into which organisation, and redeeming them.
+
+The one-time token reaches the invitee only by email: the notifications worker asks for
+it (`reissue_token`) when it writes the message, and only its digest is kept. Nobody
+else, the inviter included, ever sees it.
+"""
 
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -10,12 +14,14 @@ from sqlalchemy.orm import Session
 from models.base import utcnow
 from models.organisations import Organisation, School
 from models.users import Invitation, Role, User
+from services import outbox
 from services.access import ROLE_ORGANISATION, Caller, can_see, get_visible, hub_school_ids
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.tokens import digest, new_secret
 from services.users import hash_password, normalise_email
 
 INVITATION_LIFETIME = timedelta(days=7)
+outbox.register("invitation.created", "A person was invited to join an organisation.")
 # Roles a member of an organisation (with org-admin rights where marked) may invite to it.
 INVITABLE_BY_MEMBERS = {
     Role.EMPLOYER_STAFF: {Role.VOLUNTEER},
@@ -26,12 +32,6 @@ INVITABLE_BY_ORG_ADMINS = {
     Role.PROVIDER_STAFF: {Role.PROVIDER_STAFF},
     Role.COORDINATOR: {Role.COORDINATOR},
 }
-
-
-@dataclass(frozen=True)
-class IssuedInvitation:
-    invitation: Invitation
-    token: str  # shown once, to pass on to the invitee
 
 
 def get(session: Session, caller: Caller, invitation_id: uuid.UUID) -> Invitation:
@@ -46,7 +46,7 @@ def invite(
     role: Role,
     organisation_id: uuid.UUID,
     is_org_admin: bool = False,
-) -> IssuedInvitation:
+) -> Invitation:
     organisation = session.get(Organisation, organisation_id)
     if organisation is None or not can_see(session, caller, organisation):
         raise NotFound("No such organisation.")
@@ -59,9 +59,8 @@ def invite(
     email = normalise_email(email)
     if session.scalar(select(User.id).where(User.email == email)):
         raise Conflict("Someone with that email already has an account.")
-    token = new_secret()
     invitation = Invitation(
-        token_digest=digest(token),
+        token_digest=digest(new_secret()),  # nobody holds it: the email gets a fresh one
         email=email,
         role=role,
         organisation_id=organisation.id,
@@ -71,7 +70,28 @@ def invite(
     )
     session.add(invitation)
     session.flush()
-    return IssuedInvitation(invitation, token)
+    outbox.publish(
+        session,
+        "invitation.created",
+        invitation,
+        {
+            "invitation_id": str(invitation.id),
+            "organisation_id": str(organisation.id),
+            "role": role.value,
+        },
+    )
+    return invitation
+
+
+def reissue_token(session: Session, invitation: Invitation) -> str | None:
+    """A new token for the invitation's email (the one before stops working); None once
+    the invitation is used or has expired."""
+    if invitation.accepted_at or invitation.expires_at <= utcnow():
+        return None
+    token = new_secret()
+    invitation.token_digest = digest(token)
+    session.flush()
+    return token
 
 
 def accept(session: Session, *, token: str, name: str, password: str) -> User:

@@ -1296,6 +1296,31 @@ ROUTES: dict[tuple[str, str], Case] = {
         only({ADMIN: 200}, 404),
         setup=_invitations,
     ),
+    # Notifications (issue 15): one's own choices, one-click unsubscribe, password reset.
+    ("GET", "/api/v1/me/notification-preferences"): Case(
+        lambda w, s: "/api/v1/me/notification-preferences", everyone(200)
+    ),
+    ("PUT", "/api/v1/me/notification-preferences"): Case(
+        lambda w, s: "/api/v1/me/notification-preferences",
+        everyone(200),
+        body=lambda w, s: {"delivery": "daily_digest"},
+        if_match=True,
+    ),
+    ("POST", "/api/v1/notifications/unsubscribe"): Case(
+        lambda w, s: "/api/v1/notifications/unsubscribe",
+        everyone(404),
+        query={"token": "no-such-unsubscribe-token"},
+    ),
+    ("POST", "/api/v1/auth/password-reset"): Case(
+        lambda w, s: "/api/v1/auth/password-reset",
+        everyone(202),
+        body=lambda w, s: {"email": "nobody.here@example.org"},
+    ),
+    ("POST", "/api/v1/auth/password-reset/confirm"): Case(
+        lambda w, s: "/api/v1/auth/password-reset/confirm",
+        everyone(422),
+        body=lambda w, s: {"token": "no-such-token", "new_password": "a" * 20},
+    ),
 }
 
 

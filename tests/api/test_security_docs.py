@@ -19,6 +19,10 @@ PUBLIC = {
     ("get", "/api/v1/schools/{school_id}/careers-programme"),
     ("get", "/api/v1/schools/{school_id}/careers-programme.html"),
     ("get", "/api/v1/evaluations/criteria"),
+    # A forgotten password, and RFC 8058 one-click unsubscribe (by the token in the link).
+    ("post", "/api/v1/auth/password-reset"),
+    ("post", "/api/v1/auth/password-reset/confirm"),
+    ("post", "/api/v1/notifications/unsubscribe"),
 }
 
 

@@ -33,6 +33,7 @@ DOMAIN_REFUSALS = {
     ("POST", "/api/v1/providers"),
     ("POST", "/api/v1/invitations/accept"),
     ("POST", "/api/v1/auth/password"),
+    ("POST", "/api/v1/auth/password-reset/confirm"),  # a live reset link's token
     # near=<postcode> must be a known postcode; CSV rows must be valid records.
     ("GET", "/api/v1/schools"),
     ("GET", "/api/v1/employers"),
