@@ -2,7 +2,7 @@
 off), the messages owed (one per source and recipient), refused addresses, reset links
 
 Revision ID: 0019
-Revises: 0020
+Revises: 0014a
 Create Date: 2026-12-01 21:43:14.404346
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0019'
-down_revision = '0020'
+down_revision = '0014a'
 branch_labels = None
 depends_on = None
 
