@@ -252,7 +252,6 @@ def expire_matches() -> None:
 @click.option("--poll-interval", default=1.0, show_default=True, help="Seconds between rounds.")
 def send_notifications(once: bool, poll_interval: float) -> None:
     """Send email from the outbox, reminders and digests (SMTP, or .eml files in development)."""
-    audit.set_context(db.session, audit.AuditContext(request_id="cli:notifications"))
     worker = Worker(
         db.session,
         mail_transport(current_app),

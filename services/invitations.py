@@ -70,11 +70,11 @@ def invite(
     )
     session.add(invitation)
     session.flush()
-    outbox.publish(
+    outbox.append(  # seen by the organisation joined (and admins), as its members are
         session,
         "invitation.created",
-        invitation,
-        {
+        organisation_ids=[organisation.id],
+        data={
             "invitation_id": str(invitation.id),
             "organisation_id": str(organisation.id),
             "role": role.value,
