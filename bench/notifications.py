@@ -105,6 +105,8 @@ def build(app) -> tuple[Caller, uuid.UUID]:
             kind=OfferKind.WORKPLACE_VISIT,
             title="Bench visit",
             postcode="LS1 4DY",
+            latitude=53.7951,
+            longitude=-1.5467,
             year_groups=[10],
             risk_assessment_done=True,
             liability_insurance=True,
