@@ -86,7 +86,13 @@ def check_json_body() -> None:
         if (problem := _unstorable(name + value))
     }
     if request.method in BODY_METHODS and request.is_json and has_body():
-        errors |= _unstorable_fields(_decoded_json())
+        try:
+            errors |= _unstorable_fields(_decoded_json())
+        except BadRequest:
+            # A view that answers in another standard's error shape (OAuth's token
+            # endpoint, RFC 6749 §5.2) reports a body it cannot read itself.
+            if not getattr(_handler(), "reports_unreadable_body", False):
+                raise
     if errors:
         raise InvalidInput("Text may not contain NUL characters or lone surrogates.", errors=errors)
 

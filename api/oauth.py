@@ -126,6 +126,7 @@ class ClientToken(MethodView):
 
 
 ClientToken.post.accepted_media_types = {FORM, "application/json"}  # others: 415
+ClientToken.post.reports_unreadable_body = True  # as invalid_request, not problem+json
 
 
 def _parameters() -> dict[str, str]:

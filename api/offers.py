@@ -290,7 +290,10 @@ class DirectoryArgsSchema(Schema):
     date_to = ma.fields.Date()
     within_km = ma.fields.Float(
         validate=ma.validate.Range(min=0, max=MAX_TRAVEL_KM, min_inclusive=False),
-        metadata={"description": "In-school offers: at most this far (and within their radius)."},
+        metadata={
+            "description": "In-school offers: at most this far (and within their radius).",
+            "exclusiveMinimum": 0,
+        },
     )
 
 

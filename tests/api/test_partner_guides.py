@@ -21,6 +21,7 @@ def partner_calls() -> list[tuple[str, str]]:
         if "curl " not in line or "Bearer $TOKEN" not in line:
             continue
         line = re.sub(r"<[^>]*>", str(uuid.uuid4()), line)
+        line = re.sub(r"\$(?!API\b|TOKEN\b)[A-Z_]+", str(uuid.uuid4()), line)  # $OFFER…
         method = re.search(r"-X (\w+)", line)
         url = re.search(r"(?:\$API|" + re.escape(API) + r")(/[^\s\"']*)", line)
         calls.append((method[1] if method else "GET", "/api/v1" + urlsplit(url[1]).path))
