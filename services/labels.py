@@ -19,11 +19,13 @@ from models.journeys import Journey
 from models.matches import Match
 from models.matching import PoolChange, PoolGeneration
 from models.needs import Need
+from models.notifications import Notification, NotificationPreference, RefusedAddress
 from models.offer_requests import OfferRequest
 from models.offers import Offer
 from models.organisations import Employer, Hub, Organisation, Provider, School
 from models.outbox import OutboxAudience, OutboxConsumer, OutboxEvent
 from models.pairings import AdviserAssignment, AdviserHours, AdviserPairingPlan
+from models.password_resets import PasswordReset
 from models.programme import ProgrammeActivity, ProgrammePlan
 from models.provider_access import ProviderAccessPolicy
 from models.pupils import Pupil
@@ -34,6 +36,10 @@ from models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 LABELS: dict[type, str] = {
     AdviserAssignment: "adviser assignment",
+    Notification: "notification",
+    NotificationPreference: "notification preference",
+    RefusedAddress: "refused email address",
+    PasswordReset: "password reset link",
     AdviserHours: "adviser hours entry",
     AdviserPairingPlan: "adviser pairing plan",
     ApiClient: "partner app",

@@ -226,7 +226,7 @@ def test_a_declined_booking_frees_seats_for_the_waitlist_which_is_told(
 
     assert "has declined" in smtp.only(LEAD, "booking_decided").message["Subject"]
     offered = smtp.only("waiting.lead@school-a.example.org", "waitlist_offered")
-    assert offered.message["Subject"].startswith("Seats freed for you")
+    assert str(offered.message["Subject"]).strip().startswith("Seats freed for you")
     assert len([r for r in smtp.to(host.email) if "asks to book" in r.message["Subject"]]) == 2
 
 
