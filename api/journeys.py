@@ -2,7 +2,8 @@
 
 `volunteers/{id}/journey` is the volunteer's own record (the volunteer, their employer's
 staff, admins); employers import their volunteers' steps by CSV. `tube-map`,
-`tube-map.svg` and `journeys` count shared journeys only, and never name anyone.
+`tube-map.svg` and `journeys` count shared journeys only; they name only the volunteers
+who chose to be named, and then by name alone.
 """
 
 import marshmallow as ma
@@ -87,7 +88,8 @@ class StepSchema(Schema):
 
 SHARING = {
     "shared": "Opt-in: count this journey, anonymously, on the tube map and in answers.",
-    "named": "Show the volunteer's name beside it (only when shared).",
+    "named": "Show the volunteer's name (and nothing else of theirs) with it on the tube "
+    "map's lines and among the named journeys of answers; only when shared.",
 }
 
 
@@ -165,6 +167,11 @@ class LineSchema(Schema):
     count = ma.fields.Integer(required=True)
     stations = ma.fields.List(ma.fields.String(), required=True)
     first_route = ma.fields.String(allow_none=True, required=True)
+    named = ma.fields.List(
+        ma.fields.String(),
+        required=True,
+        metadata={"description": "Names of the people on this line who chose to be named."},
+    )
 
 
 class InterchangeSchema(Schema):
@@ -188,6 +195,11 @@ class RouteCountSchema(Schema):
     median_years = ma.fields.Float(allow_none=True, required=True)
 
 
+class NamedJourneySchema(Schema):
+    name = ma.fields.String(required=True)
+    steps = ma.fields.List(ma.fields.Nested(StepSchema), required=True)
+
+
 class JourneysAnswerSchema(Schema):
     filters = ma.fields.Nested(FiltersSchema, required=True)
     min_count = ma.fields.Integer(required=True)
@@ -200,6 +212,14 @@ class JourneysAnswerSchema(Schema):
     began_with_apprenticeship = ma.fields.Integer(required=True)
     first_routes = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
     routes = ma.fields.List(ma.fields.Nested(RouteCountSchema), required=True)
+    named_journeys = ma.fields.List(
+        ma.fields.Nested(NamedJourneySchema),
+        required=True,
+        metadata={
+            "description": "Matching journeys whose volunteers chose to be named (at most "
+            "20, by name): the name and the steps, never an employer or contact detail."
+        },
+    )
 
 
 def _filters(args: dict) -> tuple[tube_map.Filters, int]:

@@ -1,6 +1,8 @@
 """The Careers Tube Map as data, and the questions people ask of shared journeys.
 
-Only shared journeys count, and every answer counts journeys, never names them.
+Only shared journeys count. Counts never name anyone; a volunteer who chose to be named
+(and whose account is active) appears by name only, never with their employer or contact
+details: on the lines their journey follows and among an answer's named journeys.
 
 - A **station** is a role (SOC 2020 minor group) or a qualification (its type) at an RQF
   level. A station fewer than `min_count` journeys pass through folds into its group at
@@ -19,10 +21,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from models.journeys import ENTRY, Journey, QualificationType, Route
+from models.users import User
+from models.volunteers import Volunteer
 from services.journeys import QUALIFICATION_LABELS, level_name, station_key
 from services.reference_data import (
     sic_section_titles,
@@ -35,6 +39,7 @@ from services.volunteers import any_of
 DEFAULT_MIN_COUNT = 5
 MAX_LINES = 10
 MAX_ROUTES = 10
+MAX_NAMED = 20  # named journeys in an answer
 # Tube-map colours that stay apart from one another and from white.
 PALETTE = (
     "#DC241F",  # red
@@ -97,23 +102,30 @@ class Filters:
 class SharedJourney:
     steps: list[dict]
     first_route: str | None
+    name: str | None = None  # only when the volunteer chose to be named
 
 
 @dataclass(frozen=True)
 class Walk:
-    """Journeys that share a path (their stations before grouping) and first route."""
+    """Journeys that share a path (their stations before grouping) and first route, and
+    the names of those of them who chose to be named."""
 
     path: str
     first_route: str | None
     journeys: int
+    names: tuple[str, ...] = ()
 
 
 def walks(journeys: Iterable[SharedJourney]) -> list[Walk]:
     """Journeys as walks (tests build maps from hand-made steps this way)."""
-    counted = Counter(
-        ("|".join(map(station_key, journey.steps)), journey.first_route) for journey in journeys
-    )
-    return [Walk(path, first_route, n) for (path, first_route), n in counted.items()]
+    counted: Counter[tuple[str, str | None]] = Counter()
+    names: dict[tuple[str, str | None], list[str]] = defaultdict(list)
+    for journey in journeys:
+        key = ("|".join(map(station_key, journey.steps)), journey.first_route)
+        counted[key] += 1
+        if journey.name:
+            names[key].append(journey.name)
+    return [Walk(*key, n, tuple(sorted(names[key]))) for key, n in counted.items()]
 
 
 @dataclass
@@ -144,6 +156,7 @@ class Line:
     count: int
     stations: list[str]
     first_route: str | None
+    named: list[str] = field(default_factory=list)  # who on it chose to be named
 
 
 @dataclass
@@ -165,20 +178,41 @@ class TubeMap:
 
 
 def build(session: Session, *, filters: Filters, min_count: int = DEFAULT_MIN_COUNT) -> TubeMap:
-    """The map of the shared journeys matching `filters` (one row read per distinct path)."""
+    """The map of the shared journeys matching `filters` (one row read per distinct path,
+    and one per named journey)."""
     query = (
         select(Journey.path, Journey.first_route, func.count())
         .where(*_conditions(filters))
         .group_by(Journey.path, Journey.first_route)
     )
-    found = [Walk(path, first, n) for path, first, n in session.execute(query) if path]
+    named = (
+        select(Journey.path, Journey.first_route, User.name)
+        .join(Volunteer, Volunteer.id == Journey.volunteer_id)
+        .join(User, User.id == Volunteer.user_id)
+        .where(*_conditions(filters), Journey.named.is_(True), User.is_active.is_(True))
+    )
+    names: dict[tuple, list[str]] = defaultdict(list)
+    for path, first, name in session.execute(named):
+        names[path, first].append(name)
+    found = [
+        Walk(path, first, n, tuple(sorted(names[path, first])))
+        for path, first, n in session.execute(query)
+        if path
+    ]
     return graph(found, filters=filters, min_count=min_count)
 
 
 def shared_journeys(session: Session, filters: Filters) -> list[SharedJourney]:
-    query = select(Journey.steps, Journey.first_route).where(*_conditions(filters))
+    """The shared journeys matching `filters`, with a name only where one was chosen."""
+    name = case((Journey.named.is_(True) & User.is_active.is_(True), User.name), else_=None)
+    query = (
+        select(Journey.steps, Journey.first_route, name)
+        .join(Volunteer, Volunteer.id == Journey.volunteer_id)
+        .join(User, User.id == Volunteer.user_id)
+        .where(*_conditions(filters))
+    )
     rows = session.execute(query.order_by(Journey.id))
-    return [SharedJourney(steps, first_route) for steps, first_route in rows]
+    return [SharedJourney(steps, first_route, name) for steps, first_route, name in rows]
 
 
 def _conditions(filters: Filters) -> list:
@@ -212,6 +246,7 @@ def graph(
     stations: dict[tuple, Station] = {}  # by key; a station's id names its key
     paths: Counter[tuple[str, ...]] = Counter()
     routes_of: dict[tuple[str, ...], Counter] = defaultdict(Counter)
+    names_of: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for keys, walk in zip(keyed, found, strict=True):
         path: list[str] = []
         visited = set()
@@ -225,11 +260,14 @@ def graph(
             stations[key].count += walk.journeys
         paths[tuple(path)] += walk.journeys
         routes_of[tuple(path)][walk.first_route] += walk.journeys
+        names_of[tuple(path)].extend(walk.names)
     common = sorted(
         (item for item in paths.items() if item[1] >= min_count), key=lambda i: (-i[1], i[0])
     )[:max_lines]
     by_id = {station.id: station for station in stations.values()}
     lines = _lines(common, routes_of, by_id)
+    for line in lines:
+        line.named = sorted(names_of[tuple(line.stations)])
     kept = list(stations.values())
     kept.sort(key=lambda s: (s.level, -s.count, s.id))
     journeys = sum(walk.journeys for walk in found)
@@ -322,6 +360,14 @@ class RouteCount:
 
 
 @dataclass(frozen=True)
+class NamedJourney:
+    """A journey whose volunteer chose to be named: their name and steps, nothing else."""
+
+    name: str
+    steps: list[dict]
+
+
+@dataclass(frozen=True)
 class Answer:
     filters: Filters
     min_count: int
@@ -330,6 +376,7 @@ class Answer:
     began_with_apprenticeship: int  # first route after school was an apprenticeship
     first_routes: dict[str, int]  # first route after school → journeys (rare ones omitted)
     routes: list[RouteCount]  # the most common routes to the level asked about
+    named_journeys: list[NamedJourney]  # of volunteers who chose to be named
 
 
 def answer(session: Session, *, filters: Filters, min_count: int = DEFAULT_MIN_COUNT) -> Answer:
@@ -378,6 +425,9 @@ def summarise(
         began_with_apprenticeship=firsts[Route.APPRENTICESHIP],
         first_routes={r: n for r, n in sorted(firsts.items()) if n >= min_count},
         routes=routes,
+        named_journeys=sorted(
+            (NamedJourney(j.name, j.steps) for j in journeys if j.name), key=lambda n: n.name
+        )[:MAX_NAMED],
     )
 
 

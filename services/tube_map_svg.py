@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import drawsvg as dw
 
 from models.journeys import ENTRY
-from services.tube_map import Station, TubeMap
+from services.tube_map import Line, Station, TubeMap
 
 LEVELS = range(ENTRY, 9)
 LEVEL_EXAMPLES = {
@@ -45,6 +45,8 @@ MAX_LABEL_LINES = 2
 LEGEND_WIDTH = 420
 LEGEND_ROW = 26
 LEGEND_CHARS = 52
+LEGEND_TEXT_ROW = 14  # a wrapped legend entry's further rows
+NAMED_IN_LEGEND = 3  # names beside a line in the legend (the data has them all)
 
 
 @dataclass
@@ -111,7 +113,10 @@ def layout(tube_map: TubeMap) -> Layout:
         placed[station.id] = Placed(station, cx, cy, lanes, label, box)
     right = max((p.label_box[2] for p in placed.values()), default=LEVEL_COLUMN + 400)
     width = max(right, LEVEL_COLUMN + 480) + MARGIN + LEGEND_WIDTH + MARGIN
-    legend_height = TITLE_HEIGHT + MARGIN + (2 * len(tube_map.lines) + 3) * LEGEND_ROW
+    entries = sum(
+        LEGEND_ROW + (len(_legend_text(line)) - 1) * LEGEND_TEXT_ROW for line in tube_map.lines
+    )
+    legend_height = TITLE_HEIGHT + MARGIN + entries + 3 * LEGEND_ROW
     height = max(TITLE_HEIGHT + len(LEVELS) * ROW_HEIGHT + MARGIN, legend_height)
     return Layout(width, height, placed)
 
@@ -251,7 +256,7 @@ def _draw_title(drawing: dw.Drawing, tube_map: TubeMap) -> None:
     )
     subtitle = (
         f"{tube_map.journeys:,} shared career journeys. Each line is a route at least "
-        f"{tube_map.min_count} people took; names are never shown."
+        f"{tube_map.min_count} people took; only those who chose it are named."
     )
     drawing.append(dw.Text(subtitle, 14, MARGIN, 68, fill="#FFFFFF"))
 
@@ -328,6 +333,16 @@ def _draw_station(drawing: dw.Drawing, tube_map: TubeMap, placed: Placed) -> Non
     drawing.append(group)
 
 
+def _legend_text(line: Line) -> list[str]:
+    """A line's legend entry, wrapped: its name, count and the first people named on it."""
+    text = f"{line.name}: {line.count:,} journeys"
+    if line.named:
+        more = len(line.named) - NAMED_IN_LEGEND
+        text += ", with " + ", ".join(line.named[:NAMED_IN_LEGEND])
+        text += f" and {more} more" if more > 0 else ""
+    return textwrap.wrap(text, LEGEND_CHARS)
+
+
 def _draw_legend(drawing: dw.Drawing, geometry: Layout, tube_map: TubeMap) -> None:
     x = geometry.width - LEGEND_WIDTH - MARGIN / 2
     y = TITLE_HEIGHT + MARGIN / 2
@@ -347,7 +362,7 @@ def _draw_legend(drawing: dw.Drawing, geometry: Layout, tube_map: TubeMap) -> No
         )
     row = y + LEGEND_ROW
     for line in tube_map.lines:
-        text = textwrap.wrap(f"{line.name}: {line.count:,} journeys", LEGEND_CHARS)
+        text = _legend_text(line)
         legend.append(
             dw.Line(
                 x,
@@ -371,7 +386,7 @@ def _draw_legend(drawing: dw.Drawing, geometry: Layout, tube_map: TubeMap) -> No
                 line_height=1.2,
             )
         )
-        row += LEGEND_ROW + (len(text) - 1) * 14
+        row += LEGEND_ROW + (len(text) - 1) * LEGEND_TEXT_ROW
     row += LEGEND_ROW / 2
     legend.append(
         dw.Rectangle(

@@ -41,7 +41,7 @@ WEIGHTS: dict[str, float] = {
     "fairness": 0.07,  # invitations in the last 30 days against the volunteer's monthly capacity
     "mode": 0.05,  # offers the need's mode; for `either`, both modes beats one
     "priority": 0.02,  # the school's priority: benchmark gaps and disadvantage
-    "role_model": 0.03,  # share of the journey kinds asked for in a shared journey (none: 1)
+    "role_model": 0.03,  # share of the journey kinds asked for in a named journey (none: 1)
 }
 FACTORS = tuple(WEIGHTS)
 WEIGHT_VECTOR = np.array([WEIGHTS[name] for name in FACTORS])
@@ -81,7 +81,7 @@ class Pool:
     capacity: np.ndarray  # commitments a month the volunteer will make (at least 1)
     load: np.ndarray  # invitations in the last 30 days
     commitments: np.ndarray  # accepted, confirmed or scheduled in the last 30 days
-    journey_kinds: np.ndarray  # bits over RoleModelKind of a shared career journey (0: none)
+    journey_kinds: np.ndarray  # bits over RoleModelKind of a named career journey (0: none)
     unavailable_dates: dict[int, set[str]] = field(default_factory=dict)  # row → ISO dates
 
     def __len__(self) -> int:

@@ -66,7 +66,9 @@ def _pool_query():
             _as_int(_J.kinds).label("journey_kinds"),
         )
         .join(Employer.__table__, _E.id == _V.employer_id)
-        .outerjoin(Journey.__table__, (_J.volunteer_id == _V.id) & _J.shared.is_(True))
+        # Only a named journey: a candidate is shown by name, so an anonymous one's kinds
+        # beside that name would name it.
+        .outerjoin(Journey.__table__, (_J.volunteer_id == _V.id) & _J.named.is_(True))
         .order_by(_V.id)
     )
 

@@ -154,27 +154,47 @@ def _flatten(errors, prefix=""):
             yield f"{prefix}{key}", value
 
 
-def test_shared_journeys_are_counted_never_named(client, session, world, auth_headers):
-    for _ in range(5):
-        volunteer = factories.volunteer(session, world.a.employer)
+BRICKLAYER = [
+    factories.qualification_step("gcse", 2, 2010, route="school", end=2015),
+    factories.role_step(531, 3, 2015, route="apprenticeship"),
+]
+BRICKLAYER_AS_SHOWN = [  # as the API reads and writes it
+    {**GCSE, "sector": None, "soc_minor_group": None, "start_year": 2010, "end_year": 2015},
+    {**APPRENTICE, "qualification_type": None, "level": "3", "start_year": 2015, "end_year": None},
+]
+SHOWN = ("/api/v1/tube-map", "/api/v1/journeys", "/api/v1/tube-map.svg")
+
+
+def bricklayers(session, employer, names: dict[str, bool]) -> list:
+    """A shared bricklaying journey for each name, named when its value says so."""
+    made = []
+    for name, named in names.items():
+        volunteer = factories.volunteer(session, employer)
+        volunteer.user.name = name
+        factories.journey(session, volunteer, BRICKLAYER, named=named)
+        made.append(volunteer)
+    session.commit()
+    return made
+
+
+def test_shared_journeys_are_counted_never_named_unless_chosen(
+    client, session, world, auth_headers
+):
+    volunteers = bricklayers(session, world.a.employer, dict.fromkeys("ABCDE", False))
+    for volunteer in volunteers:
         volunteer.user.name = "Zebedee Quill"
-        steps = [
-            factories.qualification_step("gcse", 2, 2010, route="school", end=2015),
-            factories.role_step(531, 3, 2015, route="apprenticeship"),
-        ]
-        factories.journey(session, volunteer, steps, named=True)
     session.commit()
     headers = auth_headers(world.a.users[factories.Role.SCHOOL_STAFF])
 
-    for path in ("/api/v1/tube-map", "/api/v1/journeys", "/api/v1/tube-map.svg"):
+    for path in SHOWN:
         response = client.get(path, headers=headers, query_string={"sector": "F"})
         assert response.status_code == 200
         text = response.get_data(as_text=True)
-        assert "Zebedee" not in text and str(volunteer.id) not in text
+        assert "Zebedee" not in text and str(volunteers[0].id) not in text
         assert world.a.employer.name not in text
     data = client.get("/api/v1/tube-map", headers=headers).json
-    assert [(line["count"], line["stations"]) for line in data["lines"]] == [
-        (5, ["qualification-gcse-2", "role-531-3"])
+    assert [(line["count"], line["stations"], line["named"]) for line in data["lines"]] == [
+        (5, ["qualification-gcse-2", "role-531-3"], [])
     ]
     answer = client.get(
         "/api/v1/journeys", headers=headers, query_string={"start_level": "2", "reached_level": "3"}
@@ -183,6 +203,53 @@ def test_shared_journeys_are_counted_never_named(client, session, world, auth_he
     assert answer["routes"] == [
         {"routes": ["school", "apprenticeship"], "journeys": 5, "median_years": 5.0}
     ]
+    assert answer["named_journeys"] == []
+
+
+def test_a_volunteer_who_chooses_to_be_named_is_shown_by_name_only(
+    client, session, world, auth_headers
+):
+    names = {"Ada Brick": True, "Ben Mortar": True, "Cyd Gone": True, "Zeb": False, "Zed": False}
+    ada, ben, gone, *_ = bricklayers(session, world.a.employer, names)
+    gone.user.is_active = False  # a deactivated account counts on, unnamed
+    session.commit()
+    # Another organisation's staff see the names the volunteers chose.
+    headers = auth_headers(world.b.users[factories.Role.EMPLOYER_STAFF])
+
+    data = client.get("/api/v1/tube-map", headers=headers, query_string={"sector": "F"}).json
+    assert [(line["count"], line["named"]) for line in data["lines"]] == [
+        (5, ["Ada Brick", "Ben Mortar"])
+    ]
+    answer = client.get("/api/v1/journeys", headers=headers, query_string={"sector": "F"}).json
+    assert [named["name"] for named in answer["named_journeys"]] == ["Ada Brick", "Ben Mortar"]
+    assert answer["named_journeys"][0]["steps"] == [
+        {**GCSE, "sector": None, "soc_minor_group": None, "start_year": 2010, "end_year": 2015},
+        {
+            **APPRENTICE,
+            "qualification_type": None,
+            "level": "3",
+            "start_year": 2015,
+            "end_year": None,
+        },
+    ]
+    picture = client.get("/api/v1/tube-map.svg", headers=headers, query_string={"sector": "F"})
+    legend = ElementTree.fromstring(picture.data).find(".//*[@id='legend']")
+    assert "with Ada Brick, Ben Mortar" in " ".join(legend.itertext())
+    for path in SHOWN:  # only the names: no employer, email, id, and nobody else's
+        text = client.get(path, headers=headers, query_string={"sector": "F"}).get_data(True)
+        assert "Ada Brick" in text
+        for hidden in ("Zeb", "Cyd Gone", ada.user.email, str(ada.id), world.a.employer.name):
+            assert hidden not in text, (path, hidden)
+    elsewhere = client.get("/api/v1/journeys", headers=headers, query_string={"sector": "Q"})
+    assert elsewhere.json["named_journeys"] == []  # a filter the journey misses
+
+    volunteer_headers = auth_headers(ben.user)
+    withdrawn = put_journey(
+        client, volunteer_headers, ben, {"steps": BRICKLAYER_AS_SHOWN, "shared": True}
+    )
+    assert withdrawn.status_code == 200 and withdrawn.json["named"] is False
+    data = client.get("/api/v1/tube-map", headers=headers, query_string={"sector": "F"}).json
+    assert [line["named"] for line in data["lines"]] == [["Ada Brick"]]
 
 
 def test_the_minimum_count_cannot_go_below_the_servers_floor(client, world, auth_headers):
@@ -310,8 +377,11 @@ def test_a_need_asking_for_role_models_ranks_the_journeys_it_asks_for(
     need = factories.need(
         session, world.a.school, role_model_journeys=["started_at_level_2", "apprenticeship"]
     )
-    trades, graduate, private = (factories.volunteer(session, world.a.employer) for _ in "abc")
-    factories.journey(session, trades)  # GCSEs at Level 2, then an apprenticeship
+    trades, graduate, private, anonymous = (
+        factories.volunteer(session, world.a.employer) for _ in "abcd"
+    )
+    factories.journey(session, trades, named=True)  # GCSEs at Level 2, then an apprenticeship
+    factories.journey(session, anonymous)  # the same kind, shared without a name
     degree = [
         factories.qualification_step("a_level", 3, 2008, route="sixth_form"),
         factories.qualification_step("bachelors_degree", 6, 2010, route="university"),
@@ -330,6 +400,8 @@ def test_a_need_asking_for_role_models_ranks_the_journeys_it_asks_for(
     }
     assert factor[str(trades.id)]["value"] == 1.0
     assert factor[str(private.id)]["value"] == 0.0  # an unshared journey never counts
+    # Nor an anonymous one: beside the candidate's name it would name the journey.
+    assert factor[str(anonymous.id)]["value"] == 0.0
     assert factor[str(graduate.id)]["value"] == 0.0
     assert factor[str(trades.id)]["weight"] == 0.03
     ranked = [item["volunteer"]["id"] for item in page["items"]]

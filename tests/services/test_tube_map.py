@@ -101,6 +101,27 @@ def test_a_line_needs_the_minimum_count_so_no_one_journey_is_a_line():
     assert alone.lines == []
 
 
+def test_lines_and_answers_name_only_those_who_chose_to_be_named():
+    people = [
+        SharedJourney(steps, journeys.summary(steps)["first_route"], name)
+        for steps, name in zip(HAND_MADE, ["Ann", None, "Bo", "Cy", None, "Di"], strict=True)
+    ]
+    graph = tube_map.graph(tube_map.walks(people), min_count=2)
+
+    # Di's painter journey is on no line, so the map names nobody for it.
+    assert {line.stations[-1]: line.named for line in graph.lines} == {
+        "qualification-hnc-4": ["Ann", "Bo"],
+        "qualification-bachelors-degree-6": ["Cy"],
+    }
+    answer = tube_map.summarise(people, filters=Filters(reached_level=4), min_count=2)
+    assert [(named.name, named.steps) for named in answer.named_journeys] == [
+        ("Ann", HAND_MADE[0]),
+        ("Bo", HAND_MADE[2]),
+        ("Cy", HAND_MADE[3]),
+        ("Di", HAND_MADE[5]),
+    ]
+
+
 def test_a_line_keeps_its_colour_when_other_journeys_come_and_go():
     with_degrees = tube_map.graph(tube_map.walks(shared(s) for s in HAND_MADE), min_count=2)
     trades_only = tube_map.graph(tube_map.walks(shared(s) for s in HAND_MADE[:3]), min_count=2)
