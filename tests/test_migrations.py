@@ -4,6 +4,8 @@ Each run uses its own database (a SQLite file, and `<test database>_migrations` 
 PostgreSQL server), so the test database the other fixtures share is never touched.
 """
 
+import uuid
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -14,6 +16,8 @@ from sqlalchemy.engine import make_url
 from api.app import create_app
 from api.extensions import db
 from models import Base
+from models.journeys import Journey
+from services import journeys
 from tests import factories
 from tests.conftest import (
     DATABASES,
@@ -108,3 +112,47 @@ def test_linking_encounters_to_bookings_and_matches_keeps_every_record(migration
         db.session.remove()
         db.engine.dispose()
     assert counts == [1, 1]
+
+
+def test_journeys_recorded_before_their_kinds_get_them(migrations_app):
+    """0017b added `kinds` as 0 to the journeys already recorded; 0024 derives them from
+    the steps, as the service derives them on every save."""
+    steps = {
+        "trades": None,  # the factory's GCSEs at Level 2, then an apprenticeship
+        "graduate": [
+            factories.qualification_step("a_level", 3, 2008, route="sixth_form"),
+            factories.qualification_step("bachelors_degree", 6, 2010, route="university"),
+        ],
+        "changer": [
+            factories.qualification_step("gcse", 1, 2000, route="school"),
+            factories.role_step(243, 6, 2006, sector="M"),
+            factories.role_step(532, 2, 2016, route="career_change"),
+            factories.role_step(532, 3, 2020, route="self_employed"),
+        ],
+    }
+    with migrations_app.app_context():
+        upgrade()
+        employer = factories.employer(db.session)
+        made = {
+            name: factories.journey(db.session, factories.volunteer(db.session, employer), given)
+            for name, given in steps.items()
+        }
+        db.session.commit()
+        derived = {  # what the service derives on every save
+            name: Journey.kinds.type.bits(journeys.summary(journey.steps)["kinds"])
+            for name, journey in made.items()
+        }
+        ids = {str(journey.id): name for name, journey in made.items()}
+        db.session.remove()
+        downgrade(revision="0019")
+        with db.engine.begin() as connection:  # as 0017b left every journey it found
+            connection.execute(text("UPDATE journeys SET kinds = 0"))
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, kinds FROM journeys")).all()
+        db.engine.dispose()
+    kinds = {ids[str(uuid.UUID(str(key)))]: value for key, value in rows}
+    assert kinds == derived
+    # Bits in RoleModelKind's order: started at Level 2 (1), apprenticeship (2), T Level
+    # (4), reached Level 4 (8), career change (16), self-employed (32).
+    assert kinds == {"trades": 1 | 2, "graduate": 8, "changer": 1 | 8 | 16 | 32}
