@@ -179,8 +179,8 @@ TEMPLATES: dict[str, list[tuple[int, list[tuple[str, int, bool]]]]] = {
 }
 SECTOR_WEIGHTS = {"F": 8, "Q": 3, "J": 3, "C": 2, "I": 2}
 RARE_ROLES = {  # a less common occupation in the same line of work
-    531: (532, 814, 912),
-    533: (125, 814),
+    531: (532, 815, 912),
+    533: (125, 815),
     245: (312, 243),
     212: (211, 216),
     213: (214, 313),

@@ -196,3 +196,24 @@ def test_the_demo_seed_command_builds_a_hub_of_30_schools_idempotently(app, data
         hub = db.session.get(Hub, demo.DEMO_HUB_ID)
         assert hub.name == "Leeds Careers Hub (demo)"
         assert {school.local_authority for school in hub.schools} <= {"Leeds", "Bradford"}
+
+
+def test_the_soc_minor_groups_are_the_ons_structure():
+    """All 104 SOC 2020 minor groups, each inside its sub-major group, with a short title
+    for the map; spot checks of groups an earlier hand transcription had wrong."""
+    titles = reference_data.soc_minor_groups()
+    short = reference_data.soc_short_titles()
+    sub_majors = reference_data.soc_sub_major_groups()
+    assert len(titles) == 104 and set(short) == set(titles)
+    assert all(code // 10 in sub_majors for code in titles)
+    assert all(len(label) <= 44 for label in short.values())
+    assert {code: titles[code] for code in (223, 323, 324, 414, 531, 814, 815, 816)} == {
+        223: "Nursing professionals",
+        323: "Teaching and childcare associate professionals",
+        324: "Veterinary nurses",
+        414: "Administrative occupations: office managers and supervisors",
+        531: "Construction and building trades",
+        814: "Assemblers and routine operatives",
+        815: "Construction operatives",
+        816: "Production, factory and assembly supervisors",
+    }
