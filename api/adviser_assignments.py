@@ -8,7 +8,8 @@ from flask.views import MethodView
 from api.extensions import db
 from api.needs import RefSchema
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.smorest import Blueprint, Schema, Timestamp
+from api.views import commit, list_page
 from services import adviser_assignments
 from services.adviser_assignments import MAX_HOURS_A_DAY, QUARTER_HOUR
 
@@ -94,14 +95,7 @@ class AdviserAssignments(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """List the adviser assignments you may see, the latest to start first"""
-        page = adviser_assignments.list_(
-            db.session,
-            current_caller(),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-            **filters,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(adviser_assignments.list_, pagination_parameters, **filters)
 
 
 @blp.route("/<uuid:assignment_id>")
@@ -121,25 +115,14 @@ class AdviserAssignmentHours(MethodView):
     @blp.paginate()
     def get(self, assignment_id, pagination_parameters):
         """List the hours logged on an assignment, the latest day first"""
-        page = adviser_assignments.list_hours(
-            db.session,
-            current_caller(),
-            assignment_id,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(adviser_assignments.list_hours, pagination_parameters, assignment_id)
 
     @blp.login_required("advisers:write")
     @blp.arguments(AdviserHoursCreateSchema)
     @blp.created(AdviserHoursSchema, lambda made, **_: _hours_location(made))
     def post(self, entry, assignment_id):
         """Log hours given on one day (the adviser, the hub's coordinators, admins)"""
-        created = adviser_assignments.log_hours(
-            db.session, current_caller(), assignment_id, **entry
-        )
-        db.session.commit()
-        return created
+        return commit(adviser_assignments.log_hours, assignment_id, **entry)
 
 
 def _hours_location(entry) -> str:
@@ -167,6 +150,4 @@ class AdviserAssignmentEnd(MethodView):
     @blp.response(200, AdviserAssignmentSchema)
     def post(self, ending, assignment_id):
         """End an assignment (the hub's coordinators, admins): the school's place is free again"""
-        ended = adviser_assignments.end(db.session, current_caller(), assignment_id, **ending)
-        db.session.commit()
-        return ended
+        return commit(adviser_assignments.end, assignment_id, **ending)

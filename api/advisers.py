@@ -6,7 +6,8 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.smorest import Blueprint, Schema, Timestamp
+from api.views import commit, list_page
 from models.volunteers import AdviserStatus, ExpertiseArea
 from services import advisers
 
@@ -85,23 +86,14 @@ class Advisers(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """List the Enterprise Advisers you may see"""
-        page = advisers.list_(
-            db.session,
-            current_caller(),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-            **filters,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(advisers.list_, pagination_parameters, **filters)
 
     @blp.login_required("advisers:write")
     @blp.arguments(AdviserCreateSchema)
     @blp.created(AdviserSchema, lambda made: url_for("advisers.AdviserById", adviser_id=made.id))
     def post(self, commitment):
         """Record a volunteer's commitment as an Enterprise Adviser"""
-        created = advisers.create(db.session, current_caller(), **commitment)
-        db.session.commit()
-        return created
+        return commit(advisers.create, **commitment)
 
 
 @blp.route("/<uuid:adviser_id>")
@@ -121,9 +113,7 @@ class AdviserById(MethodView):
         """Change the commitment (status: admins and the hub's coordinators)"""
         adviser = advisers.get_for_update(db.session, current_caller(), adviser_id)
         blp.check_etag(adviser, AdviserSchema)
-        adviser = advisers.update(db.session, current_caller(), adviser_id, changes)
-        db.session.commit()
-        return adviser
+        return commit(advisers.update, adviser_id, changes)
 
     @blp.login_required("advisers:write")
     @blp.etag
@@ -132,5 +122,4 @@ class AdviserById(MethodView):
         """End the commitment (the volunteer's profile stays)"""
         adviser = advisers.get_for_update(db.session, current_caller(), adviser_id)
         blp.check_etag(adviser, AdviserSchema)
-        advisers.delete(db.session, current_caller(), adviser_id)
-        db.session.commit()
+        commit(advisers.delete, adviser_id)

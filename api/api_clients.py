@@ -6,7 +6,8 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.smorest import Blueprint, Schema, Timestamp
+from api.views import commit, list_page
 from services import api_clients
 from services.access import SCOPES
 
@@ -48,13 +49,7 @@ class ApiClients(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """List your organisation's partner apps (org admins)"""
-        page = api_clients.list_(
-            db.session,
-            current_caller(),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(api_clients.list_, pagination_parameters)
 
     @blp.login_required()
     @blp.arguments(ApiClientCreateSchema)
@@ -84,5 +79,4 @@ class ApiClientById(MethodView):
     @blp.response(204)
     def delete(self, client_uuid):
         """Revoke a partner app: its tokens and next exchange fail"""
-        api_clients.revoke(db.session, current_caller(), client_uuid)
-        db.session.commit()
+        commit(api_clients.revoke, client_uuid)

@@ -3,9 +3,8 @@
 import marshmallow as ma
 from flask.views import MethodView
 
-from api.extensions import db
-from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.smorest import Blueprint, Schema, Timestamp
+from api.views import list_page
 from services import audit
 
 blp = Blueprint("audit-log", __name__, url_prefix="/api/v1/audit-log", description="Audit log.")
@@ -40,11 +39,4 @@ class AuditLog(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """Read the audit log, newest first"""
-        page = audit.list_(
-            db.session,
-            current_caller(),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-            **filters,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(audit.list_, pagination_parameters, **filters)

@@ -10,7 +10,8 @@ from flask.views import MethodView
 from api.extensions import db
 from api.idempotency import idempotent
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.smorest import Blueprint, Schema, Timestamp
+from api.views import commit, list_page
 from models.bookings import BookingParty, BookingStatus, WaitlistStatus
 from models.volunteers import YEAR_GROUPS
 from services import bookings
@@ -104,14 +105,7 @@ class Bookings(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """List bookings: your school's, your hub's schools', or those of your employer's slots"""
-        page = bookings.list_(
-            db.session,
-            current_caller(),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-            **filters,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(bookings.list_, pagination_parameters, **filters)
 
     @blp.login_required("bookings:write")
     @idempotent(blp)
@@ -138,9 +132,7 @@ class BookingConfirm(MethodView):
     @blp.response(200, BookingSchema)
     def post(self, booking_id):
         """Confirm a requested booking (the host; placements need parental consent first)"""
-        booking = bookings.confirm(db.session, current_caller(), booking_id)
-        db.session.commit()
-        return booking
+        return commit(bookings.confirm, booking_id)
 
 
 @blp.route("/bookings/<uuid:booking_id>/decline")
@@ -149,9 +141,7 @@ class BookingDecline(MethodView):
     @blp.response(200, BookingSchema)
     def post(self, booking_id):
         """Decline a requested booking (the host); its seats go to the waitlist"""
-        booking = bookings.decline(db.session, current_caller(), booking_id)
-        db.session.commit()
-        return booking
+        return commit(bookings.decline, booking_id)
 
 
 @blp.route("/bookings/<uuid:booking_id>/cancel")
@@ -171,9 +161,7 @@ class BookingComplete(MethodView):
     @blp.response(200, BookingSchema)
     def post(self, booking_id):
         """Mark a confirmed visit as having taken place (on or after its date)"""
-        booking = bookings.complete(db.session, current_caller(), booking_id)
-        db.session.commit()
-        return booking
+        return commit(bookings.complete, booking_id)
 
 
 @blp.route("/bookings/<uuid:booking_id>/consent")
@@ -182,9 +170,7 @@ class BookingConsent(MethodView):
     @blp.response(200, BookingSchema)
     def post(self, booking_id):
         """Record that parents have consented (the school; needed to confirm a placement)"""
-        booking = bookings.record_consent(db.session, current_caller(), booking_id)
-        db.session.commit()
-        return booking
+        return commit(bookings.record_consent, booking_id)
 
 
 @blp.route("/slots/<uuid:slot_id>/waitlist")
@@ -194,23 +180,14 @@ class SlotWaitlist(MethodView):
     @blp.paginate()
     def get(self, slot_id, pagination_parameters):
         """List a slot's waitlist in order (the host: all of it; a school or hub: its own)"""
-        page = bookings.list_waitlist(
-            db.session,
-            current_caller(),
-            slot_id,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(bookings.list_waitlist, pagination_parameters, slot_id)
 
     @blp.login_required("bookings:write")
     @blp.arguments(WaitlistJoinSchema)
     @blp.created(WaitlistEntrySchema, lambda made, **_: _entry_location(made))
     def post(self, entry, slot_id):
         """Join a full slot's waitlist: freed seats are booked for waiting schools in order"""
-        created = bookings.join_waitlist(db.session, current_caller(), slot_id=slot_id, **entry)
-        db.session.commit()
-        return created
+        return commit(bookings.join_waitlist, slot_id=slot_id, **entry)
 
 
 def _entry_location(entry) -> str:
@@ -230,5 +207,4 @@ class WaitlistEntryById(MethodView):
     @blp.response(204)
     def delete(self, entry_id):
         """Leave a waitlist"""
-        bookings.leave_waitlist(db.session, current_caller(), entry_id)
-        db.session.commit()
+        commit(bookings.leave_waitlist, entry_id)

@@ -13,6 +13,7 @@ from werkzeug.http import generate_etag
 from api.extensions import db
 from api.security import current_caller
 from api.smorest import Blueprint, Schema
+from api.views import commit
 from models.organisations import Employer, School
 from services import calendars
 
@@ -68,8 +69,7 @@ class SchoolCalendarFeed(MethodView):
     @blp.response(204)
     def delete(self, school_id):
         """Revoke the school's calendar feed"""
-        calendars.revoke(db.session, current_caller(), organisation_id=school_id, kind=School)
-        db.session.commit()
+        commit(calendars.revoke, organisation_id=school_id, kind=School)
 
 
 @blp.route("/employers/<uuid:employer_id>/calendar-feed")
@@ -88,5 +88,4 @@ class EmployerCalendarFeed(MethodView):
     @blp.response(204)
     def delete(self, employer_id):
         """Revoke the employer's calendar feed"""
-        calendars.revoke(db.session, current_caller(), organisation_id=employer_id, kind=Employer)
-        db.session.commit()
+        commit(calendars.revoke, organisation_id=employer_id, kind=Employer)

@@ -10,7 +10,8 @@ from api.extensions import db
 from api.http import accepts
 from api.imports import CSV_BODY, ImportResultSchema, read_csv, refuse_if_not_written
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.smorest import Blueprint, Schema, Timestamp
+from api.views import list_page
 from models.destinations import Route
 from services import destinations, school_years
 from services.access import ensure_pupils_of
@@ -124,15 +125,7 @@ class Leavers(MethodView):
     @blp.paginate()
     def get(self, filters, school_id, pagination_parameters):
         """List the school's leavers with their destinations, the latest leavers first"""
-        page = destinations.list_(
-            db.session,
-            current_caller(),
-            school_id=school_id,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-            **filters,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(destinations.list_, pagination_parameters, school_id=school_id, **filters)
 
     @blp.login_required("pupils:write")
     @blp.arguments(LeaverCreateSchema)

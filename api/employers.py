@@ -17,6 +17,7 @@ from api.imports import (
 from api.search import DirectoryEntrySchema, NearQueryArgsSchema, pop_origin
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.views import commit, list_page
 from api.volunteers import (
     VolunteerCreateSchema,
     VolunteerFilterArgsSchema,
@@ -109,9 +110,7 @@ class Employers(MethodView):
     )
     def post(self, profile):
         """Register an employer (admins)"""
-        created = employers.create(db.session, current_caller(), **profile)
-        db.session.commit()
-        return created
+        return commit(employers.create, **profile)
 
 
 @blp.route("/<uuid:employer_id>")
@@ -131,9 +130,7 @@ class EmployerById(MethodView):
         """Update the employer's profile (its staff, admins)"""
         employer = employers.get_for_update(db.session, current_caller(), employer_id)
         blp.check_etag(employer, EmployerSchema)
-        employer = employers.update(db.session, current_caller(), employer_id, changes)
-        db.session.commit()
-        return employer
+        return commit(employers.update, employer_id, changes)
 
 
 @blp.route("/<uuid:employer_id>/volunteers")
@@ -146,25 +143,16 @@ class EmployerVolunteers(MethodView):
         """List the employer's volunteers that you may see"""
         employers.get(db.session, current_caller(), employer_id)
         near = pop_origin(filters)
-        page = volunteers.list_(
-            db.session,
-            current_caller(),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-            employer_id=employer_id,
-            near=near,
-            **filters,
+        return list_page(
+            volunteers.list_, pagination_parameters, employer_id=employer_id, near=near, **filters
         )
-        return paged(pagination_parameters, page)
 
     @blp.login_required("volunteers:write")
     @blp.arguments(VolunteerCreateSchema)
     @blp.created(VolunteerSchema, lambda made, **_: _volunteer_location(made))
     def post(self, profile, employer_id):
         """Add a volunteer to the employer (its staff, admins)"""
-        created = volunteers.create(db.session, current_caller(), employer_id, to_profile(profile))
-        db.session.commit()
-        return created
+        return commit(volunteers.create, employer_id, to_profile(profile))
 
 
 @blp.route("/<uuid:employer_id>/volunteers/import")

@@ -11,7 +11,8 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.smorest import Blueprint, Schema, Timestamp
+from api.views import commit, list_page
 from models.checklists import CURRENT_VERSION, Party
 from models.encounters import BENCHMARKS, EncounterActivity, EncounterSource
 from models.organisations import EmployerSize, ProviderType
@@ -222,23 +223,14 @@ class Encounters(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """List the encounters you took part in (schools: their own; coordinators: the hub's)"""
-        page = encounters.list_(
-            db.session,
-            current_caller(),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-            **filters,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(encounters.list_, pagination_parameters, **filters)
 
     @blp.login_required("encounters:write")
     @blp.arguments(EncounterCreateSchema)
     @blp.created(EncounterSchema, lambda made: _encounter_location(made))
     def post(self, encounter):
         """Record an encounter (the school's staff, for activities arranged anywhere)"""
-        created = encounters.create(db.session, current_caller(), **encounter)
-        db.session.commit()
-        return created
+        return commit(encounters.create, **encounter)
 
 
 @blp.route("/encounters/<uuid:encounter_id>")
@@ -281,9 +273,7 @@ class EncounterAttendance(MethodView):
     @blp.response(200, AttendanceSchema(many=True))
     def get(self, encounter_id):
         """List the pupils who attended (the school's own staff; audited)"""
-        rows = encounters.list_attendance(db.session, current_caller(), encounter_id)
-        db.session.commit()  # the audit rows of this read
-        return rows
+        return commit(encounters.list_attendance, encounter_id)
 
     @blp.login_required("pupils:write")
     @blp.etag

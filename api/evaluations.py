@@ -11,7 +11,8 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.smorest import Blueprint, Schema, Timestamp
+from api.views import list_page
 from models.evaluations import Term
 from services import evaluations, school_years
 
@@ -152,14 +153,7 @@ class SchoolEvaluations(MethodView):
     @blp.paginate()
     def get(self, school_id, pagination_parameters):
         """List the school's self-evaluations, the newest term first"""
-        page = evaluations.list_(
-            db.session,
-            current_caller(),
-            school_id=school_id,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(evaluations.list_, pagination_parameters, school_id=school_id)
 
     @blp.login_required("programme:write")
     @blp.arguments(EvaluationCreateSchema)

@@ -6,7 +6,8 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.smorest import Blueprint, Schema, Timestamp
+from api.views import commit, list_page
 from services import hubs
 
 blp = Blueprint("hubs", __name__, url_prefix="/api/v1/hubs", description="Careers Hubs.")
@@ -49,22 +50,14 @@ class Hubs(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """List the Careers Hubs you belong to (admins: all)"""
-        page = hubs.list_(
-            db.session,
-            current_caller(),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(hubs.list_, pagination_parameters)
 
     @blp.login_required()
     @blp.arguments(HubCreateSchema)
     @blp.created(HubDetailSchema, lambda made: url_for("hubs.HubById", hub_id=made.id))
     def post(self, hub):
         """Create a Careers Hub (admins)"""
-        created = hubs.create(db.session, current_caller(), **hub)
-        db.session.commit()
-        return created
+        return commit(hubs.create, **hub)
 
 
 @blp.route("/<uuid:hub_id>")
@@ -83,9 +76,7 @@ class HubById(MethodView):
     def patch(self, changes, hub_id):
         """Rename a Careers Hub or change its area (send the ETag you read as If-Match)"""
         blp.check_etag(hubs.get(db.session, current_caller(), hub_id), HubDetailSchema)
-        hub = hubs.update(db.session, current_caller(), hub_id, changes)
-        db.session.commit()
-        return hub
+        return commit(hubs.update, hub_id, changes)
 
 
 @blp.route("/<uuid:hub_id>/schools/<uuid:school_id>")
@@ -94,12 +85,10 @@ class HubSchool(MethodView):
     @blp.response(204)
     def put(self, hub_id, school_id):
         """Add a school to the hub (a school is in at most one hub)"""
-        hubs.add_school(db.session, current_caller(), hub_id, school_id)
-        db.session.commit()
+        commit(hubs.add_school, hub_id, school_id)
 
     @blp.login_required()
     @blp.response(204)
     def delete(self, hub_id, school_id):
         """Take a school out of the hub"""
-        hubs.remove_school(db.session, current_caller(), hub_id, school_id)
-        db.session.commit()
+        commit(hubs.remove_school, hub_id, school_id)

@@ -21,6 +21,7 @@ from api.imports import (
 )
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp
+from api.views import commit
 from models.journeys import MAX_STEPS, REGIONS, QualificationType, Route, StepKind
 from models.volunteers import SIC_SECTIONS
 from services import journeys, tube_map, tube_map_svg
@@ -250,9 +251,7 @@ class VolunteerJourney(MethodView):
         """Record a volunteer's career journey and whether to share it"""
         current = journeys.get(db.session, current_caller(), volunteer_id)
         blp.check_etag(current, JourneySchema)
-        saved = journeys.replace(db.session, current_caller(), volunteer_id, **journey)
-        db.session.commit()
-        return saved
+        return commit(journeys.replace, volunteer_id, **journey)
 
     @blp.login_required("volunteers:write")
     @blp.etag
@@ -261,8 +260,7 @@ class VolunteerJourney(MethodView):
         """Erase a volunteer's career journey"""
         current = journeys.get(db.session, current_caller(), volunteer_id)
         blp.check_etag(current, JourneySchema)
-        journeys.delete(db.session, current_caller(), volunteer_id)
-        db.session.commit()
+        commit(journeys.delete, volunteer_id)
 
 
 @blp.route("/employers/<uuid:employer_id>/journeys/import")

@@ -4,11 +4,10 @@ putting a volunteer forward, and the school's answer (approve or reject)."""
 import marshmallow as ma
 from flask.views import MethodView
 
-from api.extensions import db
 from api.matches import DeclineSchema, MatchSchema
 from api.needs import FactorSchema, RefSchema
-from api.security import current_caller
-from api.smorest import Blueprint, Schema, paged
+from api.smorest import Blueprint, Schema
+from api.views import commit, list_page
 from models.needs import NeedMode
 from models.volunteers import ActivityType
 from services import market
@@ -69,14 +68,7 @@ class EmployerOpenNeeds(MethodView):
     @blp.paginate()
     def get(self, employer_id, pagination_parameters):
         """Open needs your volunteers could meet, ranked and explained (addressed first)"""
-        page = market.open_needs(
-            db.session,
-            current_caller(),
-            employer_id,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(market.open_needs, pagination_parameters, employer_id)
 
 
 @blp.route("/needs/<uuid:need_id>/put-forward")
@@ -86,9 +78,7 @@ class NeedPutForward(MethodView):
     @blp.response(201, MatchSchema)
     def post(self, offer, need_id):
         """Put one of your volunteers forward for a shared need (the school answers)"""
-        match = market.put_forward(db.session, current_caller(), need_id=need_id, **offer)
-        db.session.commit()
-        return match
+        return commit(market.put_forward, need_id=need_id, **offer)
 
 
 @blp.route("/matches/<uuid:match_id>/approve")
@@ -97,9 +87,7 @@ class MatchApprove(MethodView):
     @blp.response(200, MatchSchema)
     def post(self, match_id):
         """Take a volunteer an employer put forward: the match is `accepted` (confirm next)"""
-        match = market.approve(db.session, current_caller(), match_id)
-        db.session.commit()
-        return match
+        return commit(market.approve, match_id)
 
 
 @blp.route("/matches/<uuid:match_id>/reject")
@@ -109,6 +97,4 @@ class MatchReject(MethodView):
     @blp.response(200, MatchSchema)
     def post(self, answer, match_id):
         """Turn down a volunteer an employer put forward, with a reason"""
-        match = market.reject(db.session, current_caller(), match_id, **answer)
-        db.session.commit()
-        return match
+        return commit(market.reject, match_id, **answer)

@@ -5,7 +5,8 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.smorest import Blueprint, Schema, Timestamp
+from api.views import commit, list_page
 from models.matches import DeclineReason, MatchStatus
 from services import matches
 
@@ -63,14 +64,7 @@ class Matches(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """List the matches and invitations you may see, newest first"""
-        page = matches.list_(
-            db.session,
-            current_caller(),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-            **filters,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(matches.list_, pagination_parameters, **filters)
 
 
 @blp.route("/<uuid:match_id>")
@@ -89,9 +83,7 @@ class MatchAccept(MethodView):
     @blp.response(200, MatchSchema)
     def post(self, match_id):
         """Accept an invitation (the volunteer)"""
-        match = matches.accept(db.session, current_caller(), match_id)
-        db.session.commit()
-        return match
+        return commit(matches.accept, match_id)
 
 
 @blp.route("/<uuid:match_id>/decline")
@@ -101,9 +93,7 @@ class MatchDecline(MethodView):
     @blp.response(200, MatchSchema)
     def post(self, body, match_id):
         """Decline an invitation, with a reason (the volunteer)"""
-        match = matches.decline(db.session, current_caller(), match_id, **body)
-        db.session.commit()
-        return match
+        return commit(matches.decline, match_id, **body)
 
 
 @blp.route("/<uuid:match_id>/withdraw")
@@ -113,9 +103,7 @@ class MatchWithdraw(MethodView):
     @blp.response(200, MatchSchema)
     def post(self, body, match_id):
         """Withdraw (either side); a confirmed match withdrawn reopens its need"""
-        match = matches.withdraw(db.session, current_caller(), match_id, **body)
-        db.session.commit()
-        return match
+        return commit(matches.withdraw, match_id, **body)
 
 
 @blp.route("/<uuid:match_id>/confirm")
@@ -124,9 +112,7 @@ class MatchConfirm(MethodView):
     @blp.response(200, MatchSchema)
     def post(self, match_id):
         """Confirm an accepted volunteer (the school side): the need is matched"""
-        match = matches.confirm(db.session, current_caller(), match_id)
-        db.session.commit()
-        return match
+        return commit(matches.confirm, match_id)
 
 
 @blp.route("/<uuid:match_id>/schedule")
@@ -136,6 +122,4 @@ class MatchSchedule(MethodView):
     @blp.response(200, MatchSchema)
     def post(self, body, match_id):
         """Schedule the confirmed encounter (the school side)"""
-        match = matches.schedule(db.session, current_caller(), match_id, **body)
-        db.session.commit()
-        return match
+        return commit(matches.schedule, match_id, **body)

@@ -11,6 +11,7 @@ from api.matches import MatchSchema
 from api.offers import OfferSchema, SlotSchema
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.views import commit, list_page
 from models.journeys import RoleModelKind
 from models.needs import Frequency, NeedMode, NeedStatus
 from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, ActivityType
@@ -293,23 +294,14 @@ class Needs(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """List the needs you may see"""
-        page = needs.list_(
-            db.session,
-            current_caller(),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-            **filters,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(needs.list_, pagination_parameters, **filters)
 
     @blp.login_required("needs:write")
     @blp.arguments(NeedCreateSchema)
     @blp.created(NeedSchema, lambda made: url_for("needs.NeedById", need_id=made.id))
     def post(self, need):
         """Post a need for a school (its staff, its hub's coordinators)"""
-        created = needs.create(db.session, current_caller(), **need)
-        db.session.commit()
-        return created
+        return commit(needs.create, **need)
 
 
 @blp.route("/needs/<uuid:need_id>")
@@ -328,9 +320,7 @@ class NeedById(MethodView):
     def patch(self, changes, need_id):
         """Change an open need (send the ETag you read as If-Match)"""
         blp.check_etag(needs.get_for_update(db.session, current_caller(), need_id), NeedSchema)
-        need = needs.update(db.session, current_caller(), need_id, changes)
-        db.session.commit()
-        return need
+        return commit(needs.update, need_id, changes)
 
 
 @blp.route("/needs/<uuid:need_id>/cancel")
@@ -339,9 +329,7 @@ class NeedCancel(MethodView):
     @blp.response(200, NeedSchema)
     def post(self, need_id):
         """Cancel a need; outstanding invitations and matches on it are withdrawn"""
-        need = needs.cancel(db.session, current_caller(), need_id)
-        db.session.commit()
-        return need
+        return commit(needs.cancel, need_id)
 
 
 @blp.route("/needs/<uuid:need_id>/fulfil")
@@ -350,9 +338,7 @@ class NeedFulfil(MethodView):
     @blp.response(200, NeedSchema)
     def post(self, need_id):
         """Mark a matched need fulfilled once its encounter has happened"""
-        need = needs.fulfil(db.session, current_caller(), need_id)
-        db.session.commit()
-        return need
+        return commit(needs.fulfil, need_id)
 
 
 @blp.route("/needs/<uuid:need_id>/candidates")
@@ -388,15 +374,12 @@ class NeedInvitations(MethodView):
     @blp.created(MatchSchema(many=True), lambda made, need_id: _matches_of(need_id))
     def post(self, body, need_id):
         """Invite volunteers to a need (all or none; 409 names who cannot take it and why)"""
-        created = matches.invite(
-            db.session,
-            current_caller(),
+        return commit(
+            matches.invite,
             need_id=need_id,
             volunteer_ids=body["volunteer_ids"],
             ttl=invitation_ttl(),
         )
-        db.session.commit()
-        return created
 
 
 @blp.route("/needs/<uuid:need_id>/backups")
@@ -406,11 +389,7 @@ class NeedBackups(MethodView):
     @blp.created(MatchSchema(many=True), lambda made, need_id: _matches_of(need_id))
     def post(self, body, need_id):
         """Invite the next-best volunteers not yet asked, in one call"""
-        created = matches.backups(
-            db.session, current_caller(), need_id=need_id, count=body["count"], ttl=invitation_ttl()
-        )
-        db.session.commit()
-        return created
+        return commit(matches.backups, need_id=need_id, count=body["count"], ttl=invitation_ttl())
 
 
 @blp.route("/volunteers/<uuid:volunteer_id>/opportunities")

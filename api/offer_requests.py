@@ -11,7 +11,8 @@ from flask.views import MethodView
 from api.extensions import db
 from api.idempotency import idempotent
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, WallClockTime, paged
+from api.smorest import Blueprint, Schema, Timestamp, WallClockTime
+from api.views import list_page
 from models.base import LONDON
 from models.offer_requests import RequestKind, RequestStatus, Side
 from models.volunteers import YEAR_GROUPS, Mode
@@ -181,15 +182,7 @@ class OfferRequests(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """List requests: your school's, your hub's schools', or those for your offers"""
-        page = offer_requests.list_(
-            db.session,
-            current_caller(),
-            kind=KIND,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-            **filters,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(offer_requests.list_, pagination_parameters, kind=KIND, **filters)
 
     @blp.login_required("offer_requests:write")
     @idempotent(blp)

@@ -10,7 +10,8 @@ from api.extensions import db
 from api.search import DirectoryEntrySchema as NearEntrySchema
 from api.search import NearQueryArgsSchema, pop_origin
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.smorest import Blueprint, Schema, Timestamp
+from api.views import commit, list_page
 from models.base import LONDON
 from models.needs import Frequency
 from models.offers import MAX_DAY_HOURS, WEEKDAYS, OfferKind, OfferStatus
@@ -253,23 +254,14 @@ class Offers(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """List offers: published ones, and your employer's drafts"""
-        page = offers.list_(
-            db.session,
-            current_caller(),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-            **filters,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(offers.list_, pagination_parameters, **filters)
 
     @blp.login_required("offers:write")
     @blp.arguments(OfferCreateSchema)
     @blp.created(OfferSchema, lambda made: url_for("offers.OfferById", offer_id=made.id))
     def post(self, offer):
         """Draft an offer for your employer (publish it once the declarations hold)"""
-        created = offers.create(db.session, current_caller(), **offer)
-        db.session.commit()
-        return created
+        return commit(offers.create, **offer)
 
 
 class DirectoryArgsSchema(Schema):
@@ -326,15 +318,12 @@ class OfferDirectory(MethodView):
     def get(self, args, pagination_parameters):
         """Search published encounter offers for a school, ranked by fit and explained"""
         school_id = args.pop("school_id", None)
-        page = offer_directory.search(
-            db.session,
-            current_caller(),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
+        return list_page(
+            offer_directory.search,
+            pagination_parameters,
             school_id=school_id,
             filters=offer_directory.Filters(**args),
         )
-        return paged(pagination_parameters, page)
 
 
 @blp.route("/offers/<uuid:offer_id>")
@@ -365,9 +354,7 @@ class OfferPublish(MethodView):
     @blp.response(200, OfferSchema)
     def post(self, offer_id):
         """Publish an offer: 409 naming every declaration still missing"""
-        offer = offers.publish_offer(db.session, current_caller(), offer_id)
-        db.session.commit()
-        return offer
+        return commit(offers.publish_offer, offer_id)
 
 
 @blp.route("/offers/<uuid:offer_id>/withdraw")
@@ -376,9 +363,7 @@ class OfferWithdraw(MethodView):
     @blp.response(200, OfferSchema)
     def post(self, offer_id):
         """Withdraw an offer: no new bookings (existing ones stand until cancelled)"""
-        offer = offers.withdraw_offer(db.session, current_caller(), offer_id)
-        db.session.commit()
-        return offer
+        return commit(offers.withdraw_offer, offer_id)
 
 
 @blp.route("/offers/<uuid:offer_id>/slots")
@@ -388,23 +373,14 @@ class OfferSlots(MethodView):
     @blp.paginate()
     def get(self, offer_id, pagination_parameters):
         """List an offer's slots, soonest first"""
-        page = offers.list_slots(
-            db.session,
-            current_caller(),
-            offer_id,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(offers.list_slots, pagination_parameters, offer_id)
 
     @blp.login_required("offers:write")
     @blp.arguments(SlotCreateSchema)
     @blp.created(SlotSchema, lambda made, **_: url_for("offers.SlotById", slot_id=made.id))
     def post(self, slot, offer_id):
         """Add a slot: a date, Europe/London start and end times, seats and a per-school cap"""
-        created = offers.create_slot(db.session, current_caller(), offer_id, **slot)
-        db.session.commit()
-        return created
+        return commit(offers.create_slot, offer_id, **slot)
 
 
 @blp.route("/slots")
@@ -416,15 +392,7 @@ class Slots(MethodView):
     def get(self, filters, pagination_parameters):
         """Find bookable slots: near a postcode, by dates, sector, year group and seats left"""
         near = pop_origin(filters)
-        page = offers.search_slots(
-            db.session,
-            current_caller(),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-            near=near,
-            **filters,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(offers.search_slots, pagination_parameters, near=near, **filters)
 
 
 @blp.route("/slots/<uuid:slot_id>")

@@ -7,6 +7,7 @@ from flask.views import MethodView
 from api.extensions import db
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp
+from api.views import commit
 from models.pairings import PlanStatus
 from services import pairings
 from services.pairings import ADVISER_WEIGHTS, MAX_ADVISER_KM
@@ -105,9 +106,7 @@ class AdviserPairings(MethodView):
     @blp.created(PlanSchema, lambda made, **_: _plan_location(made))
     def post(self, hub_id):
         """Plan the hub's adviser pairing at the optimum (coordinators of the hub, admins)"""
-        created = pairings.plan(db.session, current_caller(), hub_id)
-        db.session.commit()
-        return created
+        return commit(pairings.plan, hub_id)
 
 
 @blp.route("/<uuid:hub_id>/adviser-pairings/<uuid:plan_id>")
@@ -128,16 +127,13 @@ class AdviserPairingConfirm(MethodView):
     def post(self, body, hub_id, plan_id):
         """Confirm the pairs you accept: they become adviser assignments"""
         pairs = body.get("pairs")
-        created = pairings.confirm(
-            db.session,
-            current_caller(),
+        return commit(
+            pairings.confirm,
             hub_id,
             plan_id,
             pairs=None if pairs is None else [(p["adviser_id"], p["school_id"]) for p in pairs],
             starts_on=body.get("starts_on"),
         )
-        db.session.commit()
-        return created
 
 
 def _plan_location(plan) -> str:

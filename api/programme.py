@@ -10,7 +10,8 @@ from api.extensions import db
 from api.http import PAGE_CSP
 from api.needs import NeedSchema
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.smorest import Blueprint, Schema, Timestamp
+from api.views import commit, list_page
 from models.needs import NeedMode
 from models.programme import ALL_BENCHMARKS, HALF_TERMS, ActivityStatus, PartnerType, PlanStatus
 from models.volunteers import ActivityType
@@ -234,14 +235,7 @@ class Plans(MethodView):
     @blp.paginate()
     def get(self, school_id, pagination_parameters):
         """List the school's programme plans, the newest school year first"""
-        page = programme.list_plans(
-            db.session,
-            current_caller(),
-            school_id=school_id,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(programme.list_plans, pagination_parameters, school_id=school_id)
 
     @blp.login_required("programme:write")
     @blp.arguments(ProgrammePlanCreateSchema)
@@ -285,11 +279,7 @@ class PlanPublish(MethodView):
     @blp.response(200, ProgrammePlanSchema)
     def post(self, school_id, academic_year):
         """Publish the plan: the statutory publication then shows it"""
-        plan = programme.publish(
-            db.session, current_caller(), school_id=school_id, academic_year=academic_year
-        )
-        db.session.commit()
-        return plan
+        return commit(programme.publish, school_id=school_id, academic_year=academic_year)
 
 
 @blp.route(PLAN + "/roll-over")
@@ -324,16 +314,13 @@ class Activities(MethodView):
     @blp.paginate()
     def get(self, filters, school_id, academic_year, pagination_parameters):
         """List the plan's activities by year group and half-term"""
-        page = programme.list_activities(
-            db.session,
-            current_caller(),
+        return list_page(
+            programme.list_activities,
+            pagination_parameters,
             school_id=school_id,
             academic_year=academic_year,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
             **filters,
         )
-        return paged(pagination_parameters, page)
 
     @blp.login_required("programme:write")
     @blp.arguments(ProgrammeActivityCreateSchema)

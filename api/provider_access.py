@@ -11,6 +11,7 @@ from api.idempotency import idempotent
 from api.offer_requests import RequestSchema, transitions
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.views import commit, list_page
 from models.offer_requests import AccessActivity, AccessContent, RequestKind, RequestStatus
 from models.provider_access import KeyPhase
 from models.volunteers import Mode
@@ -89,23 +90,14 @@ class SchoolPolicyVersions(MethodView):
     @blp.paginate()
     def get(self, school_id, pagination_parameters):
         """List every version of a school's provider access policy, newest first"""
-        page = provider_access.list_versions(
-            db.session,
-            current_caller(),
-            school_id,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(provider_access.list_versions, pagination_parameters, school_id)
 
     @blp.login_required("schools:write")
     @blp.arguments(PolicyCreateSchema)
     @blp.response(201, PolicySchema)
     def post(self, policy, school_id):
         """Publish a new version of the school's policy (the school's own staff)"""
-        created = provider_access.publish(db.session, current_caller(), school_id, **policy)
-        db.session.commit()
-        return created
+        return commit(provider_access.publish, school_id, **policy)
 
 
 @blp.route("/schools/<uuid:school_id>/provider-access-policy/versions/<int:version>")
@@ -166,15 +158,7 @@ class ProviderAccessRequests(MethodView):
     @blp.paginate()
     def get(self, filters, pagination_parameters):
         """List provider-access requests: your school's, your hub's, or your provider's"""
-        page = offer_requests.list_(
-            db.session,
-            current_caller(),
-            kind=ACCESS,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-            **filters,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(offer_requests.list_, pagination_parameters, kind=ACCESS, **filters)
 
     @blp.login_required("provider_access:write")
     @idempotent(blp)

@@ -8,6 +8,7 @@ from api.extensions import db
 from api.search import DirectoryEntrySchema, NearQueryArgsSchema, pop_origin
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, paged
+from api.views import commit
 from models.organisations import ProviderType
 from services import providers
 
@@ -79,9 +80,7 @@ class Providers(MethodView):
     )
     def post(self, provider):
         """Add a sixth form, university or training provider (admins)"""
-        created = providers.create(db.session, current_caller(), **provider)
-        db.session.commit()
-        return created
+        return commit(providers.create, **provider)
 
 
 @blp.route("/<uuid:provider_id>")
@@ -101,6 +100,4 @@ class ProviderById(MethodView):
         """Update a provider's profile (its staff; the type: admins)"""
         provider = providers.get_for_update(db.session, current_caller(), provider_id)
         blp.check_etag(provider, ProviderSchema)
-        provider = providers.update(db.session, current_caller(), provider_id, changes)
-        db.session.commit()
-        return provider
+        return commit(providers.update, provider_id, changes)

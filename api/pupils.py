@@ -19,6 +19,7 @@ from api.imports import (
 )
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.views import commit
 from models.checklists import CHECKLISTS
 from models.encounters import BENCHMARKS, EncounterActivity
 from models.organisations import EmployerSize, ProviderType
@@ -95,9 +96,7 @@ class Pupils(MethodView):
     @blp.created(PupilSchema, lambda made, **_: _pupil_location(made))
     def post(self, pupil, school_id):
         """Add a pupil record"""
-        created = pupils.create(db.session, current_caller(), school_id, **pupil)
-        db.session.commit()
-        return created
+        return commit(pupils.create, school_id, **pupil)
 
 
 @blp.route("/<uuid:pupil_id>")
@@ -107,9 +106,7 @@ class PupilById(MethodView):
     @blp.response(200, PupilSchema)
     def get(self, school_id, pupil_id):
         """Read a pupil record (audited)"""
-        pupil = pupils.get(db.session, current_caller(), school_id, pupil_id)
-        db.session.commit()
-        return pupil
+        return commit(pupils.get, school_id, pupil_id)
 
     @blp.login_required("pupils:write")
     @blp.etag
@@ -279,11 +276,7 @@ class PupilRollOver(MethodView):
     @blp.response(200, RollOverResultSchema)
     def post(self, args, school_id):
         """Move pupils up into a new school year; those past Y13 leave (idempotent)"""
-        result = pupils.roll_over(
-            db.session, current_caller(), school_id, academic_year=args["academic_year"]
-        )
-        db.session.commit()
-        return result
+        return commit(pupils.roll_over, school_id, academic_year=args["academic_year"])
 
 
 @blp.route("/transfer")
@@ -293,9 +286,7 @@ class PupilTransfer(MethodView):
     @blp.created(PupilSchema, lambda made, **_: _pupil_location(made))
     def post(self, transfer, school_id):
         """Add a pupil joining from another school, with the record that school exported"""
-        pupil = pupils.import_transfer(db.session, current_caller(), school_id, **transfer)
-        db.session.commit()
-        return pupil
+        return commit(pupils.import_transfer, school_id, **transfer)
 
 
 @blp.route("/<uuid:pupil_id>/record")
@@ -304,9 +295,7 @@ class PupilRecord(MethodView):
     @blp.response(200, PupilRecordSchema)
     def get(self, school_id, pupil_id):
         """Export the pupil's whole record as JSON: encounters, reflections (audited)"""
-        record = pupils.export_record(db.session, current_caller(), school_id, pupil_id)
-        db.session.commit()
-        return record
+        return commit(pupils.export_record, school_id, pupil_id)
 
 
 def _pupil_location(pupil) -> str:

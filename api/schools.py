@@ -17,6 +17,7 @@ from api.imports import (
 from api.search import DirectoryEntrySchema, NearQueryArgsSchema, pop_origin
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, paged
+from api.views import commit
 from services import schools
 
 MAX_URN = 2**31 - 1  # URNs are six digits; the column is a 32-bit integer
@@ -125,9 +126,7 @@ class SchoolById(MethodView):
         """Update the school's careers profile (its staff, its hub's coordinators, admins)"""
         school = schools.get_for_update(db.session, current_caller(), school_id)
         blp.check_etag(school, SchoolDetailSchema)
-        school = schools.update(db.session, current_caller(), school_id, changes)
-        db.session.commit()
-        return school
+        return commit(schools.update, school_id, changes)
 
 
 @blp.route("/import")

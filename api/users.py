@@ -5,7 +5,8 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.security import current_caller, signed_in_person
-from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.smorest import Blueprint, Schema, Timestamp
+from api.views import commit, list_page
 from models.organisations import OrganisationKind
 from models.users import Role
 from services import users
@@ -46,13 +47,7 @@ class Users(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """List the people you may see"""
-        page = users.list_(
-            db.session,
-            current_caller(),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(users.list_, pagination_parameters)
 
 
 @blp.route("/users/<uuid:user_id>")
@@ -67,5 +62,4 @@ class UserById(MethodView):
     @blp.response(204)
     def delete(self, user_id):
         """Deactivate a person: their tokens stop working at once"""
-        users.deactivate_user(db.session, current_caller(), user_id)
-        db.session.commit()
+        commit(users.deactivate_user, user_id)

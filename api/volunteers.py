@@ -12,7 +12,8 @@ from api.extensions import db
 from api.imports import read_csv
 from api.search import DirectoryEntrySchema, NearQueryArgsSchema, pop_origin
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.smorest import Blueprint, Schema, Timestamp
+from api.views import commit, list_page
 from models.volunteers import (
     DEFAULT_MONTHLY_CAPACITY,
     MAX_MONTHLY_CAPACITY,
@@ -300,15 +301,7 @@ class Volunteers(MethodView):
     def get(self, filters, pagination_parameters):
         """Search the volunteers you may see by offer, sector, year group or distance"""
         near = pop_origin(filters)
-        page = volunteers.list_(
-            db.session,
-            current_caller(),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-            near=near,
-            **filters,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(volunteers.list_, pagination_parameters, near=near, **filters)
 
 
 @blp.route("/<uuid:volunteer_id>")
@@ -328,8 +321,4 @@ class VolunteerById(MethodView):
         """Update a volunteer's profile (the volunteer, their employer's staff, admins)"""
         volunteer = volunteers.get_for_update(db.session, current_caller(), volunteer_id)
         blp.check_etag(volunteer, VolunteerSchema)
-        volunteer = volunteers.update(
-            db.session, current_caller(), volunteer_id, to_profile(changes)
-        )
-        db.session.commit()
-        return volunteer
+        return commit(volunteers.update, volunteer_id, to_profile(changes))

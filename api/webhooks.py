@@ -10,6 +10,7 @@ from flask.views import MethodView
 from api.extensions import db
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.views import commit, list_page
 from models.webhooks import DeliveryStatus, SubscriptionStatus
 from services import egress, webhooks
 from services.outbox import EVENT_TYPES
@@ -141,22 +142,14 @@ class Subscriptions(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """List your organisation's webhook subscriptions"""
-        page = webhooks.list_(
-            db.session,
-            current_caller(),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        return paged(pagination_parameters, page)
+        return list_page(webhooks.list_, pagination_parameters)
 
     @blp.login_required("webhooks:write")
     @blp.arguments(SubscriptionCreateSchema)
     @blp.response(201, NewSecretSchema)
     def post(self, subscription):
         """Subscribe a URL to event types; the signing secret is shown once"""
-        made = webhooks.create(db.session, current_caller(), policy=egress_policy(), **subscription)
-        db.session.commit()
-        return made
+        return commit(webhooks.create, policy=egress_policy(), **subscription)
 
 
 @blp.route("/<uuid:subscription_id>")
@@ -186,8 +179,7 @@ class SubscriptionById(MethodView):
     @blp.response(204)
     def delete(self, subscription_id):
         """Delete a subscription and its delivery log"""
-        webhooks.delete(db.session, current_caller(), subscription_id)
-        db.session.commit()
+        commit(webhooks.delete, subscription_id)
 
 
 @blp.route("/<uuid:subscription_id>/rotate-secret")
@@ -197,14 +189,11 @@ class SubscriptionSecret(MethodView):
     @blp.response(200, NewSecretSchema)
     def post(self, rotation, subscription_id):
         """Rotate the signing secret; the old one stays valid for the overlap"""
-        rotated = webhooks.rotate_secret(
-            db.session,
-            current_caller(),
+        return commit(
+            webhooks.rotate_secret,
             subscription_id,
             overlap=timedelta(hours=rotation["overlap_hours"]),
         )
-        db.session.commit()
-        return rotated
 
 
 def _with_attempts(deliveries):
