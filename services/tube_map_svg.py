@@ -5,7 +5,11 @@ in its colour through its stations with straight runs and 45° bends only; lines
 a station run side by side in lanes, and an interchange is a white pill across them.
 Stations in a row are placed near the stations they connect to (a barycentre pass, as a
 layered graph layout does) but never closer than their labels need, so no two labels
-overlap. `layout` is the plain geometry the drawing is made from (tests check it).
+overlap. A line between stations rows apart passes each row between through a via (the
+layered layout's dummy node) placed and spread like a station, so it crosses that row
+where room was kept for it, never through a label; runs between rows keep to the band
+between the rows' labels. `layout` is the plain geometry the drawing is made from
+(tests check it).
 """
 
 import textwrap
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 import drawsvg as dw
 
 from models.journeys import ENTRY
+from services.journeys import level_name
 from services.tube_map import Line, Station, TubeMap
 
 LEVELS = range(ENTRY, 9)
@@ -50,13 +55,13 @@ NAMED_IN_LEGEND = 3  # names beside a line in the legend (the data has them all)
 
 
 @dataclass
-class Placed:
-    station: Station
-    x: float  # centre of the station marker
+class Point:
+    """Where lines pass: through a station, or through a row between two stations of
+    theirs further apart (a layered layout's dummy node), in lanes side by side."""
+
+    x: float
     y: float
     lanes: list[str]  # line ids through it, left to right
-    label: list[str]  # wrapped lines of the label
-    label_box: tuple[float, float, float, float]  # x0, y0, x1, y1
 
     def lane_x(self, line_id: str) -> float:
         index = self.lanes.index(line_id)
@@ -68,57 +73,122 @@ class Placed:
 
 
 @dataclass
+class Placed(Point):
+    station: Station
+    label: list[str]  # wrapped lines of the label
+    label_box: tuple[float, float, float, float]  # x0, y0, x1, y1
+
+
+@dataclass
 class Layout:
     width: float
     height: float
-    placed: dict[str, Placed]
+    placed: dict[str, Placed]  # the stations
+    vias: dict[str, Point]  # where lines cross the rows between their stations
+    routes: dict[str, list[str]]  # each line's stations and vias in order
 
     def row_y(self, level: int) -> float:
         return TITLE_HEIGHT + (LEVELS[-1] - level) * ROW_HEIGHT + ROW_HEIGHT / 2
 
+    def line_points(self, line_id: str) -> list[tuple[float, float]]:
+        """The line's polyline: octilinear runs between consecutive points of its route,
+        runs across the map offset by the line's place so parallel lines keep apart."""
+        bias = (list(self.routes).index(line_id) - (len(self.routes) - 1) / 2) * LANE
+        passes = [self.placed.get(i) or self.vias[i] for i in self.routes[line_id]]
+        if len(passes) == 1:  # a line of one station: a stub through it
+            x, y = passes[0].lane_x(line_id), passes[0].y
+            return [(x, y - LEAVE / 2), (x, y + LEAVE / 2)]
+        points: list[tuple[float, float]] = []
+        for start, end in zip(passes, passes[1:], strict=False):
+            a, b = (start.lane_x(line_id), start.y), (end.lane_x(line_id), end.y)
+            segment = octilinear(a, b, bias)
+            points.extend(segment if not points else segment[1:])
+        return points
+
+
+@dataclass(frozen=True)
+class _Node:
+    """A station or a via, as the rows are ordered and spread."""
+
+    id: str
+    level: int
+    lines: tuple[str, ...]
+    station: Station | None = None
+
 
 def layout(tube_map: TubeMap) -> Layout:
-    """Where each drawn station (one on a line) and its label go."""
+    """Where each drawn station (one on a line), its label and each via go."""
     order = {line.id: index for index, line in enumerate(tube_map.lines)}
-    drawn = [s for s in tube_map.stations if s.lines]
-    neighbours: dict[str, set[str]] = {s.id: set() for s in drawn}
-    for line in tube_map.lines:
-        for a, b in zip(line.stations, line.stations[1:], strict=False):
+    routes, nodes = _routes(tube_map)
+    neighbours: dict[str, set[str]] = {node_id: set() for node_id in nodes}
+    for route in routes.values():
+        for a, b in zip(route, route[1:], strict=False):
             neighbours[a].add(b)
             neighbours[b].add(a)
-    rows: dict[int, list[Station]] = {level: [] for level in LEVELS}
-    for station in drawn:
-        rows[station.level].append(station)
-    # A first guess from the lines' order, then two barycentre sweeps (up, then down).
-    x = {s.id: sum(order[i] for i in s.lines) / len(s.lines) * 100 for s in drawn}
+    rows: dict[int, list[_Node]] = {level: [] for level in LEVELS}
+    for node in nodes.values():
+        rows[node.level].append(node)
+    # A first guess from the lines' order, then barycentre sweeps (up, then down).
+    x = {n.id: sum(order[i] for i in n.lines) / len(n.lines) * 100 for n in nodes.values()}
     for sweep in [list(LEVELS), list(reversed(LEVELS))] * SWEEPS:
         for level in sweep:
             wanted = {
-                s.id: (sum(x[n] for n in neighbours[s.id]) / len(neighbours[s.id]))
-                if neighbours[s.id]
-                else x[s.id]
-                for s in rows[level]
+                n.id: sum(x[m] for m in neighbours[n.id]) / len(neighbours[n.id])
+                if neighbours[n.id]
+                else x[n.id]
+                for n in rows[level]
             }
-            x.update(_spread(sorted(rows[level], key=lambda s: (wanted[s.id], s.id)), wanted))
-    shift = LEVEL_COLUMN + MARGIN - min((x[s.id] + _slot(s)[0] for s in drawn), default=0)
-    placed = {}
-    for station in drawn:
-        lanes = sorted(station.lines, key=order.__getitem__)
-        cx = x[station.id] + shift
-        cy = TITLE_HEIGHT + (LEVELS[-1] - station.level) * ROW_HEIGHT + ROW_HEIGHT / 2
-        label = _label_lines(station)
-        left = cx + _marker_half(station) + 6
+            x.update(_spread(sorted(rows[level], key=lambda n: (wanted[n.id], n.id)), wanted))
+    shift = LEVEL_COLUMN + MARGIN - min((x[n.id] + _slot(n)[0] for n in nodes.values()), default=0)
+    placed, vias = {}, {}
+    for node in nodes.values():
+        lanes = sorted(node.lines, key=order.__getitem__)
+        cx = x[node.id] + shift
+        cy = TITLE_HEIGHT + (LEVELS[-1] - node.level) * ROW_HEIGHT + ROW_HEIGHT / 2
+        if node.station is None:
+            vias[node.id] = Point(cx, cy, lanes)
+            continue
+        label = _label_lines(node.station)
+        left = cx + _marker_half(node.station) + 6
         top = cy - len(label) * (LABEL_FONT + 2) / 2
         box = (left, top, left + _label_width(label), top + len(label) * (LABEL_FONT + 2))
-        placed[station.id] = Placed(station, cx, cy, lanes, label, box)
-    right = max((p.label_box[2] for p in placed.values()), default=LEVEL_COLUMN + 400)
+        placed[node.id] = Placed(cx, cy, lanes, node.station, label, box)
+    right = max((x[n.id] + shift + _slot(n)[1] for n in nodes.values()), default=0)
     width = max(right, LEVEL_COLUMN + 480) + MARGIN + LEGEND_WIDTH + MARGIN
     entries = sum(
         LEGEND_ROW + (len(_legend_text(line)) - 1) * LEGEND_TEXT_ROW for line in tube_map.lines
     )
     legend_height = TITLE_HEIGHT + MARGIN + entries + 3 * LEGEND_ROW
     height = max(TITLE_HEIGHT + len(LEVELS) * ROW_HEIGHT + MARGIN, legend_height)
-    return Layout(width, height, placed)
+    return Layout(width, height, placed, vias, routes)
+
+
+def _routes(tube_map: TubeMap) -> tuple[dict[str, list[str]], dict[str, _Node]]:
+    """Each line's route: its stations, and between two stations rows apart a via in each
+    row between (shared by the lines making the same hop), so a line crosses a row where
+    the layout kept room for it rather than through a label."""
+    stations = {s.id: s for s in tube_map.stations if s.lines}
+    through: dict[str, list[str]] = {station_id: [] for station_id in stations}
+    levels = {station_id: s.level for station_id, s in stations.items()}
+    routes = {}
+    for line in tube_map.lines:
+        route = [line.stations[0]]
+        for a, b in zip(line.stations, line.stations[1:], strict=False):
+            step = 1 if levels[b] > levels[a] else -1
+            for level in range(levels[a] + step, levels[b], step):
+                via = f"via-{a}-{b}-{level_name(level)}"
+                levels[via] = level
+                through.setdefault(via, []).append(line.id)
+                route.append(via)
+            route.append(b)
+        routes[line.id] = route
+    for station_id, station in stations.items():
+        through[station_id] = list(station.lines)
+    nodes = {
+        node_id: _Node(node_id, levels[node_id], tuple(dict.fromkeys(lines)), stations.get(node_id))
+        for node_id, lines in through.items()
+    }
+    return routes, nodes
 
 
 def _marker_half(station: Station) -> float:
@@ -136,14 +206,18 @@ def _label_width(lines: list[str]) -> float:
     return max(len(line) for line in lines) * LABEL_FONT * CHAR_WIDTH
 
 
-def _slot(station: Station) -> tuple[float, float]:
-    """The station's extent left and right of its centre, label included."""
-    half = _marker_half(station)
-    return -half, half + 6 + _label_width(_label_lines(station))
+def _slot(node: _Node) -> tuple[float, float]:
+    """The node's extent left and right of its centre: a station's label included, a via's
+    lanes with room for a line's width."""
+    if node.station is None:
+        half = (len(node.lines) - 1) * LANE / 2 + LINE_WIDTH
+        return -half, half
+    half = _marker_half(node.station)
+    return -half, half + 6 + _label_width(_label_lines(node.station))
 
 
-def _spread(ordered: list[Station], wanted: dict[str, float]) -> dict[str, float]:
-    """Each station as near its wanted x as the stations left of it allow."""
+def _spread(ordered: list[_Node], wanted: dict[str, float]) -> dict[str, float]:
+    """Each node as near its wanted x as the nodes left of it allow."""
     placed: dict[str, float] = {}
     end = float("-inf")
     for station in ordered:
@@ -209,8 +283,8 @@ def render(tube_map: TubeMap) -> str:
     drawing.append(dw.Rectangle(0, 0, geometry.width, geometry.height, fill="#FFFFFF"))
     _draw_rows(drawing, geometry)
     _draw_title(drawing, tube_map)
-    for index, line in enumerate(tube_map.lines):
-        _draw_line(drawing, geometry, line, index, len(tube_map.lines))
+    for line in tube_map.lines:
+        _draw_line(drawing, geometry, line)
     for placed in geometry.placed.values():
         _draw_station(drawing, tube_map, placed)
     _draw_legend(drawing, geometry, tube_map)
@@ -261,15 +335,8 @@ def _draw_title(drawing: dw.Drawing, tube_map: TubeMap) -> None:
     drawing.append(dw.Text(subtitle, 14, MARGIN, 68, fill="#FFFFFF"))
 
 
-def _draw_line(drawing: dw.Drawing, geometry: Layout, line, index: int, lines: int) -> None:
-    points = []
-    bias = (index - (lines - 1) / 2) * LANE
-    for a, b in zip(line.stations, line.stations[1:], strict=False):
-        start, end = geometry.placed[a], geometry.placed[b]
-        segment = octilinear((start.lane_x(line.id), start.y), (end.lane_x(line.id), end.y), bias)
-        points.extend(segment if not points else segment[1:])
-    if len(points) == 1:
-        return
+def _draw_line(drawing: dw.Drawing, geometry: Layout, line: Line) -> None:
+    points = geometry.line_points(line.id)
     path = dw.Path(
         stroke=line.colour,
         stroke_width=LINE_WIDTH,

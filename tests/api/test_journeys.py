@@ -14,7 +14,9 @@ from models.audit import AuditEntry
 from models.journeys import Journey
 from models.outbox import OutboxEvent
 from services import demo_journeys
+from services.tube_map_svg import LINE_WIDTH
 from tests import factories
+from tests.geometry import crossings, path_points
 
 GCSE = {
     "kind": "qualification",
@@ -347,6 +349,8 @@ def test_the_svg_renders_in_headless_chromium(
         if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
     ]
     assert overlapping == [], "labels overlap as the browser draws them"
+    paths = {p.get("id"): path_points(p.get("d")) for p in root.iter() if p.get("class") == "line"}
+    assert crossings(paths, labels, pad=LINE_WIDTH / 2) == [], "a line crosses a label"
 
 
 def test_the_cli_imports_journeys_all_or_nothing_with_a_progress_bar(app, session, world, tmp_path):

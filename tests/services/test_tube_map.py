@@ -13,6 +13,7 @@ from services.tube_map import Filters, SharedJourney
 from tests import factories
 from tests.factories import qualification_step as qualification
 from tests.factories import role_step as role
+from tests.geometry import crossings
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -211,6 +212,25 @@ def test_the_picture_holds_every_station_and_line_without_overlapping_labels():
         if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
     ]
     assert overlaps == []
+
+
+@pytest.mark.parametrize(("journeys_drawn", "seed"), [(60, 3), (400, 7), (2000, 1)])
+def test_no_line_crosses_a_label(journeys_drawn, seed):
+    """Lines cross the rows between their stations through room kept for them (vias),
+    never through another station's label."""
+    rng = random.Random(seed)
+    sample = [
+        shared(demo_journeys.sample(rng, this_year=2026, sector="F")) for _ in range(journeys_drawn)
+    ]
+    graph = tube_map.graph(tube_map.walks(sample), min_count=5)
+    geometry = tube_map_svg.layout(graph)
+    paths = {line.id: geometry.line_points(line.id) for line in graph.lines}
+    boxes = [placed.label_box for placed in geometry.placed.values()]
+    assert crossings(paths, boxes, pad=tube_map_svg.LINE_WIDTH / 2) == []
+    assert any(
+        len(route) > len(line.stations)
+        for line, route in zip(graph.lines, geometry.routes.values(), strict=True)
+    ), "the sample should have lines that skip a level"
 
 
 def test_lines_run_straight_or_at_45_degrees():
