@@ -86,18 +86,24 @@ def seed_demo() -> None:
     db.session.commit()
     hub = summary.hub
     click.echo(f"Demo hub: {hub.name} ({hub.id}) with {len(summary.schools)} schools.")
+    base, records = demo.base, demo.records
     click.echo(
-        f"Directory: {demo.DEMO_EMPLOYER_COUNT} employers, {demo.DEMO_VOLUNTEER_COUNT} volunteers"
-        f" and {demo.DEMO_ADVISER_COUNT} Enterprise Advisers around the hub."
+        f"Directory: {base.DEMO_EMPLOYER_COUNT} employers, {base.DEMO_VOLUNTEER_COUNT} "
+        f"volunteers and {base.DEMO_ADVISER_COUNT} Enterprise Advisers around the hub."
     )
     click.echo(
-        f"Visits: {len(demo.DEMO_OFFERS)} published offers with slots near the hub "
+        f"Visits: {len(demo.visits.DEMO_OFFERS)} published offers with slots near the hub "
         "(some full, some booked): GET /api/v1/slots?near=LS1%204DY"
     )
+    this_year = base.demo_school_year()
+    first, last = (
+        school_years.label(this_year - records.DEMO_RECORD_YEARS + 1),
+        school_years.label(this_year),
+    )
     click.echo(
-        f"Pupils and records: {demo.DEMO_PUPIL_SCHOOLS} schools, "
-        f"{7 * demo.DEMO_PUPILS_PER_YEAR_GROUP} pupils each, encounters 2023-24 to 2025-26 "
-        f"(GET /api/v1/schools/{summary.schools[0].id}/benchmarks?academic_year=2025-26)."
+        f"Pupils and records: {records.DEMO_PUPIL_SCHOOLS} schools, "
+        f"{7 * records.DEMO_PUPILS_PER_YEAR_GROUP} pupils each, encounters {first} to {last} "
+        f"(GET /api/v1/schools/{summary.schools[0].id}/benchmarks?academic_year={last})."
     )
     click.echo(f"Logins (the password for all is {summary.password}):")
     for login in summary.logins:

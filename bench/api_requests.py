@@ -147,7 +147,7 @@ def main() -> None:
     client = app.test_client()
 
     def token_of(email: str) -> dict:
-        login = {"email": email, "password": demo.DEMO_PASSWORD}
+        login = {"email": email, "password": demo.base.DEMO_PASSWORD}
         response = client.post("/api/v1/auth/login", json=login).get_json()
         return {"Authorization": f"Bearer {response['access_token']}"}
 

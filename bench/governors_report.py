@@ -32,7 +32,7 @@ from models.destinations import DestinationRecord, Leaver, Route  # noqa: E402
 from models.evaluations import SelfEvaluation, Term  # noqa: E402
 from models.organisations import Hub, School  # noqa: E402
 from models.users import Role  # noqa: E402
-from services import demo_programme, evaluations, governors_report  # noqa: E402
+from services import demo, evaluations, governors_report  # noqa: E402
 from services.access import Caller  # noqa: E402
 
 YEAR = 2025
@@ -46,7 +46,7 @@ def build(session, args) -> uuid.UUID:
     session.commit()
     school_id = add_school(session, rng, hub.id, 910000, args.pupils, args.attendance)
     school = session.get(School, school_id)
-    demo_programme._plan(session, school, uuid.uuid4(), published=True)
+    demo.programme._plan(session, school, uuid.uuid4(), published=True)
     for term, start in ((Term.SUMMER, YEAR - 1), (Term.AUTUMN, YEAR), (Term.SPRING, YEAR)):
         answers = {
             cid: {"met": rng.random() < 0.6, "evidence": "Bench evidence"}

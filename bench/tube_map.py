@@ -4,7 +4,7 @@
 
 Builds a temporary SQLite database migrated by Alembic (and, when TEST_DATABASE_URL names
 a PostgreSQL server, a throw-away schema there, dropped afterwards) holding `--journeys`
-shared construction journeys drawn from the demo's templates (services/demo_journeys.py),
+shared construction journeys drawn from the demo's templates (services/demo/journeys.py),
 then times, for `sector=F`:
   data   services.tube_map.build: read the shared journeys, group the stations, count
          the lines (what `GET /api/v1/tube-map` serves before serialising)
@@ -37,7 +37,7 @@ from models.journeys import Journey  # noqa: E402
 from models.organisations import Employer, OrganisationKind  # noqa: E402
 from models.users import Role, User  # noqa: E402
 from models.volunteers import Volunteer  # noqa: E402
-from services import demo_journeys, tube_map, tube_map_svg  # noqa: E402
+from services import demo, tube_map, tube_map_svg  # noqa: E402
 from services.journeys import summary  # noqa: E402
 
 SECRETS = {"SECRET_KEY": "b" * 48, "JWT_SECRET_KEY": "c" * 48}
@@ -86,7 +86,7 @@ def populate(journeys: int) -> User:
                 "updated_at": now,
             }
         )
-        steps = demo_journeys.sample(rng, this_year=2026, sector="F")
+        steps = demo.journeys.sample(rng, this_year=2026, sector="F")
         rows.append(
             {
                 "id": uuid.uuid4(),

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from models.audit import AuditEntry
 from models.journeys import Journey
 from models.outbox import OutboxEvent
-from services import demo_journeys
+from services import demo
 from services.tube_map_svg import LINE_WIDTH
 from tests import factories
 from tests.geometry import crossings, path_points
@@ -311,7 +311,7 @@ def test_the_svg_renders_in_headless_chromium(
     rng = random.Random(3)
     for _ in range(60):
         volunteer = factories.volunteer(session, world.a.employer)
-        factories.journey(session, volunteer, demo_journeys.sample(rng, this_year=2026, sector="F"))
+        factories.journey(session, volunteer, demo.journeys.sample(rng, this_year=2026, sector="F"))
     session.commit()
     headers = auth_headers(world.a.users[factories.Role.SCHOOL_STAFF])
     graph = client.get("/api/v1/tube-map", headers=headers, query_string={"sector": "F"}).json

@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from api.app import create_app
-from services.demo import DEMO_CLIENT_SCOPES
+from services.demo.base import DEMO_CLIENT_SCOPES
 from tests.conftest import app_config
 
 README = Path(__file__).resolve().parents[2] / "README.md"

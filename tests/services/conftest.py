@@ -12,16 +12,19 @@ POSTCODE_FILE = "postcodes_england.csv.gz"
 POSTCODE_SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / POSTCODE_FILE
 
 
-@pytest.fixture
-def data_dir(tmp_path) -> Path:
+def copy_reference_data(target: Path) -> Path:
     """Copies, not links, so a test may edit a file without touching the shipped data."""
-    target = tmp_path / "data"
     target.mkdir()
     for source in reference_data.DATA_DIR.iterdir():
         if source.suffix in {".csv", ".gz"} and source.name != POSTCODE_FILE:
             shutil.copy(source, target / source.name)
     shutil.copy(POSTCODE_SAMPLE, target / POSTCODE_FILE)
     return target
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    return copy_reference_data(tmp_path / "data")
 
 
 @pytest.fixture

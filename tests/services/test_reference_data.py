@@ -174,7 +174,7 @@ def test_the_data_load_command_refuses_a_missing_directory(app, tmp_path):
 
 def demo_hub_schools(app) -> list[uuid.UUID]:
     with app.app_context():
-        query = select(School.id).where(School.hub_id == demo.DEMO_HUB_ID).order_by(School.id)
+        query = select(School.id).where(School.hub_id == demo.base.DEMO_HUB_ID).order_by(School.id)
         return list(db.session.scalars(query))
 
 
@@ -193,7 +193,7 @@ def test_the_demo_seed_command_builds_a_hub_of_30_schools_idempotently(app, data
     assert len(schools) == 30
     with app.app_context():
         assert count(db.session, Hub) == 1
-        hub = db.session.get(Hub, demo.DEMO_HUB_ID)
+        hub = db.session.get(Hub, demo.base.DEMO_HUB_ID)
         assert hub.name == "Leeds Careers Hub (demo)"
         assert {school.local_authority for school in hub.schools} <= {"Leeds", "Bradford"}
 

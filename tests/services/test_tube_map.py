@@ -7,7 +7,7 @@ from xml.etree import ElementTree
 import pytest
 
 from models.base import london_today
-from services import demo_journeys, journeys, tube_map, tube_map_svg
+from services import demo, journeys, tube_map, tube_map_svg
 from services.errors import InvalidInput
 from services.tube_map import Filters, SharedJourney
 from tests import factories
@@ -191,7 +191,7 @@ def test_filters_select_the_shared_journeys(session, stored, filters, expected):
 
 def test_the_picture_holds_every_station_and_line_without_overlapping_labels():
     rng = random.Random(7)
-    sample = [shared(demo_journeys.sample(rng, this_year=2026, sector="F")) for _ in range(400)]
+    sample = [shared(demo.journeys.sample(rng, this_year=2026, sector="F")) for _ in range(400)]
     graph = tube_map.graph(tube_map.walks(sample), filters=Filters(sector="F"), min_count=5)
     assert len(graph.lines) >= 5
 
@@ -220,7 +220,7 @@ def test_no_line_crosses_a_label(journeys_drawn, seed):
     never through another station's label."""
     rng = random.Random(seed)
     sample = [
-        shared(demo_journeys.sample(rng, this_year=2026, sector="F")) for _ in range(journeys_drawn)
+        shared(demo.journeys.sample(rng, this_year=2026, sector="F")) for _ in range(journeys_drawn)
     ]
     graph = tube_map.graph(tube_map.walks(sample), min_count=5)
     geometry = tube_map_svg.layout(graph)

@@ -1,6 +1,7 @@
 """The demo's workplace visits: published offers near Leeds with slots, some full and
 some booked by the demo schools, the same after seeding twice."""
 
+import pytest
 from sqlalchemy import func, select
 
 from models.bookings import HOLDING_SEATS, Booking, Slot
@@ -8,22 +9,20 @@ from models.offers import WORKPLACE_KINDS, Offer, OfferStatus
 from services import demo
 from services.geo import distance_km
 
+pytestmark = pytest.mark.xdist_group("demo")
 
-def test_the_demo_seeds_visits_with_full_and_booked_slots_idempotently(loaded_session):
-    session = loaded_session
-    demo.seed(session)
-    session.commit()
-    demo.seed(session)
-    session.commit()
+
+def test_the_demo_seeds_visits_with_full_and_booked_slots_idempotently(seeded):
+    session = seeded.session
 
     offers = session.scalars(select(Offer).where(Offer.kind.in_(WORKPLACE_KINDS))).all()
     slots = session.scalars(select(Slot)).all()
-    assert len(offers) == len(demo.DEMO_OFFERS)
+    assert len(offers) == len(demo.visits.DEMO_OFFERS)
     assert all(o.status is OfferStatus.PUBLISHED for o in offers)
     for offer in offers:
         if offer.latitude is not None:
-            assert distance_km(*demo.DEMO_CENTRE, offer.latitude, offer.longitude) <= 25
-    assert len(slots) == 2 * len(demo.DEMO_OFFERS)
+            assert distance_km(*demo.base.DEMO_CENTRE, offer.latitude, offer.longitude) <= 25
+    assert len(slots) == 2 * len(demo.visits.DEMO_OFFERS)
     assert sum(s.booked == s.seats for s in slots) == 2  # full
     assert sum(0 < s.booked < s.seats for s in slots) >= 4  # partly booked
     for slot in slots:

@@ -1,6 +1,7 @@
 """The demo's directory: 40 employers of every size, 1,000 volunteers at real postcodes near
 Leeds and 60 Enterprise Advisers in the demo hub, the same on every run."""
 
+import pytest
 from sqlalchemy import func, select
 
 from models.organisations import Employer, EmployerSize
@@ -8,65 +9,46 @@ from models.reference import Postcode
 from models.volunteers import EnterpriseAdviser, Volunteer
 from services import demo, matching
 from services.geo import distance_km
+from tests.services.demo.conftest import snapshots
+
+pytestmark = pytest.mark.xdist_group("demo")
 
 
-def snapshot(session):
-    session.expire_all()
-    return sorted(
-        (str(v.id), v.job_title, v.base_postcode, v.updated_at)
-        for v in session.scalars(select(Volunteer))
-    )
-
-
-def test_the_demo_seeds_a_directory_around_leeds_idempotently(loaded_session):
-    session = loaded_session
-    demo.seed(session)
-    session.commit()
-    first = snapshot(session)
-
-    demo.seed(session)
-    session.commit()
-
-    assert snapshot(session) == first
+def test_the_demo_seeds_a_directory_around_leeds_idempotently(seeded):
+    session = seeded.session
+    first = seeded.first["volunteers"]
+    assert snapshots(session)["volunteers"] == first
     assert session.scalar(select(func.count()).select_from(Employer)) == 40
     assert {e.size_band for e in session.scalars(select(Employer))} == set(EmployerSize)
     assert len({e.sector_code for e in session.scalars(select(Employer))}) == 21
-    assert len(first) == demo.DEMO_VOLUNTEER_COUNT + 1  # plus the demo volunteer login's
+    assert len(first) == demo.base.DEMO_VOLUNTEER_COUNT + 1  # plus the demo volunteer login's
     advisers = session.scalars(select(EnterpriseAdviser)).all()
     assert len(advisers) == 60
-    assert {a.hub_id for a in advisers} == {demo.DEMO_HUB_ID}
+    assert {a.hub_id for a in advisers} == {demo.base.DEMO_HUB_ID}
     assert all(a.hours_per_month >= 8 for a in advisers)
     for volunteer in session.scalars(select(Volunteer).limit(50)):
         place = session.get(Postcode, volunteer.base_postcode)
         assert (place.latitude, place.longitude) == (volunteer.latitude, volunteer.longitude)
-        assert distance_km(*demo.DEMO_CENTRE, place.latitude, place.longitude) <= 25
+        assert distance_km(*demo.base.DEMO_CENTRE, place.latitude, place.longitude) <= 25
 
 
-def test_the_demo_seeds_pupils_and_uneven_records_idempotently(loaded_session):
+def test_the_demo_seeds_pupils_and_uneven_records_idempotently(seeded):
     from models.encounters import Attendance, Encounter, EncounterSource
     from models.pupils import Pupil
     from models.users import Role
     from services import benchmarks, school_years
     from services.access import Caller
 
-    session = loaded_session
-    summary = demo.seed(session)
-    session.commit()
-    counts = [
-        session.scalar(select(func.count()).select_from(model))
-        for model in (Pupil, Encounter, Attendance)
-    ]
-    demo.seed(session)
-    session.commit()
-    assert [
-        session.scalar(select(func.count()).select_from(model))
-        for model in (Pupil, Encounter, Attendance)
-    ] == counts
-    assert counts[0] == demo.DEMO_PUPIL_SCHOOLS * 7 * demo.DEMO_PUPILS_PER_YEAR_GROUP
-    this_year = school_years.label(demo.demo_school_year())
+    session, summary = seeded.session, seeded.summary
+    counts = seeded.first["records"]
+    assert snapshots(session)["records"] == counts
+    assert (
+        counts[0] == demo.records.DEMO_PUPIL_SCHOOLS * 7 * demo.records.DEMO_PUPILS_PER_YEAR_GROUP
+    )
+    this_year = school_years.label(demo.base.demo_school_year())
     shares = [
         benchmarks.school_priority(session, school.id, this_year)
-        for school in summary.schools[: demo.DEMO_PUPIL_SCHOOLS]
+        for school in summary.schools[: demo.records.DEMO_PUPIL_SCHOOLS]
     ]
     # Coverage falls school by school (not evenly: disadvantaged shares differ), so the
     # best-covered school has a lower priority than the least covered.
@@ -79,11 +61,11 @@ def test_the_demo_seeds_pupils_and_uneven_records_idempotently(loaded_session):
     )
     totals = [b["total"]["share"] for b in report["benchmarks"]]
     assert all(0 < share < 1 for share in totals), totals  # this year's report shows data
-    assert report["pupils"] == 7 * demo.DEMO_PUPILS_PER_YEAR_GROUP
+    assert report["pupils"] == 7 * demo.records.DEMO_PUPILS_PER_YEAR_GROUP
     # A pupil's year group is the same in the pupil list, this year's attendance and the report.
     pupils = session.scalars(select(Pupil).where(Pupil.school_id == summary.schools[0].id)).all()
-    assert {p.roll_year for p in pupils} == {demo.demo_school_year()}
-    first, _ = school_years.bounds(demo.demo_school_year())
+    assert {p.roll_year for p in pupils} == {demo.base.demo_school_year()}
+    first, _ = school_years.bounds(demo.base.demo_school_year())
     attended = session.execute(
         select(Pupil.year_group, Attendance.year_group)
         .join(Attendance, Attendance.pupil_id == Pupil.id)
@@ -100,21 +82,17 @@ def test_the_demo_seeds_pupils_and_uneven_records_idempotently(loaded_session):
         assert row["pupils"] == listed
 
 
-def test_the_demo_seeds_needs_and_invitations_in_every_state(loaded_session):
-    from models.matches import Match, MatchStatus
+def test_the_demo_seeds_needs_and_invitations_in_every_state(seeded):
+    from models.matches import MatchStatus
     from models.needs import Need, NeedStatus
     from models.pairings import AdviserAssignment
 
-    session = loaded_session
-    demo.seed(session)
-    session.commit()
-    first = sorted((str(m.id), m.status.value) for m in session.scalars(select(Match)))
-    demo.seed(session)
-    session.commit()
-    assert sorted((str(m.id), m.status.value) for m in session.scalars(select(Match))) == first
+    session = seeded.session
+    first = seeded.first["matches"]
+    assert snapshots(session)["matches"] == first
     needs = session.scalars(select(Need)).all()
-    assert len(needs) == len(demo.DEMO_NEEDS)
-    assert {n.school.hub_id for n in needs} == {demo.DEMO_HUB_ID}
+    assert len(needs) == len(demo.needs.DEMO_NEEDS)
+    assert {n.school.hub_id for n in needs} == {demo.base.DEMO_HUB_ID}
     assert sum(n.status is NeedStatus.OPEN for n in needs) >= 8
     assert {status for _, status in first} == {s.value for s in MatchStatus}
     assert session.scalar(select(func.count()).select_from(AdviserAssignment)) == 0

@@ -2,6 +2,7 @@
 
 from collections import Counter
 
+import pytest
 from sqlalchemy import select
 
 from models.encounters import Encounter, EncounterSource
@@ -10,19 +11,15 @@ from models.needs import Need
 from models.offer_requests import OfferRequest, RequestKind, RequestStatus
 from models.offers import ENCOUNTER_KINDS, Offer
 from models.provider_access import ProviderAccessPolicy
-from services import demo
+from tests.services.demo.conftest import snapshots
+
+pytestmark = pytest.mark.xdist_group("demo")
 
 
-def test_the_demo_seeds_offers_requests_policies_and_the_market_idempotently(loaded_session):
-    session = loaded_session
-    summary = demo.seed(session)
-    session.commit()
-    first = sorted((str(r.id), r.status.value) for r in session.scalars(select(OfferRequest)))
-    demo.seed(session)
-    session.commit()
-
+def test_the_demo_seeds_offers_requests_policies_and_the_market_idempotently(seeded):
+    session, summary = seeded.session, seeded.summary
+    assert snapshots(session)["requests"] == seeded.first["requests"]
     requests = session.scalars(select(OfferRequest)).all()
-    assert sorted((str(r.id), r.status.value) for r in requests) == first
     kinds = {o.kind for o in session.scalars(select(Offer))}
     assert set(ENCOUNTER_KINDS) <= kinds
     assert any(o.provider_id for o in session.scalars(select(Offer)))

@@ -19,6 +19,7 @@ from models.programme import (
     ProgrammePlan,
 )
 from services import evaluations
+from services.demo.base import DEMO_SEED, demo_id
 
 # (year group, half-term, title, benchmarks, partner, activity type, status): Y8 has no
 # guidance and nothing for Benchmark 4; Y12 plans no workplace experience (the gaps).
@@ -98,16 +99,16 @@ ROUTE_WEIGHTS = [
 ]
 
 
-def seed(session: Session, schools: list[School], *, demo_id, rng_seed: int) -> None:
+def seed(session: Session, schools: list[School]) -> None:
     for index, school in enumerate(schools):
         plan_id = demo_id(f"programme:{school.urn}:{DEMO_YEAR}")
         if session.get(ProgrammePlan, plan_id) is not None:
             continue
-        rng = random.Random(rng_seed + school.urn)
+        rng = random.Random(DEMO_SEED + school.urn)
         _plan(session, school, plan_id, published=index == 0)
-        _leavers(session, rng, school, demo_id)
+        _leavers(session, rng, school)
         session.flush()
-        _evaluations(session, rng, school, demo_id)
+        _evaluations(session, rng, school)
     session.flush()
 
 
@@ -148,7 +149,7 @@ def _plan(session: Session, school: School, plan_id, *, published: bool) -> None
     session.add(plan)
 
 
-def _leavers(session: Session, rng: random.Random, school: School, demo_id) -> None:
+def _leavers(session: Session, rng: random.Random, school: School) -> None:
     for leaving_year in (DEMO_YEAR - 2, DEMO_YEAR - 1):
         for i in range(DEMO_LEAVERS):
             disadvantaged, send = rng.random() < 0.3, rng.random() < 0.12
@@ -189,7 +190,7 @@ def _route(rng: random.Random, *, penalty: float) -> Route:
     return Route.UNKNOWN
 
 
-def _evaluations(session: Session, rng: random.Random, school: School, demo_id) -> None:
+def _evaluations(session: Session, rng: random.Random, school: School) -> None:
     """Autumn, then spring: more of Benchmarks 1, 2 and 4 met as the year goes on."""
     for term, on, met_share in DEMO_TERMS:
         answers = {

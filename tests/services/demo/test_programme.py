@@ -3,6 +3,7 @@ years' leavers, a governors' report worth printing; the same after seeding twice
 
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from models.destinations import Leaver
@@ -10,16 +11,14 @@ from models.evaluations import SelfEvaluation, Term
 from models.programme import ProgrammePlan
 from services import demo, governors_report, programme, publication
 
+pytestmark = pytest.mark.xdist_group("demo")
 
-def test_the_demo_seeds_a_programme_evaluations_and_destinations(loaded_session):
-    session = loaded_session
-    summary = demo.seed(session)
-    session.commit()
-    demo.seed(session)
-    session.commit()
+
+def test_the_demo_seeds_a_programme_evaluations_and_destinations(seeded):
+    session, summary = seeded.session, seeded.summary
 
     plans = session.scalars(select(ProgrammePlan).order_by(ProgrammePlan.id)).all()
-    assert len(plans) == demo.DEMO_PUPIL_SCHOOLS
+    assert len(plans) == demo.records.DEMO_PUPIL_SCHOOLS
     first = summary.schools[0]
     plan = programme.find_plan(session, first.id, 2025)
     coverage = programme.plan_coverage(session, plan)
@@ -32,7 +31,7 @@ def test_the_demo_seeds_a_programme_evaluations_and_destinations(loaded_session)
     ).all()
     assert sorted(terms) == sorted([Term.AUTUMN, Term.SPRING])
     assert session.scalar(select(func.count()).select_from(Leaver)) == (
-        demo.DEMO_PUPIL_SCHOOLS * 2 * 40
+        demo.records.DEMO_PUPIL_SCHOOLS * 2 * 40
     )
 
     report = governors_report.assemble(session, first, 2025, Term.SUMMER, date(2026, 6, 1))

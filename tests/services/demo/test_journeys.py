@@ -1,29 +1,19 @@
 """The demo's career journeys: across sectors, construction rich enough for several routes
 from Level 2 to Level 4 and beyond, the same on every run."""
 
+import pytest
 from sqlalchemy import select
 
 from models.journeys import Journey
-from services import demo, tube_map
+from services import tube_map
+from tests.services.demo.conftest import snapshots
+
+pytestmark = pytest.mark.xdist_group("demo")
 
 
-def snapshot(session):
-    session.expire_all()
-    return sorted(
-        (str(j.id), j.steps, j.shared, j.updated_at) for j in session.scalars(select(Journey))
-    )
-
-
-def test_the_demo_seeds_journeys_with_several_construction_routes_to_level_4(loaded_session):
-    session = loaded_session
-    demo.seed(session)
-    session.commit()
-    first = snapshot(session)
-
-    demo.seed(session)
-    session.commit()
-
-    assert snapshot(session) == first
+def test_the_demo_seeds_journeys_with_several_construction_routes_to_level_4(seeded):
+    session = seeded.session
+    assert snapshots(session)["journeys"] == seeded.first["journeys"]
     assert len({sector for j in session.scalars(select(Journey)) for sector in j.sectors}) >= 5
     construction = tube_map.build(
         session, filters=tube_map.Filters(sector="F", start_level=2, reached_level=4)

@@ -30,6 +30,7 @@ from models.organisations import Employer, School
 from models.provider_access import KeyPhase, ProviderAccessPolicy
 from models.volunteers import Mode, Volunteer
 from services import encounters, school_years
+from services.demo.base import demo_id, get_or_add
 
 REFUSAL_GROUNDS = [
     "The date falls in an examination period",
@@ -61,16 +62,14 @@ ACCESS_REQUESTS = [
 
 
 def seed(session: Session, schools: list[School], employers: list[Employer], providers) -> None:
-    from services.demo import _get_or_add, demo_id  # the demo's own keys and upsert
 
     today = school_years.london_today()
-    offers = _offers(session, _get_or_add, demo_id, schools, employers, providers, today)
+    offers = _offers(session, schools, employers, providers, today)
     session.flush()
     for k, (o, s, status) in enumerate(OFFER_REQUESTS):
         offer, school = offers[o], schools[s]
         _request(
             session,
-            _get_or_add,
             demo_id(f"offer-request:{k}"),
             status,
             today,
@@ -90,11 +89,11 @@ def seed(session: Session, schools: list[School], employers: list[Employer], pro
             },
         )
     if providers:
-        _provider_access(session, _get_or_add, demo_id, schools, providers, today)
-    _market(session, _get_or_add, demo_id, employers)
+        _provider_access(session, schools, providers, today)
+    _market(session, employers)
 
 
-def _offers(session, get_or_add, demo_id, schools, employers, providers, today) -> list[Offer]:
+def _offers(session, schools, employers, providers, today) -> list[Offer]:
     made = []
     for i, kind in enumerate(ENCOUNTER_KINDS):
         base, employer = schools[i % len(schools)], employers[i % len(employers)]
@@ -161,7 +160,7 @@ def _offers(session, get_or_add, demo_id, schools, employers, providers, today) 
     return made
 
 
-def _request(session, get_or_add, request_id, status, today, **values) -> OfferRequest:
+def _request(session, request_id, status, today, **values) -> OfferRequest:
     request = get_or_add(
         session,
         OfferRequest,
@@ -190,7 +189,7 @@ def _request(session, get_or_add, request_id, status, today, **values) -> OfferR
     return request
 
 
-def _provider_access(session, get_or_add, demo_id, schools, providers, today) -> None:
+def _provider_access(session, schools, providers, today) -> None:
     for s, school in enumerate(schools[:4]):
         if session.scalar(
             select(ProviderAccessPolicy.id).where(ProviderAccessPolicy.school_id == school.id)
@@ -220,7 +219,6 @@ def _provider_access(session, get_or_add, demo_id, schools, providers, today) ->
         )
         _request(
             session,
-            get_or_add,
             demo_id(f"provider-access-request:{k}"),
             status,
             today,
@@ -240,7 +238,7 @@ def _provider_access(session, get_or_add, demo_id, schools, providers, today) ->
         )
 
 
-def _market(session, get_or_add, demo_id, employers) -> None:
+def _market(session, employers) -> None:
     needs = list(session.scalars(select(Need).order_by(Need.title, Need.id)))
     for i, need in enumerate(needs):
         need.shared_with_employers = i % 2 == 0
