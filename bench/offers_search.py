@@ -6,8 +6,9 @@ Builds a temporary SQLite database (and, when TEST_DATABASE_URL or DATABASE_URL 
 PostgreSQL server, a throw-away schema there, dropped afterwards), migrated by Alembic,
 with schools and offers spread over England (a denser cluster of both around Leeds),
 then times one page of 20 of the directory ranked for a school, rotating over 30 schools:
-  service  services.offer_directory.search (SQL filters and a bounding box of the largest
-           travel radius, exact distance and radius check, scoring, one page loaded)
+  service  services.offer_directory.search (offers reachable only online scored, ordered
+           and counted in SQL; those in a box of their own radius ranked in Python with
+           the exact distance; one page explained and loaded)
   http     GET /api/v1/offers/directory?year_group=10&page_size=20 through the app (JWT,
            access policy, marshmallow), as each school's staff.
 Budget (DESIGN.md): HTTP p95 <= 50 ms.

@@ -103,8 +103,11 @@ class Offer(UUIDPrimaryKey, Timestamps, Base):
     send_suitable: Mapped[bool] = mapped_column(default=False, server_default="0")
     available_from: Mapped[date | None]
     available_to: Mapped[date | None]
-    # Empty (or NULL, on offers older than these columns): any school day; no listed dates.
-    available_weekdays: Mapped[list[str] | None] = mapped_column(JSON, default=list)
+    # Empty: any school day (the range's weekdays); listed dates: none (NULL on offers
+    # older than the column).
+    available_weekdays: Mapped[list[str]] = mapped_column(
+        BitSet(WEEKDAYS), default=list, server_default="0"
+    )
     available_dates: Mapped[list[str] | None] = mapped_column(JSON, default=list)  # ISO dates
     travel_radius_km: Mapped[int | None]
     notice_days: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -126,13 +129,19 @@ class Offer(UUIDPrimaryKey, Timestamps, Base):
     )
 
     __table_args__ = (
-        Index("ix_offers_latitude_longitude", "latitude", "longitude"),
+        # With each offer's reach, so the directory's box of radii reads only the index.
+        Index(
+            "ix_offers_latitude_longitude_reach",
+            "latitude",
+            "longitude",
+            "modes",
+            "travel_radius_km",
+        ),
         CheckConstraint(
             "day_length_hours IS NULL OR (day_length_hours > 0 AND day_length_hours <= 24)",
             name="day_length_hours_range",
         ),
         CheckConstraint("(employer_id IS NULL) <> (provider_id IS NULL)", name="one_partner"),
-        Index("ix_offers_status_kind", "status", "kind"),
     )
 
     @property

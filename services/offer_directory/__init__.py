@@ -1,0 +1,89 @@
+"""The directory schools search: published encounter offers ranked by fit to one school.
+
+An in-school offer is found only within its travel radius of the school (its volunteers
+travel from the offer's base postcode); a virtual one anywhere. Offers that could come to
+the school (a bounding box of each one's radius on the indexed coordinates) are few and
+ranked here; the rest, reachable only online and so in every school's directory, are
+scored, ordered and counted in SQL (`sql`), and only those on the page are explained.
+Each hit carries its score and the factors that make it, as volunteer candidates do.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, selectinload
+
+from models.offers import Offer
+from models.organisations import School
+from services.access import Caller, hub_school_ids
+from services.errors import Forbidden, InvalidInput, NotFound
+from services.offer_directory import sql
+from services.offer_directory.factors import Factor, Filters, rank, targeted
+from services.pagination import Page
+from services.search import load_by_id
+
+NO_FILTERS = Filters()
+__all__ = ["Factor", "Filters", "RankedOffer", "directory_school", "search", "targeted"]
+
+
+@dataclass(frozen=True)
+class RankedOffer:
+    offer: Offer
+    score: float
+    distance_km: float | None
+    in_school: bool  # its volunteers can come to the school
+    factors: list[Factor] = field(default_factory=list)
+
+
+def directory_school(session: Session, caller: Caller, school_id: uuid.UUID | None) -> School:
+    """The school the directory is ranked for: a school's own; a coordinator's or an
+    admin's choice among those they oversee."""
+    school = session.get(School, school_id or caller.organisation_id)
+    if school is None and school_id is None:
+        raise Forbidden("Name the school (`school_id`) to rank the directory for.")
+    if school is None:
+        raise NotFound("No such school.")
+    if caller.is_admin or school.id == caller.organisation_id:
+        return school
+    if school.id in hub_school_ids(session, caller):
+        return school
+    raise Forbidden("The directory is ranked for your own school (or your hub's schools).")
+
+
+def search(
+    session: Session,
+    caller: Caller,
+    *,
+    page: int,
+    page_size: int,
+    school_id: uuid.UUID | None = None,
+    filters: Filters = NO_FILTERS,
+) -> Page:
+    school = directory_school(session, caller, school_id)
+    if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
+        raise InvalidInput("Dates out of order.", errors={"date_to": ["On or after date_from."]})
+    if filters.benchmark not in (None, 5, 7):
+        raise InvalidInput(
+            "Encounter offers serve Benchmarks 5 and 7.", errors={"benchmark": ["5 or 7."]}
+        )
+    window = filters.window()
+    reach = page * page_size  # the best this many of either kind hold the page
+    online_ids, online_total = sql.online_only(session, school, filters, window, limit=reach)
+    near = _ranked(sql.near(session, school, filters), school, filters, window)
+    hits = near + _ranked(sql.rows(session, online_ids), school, filters, window)
+    # Best first; then nearer; then a stable order (the ids as SQL orders them).
+    hits.sort(key=lambda h: (-h[1][0], h[1][1] if h[1][1] is not None else 1e9, str(h[0])))
+    shown = hits[(page - 1) * page_size : reach]
+    offers = load_by_id(
+        session, Offer, [offer_id for offer_id, _ in shown], [selectinload(Offer.volunteers)]
+    )
+    return Page(
+        [RankedOffer(offers[offer_id], *hit) for offer_id, hit in shown],
+        len(near) + online_total,
+    )
+
+
+def _ranked(rows, school: School, filters: Filters, window) -> list[tuple]:
+    return [
+        (offer_id, hit) for offer_id, *row in rows if (hit := rank(row, school, filters, window))
+    ]
