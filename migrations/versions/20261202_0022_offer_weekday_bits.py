@@ -5,7 +5,7 @@ and the (status, kind) index goes: every published offer matches it, and SQLite
 (without statistics) took it over the coordinates and looked up every row
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0024
 Create Date: 2026-12-02 01:15:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0022'
-down_revision = '0019'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
