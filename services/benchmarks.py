@@ -353,6 +353,26 @@ def _reports(
     session: Session, schools: list[School], start: int, *, with_pupils: bool
 ) -> dict[uuid.UUID, dict]:
     ids = [s.id for s in schools]
+    tallies = _tallies(session, schools, start, with_pupils=with_pupils)
+    held = _provider_access_held(session, ids, start)
+    variety = _variety(session, ids, start)
+    return {
+        school.id: _report(
+            school,
+            tallies[school.id],
+            start,
+            held[school.id],
+            variety[school.id],
+            with_pupils=with_pupils,
+        )
+        for school in schools
+    }
+
+
+def _tallies(
+    session: Session, schools: list[School], start: int, *, with_pupils: bool
+) -> dict[uuid.UUID, dict]:
+    """Each school's pupils counted per benchmark and year group from the ledger's cells."""
     tallies: dict[uuid.UUID, dict] = {
         s.id: {
             "benchmarks": {b: defaultdict(Tally) for b in BENCHMARK_TITLES},
@@ -386,62 +406,60 @@ def _reports(
             t["we_days"][1] += pupils
         t["strategy"].add(cell.strategy, *flags, pupils)
         t["employer_encounters"] += cell.bm5_total
-    held = _provider_access_held(session, ids, start)
-    variety = _variety(session, ids, start)
-    reports = {}
-    for school in schools:
-        t = tallies[school.id]
-        pupils = t["strategy"].pupils
-        reports[school.id] = {
-            "school_id": school.id,
-            "school_name": school.name,
-            "urn": school.urn,
-            "academic_year": school_years.label(start),
-            "college": t["college"],
-            "pupils": pupils,
-            "disadvantaged_pupils": t["disadvantaged"],
-            "benchmarks": [
-                {
-                    "benchmark": benchmark,
-                    "title": title,
-                    "total": t["benchmarks"][benchmark]["all"].summary(with_pupils),
-                    "year_groups": [
-                        {"year_group": yg, **t["benchmarks"][benchmark][yg].summary(with_pupils)}
-                        for yg in YEAR_GROUPS
-                    ],
-                }
-                for benchmark, title in BENCHMARK_TITLES.items()
-            ],
-            "provider_access": [
-                {
-                    "phase": f"Y{phase[0]}-Y{phase[1]}",
-                    "required": PROVIDER_ACCESS_REQUIRED,
-                    "encounters_held": held[school.id][phase],
-                    **t["phases"][phase].summary(False),
-                }
-                for phase in PROVIDER_ACCESS_PHASES
-            ],
-            "careers_strategy": {
-                "target": CAREERS_STRATEGY_ENCOUNTERS,
-                "employer_encounters_per_pupil": (
-                    round(t["employer_encounters"] / pupils, 2) if pupils else None
-                ),
-                **t["strategy"].summary(False),
-            },
-            "work_experience": {
-                "target_days": WORK_EXPERIENCE_DAYS,
-                "mean_days_y7_y11": (
-                    round(t["we_days"][0] / t["we_days"][1], 2) if t["we_days"][1] else None
-                ),
-                **t["work_experience"]["all"].summary(False),
+    return tallies
+
+
+def _report(school: School, t: dict, start: int, held, variety, *, with_pupils: bool) -> dict:
+    pupils = t["strategy"].pupils
+    return {
+        "school_id": school.id,
+        "school_name": school.name,
+        "urn": school.urn,
+        "academic_year": school_years.label(start),
+        "college": t["college"],
+        "pupils": pupils,
+        "disadvantaged_pupils": t["disadvantaged"],
+        "benchmarks": [
+            {
+                "benchmark": benchmark,
+                "title": title,
+                "total": t["benchmarks"][benchmark]["all"].summary(with_pupils),
                 "year_groups": [
-                    {"year_group": yg, **t["work_experience"][yg].summary(False)}
-                    for yg in WORK_EXPERIENCE_YEARS
+                    {"year_group": yg, **t["benchmarks"][benchmark][yg].summary(with_pupils)}
+                    for yg in YEAR_GROUPS
                 ],
-            },
-            "variety": variety[school.id],
-        }
-    return reports
+            }
+            for benchmark, title in BENCHMARK_TITLES.items()
+        ],
+        "provider_access": [
+            {
+                "phase": f"Y{phase[0]}-Y{phase[1]}",
+                "required": PROVIDER_ACCESS_REQUIRED,
+                "encounters_held": held[phase],
+                **t["phases"][phase].summary(False),
+            }
+            for phase in PROVIDER_ACCESS_PHASES
+        ],
+        "careers_strategy": {
+            "target": CAREERS_STRATEGY_ENCOUNTERS,
+            "employer_encounters_per_pupil": (
+                round(t["employer_encounters"] / pupils, 2) if pupils else None
+            ),
+            **t["strategy"].summary(False),
+        },
+        "work_experience": {
+            "target_days": WORK_EXPERIENCE_DAYS,
+            "mean_days_y7_y11": (
+                round(t["we_days"][0] / t["we_days"][1], 2) if t["we_days"][1] else None
+            ),
+            **t["work_experience"]["all"].summary(False),
+            "year_groups": [
+                {"year_group": yg, **t["work_experience"][yg].summary(False)}
+                for yg in WORK_EXPERIENCE_YEARS
+            ],
+        },
+        "variety": variety,
+    }
 
 
 def _provider_access_held(session: Session, ids: list[uuid.UUID], start: int) -> dict:

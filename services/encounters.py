@@ -391,6 +391,35 @@ def set_attendance(
     ensure_pupils_of(caller, encounter.school_id)
     reflections = dict(reflections or {})
     wanted = dict.fromkeys(pupil_ids)
+    pupils = _attendees(session, encounter, pupil_ids, wanted, reflections)
+    start = school_years.school_year_start(encounter.occurred_on)
+    current = {
+        a.pupil_id: a
+        for a in session.scalars(select(Attendance).where(Attendance.encounter_id == encounter.id))
+    }
+    for pupil_id, row in current.items():
+        if pupil_id not in wanted:
+            session.delete(row)
+    for pupil_id in wanted:
+        row = current.get(pupil_id)
+        if row is None:
+            session.add(
+                Attendance(
+                    encounter_id=encounter.id,
+                    pupil_id=pupil_id,
+                    year_group=school_years.year_group_in(pupils[pupil_id], start),
+                    reflection=reflections.get(pupil_id),
+                )
+            )
+        elif pupil_id in reflections and row.reflection != reflections[pupil_id]:
+            row.reflection = reflections[pupil_id]
+    session.flush()
+    refresh_meaningful(session, encounter)
+    return list_attendance(session, caller, encounter.id)
+
+
+def _attendees(session, encounter, pupil_ids, wanted, reflections) -> dict[uuid.UUID, Pupil]:
+    """The pupils named, each checked to be the school's, in Y7-Y13 and on roll that day."""
     errors: dict[str, list[str]] = {}
     if len(wanted) != len(pupil_ids):
         errors["pupil_ids"] = ["A pupil is listed twice."]
@@ -416,29 +445,7 @@ def set_attendance(
             errors[f"pupil_ids.{index}"] = ["Had left the school by the encounter's date."]
     if errors:
         raise InvalidInput("Some pupils cannot be recorded as attending.", errors=errors)
-    current = {
-        a.pupil_id: a
-        for a in session.scalars(select(Attendance).where(Attendance.encounter_id == encounter.id))
-    }
-    for pupil_id, row in current.items():
-        if pupil_id not in wanted:
-            session.delete(row)
-    for pupil_id in wanted:
-        row = current.get(pupil_id)
-        if row is None:
-            session.add(
-                Attendance(
-                    encounter_id=encounter.id,
-                    pupil_id=pupil_id,
-                    year_group=school_years.year_group_in(pupils[pupil_id], start),
-                    reflection=reflections.get(pupil_id),
-                )
-            )
-        elif pupil_id in reflections and row.reflection != reflections[pupil_id]:
-            row.reflection = reflections[pupil_id]
-    session.flush()
-    refresh_meaningful(session, encounter)
-    return list_attendance(session, caller, encounter.id)
+    return pupils
 
 
 def get_checklist(session: Session, caller: Caller, encounter_id: uuid.UUID) -> ChecklistView:

@@ -160,6 +160,29 @@ def import_mis(
             errors={"2": {"_file": ["No data rows: an MIS export lists every pupil on roll."]}},
         )
     result = MisImportResult(rows=len(rows))
+    parsed = _parse_mis_rows(rows, result)
+    if result.errors:
+        return result
+    existing = {
+        p.reference: p for p in session.scalars(select(Pupil).where(Pupil.school_id == school_id))
+    }
+    if not confirm_leavers:
+        _check_leavers(existing, parsed)
+    _apply_mis(session, school_id, existing, parsed, result)
+    for reference, pupil in existing.items():
+        if reference not in parsed and pupil.left_on is None:
+            pupil.left_on = left_on or school_years.london_today()
+            result.left.append(reference)
+    session.flush()
+    result.added.sort()
+    result.changed.sort()
+    result.left.sort()
+    result.written = True
+    return result
+
+
+def _parse_mis_rows(rows, result: MisImportResult) -> dict[str, dict]:
+    """The rows' values by pupil reference; each bad row's errors go in `result`."""
     parsed: dict[str, dict] = {}
     for line, cells in rows:
         values, errors = _parse_mis_row(cells)
@@ -169,13 +192,11 @@ def import_mis(
             result.errors[line] = errors
         else:
             parsed[values["reference"]] = values
-    if result.errors:
-        return result
-    existing = {
-        p.reference: p for p in session.scalars(select(Pupil).where(Pupil.school_id == school_id))
-    }
-    if not confirm_leavers:
-        _check_leavers(existing, parsed)
+    return parsed
+
+
+def _apply_mis(session, school_id, existing, parsed, result: MisImportResult) -> None:
+    """Add the file's new pupils and bring those on roll up to date (back on roll this year)."""
     this_year = school_year_start(school_years.london_today())
     for reference, values in parsed.items():
         pupil = existing.get(reference)
@@ -194,16 +215,6 @@ def import_mis(
             result.changed.append(reference)
         else:
             result.unchanged += 1
-    for reference, pupil in existing.items():
-        if reference not in parsed and pupil.left_on is None:
-            pupil.left_on = left_on or school_years.london_today()
-            result.left.append(reference)
-    session.flush()
-    result.added.sort()
-    result.changed.sort()
-    result.left.sort()
-    result.written = True
-    return result
 
 
 def _check_leavers(existing: dict[str, Pupil], parsed: dict[str, dict]) -> None:

@@ -357,6 +357,19 @@ def import_(
     result = ImportResult(rows=len(rows))
     lines = {line for line, _ in rows}
     result.errors.update({n: e for n, e in parse_errors.items() if n not in lines})  # header
+    planned = _check_rows(session, employer, rows, parse_errors, result, progress)
+    if result.errors and not partial:
+        return result
+    if progress:
+        progress(len(rows) - len(planned))  # the rows skipped for their errors
+    _write(session, employer, planned, result, progress)
+    result.written = True
+    return result
+
+
+def _check_rows(session, employer, rows, parse_errors, result, progress) -> list:
+    """Each row checked as a live write would be; the good ones planned as (volunteer or None
+    for a new one, profile), the bad ones' errors put in `result` by line."""
     emails = [normalise_email(profile.get("email", "")) for _, profile in rows]
     existing = {
         user.email: user for user in session.scalars(select(User).where(User.email.in_(emails)))
@@ -391,10 +404,10 @@ def import_(
                 planned.append((target, {**profile, "email": email}))
             if progress:
                 progress(1)
-    if result.errors and not partial:
-        return result
-    if progress:
-        progress(len(rows) - len(planned))  # the rows skipped for their errors
+    return planned
+
+
+def _write(session, employer, planned, result, progress) -> None:
     for start in range(0, len(planned), WRITE_BATCH):
         batch = planned[start : start + WRITE_BATCH]
         for target, profile in batch:
@@ -407,5 +420,3 @@ def import_(
         session.flush()
         if progress:
             progress(len(batch))
-    result.written = True
-    return result
