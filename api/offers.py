@@ -34,7 +34,13 @@ MAX_TRAVEL_KM = offers.MAX_TRAVEL_KM
 class OfferSchema(Schema):
     id = ma.fields.UUID(required=True)
     employer_id = ma.fields.UUID(allow_none=True, required=True)
+    employer_name = ma.fields.String(
+        allow_none=True, required=True, metadata={"description": "The host employer's name."}
+    )
     provider_id = ma.fields.UUID(allow_none=True, required=True)
+    provider_name = ma.fields.String(
+        allow_none=True, required=True, metadata={"description": "The provider's name."}
+    )
     kind = ma.fields.Enum(OfferKind, by_value=True, required=True)
     benchmark = ma.fields.Integer(
         required=True,
@@ -194,6 +200,9 @@ class OfferQueryArgsSchema(Schema):
 class SlotSchema(NearEntrySchema):
     id = ma.fields.UUID(required=True)
     offer_id = ma.fields.UUID(required=True)
+    employer_name = ma.fields.String(
+        required=True, metadata={"description": "The host employer's name."}
+    )
     date = ma.fields.Date(required=True)
     starts_at = ma.fields.Time(format=TIME_FORMAT, required=True)
     ends_at = ma.fields.Time(format=TIME_FORMAT, required=True)

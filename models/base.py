@@ -33,6 +33,11 @@ def london_today() -> date:
     return london_date(datetime.now(UTC))
 
 
+def london_now() -> datetime:
+    """Now on London's wall clock (aware), against which slots' start times are read."""
+    return datetime.now(ZoneInfo(LONDON))
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores UTC and always returns aware datetimes, on SQLite as on PostgreSQL."""
 

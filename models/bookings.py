@@ -7,6 +7,7 @@ CHECK constraint backs it: `0 <= booked <= seats` holds on every committed row.
 import enum
 import uuid
 from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     CheckConstraint,
@@ -17,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column
+from models.base import LONDON, Base, Timestamps, UUIDPrimaryKey, enum_column
 from models.offers import Offer
 from models.organisations import School
 
@@ -53,6 +54,15 @@ class Slot(UUIDPrimaryKey, Timestamps, Base):
     @property
     def organisation_id(self) -> uuid.UUID:
         return self.offer.employer_id
+
+    @property
+    def employer_name(self) -> str:
+        """The host's name (slots are on workplace experiences, which employers host)."""
+        return self.offer.employer_name
+
+    def has_started(self, now: datetime) -> bool:
+        """Whether its London start time has come by the aware moment `now`."""
+        return datetime.combine(self.date, self.starts_at, ZoneInfo(LONDON)) <= now
 
 
 class SlotAllocation(Base):

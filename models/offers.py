@@ -150,6 +150,14 @@ class Offer(UUIDPrimaryKey, Timestamps, Base):
         return self.employer_id or self.provider_id
 
     @property
+    def employer_name(self) -> str | None:
+        return self.employer.name if self.employer else None
+
+    @property
+    def provider_name(self) -> str | None:
+        return self.provider.name if self.provider else None
+
+    @property
     def benchmark(self) -> int:
         """6 for a workplace experience; an encounter offer: 5 from employers, 7 from providers."""
         if self.kind.is_workplace:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from models.base import utcnow
+from models.base import london_now, utcnow
 from models.bookings import (
     HOLDING_SEATS,
     Booking,
@@ -40,7 +40,7 @@ from services.access import (
 )
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.idempotency import upsert
-from services.offers import require_bookable
+from services.offers import require_slot_bookable
 from services.pagination import Page, paginate
 from services.school_years import london_today
 
@@ -207,9 +207,7 @@ def _booking_school(session: Session, caller: Caller, school_id: uuid.UUID | Non
 
 
 def _check_bookable(slot: Slot, year_group: int) -> None:
-    require_bookable(slot.offer)
-    if slot.date < london_today():
-        raise Conflict("The slot's date has passed.")
+    require_slot_bookable(slot)
     if year_group not in slot.offer.year_groups:
         years = ", ".join(f"Y{y}" for y in slot.offer.year_groups)
         raise InvalidInput(
@@ -452,8 +450,11 @@ def leave_waitlist(session: Session, caller: Caller, entry_id: uuid.UUID) -> Wai
 
 def offer_to_waitlist(session: Session, slot: Slot) -> list[Booking]:
     """Book freed seats for waiting schools, strictly in order: the first that does not fit
-    stops the round (no later, smaller request jumps the queue)."""
-    made = []
+    stops the round (no later, smaller request jumps the queue). Once the slot has started
+    its seats stay free: nobody can be booked onto a visit already under way."""
+    made: list[Booking] = []
+    if slot.has_started(london_now()):
+        return made
     waiting = session.scalars(
         select(WaitlistEntry)
         .where(WaitlistEntry.slot_id == slot.id, WaitlistEntry.status == WaitlistStatus.WAITING)

@@ -7,9 +7,10 @@ schools find in the directory (services.offer_directory) and request for a date
 import uuid
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import String, cast, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, String, and_, cast, or_, select
+from sqlalchemy.orm import Session, joinedload
 
+from models.base import london_now
 from models.bookings import Booking, Slot, WaitlistEntry
 from models.offers import ENCOUNTER_KINDS, MAX_DAY_HOURS, Offer, OfferKind, OfferStatus
 from models.organisations import Employer, Provider
@@ -19,7 +20,6 @@ from services.access import Action, Caller, authorize, get_visible, visible_offe
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.geo import distance_km, geocode
 from services.pagination import Page, paginate
-from services.school_years import london_today
 from services.search import Near, Origin, _as_uuid, bounding_box, load_by_id
 
 OFFER_FIELDS = (
@@ -50,6 +50,8 @@ OFFER_FIELDS = (
 )
 MAX_TRAVEL_KM = 100
 SLOT_FIELDS = ("date", "starts_at", "ends_at", "school_cap")
+# Offers are shown with their partner's name: load it with them, not one query per row.
+WITH_PARTNER = (joinedload(Offer.employer), joinedload(Offer.provider))
 
 
 class NotBookable(Conflict):
@@ -129,6 +131,23 @@ def safeguarding_summary(offer: Offer) -> dict:
     }
 
 
+def not_started(now: datetime) -> ColumnElement[bool]:
+    """SQL: the slot's London start time is still ahead of the aware moment `now`."""
+    today, clock = now.date(), now.time().replace(tzinfo=None)
+    return or_(Slot.date > today, and_(Slot.date == today, Slot.starts_at > clock))
+
+
+def require_slot_bookable(slot: Slot) -> None:
+    """The slot's offer takes bookings and the slot has not started."""
+    require_bookable(slot.offer)
+    if slot.has_started(london_now()):
+        when = f"{slot.date.isoformat()} {slot.starts_at:%H:%M}"
+        raise NotBookable(
+            f"The slot started at {when} (London): it takes no more bookings.",
+            errors={"slot_id": [f"Started at {when}."]},
+        )
+
+
 def require_bookable(offer: Offer) -> None:
     missing = missing_declarations(offer)
     if missing:
@@ -159,7 +178,7 @@ def list_(
     kind: OfferKind | None = None,
     status: OfferStatus | None = None,
 ) -> Page:
-    query = select(Offer).where(visible_offers(caller))
+    query = select(Offer).where(visible_offers(caller)).options(*WITH_PARTNER)
     if employer_id:
         query = query.where(Offer.employer_id == employer_id)
     if provider_id:
@@ -425,8 +444,11 @@ def _check_times(
     offer: Offer, day: date, starts_at: time, ends_at: time, seats: int, school_cap: int | None
 ) -> None:
     errors: dict[str, list[str]] = {}
-    if day < london_today():
+    now = london_now()
+    if day < now.date():
         errors["date"] = ["The date has passed."]
+    elif datetime.combine(day, starts_at, now.tzinfo) <= now:
+        errors["starts_at"] = ["The start time has passed."]
     if ends_at <= starts_at:
         errors["ends_at"] = ["Ends after it starts."]
     else:
@@ -456,12 +478,14 @@ def search_slots(
     seats: int | None = None,
     kind: OfferKind | None = None,
 ) -> Page:
-    """Bookable slots (published offers, from today), soonest first or nearest first."""
+    """Bookable slots (published offers, not yet started), soonest first or nearest first."""
     conditions = [
         Offer.status == OfferStatus.PUBLISHED,
-        Slot.date >= max(date_from or london_today(), london_today()),
+        not_started(london_now()),
         Slot.seats - Slot.booked >= (seats or 1),
     ]
+    if date_from:
+        conditions.append(Slot.date >= date_from)
     if date_to:
         conditions.append(Slot.date <= date_to)
     if kind:
@@ -473,8 +497,9 @@ def search_slots(
     if year_group:
         conditions.append(Offer.year_groups.op("&")(1 << YEAR_GROUPS.index(year_group)) != 0)
     base = select(Slot).join(Offer, Offer.id == Slot.offer_id).where(*conditions)
+    with_host = joinedload(Slot.offer).joinedload(Offer.employer)
     if near is None:
-        query = base.order_by(Slot.date, Slot.starts_at, Slot.id)
+        query = base.order_by(Slot.date, Slot.starts_at, Slot.id).options(with_host)
         return paginate(session, query, page=page, page_size=page_size)
     latitude, longitude = near.location.latitude, near.location.longitude
     south, north, west, east = bounding_box(latitude, longitude, near.within_km)
@@ -494,5 +519,5 @@ def search_slots(
             hits.append((round(distance, 3), day, starts_at, slot_id))
     hits.sort()
     window = hits[(page - 1) * page_size :][:page_size]
-    slots = load_by_id(session, Slot, [_as_uuid(h[3]) for h in window])
+    slots = load_by_id(session, Slot, [_as_uuid(h[3]) for h in window], [with_host])
     return Page([Near(slots[_as_uuid(h[3])], h[0]) for h in window], len(hits))

@@ -9,6 +9,7 @@ import numpy as np
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from models.base import london_now
 from models.bookings import HOLDING_SEATS, Booking, Slot
 from models.needs import Need, NeedMode
 from models.offers import Offer, OfferKind, OfferStatus
@@ -17,8 +18,7 @@ from models.volunteers import SIC_SECTIONS, ActivityType
 from services.geo import distance_km
 from services.matching.encoding import set_bits
 from services.matching.engine import FACTORS, REACH_CAP_KM, WEIGHTS, Factor, Target
-from services.offers import missing_declarations
-from services.school_years import london_today
+from services.offers import missing_declarations, not_started
 from services.search import bounding_box
 
 # The offer kinds that can meet a need for each workplace activity, the first the closest.
@@ -100,11 +100,12 @@ def _published_offers(session: Session, need: Need, target: Target) -> tuple[lis
 
 
 def _open_slots(session: Session, need: Need, dates: set[date]) -> dict[uuid.UUID, list[Slot]]:
-    """Slots with seats left on the need's dates (from today), soonest first, by offer."""
+    """Slots with seats left on the need's dates (not yet started), soonest first, by offer."""
     query = (
         select(Slot)
         .where(
-            Slot.date >= max(need.starts_on, london_today()),
+            not_started(london_now()),
+            Slot.date >= need.starts_on,
             Slot.date <= need.ends_on,
             Slot.seats > Slot.booked,
         )

@@ -17,6 +17,7 @@ from models.offers import Offer
 from models.organisations import School
 from services.access import Caller, hub_school_ids
 from services.errors import Forbidden, InvalidInput, NotFound
+from services.offers import WITH_PARTNER
 from services.offer_directory import sql
 from services.offer_directory.factors import Factor, Filters, rank, targeted
 from services.pagination import Page
@@ -75,7 +76,10 @@ def search(
     hits.sort(key=lambda h: (-h[1][0], h[1][1] if h[1][1] is not None else 1e9, str(h[0])))
     shown = hits[(page - 1) * page_size : reach]
     offers = load_by_id(
-        session, Offer, [offer_id for offer_id, _ in shown], [selectinload(Offer.volunteers)]
+        session,
+        Offer,
+        [offer_id for offer_id, _ in shown],
+        [selectinload(Offer.volunteers), *WITH_PARTNER],
     )
     return Page(
         [RankedOffer(offers[offer_id], *hit) for offer_id, hit in shown],

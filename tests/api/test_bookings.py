@@ -9,6 +9,7 @@ import icalendar
 import pytest
 from sqlalchemy import func, select
 
+from models.base import london_today
 from models.bookings import (
     Booking,
     BookingStatus,
@@ -349,6 +350,60 @@ def test_freed_seats_go_to_the_waitlist_in_order(client, session, world, auth_he
     assert booked(session, slot) == 4
     offered = events(session, "waitlist.offered")
     assert [e.data["position"] for e in offered] == [1, 2]
+
+
+def start_today_at_midnight(session, slot):
+    """Move the slot to today at 00:00 London: it has started, whatever the time now."""
+    slot.date, slot.starts_at, slot.ends_at = london_today(), time(0, 0), time(0, 30)
+    session.commit()
+
+
+def test_a_slot_that_has_started_takes_no_booking_and_no_waitlist(
+    client, session, world, auth_headers
+):
+    start_today_at_midnight(session, world.a.slot)
+    headers = school_headers(world, auth_headers)
+
+    booking = client.post(BOOKINGS, headers=headers, json=request_body(world.a.slot))
+    waiting = client.post(
+        f"/api/v1/slots/{world.a.slot.id}/waitlist", headers=headers, json=waitlist_body(9)
+    )
+
+    for refused in (booking, waiting):
+        assert refused.status_code == 409, refused.get_json()
+        assert refused.get_json()["type"] == "/problems/offer-not-bookable"
+        assert list(refused.get_json()["errors"]) == ["slot_id"]
+    assert booked(session, world.a.slot) == 2
+    assert session.scalar(select(func.count()).select_from(WaitlistEntry)) == 0
+    assert events(session) == []
+
+
+def test_seats_freed_after_the_start_are_not_booked_for_the_waitlist(
+    client, session, world, auth_headers
+):
+    slot = world.a.slot  # 10 seats, 2 held by school A
+    admin = auth_headers(world.platform_admin)
+    client.post(
+        BOOKINGS, headers=admin, json=request_body(slot, 8, school_id=str(world.b.school.id))
+    )
+    waitlist = f"/api/v1/slots/{slot.id}/waitlist"
+    joined = client.post(
+        waitlist, headers=school_headers(world, auth_headers, "b"), json=waitlist_body(2)
+    )
+    start_today_at_midnight(session, slot)
+
+    cancelled = client.post(
+        f"{BOOKINGS}/{world.a.booking.id}/cancel",
+        headers=school_headers(world, auth_headers),
+        json={"reason": "Coach broke down"},
+    )
+
+    assert joined.status_code == 201
+    assert cancelled.status_code == 200, cancelled.get_json()
+    assert booked(session, slot) == 8
+    [entry] = session.scalars(select(WaitlistEntry))
+    assert entry.status.value == "waiting"
+    assert events(session, "waitlist.offered") == []
 
 
 def test_the_waitlist_is_for_full_slots_and_a_school_may_leave_it(

@@ -1,10 +1,11 @@
 """Needs through the API: posting, reading, changing, cancelling; ranked candidates and
 a volunteer's opportunities."""
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 
+from models.base import london_today
 from models.needs import NeedStatus
 from models.pupils import school_year_start
 from models.users import Role
@@ -274,16 +275,21 @@ def next_weekday(after_days: int) -> date:
     return day
 
 
-def test_workplace_needs_rank_offers_with_bookable_slots(client, world, session, auth_headers):
-    visit_day = next_weekday(14)
-    need = factories.need(
+def visit_need(session, school, **values):
+    """A need for a workplace visit by Y10 pupils."""
+    return factories.need(
         session,
-        world.a.school,
+        school,
         activity_type="workplace_visit_host",
         benchmark=6,
         year_groups=[10],
-        pupils=12,
+        **values,
     )
+
+
+def test_workplace_needs_rank_offers_with_bookable_slots(client, world, session, auth_headers):
+    visit_day = next_weekday(14)
+    need = visit_need(session, world.a.school, pupils=12)
     for side in (world.a, world.b):
         side.slot.date = visit_day
     far = factories.offer(session, world.b.employer, latitude=51.5, longitude=-0.12)  # London
@@ -314,6 +320,26 @@ def test_workplace_needs_rank_offers_with_bookable_slots(client, world, session,
         "safeguarding": 0,
         "already_booked": 1,  # school A holds seats on its own employer's visit
     }  # job shadowing is another activity: not a candidate, not counted
+
+
+def test_a_workplace_need_is_never_shown_a_slot_that_has_started(
+    client, world, session, auth_headers
+):
+    later = next_weekday(14)
+    need = visit_need(session, world.a.school, pupils=4, starts_on=london_today(), ends_on=later)
+    started = world.b.slot  # today at 00:00 London: under way, whatever the time now
+    started.date, started.starts_at, started.ends_at = london_today(), time(0, 0), time(0, 30)
+    ahead = factories.slot(session, world.b.offer, day=later)
+    session.commit()
+
+    response = client.get(
+        f"{NEEDS}/{need.id}/candidates", headers=auth_headers(world.a.users[Role.SCHOOL_STAFF])
+    )
+
+    assert response.status_code == 200, response.get_json()
+    [offer] = response.get_json()["offers"]
+    assert [s["id"] for s in offer["slots"]] == [str(ahead.id)]
+    assert offer["slots"][0]["employer_name"] == world.b.employer.name
 
 
 def test_offers_rank_by_fit_and_only_for_workplace_needs(client, world, session, auth_headers):

@@ -1,8 +1,9 @@
 """Offers and slots through HTTP: the host's declarations gate publishing, slots keep their
 seats above those booked, and schools search slots near them."""
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
+from models.base import london_today
 from models.offers import OfferKind, OfferStatus
 from models.users import Role
 from tests import factories
@@ -147,6 +148,54 @@ def test_slots_are_checked_and_keep_seats_above_those_booked(client, session, wo
     assert past.status_code == 422
     assert below.status_code == 409
     assert fine.get_json()["seats_left"] == 0
+
+
+def test_a_slot_whose_start_has_passed_is_refused_and_never_found(
+    client, session, world, auth_headers
+):
+    today = london_today().isoformat()
+    created = client.post(
+        f"{OFFERS}/{world.a.offer.id}/slots",
+        headers=employer_headers(world, auth_headers),
+        json={"date": today, "starts_at": "00:00", "ends_at": "00:30", "seats": 5},
+    )
+    started = factories.slot(
+        session, world.a.offer, day=london_today(), starts_at=time(0, 0), ends_at=time(0, 30)
+    )
+    session.commit()
+    found = client.get("/api/v1/slots", headers=auth_headers(world.a.users[Role.SCHOOL_STAFF]))
+
+    assert created.status_code == 422
+    assert list(created.get_json()["errors"]) == ["starts_at"]
+    assert found.status_code == 200
+    ids = [slot["id"] for slot in found.get_json()]
+    assert str(world.a.slot.id) in ids
+    assert str(started.id) not in ids
+
+
+def test_offers_and_slots_carry_their_partners_names(client, session, world, auth_headers):
+    talk = factories.encounter_offer(session, world.a.provider)
+    session.commit()
+    headers = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+
+    visit = client.get(f"{OFFERS}/{world.a.offer.id}", headers=headers).get_json()
+    provided = client.get(f"{OFFERS}/{talk.id}", headers=headers).get_json()
+    listed = client.get(OFFERS, headers=headers).get_json()
+    slot = client.get(f"/api/v1/slots/{world.a.slot.id}", headers=headers).get_json()
+    [found] = [
+        s
+        for s in client.get("/api/v1/slots", headers=headers).get_json()
+        if s["id"] == str(world.a.slot.id)
+    ]
+
+    employer, provider = world.a.employer.name, world.a.provider.name
+    assert (visit["employer_name"], visit["provider_name"]) == (employer, None)
+    assert (provided["employer_name"], provided["provider_name"]) == (None, provider)
+    names = {o["id"]: (o["employer_name"], o["provider_name"]) for o in listed}
+    assert names[str(talk.id)] == (None, provider)
+    assert names[str(world.a.offer.id)] == (employer, None)
+    assert slot["employer_name"] == employer
+    assert (found["employer_name"], found["offer"]["employer_name"]) == (employer, employer)
 
 
 def test_schools_search_slots_near_them_by_date_sector_year_and_seats(
