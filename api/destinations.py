@@ -129,13 +129,17 @@ class Leavers(MethodView):
 
     @blp.login_required("pupils:write")
     @blp.arguments(LeaverCreateSchema)
-    @blp.response(201, LeaverSchema)
+    @blp.created(
+        LeaverSchema,
+        lambda made, school_id: url_for(
+            "destinations.LeaverById", school_id=school_id, leaver_id=made.id
+        ),
+    )
     def post(self, leaver, school_id):
         """Record a leaver and their destination at leaving"""
         created = destinations.create(db.session, current_caller(), school_id=school_id, **leaver)
         db.session.commit()
-        url = url_for("destinations.LeaverById", school_id=school_id, leaver_id=created.id)
-        return created, 201, {"Location": url}
+        return created
 
 
 @blp.route("/<uuid:leaver_id>")

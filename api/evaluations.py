@@ -157,15 +157,17 @@ class SchoolEvaluations(MethodView):
 
     @blp.login_required("programme:write")
     @blp.arguments(EvaluationCreateSchema)
-    @blp.response(201, EvaluationSchema)
+    @blp.created(
+        EvaluationSchema,
+        lambda made, **_: url_for("evaluations.EvaluationById", evaluation_id=made.id),
+    )
     def post(self, evaluation, school_id):
         """Save this term's self-evaluation (Benchmarks 3 and 5-8 computed as it is saved)"""
         created = evaluations.create(
             db.session, current_caller(), school_id=school_id, **evaluation
         )
         db.session.commit()
-        url = url_for("evaluations.EvaluationById", evaluation_id=created.id)
-        return created, 201, {"Location": url}
+        return created
 
 
 @blp.route("/evaluations/<uuid:evaluation_id>")

@@ -2,6 +2,7 @@
 putting a volunteer forward, and the school's answer (approve or reject)."""
 
 import marshmallow as ma
+from flask import url_for
 from flask.views import MethodView
 
 from api.matches import DeclineSchema, MatchSchema
@@ -75,7 +76,7 @@ class EmployerOpenNeeds(MethodView):
 class NeedPutForward(MethodView):
     @blp.login_required("matches:write")
     @blp.arguments(PutForwardSchema)
-    @blp.response(201, MatchSchema)
+    @blp.created(MatchSchema, lambda made, **_: url_for("matches.MatchById", match_id=made.id))
     def post(self, offer, need_id):
         """Put one of your volunteers forward for a shared need (the school answers)"""
         return commit(market.put_forward, need_id=need_id, **offer)

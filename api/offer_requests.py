@@ -6,6 +6,7 @@ Creating and every transition take an `Idempotency-Key`, so a partner app may re
 """
 
 import marshmallow as ma
+from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
@@ -187,7 +188,10 @@ class OfferRequests(MethodView):
     @blp.login_required("offer_requests:write")
     @idempotent(blp)
     @blp.arguments(OfferRequestCreateSchema)
-    @blp.response(201, OfferRequestSchema)
+    @blp.created(
+        OfferRequestSchema,
+        lambda made: url_for("offer_requests.OfferRequestById", request_id=made.id),
+    )
     def post(self, request):
         """Request an encounter offer for a date and a time in the school day"""
         return offer_requests.request_offer(db.session, current_caller(), **request)

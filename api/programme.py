@@ -222,10 +222,9 @@ class PublicationSchema(Schema):
     provider_access_policy = ma.fields.Nested(ProviderAccessPolicySchema, required=True)
 
 
-def _plan_location(plan) -> dict:
+def _plan_location(plan, **_) -> str:
     label = school_years.label(plan.academic_year)
-    url = url_for("programme.PlanByYear", school_id=plan.school_id, academic_year=label)
-    return {"Location": url}
+    return url_for("programme.PlanByYear", school_id=plan.school_id, academic_year=label)
 
 
 @blp.route("/schools/<uuid:school_id>/programme")
@@ -239,12 +238,12 @@ class Plans(MethodView):
 
     @blp.login_required("programme:write")
     @blp.arguments(ProgrammePlanCreateSchema)
-    @blp.response(201, ProgrammePlanSchema)
+    @blp.created(ProgrammePlanSchema, _plan_location)
     def post(self, plan, school_id):
         """Start the school's programme plan for a school year (a draft)"""
         created = programme.create_plan(db.session, current_caller(), school_id=school_id, **plan)
         db.session.commit()
-        return created, 201, _plan_location(created)
+        return created
 
 
 @blp.route(PLAN)
@@ -285,14 +284,14 @@ class PlanPublish(MethodView):
 @blp.route(PLAN + "/roll-over")
 class PlanRollOver(MethodView):
     @blp.login_required("programme:write")
-    @blp.response(201, ProgrammePlanSchema)
+    @blp.created(ProgrammePlanSchema, _plan_location)
     def post(self, school_id, academic_year):
         """Copy the plan into the next school year as a draft"""
         plan = programme.roll_over(
             db.session, current_caller(), school_id=school_id, academic_year=academic_year
         )
         db.session.commit()
-        return plan, 201, _plan_location(plan)
+        return plan
 
 
 @blp.route(PLAN + "/coverage")
@@ -324,7 +323,10 @@ class Activities(MethodView):
 
     @blp.login_required("programme:write")
     @blp.arguments(ProgrammeActivityCreateSchema)
-    @blp.response(201, ProgrammeActivitySchema)
+    @blp.created(
+        ProgrammeActivitySchema,
+        lambda made, **_: url_for("programme.ActivityById", activity_id=made.id),
+    )
     def post(self, activity, school_id, academic_year):
         """Plan an activity for a year group and half-term"""
         created = programme.create_activity(
@@ -335,8 +337,7 @@ class Activities(MethodView):
             **activity,
         )
         db.session.commit()
-        url = url_for("programme.ActivityById", activity_id=created.id)
-        return created, 201, {"Location": url}
+        return created
 
 
 @blp.route("/programme-activities/<uuid:activity_id>")
@@ -381,12 +382,12 @@ class ActivityById(MethodView):
 class ActivityNeed(MethodView):
     @blp.login_required("needs:write")
     @blp.arguments(MakeNeedSchema, required=False)
-    @blp.response(201, NeedSchema)
+    @blp.created(NeedSchema, lambda made, **_: url_for("needs.NeedById", need_id=made.id))
     def post(self, options, activity_id):
         """Post the need this activity asks for, and link the two (the activity is requested)"""
         need = programme.make_need(db.session, current_caller(), activity_id, **options)
         db.session.commit()
-        return need, 201, {"Location": url_for("needs.NeedById", need_id=need.id)}
+        return need
 
 
 @blp.route("/schools/<uuid:school_id>/careers-programme")

@@ -4,6 +4,7 @@ school grants (accept, with a date and times in its day), proposes another time,
 refuses (decline) on one of its policy's grounds."""
 
 import marshmallow as ma
+from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
@@ -94,7 +95,12 @@ class SchoolPolicyVersions(MethodView):
 
     @blp.login_required("schools:write")
     @blp.arguments(PolicyCreateSchema)
-    @blp.response(201, PolicySchema)
+    @blp.created(
+        PolicySchema,
+        lambda made, school_id: url_for(
+            "provider_access.SchoolPolicyVersion", school_id=school_id, version=made.version
+        ),
+    )
     def post(self, policy, school_id):
         """Publish a new version of the school's policy (the school's own staff)"""
         return commit(provider_access.publish, school_id, **policy)
@@ -163,7 +169,10 @@ class ProviderAccessRequests(MethodView):
     @blp.login_required("provider_access:write")
     @idempotent(blp)
     @blp.arguments(ProviderAccessRequestCreateSchema)
-    @blp.response(201, ProviderAccessRequestSchema)
+    @blp.created(
+        ProviderAccessRequestSchema,
+        lambda made: url_for("provider_access.ProviderAccessRequestById", request_id=made.id),
+    )
     def post(self, request):
         """Ask a school for access to its pupils (a provider), covering the four items"""
         return offer_requests.request_access(db.session, current_caller(), **request)

@@ -4,7 +4,7 @@ apps (`webhooks:read`, `webhooks:write`), subscribe URLs to event types."""
 from datetime import timedelta
 
 import marshmallow as ma
-from flask import current_app
+from flask import current_app, url_for
 from flask.views import MethodView
 
 from api.extensions import db
@@ -146,10 +146,17 @@ class Subscriptions(MethodView):
 
     @blp.login_required("webhooks:write")
     @blp.arguments(SubscriptionCreateSchema)
-    @blp.response(201, NewSecretSchema)
+    @blp.created(
+        NewSecretSchema,
+        lambda made: url_for(
+            "webhook-subscriptions.SubscriptionById", subscription_id=made.subscription.id
+        ),
+    )
     def post(self, subscription):
         """Subscribe a URL to event types; the signing secret is shown once"""
-        return commit(webhooks.create, policy=egress_policy(), **subscription)
+        made = commit(webhooks.create, policy=egress_policy(), **subscription)
+        blp.set_etag(made.subscription, SubscriptionSchema)
+        return made
 
 
 @blp.route("/<uuid:subscription_id>")

@@ -1666,25 +1666,10 @@ def test_authorization_matrix(app, client, session, auth_headers, route, role, s
         assert _snapshot(app) == before, "a refused call wrote something"
         if case.error_type == "application/problem+json":
             _assert_documented_problem(response.get_json())
-    if response.status_code == 201 and route not in CREATES_WITHOUT_LOCATION:
+    if response.status_code == 201:
         _assert_created_is_readable(client, response, headers)
 
 
-# Creates that landed before Blueprint.created and still answer 201 without Location and
-# ETag (issue 13 item 12): move each to `blp.created` and take it off this list.
-CREATES_WITHOUT_LOCATION = {
-    ("POST", "/api/v1/schools/<uuid:school_id>/provider-access-policy/versions"),
-    ("POST", "/api/v1/needs/<uuid:need_id>/put-forward"),
-    ("POST", "/api/v1/offer-requests"),
-    ("POST", "/api/v1/webhook-subscriptions"),
-    ("POST", "/api/v1/provider-access-requests"),
-    ("POST", "/api/v1/schools/<uuid:school_id>/programme"),
-    ("POST", "/api/v1/schools/<uuid:school_id>/programme/<string:academic_year>/roll-over"),
-    ("POST", "/api/v1/programme-activities/<uuid:activity_id>/need"),
-    ("POST", "/api/v1/schools/<uuid:school_id>/programme/<string:academic_year>/activities"),
-    ("POST", "/api/v1/schools/<uuid:school_id>/evaluations"),
-    ("POST", "/api/v1/schools/<uuid:school_id>/destinations"),
-}
 # Class names of models that a lower-cased class name would misspell ("enterpriseadviser").
 RUN_TOGETHER = {
     m.class_.__name__.lower()
