@@ -17,9 +17,9 @@ from models.offers import Offer
 from models.organisations import School
 from services.access import Caller, hub_school_ids
 from services.errors import Forbidden, InvalidInput, NotFound
-from services.offers import WITH_PARTNER
 from services.offer_directory import sql
 from services.offer_directory.factors import Factor, Filters, rank, targeted
+from services.offers import WITH_PARTNER
 from services.pagination import Page
 from services.search import load_by_id
 
