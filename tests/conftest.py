@@ -3,8 +3,10 @@
 Each pytest-xdist worker has databases of its own (a SQLite file in its temporary folder,
 and on PostgreSQL a database named after TEST_DATABASE_URL's with the worker's id), built
 once by the real Alembic migrations. One app serves each database for the whole run;
-after every test its tables are emptied and its configuration and rate-limit counters put
-back, which costs milliseconds where building an app costs a tenth of a second.
+after every test the tables it wrote to are emptied and its configuration and rate-limit
+counters put back, which costs milliseconds where building an app costs a tenth of a second.
+Tables are known to be written by the INSERTs this process's engines sent; a test whose writes
+come from other processes (real workers) uses `other_writers`, and every table is emptied.
 
 Requests and tests never share a context: the client pushes a fresh app context for each
 request (its own `g` and request session), and the `session` fixture is a session of the
@@ -12,11 +14,12 @@ test's own on the same engine, as the flask-sqlalchemy-lite docs recommend.
 """
 
 import os
+import re
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, delete, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, delete, event, text
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
 from api.app import create_app
@@ -88,6 +91,16 @@ def database_url(request, tmp_path_factory, worker_id):
     return url
 
 
+INSERT_INTO = re.compile(r'^\s*INSERT\s+INTO\s+"?(\w+)"?', re.IGNORECASE)
+WRITTEN: set[str] = set()  # the tables any engine of this process inserted into
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def note_insert(conn, cursor, statement, parameters, context, executemany):
+    if found := INSERT_INTO.match(statement):
+        WRITTEN.add(found.group(1))
+
+
 @pytest.fixture(scope="session")
 def shared_app(database_url):
     app = create_app(app_config(database_url))
@@ -96,21 +109,30 @@ def shared_app(database_url):
         db.engine.dispose()
 
 
-def empty_tables(app) -> None:
+def empty_tables(app, *, only: set[str] | None = None) -> None:
+    """Delete every row of the tables named in `only` (all tables when None), children first."""
     with app.app_context(), db.engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(delete(table))
+            if only is None or table.name in only:
+                connection.execute(delete(table))
 
 
 @pytest.fixture
-def app(shared_app):
+def app(shared_app, request):
     """The database's app, as new: a test may change its config; that is undone after it."""
     config = dict(shared_app.config)
     yield shared_app
     shared_app.config.clear()
     shared_app.config.update(config)
     shared_app.extensions["rate_limiter"].reset()
-    empty_tables(shared_app)
+    everything = "other_writers" in request.fixturenames
+    empty_tables(shared_app, only=None if everything else set(WRITTEN))
+    WRITTEN.clear()
+
+
+@pytest.fixture
+def other_writers():
+    """For a test whose rows are also written by other processes: empty every table after it."""
 
 
 @pytest.fixture

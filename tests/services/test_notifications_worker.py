@@ -20,6 +20,8 @@ from tests import factories
 from tests.conftest import TEST_SECRETS
 from tests.mailbox import SmtpServer
 
+pytestmark = pytest.mark.usefixtures("other_writers")  # real worker processes write rows
+
 ROOT = Path(__file__).resolve().parents[2]
 BOOKINGS = 12
 KILL_AT = 5  # the worker dies while handing over this message

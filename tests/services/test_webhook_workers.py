@@ -24,6 +24,8 @@ from services import egress, outbox, webhooks
 from services.access import Caller
 from tests.conftest import TEST_SECRETS
 
+pytestmark = pytest.mark.usefixtures("other_writers")  # real worker processes write rows
+
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = egress.Policy(require_https=False, allow_loopback=True)
 DEADLINE = 120  # seconds a worker may take before the test gives up (never a speed check)
