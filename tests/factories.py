@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from models.auth import ApiClient
+from models.base import london_today
 from models.bookings import Booking, BookingStatus, Slot, SlotAllocation
 from models.checklists import CURRENT_VERSION
 from models.destinations import DestinationRecord, Leaver, Route
@@ -183,7 +184,7 @@ def volunteer(
         "travel_radius_km": 20,
         "dbs_enhanced": True,
         "dbs_barred_list": True,
-        "dbs_issued_on": date.today() - timedelta(days=365),
+        "dbs_issued_on": london_today() - timedelta(days=365),
         **profile,
     }
     return _add(
@@ -222,14 +223,14 @@ def adviser_assignment(
             adviser_id=adviser_.id,
             school_id=school_.id,
             hub_id=school_.hub_id,
-            starts_on=starts_on or date.today() - timedelta(days=60),
+            starts_on=starts_on or london_today() - timedelta(days=60),
         ),
     )
 
 
 def need(session: Session, school_: School, **values) -> Need:
     """An open, supervised, one-off careers talk for Y9-Y10, in person, over the next weeks."""
-    starts_on = date.today() + timedelta(days=7)
+    starts_on = london_today() + timedelta(days=7)
     defaults = {
         "title": "Careers talk for Year 10",
         "activity_type": ActivityType.CAREERS_TALK,
@@ -302,7 +303,7 @@ def offer(
 
 def school_day(days_ahead: int = 14) -> date:
     """A Monday-to-Friday date about `days_ahead` days from now."""
-    day = date.today() + timedelta(days=days_ahead)
+    day = london_today() + timedelta(days=days_ahead)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day
@@ -327,8 +328,8 @@ def encounter_offer(
         "year_groups": [9, 10, 11],
         "modes": [Mode.IN_PERSON, Mode.VIRTUAL],
         "max_group": 120,
-        "available_from": date.today(),
-        "available_to": date.today() + timedelta(days=90),
+        "available_from": london_today(),
+        "available_to": london_today() + timedelta(days=90),
         "available_weekdays": [],
         "available_dates": [],
         **fields,
@@ -351,7 +352,7 @@ def slot(
         session,
         Slot(
             offer_id=offer_.id,
-            date=day or date.today() + timedelta(days=30),
+            date=day or london_today() + timedelta(days=30),
             starts_at=starts_at,
             ends_at=ends_at,
             seats=seats,
@@ -541,7 +542,7 @@ def programme_plan(
     session: Session, school_: School, *, academic_year: int | None = None, **values
 ):
     """A draft plan; by default for next school year (so its half-terms are still ahead)."""
-    start = academic_year if academic_year is not None else school_year_start(date.today()) + 1
+    start = academic_year if academic_year is not None else school_year_start(london_today()) + 1
     return _add(session, ProgrammePlan(school_id=school_.id, academic_year=start, **values))
 
 

@@ -11,6 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from models.base import london_today
 from models.evaluations import Term
 from models.programme import PlanStatus
 from models.users import Role
@@ -51,7 +52,7 @@ def audit(browser, url: str, headers: dict | None = None) -> tuple[list, object]
 def published_school(session, world):
     school = world.a.school
     school.careers_leader_name, school.careers_leader_email = "Ms Lead", "lead@example.org"
-    start = school_years.school_year_start(date.today())
+    start = school_years.school_year_start(london_today())
     plan = factories.programme_plan(
         session,
         school,

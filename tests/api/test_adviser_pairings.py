@@ -1,10 +1,9 @@
 """Adviser pairing through the API: plan, explain, confirm (all or some), and who may;
 what a school's benchmark report (its weakest benchmarks, its priority) does to the plan."""
 
-from datetime import date
-
 import pytest
 
+from models.base import london_today
 from models.pairings import AdviserAssignment
 from models.users import Role
 from services import benchmarks, school_years
@@ -23,7 +22,9 @@ def one_pupil_meeting(session, school, *benchmarks_met: int) -> None:
     """A pupil on roll this year who meets exactly `benchmarks_met` (of 5 and 8)."""
     pupil = factories.pupil(session, school, reference=f"P-{school.urn}")
     for benchmark in benchmarks_met:
-        factories.encounter(session, school, benchmark=benchmark, on=date.today(), pupils=(pupil,))
+        factories.encounter(
+            session, school, benchmark=benchmark, on=london_today(), pupils=(pupil,)
+        )
 
 
 def test_plan_explain_and_confirm(client, world, session, auth_headers):
@@ -157,7 +158,7 @@ def test_the_school_with_wider_benchmark_gaps_comes_first(client, world, session
     assert plan.status_code == 201, plan.get_json()
     [pair] = plan.get_json()["pairs"]
     assert pair["school_id"] == str(gappy.id)
-    this_year = school_years.school_year_start(date.today())
+    this_year = school_years.school_year_start(london_today())
     assert factor(pair, "priority") == benchmarks.school_priority(session, gappy.id, this_year)
     assert factor(pair, "priority") > benchmarks.school_priority(session, covered.id, this_year)
     assert factor(pair, "expertise") == 0
@@ -174,7 +175,7 @@ def test_a_pair_serving_now_is_not_planned_again(client, world, session, auth_he
             adviser_id=world.a.adviser.id,
             school_id=world.a.school.id,
             hub_id=world.a.hub.id,
-            starts_on=date.today(),
+            starts_on=london_today(),
         )
     )
     session.commit()

@@ -17,6 +17,7 @@ from api import problems
 from api.app import create_app
 from api.extensions import db
 from models import Base
+from models.base import london_today
 from models.bookings import WaitlistEntry
 from models.calendars import CalendarFeed
 from models.matches import MatchStatus
@@ -189,7 +190,7 @@ def _waitlists(session, world):
 
 def _slot_body(world, side):
     return {
-        "date": (date.today() + timedelta(days=40)).isoformat(),
+        "date": (london_today() + timedelta(days=40)).isoformat(),
         "starts_at": "09:00",
         "ends_at": "12:00",
         "seats": 5,
@@ -280,7 +281,7 @@ def _invitations(session, world):
 
 
 def _need_body(world, side):
-    starts = date.today() + timedelta(days=7)
+    starts = london_today() + timedelta(days=7)
     return {
         "school_id": str(side.school.id),
         "title": "Talk",
@@ -1040,7 +1041,7 @@ ROUTES: dict[tuple[str, str], Case] = {
         only({ADMIN: 201, COORD: 201, VOLUNTEER: 201, SCHOOL: 403, EMPLOYER: 403}, 404),
         only({ADMIN: 201}, 404),
         setup=_assignments,
-        body=lambda w, s: {"worked_on": date.today().isoformat(), "hours": 1.5},
+        body=lambda w, s: {"worked_on": london_today().isoformat(), "hours": 1.5},
     ),
     ("POST", "/api/v1/adviser-assignments/<uuid:assignment_id>/end"): Case(
         lambda w, s: ASSIGNMENT.format(s.assignment.id) + "/end",
@@ -1326,7 +1327,7 @@ ROUTES: dict[tuple[str, str], Case] = {
 
 # The careers programme (issue 19): plans, activities, publication, self-evaluations,
 # destinations and the governors' report.
-NEXT_YEAR = school_years.school_year_start(date.today()) + 1
+NEXT_YEAR = school_years.school_year_start(london_today()) + 1
 PLAN_PATH = "/api/v1/schools/{}/programme/" + school_years.label(NEXT_YEAR)
 ACTIVITY = "/api/v1/programme-activities/{}"
 EVALUATIONS = "/api/v1/schools/{}/evaluations"

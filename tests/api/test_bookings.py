@@ -182,7 +182,7 @@ def test_the_host_confirms_and_the_visit_is_completed_after_it_happens(
     by_school = client.post(f"{url}/confirm", headers=school_headers(world, auth_headers))
     confirmed = client.post(f"{url}/confirm", headers=employer)
     too_early = client.post(f"{url}/complete", headers=employer)
-    world.a.slot.date = date.today() - timedelta(days=1)
+    world.a.slot.date = london_today() - timedelta(days=1)
     session.commit()
     completed = client.post(f"{url}/complete", headers=employer)
 
@@ -262,7 +262,7 @@ def test_every_impossible_transition_is_409(
     client, session, world, auth_headers, status, transition
 ):
     booking = factories.booking(session, world.a.slot, world.a.school, status=status)
-    world.a.slot.date = date.today() - timedelta(days=1)  # so `complete` is not early
+    world.a.slot.date = london_today() - timedelta(days=1)  # so `complete` is not early
     session.commit()
     caller = world.a.users[Role.SCHOOL_STAFF if transition == "consent" else Role.EMPLOYER_STAFF]
     seats_before = booked(session, world.a.slot)
@@ -609,7 +609,7 @@ def clocks_go_forward(year: int) -> date:
 
 
 def test_calendar_feeds_list_confirmed_visits_in_london_time(client, session, world, auth_headers):
-    change_day = clocks_go_forward(date.today().year + 1)
+    change_day = clocks_go_forward(london_today().year + 1)
     on_change = factories.slot(
         session, world.a.offer, day=change_day, starts_at=time(10, 0), ends_at=time(12, 0)
     )

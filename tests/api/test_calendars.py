@@ -6,6 +6,7 @@ import icalendar
 import pytest
 import vobject
 
+from models.base import london_today
 from models.bookings import BookingStatus
 from models.users import Role
 from tests import factories
@@ -16,7 +17,7 @@ def last_sunday(year: int, month: int) -> date:
     return last - timedelta(days=(last.weekday() + 1) % 7)
 
 
-YEAR = date.today().year + 1
+YEAR = london_today().year + 1
 SPRING, AUTUMN = last_sunday(YEAR, 3), last_sunday(YEAR, 10)
 # (day, the London wall-clock start, that moment in UTC)
 VISITS = [

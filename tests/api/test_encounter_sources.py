@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from models.base import london_today
 from models.bookings import Booking, BookingStatus
 from models.encounters import Encounter
 from models.matches import Match, MatchStatus
@@ -75,7 +76,7 @@ def listed(client, headers, **query) -> list[dict]:
 
 def confirmed_booking_yesterday(session, world, kind=OfferKind.WORKPLACE_VISIT) -> Booking:
     offer = factories.offer(session, world.a.employer, kind=kind, title="A day on site")
-    slot = factories.slot(session, offer, seats=30, day=date.today() - timedelta(days=1))
+    slot = factories.slot(session, offer, seats=30, day=london_today() - timedelta(days=1))
     booking = factories.booking(
         session, slot, world.a.school, seats=12, year_group=10, status=BookingStatus.CONFIRMED
     )
@@ -111,7 +112,7 @@ def test_completing_a_booking_makes_its_benchmark_6_encounter(client, session, w
         **EXPECTED_FROM_BOOKING,
         "booking_id": str(booking.id),
         "employer_id": str(world.a.employer.id),
-        "occurred_on": (date.today() - timedelta(days=1)).isoformat(),
+        "occurred_on": (london_today() - timedelta(days=1)).isoformat(),
     }
     assert encounter_count(session) == 1
     # The host sees it too (with a count, never pupils), as any encounter with them.

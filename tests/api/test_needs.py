@@ -16,7 +16,7 @@ NEEDS = "/api/v1/needs"
 
 
 def body(world, **values):
-    starts = date.today() + timedelta(days=7)
+    starts = london_today() + timedelta(days=7)
     return {
         "school_id": str(world.a.school.id),
         "title": "Careers talk",
@@ -146,7 +146,7 @@ def test_candidates_exclude_the_unsafe_for_regulated_activity(client, world, ses
     need = factories.need(
         session, world.a.school, activity_type="mentoring", supervised=False, frequency="weekly"
     )
-    world.b.volunteer.dbs_issued_on = date.today() - timedelta(days=4 * 365)
+    world.b.volunteer.dbs_issued_on = london_today() - timedelta(days=4 * 365)
     session.commit()
     page = client.get(
         f"{NEEDS}/{need.id}/candidates", headers=auth_headers(world.a.users[Role.COORDINATOR])
@@ -231,7 +231,7 @@ def test_candidates_see_volunteer_changes_at_once(client, world, session, auth_h
 
 
 def test_a_schools_benchmark_gaps_raise_its_priority(client, world, session, auth_headers):
-    today = date.today()
+    today = london_today()
     for school in (world.a.school, world.b.school):
         pupils = [factories.pupil(session, school, f"P{n}", year_group=10) for n in range(3)]
     covered = [factories.pupil(session, world.a.school, f"Q{n}", year_group=10) for n in range(3)]
@@ -269,7 +269,7 @@ def test_a_schools_benchmark_gaps_raise_its_priority(client, world, session, aut
 
 
 def next_weekday(after_days: int) -> date:
-    day = date.today() + timedelta(days=after_days)
+    day = london_today() + timedelta(days=after_days)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day
@@ -386,7 +386,7 @@ def test_variety_counts_the_employers_met_in_recorded_encounters(
     world.a.employer.size_band, world.b.employer.size_band = "micro", "large"  # sectors unknown
     session.flush()
     factories.encounter(
-        session, world.a.school, on=date.today() - timedelta(days=30), employer_=world.b.employer
+        session, world.a.school, on=london_today() - timedelta(days=30), employer_=world.b.employer
     )
     need = factories.need(session, world.a.school)
     session.commit()

@@ -1,7 +1,8 @@
 """The directory schools search: published encounter offers ranked for one school."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from models.base import london_today
 from models.offers import OfferKind, OfferStatus
 from models.users import Role
 from models.volunteers import Mode
@@ -89,13 +90,13 @@ def test_every_filter_narrows_the_directory(client, session, world, auth_headers
         employer,
         title="Fridays",
         available_weekdays=["friday"],
-        available_to=date.today() + timedelta(days=6),
+        available_to=london_today() + timedelta(days=6),
     )
     session.commit()
     school = auth_headers(world.a.users[Role.SCHOOL_STAFF])
     soon = {
-        "date_from": date.today().isoformat(),
-        "date_to": (date.today() + timedelta(days=6)).isoformat(),
+        "date_from": london_today().isoformat(),
+        "date_to": (london_today() + timedelta(days=6)).isoformat(),
     }
 
     everything = set(found(client, school))

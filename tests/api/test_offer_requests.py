@@ -1,10 +1,11 @@
 """Schools request encounter offers; employers and providers answer; either side cancels."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from models.base import london_today
 from models.encounters import Encounter, EncounterSource
 from models.needs import Frequency
 from models.offer_requests import OfferRequest
@@ -199,7 +200,7 @@ def test_requests_fit_the_offer_the_travel_radius_and_the_school_day(
     too_far = client.post(REQUESTS, headers=school, json=request_body(far_base))
     online = client.post(REQUESTS, headers=school, json=request_body(far_base, mode="virtual"))
     early = client.post(REQUESTS, headers=school, json=request_body(near, starts_at="07:00"))
-    weekend = date.today() + timedelta(days=(5 - date.today().weekday()) % 7 + 7)
+    weekend = london_today() + timedelta(days=(5 - london_today().weekday()) % 7 + 7)
     saturday = client.post(REQUESTS, headers=school, json=request_body(near, date=str(weekend)))
     wrong_year = client.post(REQUESTS, headers=school, json=request_body(near, year_groups=[7]))
     too_many = client.post(REQUESTS, headers=school, json=request_body(near, pupils=500))

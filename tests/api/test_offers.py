@@ -1,7 +1,7 @@
 """Offers and slots through HTTP: the host's declarations gate publishing, slots keep their
 seats above those booked, and schools search slots near them."""
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 from models.base import london_today
 from models.offers import OfferKind, OfferStatus
@@ -107,7 +107,7 @@ def test_server_owned_offer_fields_are_refused(client, world, auth_headers):
 
 def test_slots_are_checked_and_keep_seats_above_those_booked(client, session, world, auth_headers):
     headers = employer_headers(world, auth_headers)
-    future = (date.today() + timedelta(days=20)).isoformat()
+    future = (london_today() + timedelta(days=20)).isoformat()
     slots = f"{OFFERS}/{world.a.offer.id}/slots"
 
     created = client.post(
@@ -215,7 +215,7 @@ def test_schools_search_slots_near_them_by_date_sector_year_and_seats(
         latitude=53.795,
         longitude=-1.7503,
     )
-    soon, later = date.today() + timedelta(days=5), date.today() + timedelta(days=60)
+    soon, later = london_today() + timedelta(days=5), london_today() + timedelta(days=60)
     far_slot = factories.slot(session, far, day=soon)
     sixth_slot = factories.slot(session, sixth_form, day=later, seats=3)
     session.commit()

@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from models.base import london_today
 from models.needs import Need
 from models.outbox import OutboxEvent
 from models.programme import ActivityStatus, PartnerType, PlanStatus, ProgrammePlan
@@ -13,7 +14,7 @@ from models.users import Role
 from services import school_years
 from tests import factories
 
-NEXT = school_years.school_year_start(date.today()) + 1
+NEXT = school_years.school_year_start(london_today()) + 1
 YEAR = school_years.label(NEXT)
 
 

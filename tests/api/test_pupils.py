@@ -7,6 +7,7 @@ from sqlalchemy import func, inspect, select
 
 from models import Base
 from models.audit import AuditEntry
+from models.base import london_today
 from models.encounters import Attendance, Encounter
 from models.pupils import Pupil
 from models.users import Role
@@ -222,7 +223,7 @@ def test_an_mis_import_reports_added_changed_and_left_pupils(client, session, wo
     session.expire_all()
     pupils = {p.reference: p for p in session.scalars(select(Pupil))}
     assert pupils["MOVE"].disadvantaged is True and pupils["NEW"].year_group == 7
-    assert pupils["GONE"].left_on == date.today()
+    assert pupils["GONE"].left_on == london_today()
 
 
 def test_an_mis_import_with_a_bad_line_writes_nothing(client, session, world, auth_headers):
@@ -458,7 +459,7 @@ def test_the_transfer_service_checks_sectors_too(session, world):
 
 def test_a_bad_sector_already_stored_does_not_break_ranking(client, session, world, auth_headers):
     encounter = factories.encounter(session, world.a.school, employer_=world.a.employer)
-    encounter.employer_sector, encounter.occurred_on = "Z", date.today() - timedelta(days=10)
+    encounter.employer_sector, encounter.occurred_on = "Z", london_today() - timedelta(days=10)
     need = factories.need(session, world.a.school)
     session.commit()
 

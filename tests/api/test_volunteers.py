@@ -1,11 +1,12 @@
 """Volunteers over HTTP: search by place and offer, DBS visibility, ETags, validation, CSV."""
 
 import math
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from models.base import london_today
 from models.users import Role, User
 from models.volunteers import Volunteer
 from tests import factories
@@ -196,7 +197,7 @@ def test_dbs_details_and_the_full_postcode_are_shown_only_to_those_allowed(
     assert ("safeguarding" in body) is sees
     assert body["base_postcode"] == (world.a.volunteer.base_postcode if sees else "LS1")
     if sees:
-        issued = date.today() - timedelta(days=365)
+        issued = london_today() - timedelta(days=365)
         assert body["safeguarding"] == {
             "enhanced": True,
             "barred_list": True,

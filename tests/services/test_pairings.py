@@ -4,13 +4,13 @@ never pairs the same two twice. A school's weakest benchmarks and priority come 
 batch of benchmark reports."""
 
 import itertools
-from datetime import date
 
 import numpy as np
 import pytest
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
+from models.base import london_today
 from models.organisations import ProviderType
 from services import benchmarks, school_years
 from services.pairings import fit_units, solve_edges
@@ -146,7 +146,7 @@ def test_nothing_to_pair():
 def test_school_gaps_name_the_weakest_benchmarks_and_the_priority(session):
     hub = factories.hub(session)
     unrecorded, weak, strong = (factories.school(session, hub=hub) for _ in range(3))
-    this_year = school_years.school_year_start(date.today())
+    this_year = school_years.school_year_start(london_today())
 
     def attend(school, pupil, *kinds):
         for benchmark, provider_type in kinds:
@@ -155,7 +155,7 @@ def test_school_gaps_name_the_weakest_benchmarks_and_the_priority(session):
                 school,
                 benchmark=benchmark,
                 provider_type=provider_type,
-                on=date.today(),
+                on=london_today(),
                 pupils=(pupil,),
             )
 
