@@ -35,6 +35,7 @@ from models.volunteers import ActivityType, AdviserStatus, EnterpriseAdviser, Mo
 from models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from services import journeys, outbox, webhook_delivery, webhooks
 from services.tokens import digest
+from services.tube_map import SharedJourney
 from services.users import hash_password
 
 PASSWORD = "correct horse battery staple"
@@ -505,6 +506,11 @@ def qualification_step(
         "start_year": start,
         "end_year": end,
     }
+
+
+def shared_journey(steps: list[dict]) -> SharedJourney:
+    """A journey's steps as the tube map reads them once shared."""
+    return SharedJourney(steps, journeys.summary(steps)["first_route"])
 
 
 def journey(

@@ -1,25 +1,15 @@
 """The tube map and the journey answers, on small hand-made journey sets whose answers
 were worked out by hand."""
 
-import random
-from xml.etree import ElementTree
-
 import pytest
 
 from models.base import london_today
-from services import demo, journeys, tube_map, tube_map_svg
+from services import journeys, tube_map
 from services.errors import InvalidInput
 from services.tube_map import Filters, SharedJourney
 from tests import factories
 from tests.factories import qualification_step as qualification
 from tests.factories import role_step as role
-from tests.geometry import crossings
-
-SVG_NS = "{http://www.w3.org/2000/svg}"
-
-
-def shared(steps: list[dict]) -> SharedJourney:
-    return SharedJourney(steps, journeys.summary(steps)["first_route"])
 
 
 def trades(start: int, hnc_after: int = 8) -> list[dict]:
@@ -52,7 +42,9 @@ HAND_MADE = [
 
 
 def test_stations_count_journeys_and_rare_steps_fold_into_their_group():
-    graph = tube_map.graph(tube_map.walks(shared(s) for s in HAND_MADE), min_count=2)
+    graph = tube_map.graph(
+        tube_map.walks(factories.shared_journey(s) for s in HAND_MADE), min_count=2
+    )
 
     counts = {station.id: station.count for station in graph.stations}
     assert counts == {
@@ -69,7 +61,9 @@ def test_stations_count_journeys_and_rare_steps_fold_into_their_group():
 
 
 def test_lines_are_shared_paths_most_common_first_with_interchanges():
-    graph = tube_map.graph(tube_map.walks(shared(s) for s in HAND_MADE), min_count=2)
+    graph = tube_map.graph(
+        tube_map.walks(factories.shared_journey(s) for s in HAND_MADE), min_count=2
+    )
 
     assert [(line.stations, line.count) for line in graph.lines] == [
         (["qualification-gcse-2", "role-531-2", "qualification-hnc-4"], 3),
@@ -90,7 +84,9 @@ def test_lines_are_shared_paths_most_common_first_with_interchanges():
 
 
 def test_a_line_needs_the_minimum_count_so_no_one_journey_is_a_line():
-    graph = tube_map.graph(tube_map.walks(shared(s) for s in HAND_MADE), min_count=3)
+    graph = tube_map.graph(
+        tube_map.walks(factories.shared_journey(s) for s in HAND_MADE), min_count=3
+    )
 
     assert [line.count for line in graph.lines] == [3]  # the two degrees are too few
     ids = {station.id for station in graph.stations}
@@ -98,7 +94,7 @@ def test_a_line_needs_the_minimum_count_so_no_one_journey_is_a_line():
     assert {"qualification-group-other-3", "qualification-group-other-6"} <= ids
     assert "qualification-a-level-3" not in ids
 
-    alone = tube_map.graph(tube_map.walks([shared(HAND_MADE[0])]), min_count=2)
+    alone = tube_map.graph(tube_map.walks([factories.shared_journey(HAND_MADE[0])]), min_count=2)
     assert alone.lines == []
 
 
@@ -124,8 +120,12 @@ def test_lines_and_answers_name_only_those_who_chose_to_be_named():
 
 
 def test_a_line_keeps_its_colour_when_other_journeys_come_and_go():
-    with_degrees = tube_map.graph(tube_map.walks(shared(s) for s in HAND_MADE), min_count=2)
-    trades_only = tube_map.graph(tube_map.walks(shared(s) for s in HAND_MADE[:3]), min_count=2)
+    with_degrees = tube_map.graph(
+        tube_map.walks(factories.shared_journey(s) for s in HAND_MADE), min_count=2
+    )
+    trades_only = tube_map.graph(
+        tube_map.walks(factories.shared_journey(s) for s in HAND_MADE[:3]), min_count=2
+    )
 
     assert trades_only.lines[0].id == with_degrees.lines[0].id
     assert trades_only.lines[0].colour == with_degrees.lines[0].colour
@@ -133,7 +133,9 @@ def test_a_line_keeps_its_colour_when_other_journeys_come_and_go():
 
 def test_answers_count_median_years_and_routes_to_the_level_asked():
     answer = tube_map.summarise(
-        [shared(s) for s in HAND_MADE], filters=Filters(reached_level=4), min_count=2
+        [factories.shared_journey(s) for s in HAND_MADE],
+        filters=Filters(reached_level=4),
+        min_count=2,
     )
 
     # Every journey counts (the filter is the database's job); years to Level 4 or above:
@@ -151,7 +153,9 @@ def test_answers_count_median_years_and_routes_to_the_level_asked():
 
 def test_answers_withhold_medians_and_routes_below_the_minimum():
     answer = tube_map.summarise(
-        [shared(s) for s in HAND_MADE[:2]], filters=Filters(reached_level=4), min_count=3
+        [factories.shared_journey(s) for s in HAND_MADE[:2]],
+        filters=Filters(reached_level=4),
+        min_count=3,
     )
 
     assert answer.journeys == 2
@@ -187,60 +191,6 @@ def stored(session, world):
 )
 def test_filters_select_the_shared_journeys(session, stored, filters, expected):
     assert tube_map.build(session, filters=filters, min_count=2).journeys == expected
-
-
-def test_the_picture_holds_every_station_and_line_without_overlapping_labels():
-    rng = random.Random(7)
-    sample = [shared(demo.journeys.sample(rng, this_year=2026, sector="F")) for _ in range(400)]
-    graph = tube_map.graph(tube_map.walks(sample), filters=Filters(sector="F"), min_count=5)
-    assert len(graph.lines) >= 5
-
-    root = ElementTree.fromstring(tube_map_svg.render(graph).encode())
-
-    drawn_lines = {p.get("id") for p in root.iter(f"{SVG_NS}path") if p.get("class") == "line"}
-    assert drawn_lines == {line.id for line in graph.lines}
-    drawn_stations = {g.get("id") for g in root.iter(f"{SVG_NS}g") if g.get("class") == "station"}
-    assert drawn_stations == {f"station-{s.id}" for s in graph.stations if s.lines}
-    legend = [t.get("data-line") for t in root.iter(f"{SVG_NS}text") if t.get("data-line")]
-    assert legend == [line.id for line in graph.lines]
-    assert root.find(f"{SVG_NS}title").text == "Careers Tube Map: Construction"
-    boxes = [p.label_box for p in tube_map_svg.layout(graph).placed.values()]
-    overlaps = [
-        (a, b)
-        for i, a in enumerate(boxes)
-        for b in boxes[i + 1 :]
-        if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-    ]
-    assert overlaps == []
-
-
-@pytest.mark.parametrize(("journeys_drawn", "seed"), [(60, 3), (400, 7), (2000, 1)])
-def test_no_line_crosses_a_label(journeys_drawn, seed):
-    """Lines cross the rows between their stations through room kept for them (vias),
-    never through another station's label."""
-    rng = random.Random(seed)
-    sample = [
-        shared(demo.journeys.sample(rng, this_year=2026, sector="F")) for _ in range(journeys_drawn)
-    ]
-    graph = tube_map.graph(tube_map.walks(sample), min_count=5)
-    geometry = tube_map_svg.layout(graph)
-    paths = {line.id: geometry.line_points(line.id) for line in graph.lines}
-    boxes = [placed.label_box for placed in geometry.placed.values()]
-    assert crossings(paths, boxes, pad=tube_map_svg.LINE_WIDTH / 2) == []
-    assert any(
-        len(route) > len(line.stations)
-        for line, route in zip(graph.lines, geometry.routes.values(), strict=True)
-    ), "the sample should have lines that skip a level"
-
-
-def test_lines_run_straight_or_at_45_degrees():
-    for a, b in [((0, 0), (40, -300)), ((0, 0), (400, -120)), ((10, 5), (300, 5))]:
-        for bias in (0, -12, 12):
-            points = tube_map_svg.octilinear(a, b, bias)
-            assert points[0] == a and points[-1] == b
-            for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False):
-                dx, dy = abs(x2 - x1), abs(y2 - y1)
-                assert dx == 0 or dy == 0 or dx == pytest.approx(dy), (a, b, bias)
 
 
 def test_journeys_are_checked_step_by_step():
