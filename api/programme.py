@@ -1,6 +1,7 @@
-"""The careers programme: a school's plan per school year, its activities (each can become
-a need in one call), the coverage per year group and benchmark, roll-over, and the
-statutory publication (public JSON and an accessible HTML page, no JavaScript)."""
+"""The careers programme: a school's plan per school year, its activities (what each
+becomes is in `api.programme_activities`), the coverage per year group and benchmark,
+roll-over, and the statutory publication (public JSON and an accessible HTML page, no
+JavaScript)."""
 
 import marshmallow as ma
 from flask import Response, url_for
@@ -8,11 +9,9 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.http import PAGE_CSP
-from api.needs import NeedSchema
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp
 from api.views import commit, list_page
-from models.needs import NeedMode
 from models.programme import ALL_BENCHMARKS, HALF_TERMS, ActivityStatus, PartnerType, PlanStatus
 from models.volunteers import ActivityType
 from services import programme, publication, school_years
@@ -134,6 +133,14 @@ class ProgrammeActivitySchema(Schema):
     need_id = ma.fields.UUID(
         allow_none=True, required=True, metadata={"description": "The need it produced."}
     )
+    offer_request_id = ma.fields.UUID(
+        allow_none=True,
+        required=True,
+        metadata={"description": "The request of an encounter offer it produced."},
+    )
+    booking_id = ma.fields.UUID(
+        allow_none=True, required=True, metadata={"description": "The booking it produced."}
+    )
     created_at = Timestamp(required=True)
     updated_at = Timestamp(required=True)
 
@@ -141,12 +148,6 @@ class ProgrammeActivitySchema(Schema):
 class ProgrammeActivityQueryArgsSchema(Schema):
     year_group = ma.fields.Integer(validate=ma.validate.Range(min=7, max=13))
     benchmark = ma.fields.Integer(validate=ma.validate.OneOf(ALL_BENCHMARKS))
-
-
-class MakeNeedSchema(Schema):
-    mode = ma.fields.Enum(NeedMode, by_value=True, load_default=NeedMode.IN_PERSON)
-    starts_on = ma.fields.Date(metadata={"description": "Default: the half-term's first day."})
-    ends_on = ma.fields.Date(metadata={"description": "Default: the half-term's last day."})
 
 
 class CoverageCellSchema(Schema):
@@ -376,18 +377,6 @@ class ActivityById(MethodView):
         )
         programme.delete_activity(db.session, caller, activity_id)
         db.session.commit()
-
-
-@blp.route("/programme-activities/<uuid:activity_id>/need")
-class ActivityNeed(MethodView):
-    @blp.login_required("needs:write")
-    @blp.arguments(MakeNeedSchema, required=False)
-    @blp.created(NeedSchema, lambda made, **_: url_for("needs.NeedById", need_id=made.id))
-    def post(self, options, activity_id):
-        """Post the need this activity asks for, and link the two (the activity is requested)"""
-        need = programme.make_need(db.session, current_caller(), activity_id, **options)
-        db.session.commit()
-        return need
 
 
 @blp.route("/schools/<uuid:school_id>/careers-programme")

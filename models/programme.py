@@ -2,7 +2,8 @@
 
 A plan is a draft until the school publishes it (the statutory publication reads the
 published one). Each activity is planned for a year group and a half-term, serves one or
-more of the eight Gatsby Benchmarks, and may produce a need, whose id it keeps.
+more of the eight Gatsby Benchmarks, and may produce a need, a request of an encounter
+offer or a booking, whose id it keeps.
 """
 
 import enum
@@ -33,7 +34,7 @@ class PartnerType(enum.StrEnum):
 
 class ActivityStatus(enum.StrEnum):
     PLANNED = "planned"
-    REQUESTED = "requested"  # a need was posted for it
+    REQUESTED = "requested"  # a need, an offer request or a booking was made of it
     DONE = "done"
     CANCELLED = "cancelled"
 
@@ -90,8 +91,16 @@ class ProgrammeActivity(UUIDPrimaryKey, Timestamps, Base):
         enum_column(ActivityStatus), default=ActivityStatus.PLANNED
     )
     notes: Mapped[str | None] = mapped_column(String(2000))
+    # What the activity became (at most one of them): a need, a request of an encounter
+    # offer, or a booking of a slot found by the activity's booking search.
     need_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("needs.id", ondelete="SET NULL"), unique=True
+    )
+    offer_request_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("offer_requests.id", ondelete="SET NULL"), unique=True
+    )
+    booking_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("bookings.id", ondelete="SET NULL"), unique=True
     )
 
     plan: Mapped[ProgrammePlan] = relationship(back_populates="activities")
@@ -106,6 +115,11 @@ class ProgrammeActivity(UUIDPrimaryKey, Timestamps, Base):
     @property
     def school_id(self) -> uuid.UUID:
         return self.plan.school_id
+
+    @property
+    def produced(self) -> bool:
+        """Whether a need, an offer request or a booking was made of it."""
+        return any((self.need_id, self.offer_request_id, self.booking_id))
 
     @property
     def organisation_id(self) -> uuid.UUID:

@@ -100,6 +100,8 @@ EVENT_TYPES: dict[str, str] = {
     "programme_activity.updated": "A programme activity changed.",
     "programme_activity.deleted": "A programme activity was removed.",
     "programme_activity.need_created": "A programme activity was turned into a need.",
+    "programme_activity.offer_requested": "A programme activity requested an encounter offer.",
+    "programme_activity.booked": "A programme activity booked a slot.",
     "self_evaluation.saved": "A school saved a termly self-evaluation.",
     "destination.recorded": "A school recorded leavers' destinations (counts, never names).",
     "webhook.ping": "A test event sent by `ping` to one subscription only.",

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.encounters import Attendance, Encounter
-from models.needs import NeedMode
 from models.organisations import School
 from models.programme import (
     ALL_BENCHMARKS,
@@ -26,8 +25,7 @@ from models.programme import (
     ProgrammeActivity,
     ProgrammePlan,
 )
-from models.volunteers import ActivityType
-from services import needs, outbox, school_years
+from services import outbox, school_years
 from services.access import Action, Caller, authorize, get_visible
 from services.errors import Conflict, InvalidInput, NotFound
 from services.pagination import Page, paginate
@@ -64,8 +62,6 @@ HALF_TERM_BOUNDS = {
     5: ((4, 14), (5, 22)),
     6: ((6, 1), (7, 22)),
 }
-NEED_BENCHMARKS = (5, 6, 7)  # what a need can serve
-NEED_PARTNERS = (PartnerType.EMPLOYER, PartnerType.PROVIDER)
 
 
 def half_term_dates(start: int, half_term: int) -> tuple[date, date]:
@@ -250,7 +246,7 @@ def create_activity(
     _apply_activity(activity, fields)
     session.add(activity)
     session.flush()
-    _publish_activity(session, "programme_activity.created", activity)
+    publish_activity(session, "programme_activity.created", activity)
     return activity
 
 
@@ -260,72 +256,17 @@ def update_activity(
     activity = get_activity_for_update(session, caller, activity_id)
     _apply_activity(activity, changes)
     session.flush()
-    _publish_activity(session, "programme_activity.updated", activity)
+    publish_activity(session, "programme_activity.updated", activity)
     return activity
 
 
 def delete_activity(session: Session, caller: Caller, activity_id: uuid.UUID) -> None:
     activity = get_activity_for_update(session, caller, activity_id)
-    if activity.need_id is not None:
-        raise Conflict("The activity has produced a need: cancel it instead of deleting it.")
-    _publish_activity(session, "programme_activity.deleted", activity)
+    if activity.produced:
+        raise Conflict("The activity has produced a need, request or booking: cancel it instead.")
+    publish_activity(session, "programme_activity.deleted", activity)
     session.delete(activity)
     session.flush()
-
-
-def make_need(
-    session: Session,
-    caller: Caller,
-    activity_id: uuid.UUID,
-    *,
-    mode: NeedMode = NeedMode.IN_PERSON,
-    starts_on: date | None = None,
-    ends_on: date | None = None,
-    today: date | None = None,
-):
-    """Post the need this activity asks for (its year group, pupils, benchmark and the
-    half-term's dates) and link the two; the activity is then `requested`."""
-    activity = get_activity_for_update(session, caller, activity_id)
-    if activity.need_id is not None:
-        raise Conflict("The activity already has a need.", errors=None)
-    if activity.status is not ActivityStatus.PLANNED:
-        raise Conflict(f"A {activity.status.value} activity cannot become a need.")
-    errors = _need_errors(activity)
-    if errors:
-        raise InvalidInput("This activity cannot become a need; see `errors`.", errors=errors)
-    first, last = half_term_dates(activity.plan.academic_year, activity.half_term)
-    need = needs.create(
-        session,
-        caller,
-        school_id=activity.plan.school_id,
-        today=today,
-        title=activity.title,
-        activity_type=ActivityType(activity.activity_type),
-        benchmark=next(b for b in activity.benchmarks if b in NEED_BENCHMARKS),
-        year_groups=[activity.year_group],
-        pupils=activity.target_pupils,
-        mode=mode,
-        starts_on=starts_on or first,
-        ends_on=ends_on or last,
-        notes=activity.notes,
-    )
-    activity.need_id, activity.status = need.id, ActivityStatus.REQUESTED
-    session.flush()
-    _publish_activity(session, "programme_activity.need_created", activity)
-    return need
-
-
-def _need_errors(activity: ProgrammeActivity) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    if activity.partner_type not in NEED_PARTNERS:
-        errors["partner_type"] = ["Only an employer or provider activity becomes a need."]
-    if activity.activity_type not in {t.value for t in ActivityType}:
-        errors["activity_type"] = [
-            "Set an activity type volunteers offer: " + ", ".join(t.value for t in ActivityType)
-        ]
-    if not any(b in NEED_BENCHMARKS for b in activity.benchmarks):
-        errors["benchmarks"] = ["A need serves Benchmark 5, 6 or 7."]
-    return errors
 
 
 def _apply_activity(activity: ProgrammeActivity, changes: dict) -> None:
@@ -336,11 +277,11 @@ def _apply_activity(activity: ProgrammeActivity, changes: dict) -> None:
                 "An activity serves at least one benchmark.",
                 errors={"benchmarks": ["Name at least one benchmark (1-8)."]},
             )
-    if "status" in changes and activity.need_id is None:
+    if "status" in changes and not activity.produced:
         if changes["status"] is ActivityStatus.REQUESTED:
             raise InvalidInput(
-                "An activity is requested when a need is made of it.",
-                errors={"status": ["Use POST …/need to request it."]},
+                "An activity is requested when a need, offer request or booking is made of it.",
+                errors={"status": ["Use POST …/need, …/offer-request or …/booking."]},
             )
     _apply(activity, changes, ACTIVITY_FIELDS)
 
@@ -403,20 +344,22 @@ def happened_encounters(
     """(year group, benchmark) -> (encounters recorded, of them meaningful), in the school
     year: an encounter counts for the year groups it names and those who attended it."""
     first, last = school_years.bounds(start)
+    in_year = (
+        Encounter.school_id == school_id,
+        Encounter.occurred_on >= first,
+        Encounter.occurred_on <= last,
+    )
     rows = session.execute(
         select(Encounter.id, Encounter.benchmark, Encounter.meaningful, Encounter.year_groups)
-        .where(
-            Encounter.school_id == school_id,
-            Encounter.occurred_on >= first,
-            Encounter.occurred_on <= last,
-        )
+        .where(*in_year)
         .order_by(Encounter.id)
     ).all()
     attended: dict[uuid.UUID, set[int]] = {}
-    ids = [row.id for row in rows]
+    # Joined, not `IN (ids)`: a year's thousands of ids make a statement too long to plan.
     for encounter_id, year_group in session.execute(
         select(Attendance.encounter_id, Attendance.year_group)
-        .where(Attendance.encounter_id.in_(ids))
+        .join(Encounter, Encounter.id == Attendance.encounter_id)
+        .where(*in_year)
         .group_by(Attendance.encounter_id, Attendance.year_group)
     ):
         attended.setdefault(encounter_id, set()).add(year_group)
@@ -447,7 +390,7 @@ def _publish(session: Session, event_type: str, plan: ProgrammePlan, **extra) ->
     )
 
 
-def _publish_activity(session: Session, event_type: str, activity: ProgrammeActivity) -> None:
+def publish_activity(session: Session, event_type: str, activity: ProgrammeActivity) -> None:
     outbox.publish(
         session,
         event_type,
@@ -457,6 +400,9 @@ def _publish_activity(session: Session, event_type: str, activity: ProgrammeActi
             "plan_id": str(activity.plan_id),
             "school_id": str(activity.plan.school_id),
             "status": activity.status.value,
-            "need_id": str(activity.need_id) if activity.need_id else None,
+            **{
+                name: str(value) if (value := getattr(activity, name)) else None
+                for name in ("need_id", "offer_request_id", "booking_id")
+            },
         },
     )

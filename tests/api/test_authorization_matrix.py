@@ -1353,6 +1353,21 @@ def _programme(session, world):
         side.activity = factories.programme_activity(session, side.programme)
 
 
+def _requestable(session, world):
+    """Each side's activity (a Y9 careers talk) and a talk its employer offers."""
+    _programme(session, world)
+    for side in (world.a, world.b):
+        side.talk = factories.encounter_offer(session, side.employer)
+
+
+def _bookable(session, world):
+    """Each side's activity is a Y9 workplace visit its side's slot can take."""
+    _programme(session, world)
+    for side in (world.a, world.b):
+        side.activity.activity_type = "workplace_visit_host"
+        side.activity.responsible_staff = "Mr Lead"
+
+
 def _published(session, world):
     _programme(session, world)
     for side in (world.a, world.b):
@@ -1460,6 +1475,31 @@ PROGRAMME_ROUTES = {
         only(PLANNERS_CREATE, 404),
         only({ADMIN: 201}, 404),
         setup=_programme,
+    ),
+    ("POST", "/api/v1/programme-activities/<uuid:activity_id>/offer-request"): Case(
+        lambda w, s: ACTIVITY.format(s.activity.id) + "/offer-request",
+        only(PLANNERS_CREATE, 404),
+        only({ADMIN: 201}, 404),
+        setup=_requestable,
+        body=lambda w, s: {
+            "offer_id": str(s.talk.id),
+            "date": factories.school_day(21).isoformat(),
+            "starts_at": "10:00",
+            "ends_at": "11:00",
+        },
+    ),
+    ("GET", "/api/v1/programme-activities/<uuid:activity_id>/slots"): Case(
+        lambda w, s: ACTIVITY.format(s.activity.id) + "/slots",
+        only(SCHOOL_SIDE, 404),
+        only({ADMIN: 200}, 404),
+        setup=_bookable,
+    ),
+    ("POST", "/api/v1/programme-activities/<uuid:activity_id>/booking"): Case(
+        lambda w, s: ACTIVITY.format(s.activity.id) + "/booking",
+        only(PLANNERS_CREATE, 404),
+        only({ADMIN: 201}, 404),
+        setup=_bookable,
+        body=lambda w, s: {"slot_id": str(s.slot.id), "seats": 1},
     ),
     ("GET", "/api/v1/schools/<uuid:school_id>/careers-programme"): Case(
         lambda w, s: f"/api/v1/schools/{s.school.id}/careers-programme",

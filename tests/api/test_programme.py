@@ -1,12 +1,12 @@
 """The careers programme through the API: plans, activities, coverage against the ledger,
-an activity becoming a need, roll-over, and the public statutory publication."""
+roll-over, and the public statutory publication (what an activity becomes:
+test_programme_activities.py)."""
 
 from datetime import date
 
 from sqlalchemy import select
 
 from models.base import london_today
-from models.needs import Need
 from models.outbox import OutboxEvent
 from models.programme import ActivityStatus, PartnerType, PlanStatus, ProgrammePlan
 from models.provider_access import ProviderAccessPolicy
@@ -138,58 +138,6 @@ def test_coverage_counts_planned_and_recorded_encounters_and_shows_gaps(
         plan_url(school) + "/coverage", headers=auth_headers(world.a.users[Role.COORDINATOR])
     )
     assert coordinator.status_code == 200  # coordinators see the gaps they can help with
-
-
-def test_a_planned_activity_becomes_a_need_in_one_call(client, world, auth_headers, session):
-    plan = factories.programme_plan(session, world.a.school)
-    activity = factories.programme_activity(
-        session, plan, year_group=10, half_term=3, target_pupils=45, benchmarks=[2, 5]
-    )
-    session.commit()
-    response = client.post(
-        f"/api/v1/programme-activities/{activity.id}/need",
-        json={"mode": "virtual"},
-        headers=auth_headers(staff(world)),
-    )
-    assert response.status_code == 201, response.get_json()
-    need = response.get_json()
-    assert response.headers["Location"].endswith(f"/api/v1/needs/{need['id']}")
-    assert need["year_groups"] == [10] and need["pupils"] == 45 and need["benchmark"] == 5
-    assert need["mode"] == "virtual" and need["activity_type"] == "careers_talk"
-    assert need["starts_on"] == f"{NEXT + 1}-01-05" and need["ends_on"] == f"{NEXT + 1}-02-13"
-
-    linked = client.get(
-        f"/api/v1/programme-activities/{activity.id}", headers=auth_headers(staff(world))
-    ).get_json()
-    assert linked["need_id"] == need["id"] and linked["status"] == "requested"
-    twice = client.post(
-        f"/api/v1/programme-activities/{activity.id}/need",
-        json={},
-        headers=auth_headers(staff(world)),
-    )
-    assert twice.status_code == 409
-    assert (
-        session.scalar(
-            select(OutboxEvent.id).where(OutboxEvent.type == "programme_activity.need_created")
-        )
-        is not None
-    )
-
-
-def test_an_in_school_activity_cannot_become_a_need(client, world, auth_headers, session):
-    plan = factories.programme_plan(session, world.a.school)
-    activity = factories.programme_activity(
-        session, plan, benchmarks=[1], partner_type=PartnerType.NONE, activity_type=None
-    )
-    session.commit()
-    response = client.post(
-        f"/api/v1/programme-activities/{activity.id}/need",
-        json={},
-        headers=auth_headers(staff(world)),
-    )
-    assert response.status_code == 422
-    assert set(response.get_json()["errors"]) == {"partner_type", "activity_type", "benchmarks"}
-    assert session.scalars(select(Need)).all() == []
 
 
 def test_roll_over_copies_the_plan_into_next_year_as_a_draft(client, world, auth_headers, session):
