@@ -27,8 +27,10 @@ PROBLEM_JSON = "application/problem+json"
 
 PAGINATION_HEADER = {
     "description": (
-        "Pagination metadata as JSON: total, total_pages, first_page, last_page, page, "
-        "previous_page, next_page."
+        "Pagination metadata as JSON: total, total_exact, total_pages, first_page, last_page, "
+        "page, previous_page, next_page. Totals are counted exactly up to 10,000 items; "
+        "beyond that `total_exact` is false, `total` is a lower bound (enough to show "
+        "whether there is a next page) and `total_pages` and `last_page` are left out."
     ),
     "schema": {"type": "string", "contentMediaType": "application/json"},
 }
@@ -70,6 +72,7 @@ class Timestamp(ma.fields.AwareDateTime):
 def paged(pagination_parameters, page):
     """Hand a service's Page to flask-smorest's in-view pagination."""
     pagination_parameters.item_count = page.total
+    pagination_parameters.total_exact = page.exact
     return page.items
 
 
@@ -212,7 +215,13 @@ class Blueprint(flask_smorest.Blueprint):
 
     def _set_pagination_metadata(self, page_params, result, headers):
         result, headers = super()._set_pagination_metadata(page_params, result, headers)
-        links = _page_links(json.loads(headers[self.PAGINATION_HEADER_NAME]), page_params.page_size)
+        metadata = json.loads(headers[self.PAGINATION_HEADER_NAME])
+        metadata["total_exact"] = getattr(page_params, "total_exact", True)
+        if not metadata["total_exact"]:  # a lower bound: the last page is not known
+            metadata.pop("total_pages", None)
+            metadata.pop("last_page", None)
+        headers[self.PAGINATION_HEADER_NAME] = json.dumps(metadata)
+        links = _page_links(metadata, page_params.page_size)
         if links:
             headers["Link"] = links
         return result, headers

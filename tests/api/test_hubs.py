@@ -1,7 +1,10 @@
 """Careers Hubs: lists show only what the caller may see; schools are in at most one hub."""
 
+import json
+
 from models.organisations import Hub, School
 from models.users import Role
+from services import pagination
 from tests import factories
 
 
@@ -105,3 +108,31 @@ def test_an_unchanged_hub_answers_304_to_if_none_match(client, world, auth_heade
 
     assert response.status_code == 304
     assert response.data == b""
+
+
+def test_a_list_longer_than_the_count_limit_pages_on_without_counting_it_all(
+    client, session, world, auth_headers, monkeypatch
+):
+    """COUNT_LIMIT of 3 stands for 10,000: the list's total becomes a lower bound."""
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 3)
+    for n in range(5):
+        factories.hub(session, f"Extra hub {n}")
+    session.commit()  # 7 hubs with the world's two
+    admin = auth_headers(world.platform_admin)
+
+    first = client.get("/api/v1/hubs?page_size=2", headers=admin)
+    last = client.get("/api/v1/hubs?page=4&page_size=2", headers=admin)
+
+    metadata = json.loads(first.headers["X-Pagination"])
+    assert metadata["total_exact"] is False and metadata["total"] >= 4
+    assert "last_page" not in metadata and "total_pages" not in metadata
+    assert 'rel="next"' in first.headers["Link"] and 'rel="last"' not in first.headers["Link"]
+    assert len(last.get_json()) == 1
+    assert json.loads(last.headers["X-Pagination"])["total"] == 7
+    assert 'rel="next"' not in last.headers["Link"]
+    exact = json.loads(
+        client.get("/api/v1/hubs", headers=auth_headers(world.a.users[Role.COORDINATOR])).headers[
+            "X-Pagination"
+        ]
+    )
+    assert exact["total_exact"] is True and exact["total"] == 1
