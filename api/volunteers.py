@@ -1,11 +1,12 @@
 """Volunteer profiles: search by place and offer; updates by the volunteer and their employer.
 
 Safeguarding (DBS) details and the full base postcode appear only for those
-`services.access.can_see_private_details` allows; for everyone else the `safeguarding`
+`services.access.private_details_rule` allows; for everyone else the `safeguarding`
 block is absent (never null) and `base_postcode` is the outward code.
 """
 
 import marshmallow as ma
+from flask import g
 from flask.views import MethodView
 
 from api.extensions import db
@@ -35,15 +36,16 @@ CAPACITY_NOTE = (
     "Encounters a month the volunteer will commit to (accepted, confirmed or scheduled); "
     f"matching asks nobody beyond it. Default {DEFAULT_MONTHLY_CAPACITY}."
 )
+WHO_SEES_PRIVATE_DETAILS = (
+    "admins, the volunteer, their employer's staff, and the coordinators of a hub whose "
+    "schools the volunteer advises or agreed a match with"
+)
 BASE_POSTCODE_NOTE = (
-    "In full for admins, the volunteer, their employer's staff and hub coordinators; "
-    "everyone else sees the outward code (`LS1`), and distances to the nearest km."
+    f"In full for {WHO_SEES_PRIVATE_DETAILS}; everyone else sees the outward code (`LS1`), "
+    "and distances to the nearest km."
 )
 PRIVATE_DETAILS = ("safeguarding", "base_postcode", "distance_km")
-SAFEGUARDING_NOTE = (
-    "Shown only to admins, the volunteer, their employer's staff and hub coordinators; "
-    "absent for everyone else."
-)
+SAFEGUARDING_NOTE = f"Shown only to {WHO_SEES_PRIVATE_DETAILS}; absent for everyone else."
 
 
 class AvailabilitySchema(Schema):
@@ -116,7 +118,7 @@ class VolunteerSchema(DirectoryEntrySchema):
     def get_attribute(self, obj, attr, default):
         if attr in PRIVATE_DETAILS:
             volunteer = getattr(obj, "item", obj)
-            private = access.can_see_private_details(current_caller(), volunteer)
+            private = _sees_private_details(volunteer)
             if attr == "safeguarding":
                 return volunteers.safeguarding(volunteer) if private else ma.missing
             if attr == "base_postcode" and volunteer.base_postcode and not private:
@@ -124,6 +126,13 @@ class VolunteerSchema(DirectoryEntrySchema):
             if attr == "distance_km" and isinstance(obj, Near) and not private:
                 return round(obj.distance_km)  # metres would locate the postcode
         return super().get_attribute(obj, attr, default)
+
+
+def _sees_private_details(volunteer) -> bool:
+    """The caller's rule, worked out once per request (a page asks for every row)."""
+    if "private_details_rule" not in g:
+        g.private_details_rule = access.private_details_rule(db.session, current_caller())
+    return g.private_details_rule(volunteer)
 
 
 class VolunteerProfileFields(Schema):

@@ -8,9 +8,10 @@ exist; a caller who may see it but not act on it gets Forbidden.
 
 import enum
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from models.audit import AuditEntry
@@ -21,7 +22,7 @@ from models.destinations import Leaver
 from models.encounters import Encounter
 from models.evaluations import SelfEvaluation
 from models.journeys import Journey
-from models.matches import Match
+from models.matches import Match, MatchStatus
 from models.needs import Need
 from models.offer_requests import OfferRequest, Side
 from models.offers import Offer, OfferStatus
@@ -164,7 +165,7 @@ def can_see(session: Session, caller: Caller, obj: object) -> bool:
         case Volunteer():
             return _sees_volunteer(caller, obj)
         case EnterpriseAdviser():
-            return caller.role is Role.COORDINATOR or _owns_volunteer(caller, obj.volunteer)
+            return _sees_adviser(session, caller, obj)
         case Offer():
             return obj.status is OfferStatus.PUBLISHED or _hosts(caller, obj)
         case Slot():
@@ -409,16 +410,58 @@ def _sees_volunteer(caller: Caller, volunteer: Volunteer) -> bool:
     return _owns_volunteer(caller, volunteer)
 
 
-def can_see_private_details(caller: Caller, volunteer: Volunteer) -> bool:
+# A volunteer who agreed to a school's match (an invitation alone shares nothing).
+AGREED_MATCHES = (MatchStatus.ACCEPTED, MatchStatus.CONFIRMED, MatchStatus.SCHEDULED)
+
+
+def private_details_rule(session: Session, caller: Caller) -> Callable[[Volunteer], bool]:
     """Field-level rule: a volunteer's DBS details and full base postcode (often their
-    home) are for admins, the volunteer, their employer's staff and hub coordinators;
-    everyone else sees the profile without DBS details and with the outward code only."""
-    return caller.is_admin or caller.role is Role.COORDINATOR or _owns_volunteer(caller, volunteer)
+    home) are for admins, the volunteer, their employer's staff, and the coordinators of a
+    hub whose schools the volunteer advises now or agreed a match with; everyone else sees
+    the profile without DBS details and with the outward code only. One query for a
+    coordinator, so a page of volunteers is judged at once."""
+    if caller.is_admin:
+        return lambda volunteer: True
+    if caller.role is Role.COORDINATOR:
+        serving = set(session.scalars(volunteers_serving_hub(caller.organisation_id)))
+        return lambda volunteer: volunteer.id in serving
+    return lambda volunteer: _owns_volunteer(caller, volunteer)
+
+
+def volunteers_serving_hub(hub_id: uuid.UUID) -> Select:
+    """Ids of volunteers who advise one of the hub's schools (an assignment not ended) or
+    agreed a match on one of its needs."""
+    hub_schools = select(School.id).where(School.hub_id == hub_id)
+    advising = (
+        select(EnterpriseAdviser.volunteer_id)
+        .join(AdviserAssignment, AdviserAssignment.adviser_id == EnterpriseAdviser.id)
+        .where(AdviserAssignment.school_id.in_(hub_schools), AdviserAssignment.ends_on.is_(None))
+    )
+    matched = (
+        select(Match.volunteer_id)
+        .join(Need, Need.id == Match.need_id)
+        .where(Need.school_id.in_(hub_schools), Match.status.in_(AGREED_MATCHES))
+    )
+    return advising.union(matched)
 
 
 def sees_volunteers_in_part(caller: Caller) -> bool:
-    """Schools search every volunteer but never with private details (see above)."""
-    return caller.role is Role.SCHOOL_STAFF
+    """Schools and coordinators search every volunteer, most without private details."""
+    return caller.role in (Role.SCHOOL_STAFF, Role.COORDINATOR)
+
+
+def _sees_adviser(session: Session, caller: Caller, adviser: EnterpriseAdviser) -> bool:
+    """Coordinators see their hub's advisers, those advising its schools, and those not yet
+    placed in any hub (whom they may place in theirs); employers and advisers their own."""
+    if caller.role is not Role.COORDINATOR:
+        return _owns_volunteer(caller, adviser.volunteer)
+    if adviser.hub_id in (None, caller.organisation_id):
+        return True
+    advising = select(AdviserAssignment.id).join(School, School.id == AdviserAssignment.school_id)
+    advising = advising.where(
+        AdviserAssignment.adviser_id == adviser.id, School.hub_id == caller.organisation_id
+    )
+    return session.scalar(advising.limit(1)) is not None
 
 
 def can_set_adviser_status(caller: Caller, adviser: EnterpriseAdviser) -> bool:
@@ -496,8 +539,18 @@ def visible_bookings(caller: Caller, school_column, employer_column) -> ColumnEl
 
 def visible_advisers(caller: Caller) -> ColumnElement[bool]:
     """A WHERE clause on `enterprise_advisers` (joined to `volunteers`) matching `can_see`."""
-    if caller.is_admin or caller.role is Role.COORDINATOR:
+    if caller.is_admin:
         return true()
+    if caller.role is Role.COORDINATOR:
+        hub_schools = select(School.id).where(School.hub_id == caller.organisation_id)
+        advising = select(AdviserAssignment.adviser_id).where(
+            AdviserAssignment.school_id.in_(hub_schools)
+        )
+        return or_(
+            EnterpriseAdviser.hub_id == caller.organisation_id,
+            EnterpriseAdviser.hub_id.is_(None),
+            EnterpriseAdviser.id.in_(advising),
+        )
     if caller.role is Role.EMPLOYER_STAFF:
         return Volunteer.employer_id == caller.organisation_id
     if caller.user_id is not None:

@@ -77,7 +77,6 @@ def test_only_admins_and_the_hubs_coordinators_change_status(client, world, auth
     assert patch(world.a.users[Role.VOLUNTEER], {"status": "paused"}).status_code == 403
     assert patch(world.a.users[Role.VOLUNTEER], {"hours_per_month": 12}).status_code == 200
     assert patch(world.a.users[Role.COORDINATOR], {"status": "paused"}).status_code == 200
-    assert patch(world.b.users[Role.COORDINATOR], {"status": "active"}).status_code == 403
     assert (
         patch(world.a.users[Role.COORDINATOR], {"hub_id": str(world.b.hub.id)}).status_code == 403
     )
@@ -94,7 +93,7 @@ def test_lists_show_only_visible_advisers_and_filter(client, world, auth_headers
     own, foreign = str(world.a.adviser.id), str(world.b.adviser.id)
     assert ids(world.a.users[Role.EMPLOYER_STAFF]) == [own]
     assert ids(world.a.users[Role.SCHOOL_STAFF]) == []
-    assert sorted(ids(world.a.users[Role.COORDINATOR])) == sorted([own, foreign])
+    assert ids(world.a.users[Role.COORDINATOR]) == [own]
     assert ids(world.platform_admin, hub_id=str(world.b.hub.id)) == [foreign]
     assert sorted(ids(world.platform_admin, expertise="strategy")) == sorted([own, foreign])
     assert ids(world.platform_admin, expertise="finance") == []
@@ -112,3 +111,33 @@ def test_ending_a_commitment_needs_the_etag_and_keeps_the_volunteer(client, worl
     assert client.get(path, headers=headers).status_code == 404
     volunteer = client.get(f"/api/v1/volunteers/{world.a.volunteer.id}", headers=headers)
     assert volunteer.status_code == 200
+
+
+def test_a_coordinator_sees_its_own_hubs_advisers_those_advising_its_schools_and_unplaced_ones(
+    client, session, world, auth_headers
+):
+    coordinator = auth_headers(world.a.users[Role.COORDINATOR])
+    unplaced = factories.adviser(session, factories.volunteer(session, world.b.employer))
+    session.commit()
+
+    def listed():
+        return sorted(
+            item["id"] for item in client.get("/api/v1/advisers", headers=coordinator).get_json()
+        )
+
+    foreign = f"/api/v1/advisers/{world.b.adviser.id}"
+    before = listed(), client.get(foreign, headers=coordinator)
+    etag = client.get(foreign, headers=auth_headers(world.platform_admin)).headers["ETag"]
+    changed = client.patch(
+        foreign, headers={**coordinator, "If-Match": etag}, json={"status": "paused"}
+    )
+    factories.adviser_assignment(session, world.b.adviser, world.a.school)
+    session.commit()
+    after = listed(), client.get(foreign, headers=coordinator)
+
+    assert before[0] == sorted([str(world.a.adviser.id), str(unplaced.id)])
+    assert before[1].status_code == 404
+    assert before[1].get_json()["type"] == "/problems/not-found"
+    assert changed.status_code == 404
+    assert after[0] == sorted([str(world.a.adviser.id), str(world.b.adviser.id), str(unplaced.id)])
+    assert after[1].status_code == 200

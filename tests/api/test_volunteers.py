@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models.base import london_today
+from models.matches import MatchStatus
 from models.users import Role, User
 from models.volunteers import Volunteer
 from tests import factories
@@ -62,9 +63,9 @@ def search(client, headers, **query):
 def test_distance_search_matches_a_hand_computed_haversine_and_sorts_nearest_first(
     client, world, people, auth_headers
 ):
-    coordinator = auth_headers(world.a.users[Role.COORDINATOR])
+    admin = auth_headers(world.platform_admin)
 
-    response = search(client, coordinator, near="LS1 4DY", within_km=25)
+    response = search(client, admin, near="LS1 4DY", within_km=25)
 
     body = response.get_json()
     ids = [item["id"] for item in body]
@@ -84,6 +85,12 @@ def test_distance_search_matches_a_hand_computed_haversine_and_sorts_nearest_fir
     assert distances == sorted(distances)
     assert response.headers["X-Pagination"]
     assert '"total": 4' in response.headers["X-Pagination"]
+    # A coordinator whose hub they do not serve sees the whole kilometre, as schools do.
+    seen = search(
+        client, auth_headers(world.a.users[Role.COORDINATOR]), near="LS1 4DY", within_km=25
+    )
+    by_id = {item["id"]: item["distance_km"] for item in seen.get_json()}
+    assert by_id[str(people["bradford"].id)] == 13
 
 
 def test_schools_searching_by_distance_cannot_locate_a_volunteers_postcode(
@@ -103,7 +110,7 @@ def test_schools_searching_by_distance_cannot_locate_a_volunteers_postcode(
 
 
 def test_the_radius_bounds_the_search_exactly(client, world, people, auth_headers):
-    coordinator = auth_headers(world.a.users[Role.COORDINATOR])
+    coordinator = auth_headers(world.platform_admin)
     bradford = haversine(PLACES["LS1 4DY"], PLACES["BD1 1AF"])
 
     just_inside = search(client, coordinator, near="LS1 4DY", within_km=round(bradford + 0.01, 2))
@@ -179,7 +186,7 @@ def test_lists_contain_only_the_volunteers_the_caller_may_see(client, world, peo
     ("role", "sees"),
     [
         (Role.ADMIN, True),
-        (Role.COORDINATOR, True),
+        (Role.COORDINATOR, False),  # unless the volunteer serves the hub: below
         (Role.EMPLOYER_STAFF, True),
         (Role.VOLUNTEER, True),
         (Role.SCHOOL_STAFF, False),
@@ -210,6 +217,41 @@ def test_dbs_details_and_the_full_postcode_are_shown_only_to_those_allowed(
     assert all(("safeguarding" in item) is sees for item in listed)
     [own] = [item for item in listed if item["id"] == str(world.a.volunteer.id)]
     assert own["base_postcode"] == body["base_postcode"]
+
+
+@pytest.mark.parametrize(
+    ("tie", "shared"),
+    [
+        ("advises a hub school", True),
+        ("advised a hub school (ended)", False),
+        ("agreed a hub school's match", True),
+        ("invited by a hub school", False),
+        ("advises another hub's school", False),
+    ],
+)
+def test_a_coordinator_sees_dbs_details_and_the_postcode_of_volunteers_serving_its_hub(
+    client, session, world, auth_headers, tie, shared
+):
+    volunteer = world.b.volunteer  # employer B's, the adviser of hub B
+    if "advise" in tie:
+        school = world.b.school if "another" in tie else world.a.school
+        assignment = factories.adviser_assignment(session, world.b.adviser, school)
+        assignment.ends_on = london_today() if "ended" in tie else None
+    else:
+        status = MatchStatus.ACCEPTED if "agreed" in tie else MatchStatus.INVITED
+        factories.match(session, factories.need(session, world.a.school), volunteer, status)
+    session.commit()
+    coordinator = auth_headers(world.a.users[Role.COORDINATOR])
+
+    read = client.get(f"/api/v1/volunteers/{volunteer.id}", headers=coordinator).get_json()
+    listed = search(client, coordinator, page_size=100).get_json()
+
+    assert ("safeguarding" in read) is shared
+    assert read["base_postcode"] == ("LS1 4DY" if shared else "LS1")
+    [item] = [item for item in listed if item["id"] == str(volunteer.id)]
+    assert ("safeguarding" in item) is shared
+    [own] = [item for item in listed if item["id"] == str(world.a.volunteer.id)]
+    assert "safeguarding" not in own  # hub A's adviser, but advising no school yet
 
 
 def test_foreign_volunteers_are_not_found(client, world, auth_headers):

@@ -13,6 +13,7 @@ from datetime import time
 import pytest
 from sqlalchemy import select
 
+from models.base import london_today
 from models.bookings import Booking
 from models.encounters import Encounter
 from models.matches import Match, MatchStatus
@@ -36,7 +37,7 @@ from services import (
     users,
     volunteers,
 )
-from services.access import Caller, can_see
+from services.access import Caller, can_see, private_details_rule
 from tests import factories
 
 PAGE = {"page": 1, "page_size": 100}
@@ -67,18 +68,24 @@ def _caller_of(user: User) -> Caller:
 
 def _rich_world(session):
     """The two-tenant world, plus the rows that make each rule bite: a draft offer, needs
-    with a volunteer from the other side invited, encounters the volunteers joined, and an
-    adviser placed in the other hub's school."""
+    with a volunteer from the other side invited and another who agreed, encounters the
+    volunteers joined, an adviser placed in the other hub's school, one whose assignment
+    there ended, and one placed in no hub."""
     world = factories.world(session)
     for here, there in ((world.a, world.b), (world.b, world.a)):
         factories.offer(session, here.employer, status=OfferStatus.DRAFT)
         own_need = factories.need(session, here.school)
         factories.need(session, here.school, title="Mock interviews")
         factories.match(session, own_need, there.volunteer, MatchStatus.INVITED)
+        agreed = factories.volunteer(session, there.employer)
+        factories.match(session, own_need, agreed, MatchStatus.ACCEPTED)
         met = factories.encounter(session, here.school, employer_=here.employer)
         met.volunteers.append(there.volunteer)
         factories.encounter(session, here.school, provider_=here.provider, benchmark=7)
         factories.adviser_assignment(session, here.adviser, there.school)
+        former = factories.adviser(session, factories.volunteer(session, here.employer), here.hub)
+        factories.adviser_assignment(session, former, there.school).ends_on = london_today()
+        factories.adviser(session, factories.volunteer(session, here.employer))  # no hub yet
         _requests(session, world, here, there)
     session.commit()
     return world
@@ -135,3 +142,39 @@ def test_a_list_holds_exactly_what_can_see_accepts(session, model, role):
     for name, caller in callers:
         seen = {row.id for row in rows if can_see(session, caller, row)}
         assert _listed_ids(session, model, caller) == seen, f"{model.__name__} as {name}"
+
+
+def _serves_hub(session, volunteer: Volunteer, hub_id: uuid.UUID) -> bool:
+    """The private-details rule for coordinators, said again row by row: the volunteer
+    advises one of the hub's schools now, or agreed a match on one of its needs."""
+    advising = any(
+        a.adviser.volunteer_id == volunteer.id and a.active and a.school.hub_id == hub_id
+        for a in session.scalars(select(AdviserAssignment))
+    )
+    agreed = any(
+        m.volunteer_id == volunteer.id
+        and m.need.school.hub_id == hub_id
+        and m.status in (MatchStatus.ACCEPTED, MatchStatus.CONFIRMED, MatchStatus.SCHEDULED)
+        for m in session.scalars(select(Match))
+    )
+    return advising or agreed
+
+
+def test_private_details_go_exactly_to_those_the_rule_names(session):
+    world = _rich_world(session)
+    volunteers_ = list(session.scalars(select(Volunteer)))
+    for name, caller in _callers(world):
+        rule = private_details_rule(session, caller)
+        for volunteer in volunteers_:
+            if caller.role is Role.COORDINATOR:
+                expected = _serves_hub(session, volunteer, caller.organisation_id)
+            else:
+                expected = (
+                    caller.is_admin
+                    or volunteer.employer_id == caller.organisation_id
+                    and (caller.role is Role.EMPLOYER_STAFF or volunteer.user_id == caller.user_id)
+                )
+            assert rule(volunteer) == expected, f"{volunteer.job_title} {volunteer.id} as {name}"
+    coordinator = _caller_of(world.a.users[Role.COORDINATOR])
+    shared = [v for v in volunteers_ if private_details_rule(session, coordinator)(v)]
+    assert 0 < len(shared) < len(volunteers_), "the rule bites both ways"
