@@ -1,6 +1,7 @@
 """Termly self-evaluations across all eight Gatsby Benchmarks (Compass-style): the school
 answers Benchmarks 1, 2 and 4 with evidence; 3 and 5-8 come from the ledger and cannot be
-typed over. A hub's coordinators see their schools side by side; CSV export."""
+typed over. A hub's coordinators see their schools side by side; CSV export of both the
+hub's term and a school's terms over time."""
 
 import csv
 import io
@@ -23,6 +24,7 @@ blp = Blueprint(
     description="Self-evaluations across the eight Gatsby Benchmarks, per term.",
 )
 
+CSV = "text/csv"
 YEAR = ma.validate.Regexp(r"^\d{4}-\d{2}$", error="Use the form YYYY-YY, such as 2025-26.")
 CSV_DOC = {
     "responses": {
@@ -170,6 +172,19 @@ class SchoolEvaluations(MethodView):
         return created
 
 
+@blp.route("/schools/<uuid:school_id>/evaluations.csv")
+class SchoolEvaluationsCsv(MethodView):
+    @blp.login_required("programme:read")
+    @blp.response(200, description="One row per saved term, oldest first.", content_type=CSV)
+    @blp.doc(**CSV_DOC)
+    def get(self, school_id):
+        """The school's self-evaluations term by term as CSV (its progress over time)"""
+        school, saved = evaluations.school_history(
+            db.session, current_caller(), school_id=school_id
+        )
+        return _csv(evaluations.school_csv_rows(school, saved), f"evaluations-{school.urn}")
+
+
 @blp.route("/evaluations/<uuid:evaluation_id>")
 class EvaluationById(MethodView):
     @blp.login_required("programme:read")
@@ -210,7 +225,11 @@ class HubEvaluations(MethodView):
             term=args["term"],
         )
         if _wants_csv(args):
-            return _csv(view)
+            rows = [
+                evaluations.csv_row(school, view["academic_year"], view["term"])
+                for school in view["schools"]
+            ]
+            return _csv(rows, f"evaluations-{view['academic_year']}-{view['term']}")
         return view
 
 
@@ -220,15 +239,13 @@ def _wants_csv(args: dict) -> bool:
     return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
 
 
-def _csv(view: dict) -> Response:
+def _csv(rows: list[dict], name: str) -> Response:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=evaluations.CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for school in view["schools"]:
-        writer.writerow(evaluations.csv_row(school, view["academic_year"], view["term"]))
-    name = f"evaluations-{view['academic_year']}-{view['term']}"
+    writer.writerows(rows)
     return Response(
         out.getvalue(),
-        mimetype="text/csv",
+        mimetype=CSV,
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )

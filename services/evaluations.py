@@ -96,6 +96,15 @@ def list_(
     return paginate(session, query.order_by(*_newest_first()), page=page, page_size=page_size)
 
 
+def school_history(
+    session: Session, caller: Caller, *, school_id: uuid.UUID
+) -> tuple[School, list[SelfEvaluation]]:
+    """The school and its evaluations, oldest term first: its progress, for a spreadsheet."""
+    school = get_visible(session, caller, School, school_id)
+    authorize(session, caller, Action.READ, SelfEvaluation(school=school, school_id=school.id))
+    return school, history(session, school.id)[::-1]
+
+
 def history(session: Session, school_id: uuid.UUID) -> list[SelfEvaluation]:
     """Every evaluation of the school, newest first (the governors' report reads it)."""
     query = select(SelfEvaluation).where(SelfEvaluation.school_id == school_id)
@@ -313,6 +322,17 @@ def hub_view(
 CSV_COLUMNS = ["urn", "school_name", "academic_year", "term"] + [
     f"bm{b}_{part}" for b in range(1, 9) for part in ("percentage", "state")
 ]
+
+
+def school_csv_rows(school: School, saved: list[SelfEvaluation]) -> list[dict]:
+    """One CSV row per saved term, in the hub CSV's columns."""
+    entry = {"urn": school.urn, "school_name": school.name}
+    return [
+        csv_row(
+            {**entry, "benchmarks": summary(e)}, school_years.label(e.academic_year), e.term.value
+        )
+        for e in saved
+    ]
 
 
 def csv_row(school: dict, academic_year: str, term: str) -> dict:

@@ -1532,6 +1532,12 @@ PROGRAMME_ROUTES = {
             "answers": {"1.1": {"met": True, "evidence": "The plan for every year"}},
         },
     ),
+    ("GET", "/api/v1/schools/<uuid:school_id>/evaluations.csv"): Case(
+        lambda w, s: EVALUATIONS.format(s.school.id) + ".csv",
+        only(SCHOOL_SIDE, 404),
+        only({ADMIN: 200}, 404),
+        setup=_evaluations,
+    ),
     ("GET", "/api/v1/evaluations/<uuid:evaluation_id>"): Case(
         lambda w, s: f"/api/v1/evaluations/{s.evaluation.id}",
         only(SCHOOL_SIDE, 404),

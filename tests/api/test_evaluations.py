@@ -142,3 +142,34 @@ def test_hub_coordinators_see_schools_side_by_side_without_pupils(
         headers=auth_headers(staff(world)),
     )
     assert school_staff.status_code == 403
+
+
+def test_a_schools_evaluations_export_term_by_term_as_csv(client, world, auth_headers, session):
+    """Oldest term first, so a spreadsheet reads the school's progress down the page."""
+    school = world.a.school
+    factories.pupil(session, school, reference="PUPIL-REF-2")
+    for year, term, bm5 in ((2025, "spring", 40.0), (2024, "summer", 10.0), (2025, "autumn", 25.0)):
+        factories.self_evaluation(
+            session, school, academic_year=year, term=term, computed={"5": bm5}, answers={}
+        )
+    factories.self_evaluation(session, world.b.school, computed={"5": 99.0})
+    session.commit()
+
+    for reader in (staff(world), world.a.users[Role.COORDINATOR]):
+        exported = client.get(f"{url(school)}.csv", headers=auth_headers(reader))
+        assert exported.status_code == 200 and exported.mimetype == "text/csv"
+        assert exported.headers["Content-Disposition"].endswith(f'evaluations-{school.urn}.csv"')
+        text = exported.get_data(as_text=True)
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert list(rows[0]) == evaluations.CSV_COLUMNS
+        assert [(r["academic_year"], r["term"], r["bm5_percentage"]) for r in rows] == [
+            ("2024-25", "summer", "10.0"),
+            ("2025-26", "autumn", "25.0"),
+            ("2025-26", "spring", "40.0"),
+        ]
+        assert {r["urn"] for r in rows} == {str(school.urn)} and rows[0][
+            "bm1_state"
+        ] == "not_started"
+        assert "PUPIL-REF-2" not in text and "99.0" not in text
+    other = client.get(f"{url(world.b.school)}.csv", headers=auth_headers(staff(world)))
+    assert other.status_code == 404
