@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask, request
 from flask_limiter import Limiter
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import (
     adviser_assignments,
@@ -124,12 +125,21 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(API_SETTINGS)
     app.config.update(load_config(config))
     configure_logging(app)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_error_handlers(app)
     cli.register_commands(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind N trusted proxies the client's address is the one the Nth names, so login
+    throttling and budgets count clients, not the load balancer."""
+    count = app.config["TRUSTED_PROXIES"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def register_extensions(app: Flask) -> None:

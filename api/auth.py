@@ -8,6 +8,7 @@ from api.security import (
     check_login_allowed,
     current_claims,
     current_person,
+    forget_login_failures,
     issue_user_tokens,
     record_login_failure,
     revoke_current_session,
@@ -60,6 +61,7 @@ class Login(MethodView):
             raise
         tokens = issue_user_tokens(user)
         db.session.commit()
+        forget_login_failures(email)
         return tokens
 
 

@@ -29,14 +29,24 @@ def load_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", "sqlite:///engage.db"),
         "MAX_CONTENT_LENGTH": _int_env("MAX_CONTENT_LENGTH", 1024 * 1024),
         "CORS_ORIGINS": [o for o in os.environ.get("CORS_ORIGINS", "").split(",") if o],
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Production shares counters across processes in Redis; the embedded default keeps
+        # them in memory (one process).
+        "RATELIMIT_STORAGE_URI": os.environ.get(
+            "RATELIMIT_STORAGE_URI",
+            "redis://127.0.0.1:6379/0" if env == "production" else "memory://",
+        ),
         "RATELIMIT_DEFAULT": os.environ.get("RATELIMIT_DEFAULT", "600 per minute"),
         "RATELIMIT_LOGIN_FAILURES": os.environ.get("RATELIMIT_LOGIN_FAILURES", "5 per 15 minutes"),
+        "RATELIMIT_LOGIN_ADDRESS_FAILURES": os.environ.get(
+            "RATELIMIT_LOGIN_ADDRESS_FAILURES", "20 per 15 minutes"
+        ),
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=_int_env("JWT_ACCESS_MINUTES", 15)),
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=_int_env("JWT_REFRESH_DAYS", 14)),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "MATCH_INVITATION_TTL_HOURS": _int_env("MATCH_INVITATION_TTL_HOURS", 72),
         "TUBE_MAP_MIN_COUNT": _int_env("TUBE_MAP_MIN_COUNT", 5),
+        # Proxies in front whose X-Forwarded-For names the client (throttles are per address).
+        "TRUSTED_PROXIES": _int_env("TRUSTED_PROXIES", 0),
         # Webhook receivers on 127.0.0.1 / ::1 (local development and tests only).
         "WEBHOOK_ALLOW_LOOPBACK": os.environ.get("WEBHOOK_ALLOW_LOOPBACK", "") in ("1", "true"),
         **_mail_config(),

@@ -193,24 +193,43 @@ def revoke_current_session() -> None:
 
 
 def check_login_allowed(email: str) -> None:
-    """Throttle an account after repeated failed logins (429 with Retry-After)."""
-    limiter, limit, key = _login_limit(email)
-    if not limiter.test(limit, *key):
-        reset_at = limiter.get_window_stats(limit, *key).reset_time
-        retry_after = max(1, int(reset_at - datetime.now(UTC).timestamp()))
-        raise TooManyRequests(
-            "Too many failed logins for this account; try again later.", retry_after=retry_after
-        )
+    """Throttle failed logins (429 with Retry-After) per account from one address, and per
+    address over every account: guessing stays slow, yet failures elsewhere never lock an
+    account's owner out."""
+    limiter = current_app.extensions["rate_limiter"].limiter
+    for limit, key, detail in _login_limits(email):
+        if not limiter.test(limit, *key):
+            reset_at = limiter.get_window_stats(limit, *key).reset_time
+            retry_after = max(1, int(reset_at - datetime.now(UTC).timestamp()))
+            raise TooManyRequests(detail, retry_after=retry_after)
 
 
 def record_login_failure(email: str) -> None:
-    limiter, limit, key = _login_limit(email)
-    limiter.hit(limit, *key)
+    limiter = current_app.extensions["rate_limiter"].limiter
+    for limit, key, _ in _login_limits(email):
+        limiter.hit(limit, *key)
 
 
-def _login_limit(email: str):
-    """The shared limiter's strategy, the failure budget, and this account's counter key."""
-    rate_limiter = current_app.extensions["rate_limiter"]
-    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
-    limit = limits.parse(current_app.config["RATELIMIT_LOGIN_FAILURES"])
-    return rate_limiter.limiter, limit, (prefix, LOGIN_FAILURES, email)
+def forget_login_failures(email: str) -> None:
+    """A successful login clears its account's failures from that address."""
+    limit, key, _ = _login_limits(email)[0]
+    current_app.extensions["rate_limiter"].limiter.clear(limit, *key)
+
+
+def _login_limits(email: str) -> list[tuple]:
+    """Each failure budget with its counter's key and what a 429 says, in the shared
+    limiter's storage (Redis across processes)."""
+    config = current_app.config
+    prefix, address = config.get("RATELIMIT_KEY_PREFIX", ""), request.remote_addr or ""
+    return [
+        (
+            limits.parse(config["RATELIMIT_LOGIN_FAILURES"]),
+            (prefix, LOGIN_FAILURES, email, address),
+            "Too many failed logins for this account from your address; try again later.",
+        ),
+        (
+            limits.parse(config["RATELIMIT_LOGIN_ADDRESS_FAILURES"]),
+            (prefix, LOGIN_FAILURES, address),
+            "Too many failed logins from your address; try again later.",
+        ),
+    ]

@@ -85,8 +85,11 @@ def test_production_reads_strong_secrets_from_the_environment(monkeypatch, sqlit
     monkeypatch.setenv("ENGAGE_ENV", "production")
     for name, value in STRONG_SECRETS.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
     app = create_app({"SQLALCHEMY_DATABASE_URI": sqlite_url})
     assert app.config["SECRET_KEY"] == STRONG_SECRETS["SECRET_KEY"]
+    # Counters (login throttling included) are shared by every process, in Redis.
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
 
 
 @pytest.mark.parametrize("name", SECRET_NAMES)

@@ -18,8 +18,12 @@ from tests.conftest import TEST_SECRETS, app_config
 LOGIN = "/api/v1/auth/login"
 
 
-def login(client, email, password=factories.PASSWORD):
-    return client.post(LOGIN, json={"email": email, "password": password})
+def login(client, email, password=factories.PASSWORD, address="127.0.0.1"):
+    return client.post(
+        LOGIN,
+        json={"email": email, "password": password},
+        environ_overrides={"REMOTE_ADDR": address},
+    )
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -233,16 +237,52 @@ def test_a_deactivated_coordinator_loses_access_at_once(client, world, auth_head
     assert_unauthorized(client.get(f"/api/v1/hubs/{world.a.hub.id}", headers=headers))
 
 
-def test_failed_logins_are_throttled_per_account(client, world):
+WRONG = "wrong password!!"
+GUESSER, OWNER = "203.0.113.7", "198.51.100.20"
+
+
+def assert_throttled(response, detail: str):
+    assert response.status_code == 429
+    assert response.content_type == "application/problem+json"
+    problem = response.get_json()
+    assert problem["type"] == "/problems/rate-limited"
+    assert detail in problem["detail"]
+    assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
+
+
+def test_failed_logins_are_throttled_per_account_and_address_never_locking_the_owner_out(
+    client, world
+):
     for _ in range(5):
-        assert login(client, "coordinator.a@example.org", "wrong password!!").status_code == 401
+        assert login(client, "coordinator.a@example.org", WRONG, GUESSER).status_code == 401
 
-    throttled = login(client, "coordinator.a@example.org")  # even the right password now waits
+    guessing = login(client, "coordinator.a@example.org", address=GUESSER)  # even the right one
+    owner = login(client, "coordinator.a@example.org", address=OWNER)
+    other_account = login(client, "coordinator.b@example.org", address=GUESSER)
 
-    assert throttled.status_code == 429
-    assert throttled.content_type == "application/problem+json"
-    assert 0 < int(throttled.headers["Retry-After"]) <= 15 * 60
-    assert login(client, "coordinator.b@example.org").status_code == 200  # others unaffected
+    assert_throttled(guessing, "for this account from your address")
+    assert owner.status_code == 200
+    assert other_account.status_code == 200
+
+
+def test_failed_logins_are_throttled_per_address_over_every_account(client, world):
+    for n in range(20):
+        assert login(client, f"nobody{n}@example.org", WRONG, GUESSER).status_code == 401
+
+    throttled = login(client, "coordinator.a@example.org", address=GUESSER)
+
+    assert_throttled(throttled, "from your address")
+    assert login(client, "coordinator.a@example.org", address=OWNER).status_code == 200
+
+
+def test_a_successful_login_forgets_its_accounts_failures_from_that_address(client, world):
+    for _ in range(4):
+        assert login(client, "coordinator.a@example.org", WRONG).status_code == 401
+    assert login(client, "coordinator.a@example.org").status_code == 200
+
+    for _ in range(4):
+        assert login(client, "coordinator.a@example.org", WRONG).status_code == 401
+    assert login(client, "coordinator.a@example.org").status_code == 200
 
 
 def test_successful_logins_are_not_throttled(client, world):
@@ -271,6 +311,24 @@ def test_access_tokens_last_at_most_fifteen_minutes(client, world):
     assert timedelta(seconds=claims["exp"] - claims["iat"]) <= timedelta(minutes=15)
 
 
+def test_behind_a_trusted_proxy_the_forwarded_address_is_throttled(database_url, world):
+    client = create_app(app_config(database_url, TRUSTED_PROXIES=1)).test_client()
+
+    def via_proxy(password, client_address):
+        return client.post(
+            LOGIN,
+            json={"email": "coordinator.a@example.org", "password": password},
+            headers={"X-Forwarded-For": client_address},
+            environ_overrides={"REMOTE_ADDR": "10.0.0.1"},  # the load balancer
+        )
+
+    for _ in range(5):
+        assert via_proxy(WRONG, GUESSER).status_code == 401
+
+    assert via_proxy(factories.PASSWORD, GUESSER).status_code == 429
+    assert via_proxy(factories.PASSWORD, OWNER).status_code == 200
+
+
 def test_two_processes_share_login_throttling_through_redis(database_url, world):
     """With RATELIMIT_STORAGE_URI on Redis, every API process counts the same failures."""
     shared = {
@@ -282,10 +340,15 @@ def test_two_processes_share_login_throttling_through_redis(database_url, world)
 
     for attempt in range(5):
         process = first if attempt % 2 else second
-        assert login(process, "coordinator.a@example.org", "wrong password!!").status_code == 401
+        assert login(process, "coordinator.a@example.org", WRONG, GUESSER).status_code == 401
 
-    assert login(first, "coordinator.a@example.org").status_code == 429
-    assert login(second, "coordinator.a@example.org").status_code == 429
+    assert login(first, "coordinator.a@example.org", address=GUESSER).status_code == 429
+    assert login(second, "coordinator.a@example.org", address=GUESSER).status_code == 429
+    assert login(second, "coordinator.a@example.org", address=OWNER).status_code == 200
+    for n in range(15):  # 20 failures from one address, over any accounts, in all
+        process = first if n % 2 else second
+        assert login(process, f"nobody{n}@example.org", WRONG, GUESSER).status_code == 401
+    assert login(first, "coordinator.b@example.org", address=GUESSER).status_code == 429
 
 
 def test_anonymous_calls_get_401_before_their_input_is_looked_at(client, world):
