@@ -223,7 +223,7 @@ def key_questions(session: Session, school: School, data: dict, report: dict, st
             f"{sum(r['state'] == 'partly_met' for r in rows.values())} partly met."
             + (
                 f" Weakest: Benchmark {weakest['benchmark']} ({_pct(weakest['now'])}); "
-                f"{_unplanned_year_groups(plan, weakest['benchmark'])} year groups have "
+                f"{_year_groups(_unplanned_year_groups(plan, weakest['benchmark']))} "
                 "nothing planned or recorded for it."
                 if weakest
                 else ""
@@ -277,6 +277,10 @@ def _day(day) -> str:
 
 def _points(gap: float | None) -> str:
     return "n/a" if gap is None else f"{round(gap * 100):+g} points"
+
+
+def _year_groups(count: int) -> str:
+    return "1 year group has" if count == 1 else f"{count} year groups have"
 
 
 def _unplanned_year_groups(plan: dict, benchmark: int) -> int:

@@ -76,6 +76,7 @@ def test_the_report_compares_terms_and_answers_the_questions(session, world):
     assert len(questions) == 10
     answers = " ".join(q["answer"] for q in data["key_questions"])
     assert "Trained (Level 7)" in answers and "Y8-Y9: 0 of 2 held" in answers
+    assert "7 year groups have nothing planned or recorded for it" in answers  # no plan
 
     autumn = governors_report.assemble(session, school, 2025, Term.AUTUMN, date(2025, 10, 9))
     bm5 = next(r for r in autumn["benchmarks"] if r["benchmark"] == 5)
