@@ -52,6 +52,14 @@ class OpenNeedSchema(Schema):
     addressed = ma.fields.Boolean(
         required=True, metadata={"description": "The school addressed it to your employer."}
     )
+    targeted = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "Why one of your published offers aims at this school "
+            "(these come next after the addressed ones); none: it does not."
+        },
+    )
     score = ma.fields.Float(required=True, metadata={"description": "Your best volunteer's."})
     factors = ma.fields.List(ma.fields.Nested(FactorSchema), required=True)
     volunteers = ma.fields.List(ma.fields.Nested(VolunteerFitSchema), required=True)

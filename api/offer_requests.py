@@ -65,6 +65,16 @@ class RequestSchema(Schema):
 
 class OfferRequestSchema(RequestSchema):
     offer_id = ma.fields.UUID(required=True)
+    targeted = ma.fields.Function(
+        offer_requests.targeting,
+        required=True,
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "description": "Why the offer is aimed at this school (none: it is not); "
+            "the partner's list ranks these requests first.",
+        },
+    )
     employer_id = ma.fields.UUID(allow_none=True, required=True)
     volunteer_ids = ma.fields.List(
         ma.fields.UUID(), required=True, metadata={"description": "The volunteers who will come."}

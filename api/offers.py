@@ -31,6 +31,14 @@ TIME_FORMAT = "%H:%M"
 MAX_TRAVEL_KM = offers.MAX_TRAVEL_KM
 
 
+LIST_ATTRIBUTES = {  # NULL on offers older than the column: answered as []
+    "available_dates",
+    "target_local_authorities",
+    "target_combined_authorities",
+    "target_skills_areas",
+}
+
+
 class OfferSchema(Schema):
     id = ma.fields.UUID(required=True)
     employer_id = ma.fields.UUID(allow_none=True, required=True)
@@ -76,6 +84,8 @@ class OfferSchema(Schema):
     overnight = ma.fields.Boolean(required=True)
     target_disadvantaged = ma.fields.Boolean(required=True)
     target_local_authorities = ma.fields.List(ma.fields.String(), required=True)
+    target_combined_authorities = ma.fields.List(ma.fields.String(), required=True)
+    target_skills_areas = ma.fields.List(ma.fields.String(), required=True)
     safeguarding = ma.fields.Dict(
         required=True,
         metadata={"description": "Encounter offers: what its volunteers need, and why."},
@@ -94,9 +104,17 @@ class OfferSchema(Schema):
             return offers.missing_declarations(obj)
         if attr == "safeguarding":
             return offers.safeguarding_summary(obj)
-        if attr in ("available_weekdays", "available_dates", "target_local_authorities"):
+        if attr in LIST_ATTRIBUTES:
             return getattr(obj, attr) or []
         return super().get_attribute(obj, attr, default)
+
+
+def target_areas(which: str) -> ma.fields.List:
+    return ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(min=1, max=100)),
+        validate=ma.validate.Length(max=20),
+        metadata={"description": f"Schools in these {which} see it first."},
+    )
 
 
 class OfferFields(Schema):
@@ -167,10 +185,12 @@ class OfferFields(Schema):
     target_disadvantaged = ma.fields.Boolean(
         metadata={"description": "Schools with a high share of disadvantaged pupils see it first."}
     )
-    target_local_authorities = ma.fields.List(
-        ma.fields.String(validate=ma.validate.Length(min=1, max=100)),
-        validate=ma.validate.Length(max=20),
-        metadata={"description": "Schools in these local authorities see it first."},
+    target_local_authorities = target_areas("local authorities")
+    target_combined_authorities = target_areas(
+        "combined authorities (as data/combined_authorities_2025.csv names them)"
+    )
+    target_skills_areas = target_areas(
+        "Local Skills Improvement Plan areas (as data/lsip_areas.csv names them)"
     )
 
 

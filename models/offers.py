@@ -118,9 +118,11 @@ class Offer(UUIDPrimaryKey, Timestamps, Base):
     )
     overnight: Mapped[bool] = mapped_column(default=False, server_default="0")
     # Reach: schools with a high share of disadvantaged pupils, or in named local
-    # authorities, see it first.
+    # authorities, combined authorities or skills-plan areas, see it first.
     target_disadvantaged: Mapped[bool] = mapped_column(default=False, server_default="0")
     target_local_authorities: Mapped[list[str] | None] = mapped_column(JSON, default=list)
+    target_combined_authorities: Mapped[list[str] | None] = mapped_column(JSON, default=list)
+    target_skills_areas: Mapped[list[str] | None] = mapped_column(JSON, default=list)
 
     employer: Mapped[Employer | None] = relationship()
     provider: Mapped[Provider | None] = relationship()

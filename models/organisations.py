@@ -86,6 +86,9 @@ class School(Organisation):
     establishment_type: Mapped[str] = mapped_column(String(100))
     trust: Mapped[str | None] = mapped_column(String(200))
     local_authority: Mapped[str] = mapped_column(String(100))
+    # The combined authority and skills-plan (LSIP) area of its district (data/README.md).
+    combined_authority: Mapped[str | None] = mapped_column(String(100))
+    skills_area: Mapped[str | None] = mapped_column(String(100))
     region: Mapped[str] = mapped_column(String(100))
     town: Mapped[str | None] = mapped_column(String(100))
     postcode: Mapped[str | None] = mapped_column(String(8))

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 
 from models.matches import DeclineReason, Match, MatchStatus
 from models.needs import Need, NeedStatus
+from models.offers import Offer, OfferStatus
 from models.organisations import Employer
 from models.volunteers import Volunteer
-from services import matches, matching
+from services import matches, matching, offer_directory
 from services.access import (
     Action,
     Caller,
@@ -50,6 +51,7 @@ class VolunteerFit:
 class OpenNeed:
     need: Need
     addressed: bool  # addressed to this employer by name
+    targeted: str | None  # why one of the employer's offers aims at the school
     score: float  # the best volunteer's
     factors: list  # the best volunteer's breakdown
     volunteers: list[VolunteerFit]  # every volunteer of the employer who fits, best first
@@ -68,7 +70,8 @@ def open_needs(
     page_size: int,
     now: datetime | None = None,
 ) -> Page:
-    """Open needs the employer's volunteers could meet, addressed ones first, then best fit."""
+    """Open needs the employer's volunteers could meet: addressed ones first, then those
+    of schools its offers aim at, then best fit."""
     now = now or datetime.now(UTC)
     employer = get_visible(session, caller, Employer, employer_id)
     authorize(session, caller, Action.UPDATE, employer)
@@ -96,6 +99,9 @@ def open_needs(
             for one in found:
                 if one.need.id in shared:
                     fits.setdefault(one.need.id, []).append((one, volunteer_id))
+    offers = session.scalars(
+        select(Offer).where(Offer.employer_id == employer.id, Offer.status == OfferStatus.PUBLISHED)
+    ).all()
     ranked = []
     for pairs in fits.values():
         pairs.sort(key=lambda p: (-p[0].score, str(p[1])))
@@ -104,14 +110,32 @@ def open_needs(
             OpenNeed(
                 need=best.need,
                 addressed=best.need.addressed_employer_id == employer.id,
+                targeted=_targeted(offers, best.need.school),
                 score=best.score,
                 factors=best.breakdown,
                 volunteers=[VolunteerFit(v, o.score, o.distance_km) for o, v in pairs],
             )
         )
-    ranked.sort(key=lambda o: (not o.addressed, -o.score, o.need.ends_on, str(o.need.id)))
+    ranked.sort(
+        key=lambda o: (
+            not o.addressed,
+            o.targeted is None,
+            -o.score,
+            o.need.ends_on,
+            str(o.need.id),
+        )
+    )
     start = (page - 1) * page_size
     return Page(ranked[start : start + page_size], len(ranked))
+
+
+def _targeted(offers: list[Offer], school) -> str | None:
+    """Why one of the employer's published offers aims at this school, naming it."""
+    for offer in sorted(offers, key=lambda o: (o.title, str(o.id))):
+        why = offer_directory.targeted(school, *offer_directory.offer_targets(offer))
+        if why:
+            return f"{why}, as your offer “{offer.title}” is"
+    return None
 
 
 def put_forward(

@@ -10,8 +10,8 @@ the same transaction.
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models.base import utcnow
@@ -26,8 +26,9 @@ from models.offer_requests import (
 )
 from models.offers import Offer, OfferStatus
 from models.organisations import Provider, School
+from models.users import Role
 from models.volunteers import Mode, Volunteer
-from services import audit, encounters, outbox, safeguarding
+from services import audit, encounters, offer_directory, outbox, safeguarding
 from services.access import Caller, get_visible, request_side, visible_requests
 from services.bookings import InvalidTransition
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -43,6 +44,7 @@ EVENT_PREFIX = {
     RequestKind.PROVIDER_ACCESS: "provider_access_request",
 }
 ACCESS_YEAR_GROUPS = range(8, 14)  # the duty covers Y8 to Y13
+PARTNER_ROLES = (Role.EMPLOYER_STAFF, Role.PROVIDER_STAFF)
 
 
 # --- reading --------------------------------------------------------------------------
@@ -69,8 +71,23 @@ def list_(
         OfferRequest.provider_id: provider_id,
     }
     query = query.where(*(column == value for column, value in filters.items() if value))
-    query = query.order_by(OfferRequest.created_at.desc(), OfferRequest.id)
-    return paginate(session, query, page=page, page_size=page_size)
+    order = [OfferRequest.created_at.desc(), OfferRequest.id]
+    if caller.role in PARTNER_ROLES:  # requests from the schools its offers aim at first
+        dialect = session.get_bind().dialect.name
+        query = query.outerjoin(Offer, Offer.id == OfferRequest.offer_id).join(
+            School, School.id == OfferRequest.school_id
+        )
+        order.insert(0, case((offer_directory.sql.aimed_at(dialect, School), 0), else_=1))
+    query = query.options(selectinload(OfferRequest.offer), selectinload(OfferRequest.school))
+    return paginate(session, query.order_by(*order), page=page, page_size=page_size)
+
+
+def targeting(request: OfferRequest) -> str | None:
+    """Why the requested offer aims at the requesting school (None: it does not)."""
+    if request.offer is None:
+        return None
+    targets = offer_directory.offer_targets(request.offer)
+    return offer_directory.targeted(request.school, *targets) or None
 
 
 def get(

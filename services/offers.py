@@ -15,7 +15,7 @@ from models.bookings import Booking, Slot, WaitlistEntry
 from models.offers import ENCOUNTER_KINDS, MAX_DAY_HOURS, Offer, OfferKind, OfferStatus
 from models.organisations import Employer, Provider
 from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, Mode, Volunteer
-from services import audit, outbox, safeguarding
+from services import audit, outbox, reference_data, safeguarding
 from services.access import Action, Caller, authorize, get_visible, visible_offers
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.geo import distance_km, geocode
@@ -47,7 +47,13 @@ OFFER_FIELDS = (
     "overnight",
     "target_disadvantaged",
     "target_local_authorities",
+    "target_combined_authorities",
+    "target_skills_areas",
 )
+TARGET_AREAS = {  # an offer's target field → the school's area it names
+    "target_combined_authorities": "combined_authority",
+    "target_skills_areas": "skills_area",
+}
 MAX_TRAVEL_KM = 100
 SLOT_FIELDS = ("date", "starts_at", "ends_at", "school_cap")
 # Offers are shown with their partner's name: load it with them, not one query per row.
@@ -328,6 +334,7 @@ def _event_data(offer: Offer) -> dict:
 
 
 def _apply(session: Session, offer: Offer, changes: dict) -> None:
+    _check_areas(changes)
     location = geocode(session, changes["postcode"]) if changes.get("postcode") else None
     if "available_dates" in changes:
         changes = {
@@ -341,6 +348,17 @@ def _apply(session: Session, offer: Offer, changes: dict) -> None:
         offer.postcode = location.postcode if location else None
         offer.latitude = location.latitude if location else None
         offer.longitude = location.longitude if location else None
+
+
+def _check_areas(changes: dict) -> None:
+    """Combined authorities and skills-plan areas are named as the shipped data names them."""
+    errors = {
+        field: [f"Unknown: {', '.join(sorted(unknown))}."]
+        for field, area in TARGET_AREAS.items()
+        if (unknown := set(changes.get(field) or []) - reference_data.area_names(area))
+    }
+    if errors:
+        raise InvalidInput("Unknown target areas.", errors=errors)
 
 
 # --- slots ----------------------------------------------------------------------------

@@ -111,8 +111,28 @@ def load_rqf_levels(
 
 
 def load_schools(session: Session, data_dir: Path, progress: Progress | None = None) -> LoadResult:
-    rows = [_school_row(r) for r in _read_csv(data_dir / "schools.csv")]
+    areas = district_areas(data_dir)
+    rows = [_school_row(r, areas) for r in _read_csv(data_dir / "schools.csv")]
     return _load_organisations(session, "schools", School, rows, progress)
+
+
+@cache
+def district_areas(data_dir: Path = DATA_DIR) -> dict[str, dict[str, str]]:
+    """District code → its combined authority, and → its skills-plan (LSIP) area."""
+    return {
+        "combined_authority": {
+            r["lad25_code"]: r["cauth25_name"]
+            for r in _read_csv(data_dir / "combined_authorities_2025.csv")
+        },
+        "skills_area": {
+            r["lad23_code"]: r["lsip23_name"] for r in _read_csv(data_dir / "lsip_areas.csv")
+        },
+    }
+
+
+def area_names(field: str) -> set[str]:
+    """The combined authorities (or skills-plan areas) an offer may aim at."""
+    return set(district_areas()[field].values())
 
 
 def load_fe_colleges(
@@ -125,8 +145,12 @@ def load_fe_colleges(
 LOADERS = [load_outcodes, load_postcodes, load_sic, load_rqf_levels, load_schools, load_fe_colleges]
 
 
-def _school_row(r: Row) -> Row:
+def _school_row(r: Row, areas: dict[str, dict[str, str]]) -> Row:
     urn = int(r["urn"])
+    district = {
+        field: lookup.get(r["district_code"]) or lookup.get(r["la_gss_code"])
+        for field, lookup in areas.items()
+    }
     return {
         "id": school_id(urn),
         "kind": OrganisationKind.SCHOOL,
@@ -136,6 +160,7 @@ def _school_row(r: Row) -> Row:
         "establishment_type": r["type_of_establishment_2023"],
         "trust": r["trust_2023"] or None,
         "local_authority": r["la_name"],
+        **district,
         "region": r["region"],
         "town": r["town"] or None,
         "postcode": r["postcode"] or None,

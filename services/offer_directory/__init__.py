@@ -18,13 +18,21 @@ from models.organisations import School
 from services.access import Caller, hub_school_ids
 from services.errors import Forbidden, InvalidInput, NotFound
 from services.offer_directory import sql
-from services.offer_directory.factors import Factor, Filters, rank, targeted
+from services.offer_directory.factors import Factor, Filters, offer_targets, rank, targeted
 from services.offers import WITH_PARTNER
 from services.pagination import Page
 from services.search import load_by_id
 
 NO_FILTERS = Filters()
-__all__ = ["Factor", "Filters", "RankedOffer", "directory_school", "search", "targeted"]
+__all__ = [
+    "Factor",
+    "Filters",
+    "RankedOffer",
+    "directory_school",
+    "offer_targets",
+    "search",
+    "targeted",
+]
 
 
 @dataclass(frozen=True)

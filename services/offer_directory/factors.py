@@ -94,6 +94,8 @@ COLUMNS = (
     Offer.available_dates,
     Offer.target_disadvantaged,
     Offer.target_local_authorities,
+    Offer.target_combined_authorities,
+    Offer.target_skills_areas,
 )
 
 
@@ -152,17 +154,34 @@ def rank(row, school: School, filters: Filters, window: tuple[date, date]):
     return score, (round(km, 3) if km is not None else None), comes, factors
 
 
-def targeted(school: School, disadvantaged: bool, local_authorities: list[str] | None) -> str:
-    """Why the offer is aimed at this school ('' when it is not)."""
+def targeted(
+    school: School,
+    disadvantaged: bool,
+    local_authorities: list[str] | None,
+    combined_authorities: list[str] | None = None,
+    skills_areas: list[str] | None = None,
+) -> str:
+    """Why an offer with these targets is aimed at this school ('' when it is not)."""
     if disadvantaged and (school.percentage_fsm or 0) >= DISADVANTAGED_FSM_SHARE:
         return f"aimed at schools like this one ({school.percentage_fsm:.0f}% free school meals)"
-    if school.local_authority in (local_authorities or []):
-        return f"aimed at schools in {school.local_authority}"
+    areas = (
+        (school.local_authority, local_authorities, ""),
+        (school.combined_authority, combined_authorities, " (combined authority)"),
+        (school.skills_area, skills_areas, " (skills-plan area)"),
+    )
+    for area, aimed_at, what in areas:
+        if area and area in (aimed_at or []):
+            return f"aimed at schools in {area}{what}"
     return ""
 
 
-def reach(school: School, disadvantaged: bool, local_authorities: list[str] | None) -> Factor:
-    why = targeted(school, disadvantaged, local_authorities)
+def offer_targets(offer: Offer) -> tuple:
+    """The offer's targets, in `targeted`'s order."""
+    return tuple(getattr(offer, column.key) for column in COLUMNS[11:])
+
+
+def reach(school: School, *targets) -> Factor:
+    why = targeted(school, *targets)
     return Factor("reach", WEIGHTS["reach"], 1.0 if why else 0.0, why or "not targeted")
 
 

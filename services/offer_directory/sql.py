@@ -93,7 +93,7 @@ def online_only(
             (Offer.notice_days <= SHORT_NOTICE_DAYS, units("notice", 1.0)),
             else_=units("notice", 0.5),
         )
-        + case((_targeted(dialect, school), units("reach", 1.0)), else_=0)
+        + case((aimed_at(dialect, school), units("reach", 1.0)), else_=0)
     )
     # Materialised, so each offer's dates are read as day numbers once, not per term.
     reachable = (
@@ -228,12 +228,20 @@ def _has(dialect: str, column, values: list[str]):
     )
 
 
-def _targeted(dialect: str, school: School):
-    """As `factors.targeted`: aimed at schools with this school's FSM share or area."""
-    aimed = []
-    if school.local_authority:
-        aimed.append(_has(dialect, Offer.target_local_authorities, [school.local_authority]))
-    if (school.percentage_fsm or 0) >= DISADVANTAGED_FSM_SHARE:
+def aimed_at(dialect: str, school):
+    """As `factors.targeted`: the offer aims at this school's FSM share or areas. `school`
+    is a School, or the School entity itself for a clause on each row's school."""
+    row_wise = isinstance(school, type)
+    areas = (
+        (school.local_authority, Offer.target_local_authorities),
+        (school.combined_authority, Offer.target_combined_authorities),
+        (school.skills_area, Offer.target_skills_areas),
+    )
+    aimed = [_has(dialect, column, [area]) for area, column in areas if row_wise or area]
+    if row_wise:
+        fsm = school.percentage_fsm >= DISADVANTAGED_FSM_SHARE
+        aimed.append(and_(Offer.target_disadvantaged.is_(True), fsm))
+    elif (school.percentage_fsm or 0) >= DISADVANTAGED_FSM_SHARE:
         aimed.append(Offer.target_disadvantaged.is_(True))
     return or_(false(), *aimed)
 

@@ -108,3 +108,27 @@ def test_a_volunteer_put_forward_is_approved_into_the_match_workflow_or_rejected
     published = session.scalars(select(OutboxEvent).where(OutboxEvent.type.like("match.%")))
     types = [e.type for e in published if e.data["need_id"] == str(first.id)]
     assert "match.put_forward" in types and "match.accepted" in types
+
+
+def test_needs_of_schools_the_employers_offers_aim_at_come_next_after_addressed_ones(
+    client, session, world, auth_headers
+):
+    world.b.school.skills_area = "West Yorkshire"
+    world.a.school.skills_area = None
+    world.a.school.percentage_fsm = 10.0
+    factories.need(session, world.a.school, title="Untargeted", shared_with_employers=True)
+    factories.need(session, world.b.school, title="Targeted", shared_with_employers=True)
+    factories.encounter_offer(
+        session, world.a.employer, title="Site talk", target_skills_areas=["West Yorkshire"]
+    )
+    session.commit()
+
+    hits = open_needs(client, world, auth_headers).get_json()
+
+    assert [(h["need"]["title"], h["targeted"]) for h in hits] == [
+        (
+            "Targeted",
+            "aimed at schools in West Yorkshire (skills-plan area), as your offer “Site talk” is",
+        ),
+        ("Untargeted", None),
+    ]

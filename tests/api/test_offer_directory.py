@@ -167,3 +167,41 @@ def test_offers_aimed_at_schools_like_this_one_rank_first(client, session, world
     assert reach["Disadvantaged"]["value"] == reach["Leeds"]["value"] == 1.0
     assert reach["Untargeted"]["value"] == reach["Bradford"]["value"] == 0.0
     assert "30% free school meals" in reach["Disadvantaged"]["detail"]
+
+
+def test_offers_aimed_at_a_combined_authority_or_skills_plan_area_rank_first(
+    client, session, world, auth_headers
+):
+    school = world.a.school
+    school.percentage_fsm, school.local_authority = 10.0, "Leeds"
+    school.combined_authority, school.skills_area = "West Yorkshire", "West Yorkshire"
+    for title, targets in {
+        "Greater Manchester": {"target_combined_authorities": ["Greater Manchester"]},
+        "West Yorkshire CA": {"target_combined_authorities": ["West Yorkshire"]},
+        "West Yorkshire LSIP": {"target_skills_areas": ["West Yorkshire"]},
+        "Untargeted": {},
+    }.items():
+        factories.encounter_offer(session, world.a.employer, title=title, **targets)
+    session.commit()
+    headers = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+
+    hits = client.get(DIRECTORY, headers=headers).get_json()
+    reach = {
+        h["offer"]["title"]: next(f for f in h["factors"] if f["name"] == "reach") for h in hits
+    }
+    unknown = client.post(
+        "/api/v1/offers",
+        headers=auth_headers(world.a.users[Role.EMPLOYER_STAFF]),
+        json={"kind": "careers_talk", "title": "Talk", "target_skills_areas": ["Atlantis"]},
+    )
+
+    assert {h["offer"]["title"] for h in hits[:2]} == {"West Yorkshire CA", "West Yorkshire LSIP"}
+    assert reach["West Yorkshire CA"]["detail"] == (
+        "aimed at schools in West Yorkshire (combined authority)"
+    )
+    assert reach["West Yorkshire LSIP"]["detail"] == (
+        "aimed at schools in West Yorkshire (skills-plan area)"
+    )
+    assert reach["Greater Manchester"]["value"] == reach["Untargeted"]["value"] == 0.0
+    assert unknown.status_code == 422
+    assert unknown.get_json()["errors"] == {"target_skills_areas": ["Unknown: Atlantis."]}

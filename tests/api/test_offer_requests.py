@@ -34,6 +34,12 @@ def headers_of(world, auth_headers, role, side="a"):
     return auth_headers(getattr(world, side).users[role])
 
 
+def requested(client, world, auth_headers, offer, side="a") -> str:
+    """The id of the request the side's school makes for the offer."""
+    headers = headers_of(world, auth_headers, Role.SCHOOL_STAFF, side)
+    return client.post(REQUESTS, headers=headers, json=request_body(offer)).get_json()["id"]
+
+
 def events(session, prefix="offer_request."):
     query = select(OutboxEvent.type).where(OutboxEvent.type.startswith(prefix))
     return list(session.scalars(query.order_by(OutboxEvent.position)))
@@ -246,11 +252,7 @@ def test_a_partner_app_retries_with_an_idempotency_key(client, session, world, a
 def test_each_side_sees_only_its_own_requests(client, session, world, auth_headers):
     offer = factories.encounter_offer(session, world.a.employer)
     session.commit()
-    made = client.post(
-        REQUESTS,
-        headers=headers_of(world, auth_headers, Role.SCHOOL_STAFF),
-        json=request_body(offer),
-    ).get_json()["id"]
+    made = requested(client, world, auth_headers, offer)
 
     def seen(role, side="a"):
         return client.get(f"{REQUESTS}/{made}", headers=headers_of(world, auth_headers, role, side))
@@ -266,3 +268,26 @@ def test_each_side_sees_only_its_own_requests(client, session, world, auth_heade
         ).get_json()
         == []
     )
+
+
+def test_requests_from_the_schools_an_offer_aims_at_rank_first_for_its_partner(
+    client, session, world, auth_headers
+):
+    world.a.school.combined_authority = "West Yorkshire"
+    world.b.school.combined_authority = None
+    world.b.school.percentage_fsm = 10.0
+    offer = factories.encounter_offer(
+        session, world.a.employer, target_combined_authorities=["West Yorkshire"]
+    )
+    session.commit()
+    aimed_at = requested(client, world, auth_headers, offer)
+    other = requested(client, world, auth_headers, offer, side="b")
+
+    partner = client.get(REQUESTS, headers=headers_of(world, auth_headers, Role.EMPLOYER_STAFF))
+    school = client.get(REQUESTS, headers=headers_of(world, auth_headers, Role.SCHOOL_STAFF, "b"))
+
+    assert [(r["id"], r["targeted"]) for r in partner.get_json()] == [
+        (aimed_at, "aimed at schools in West Yorkshire (combined authority)"),
+        (other, None),
+    ]
+    assert [r["id"] for r in school.get_json()] == [other]  # newest first, as before

@@ -60,6 +60,8 @@ def random_offers(session, partner, rng: random.Random, count: int) -> None:
             ],
             target_disadvantaged=rng.random() < 0.2,
             target_local_authorities=rng.choice([[], [], ["Leeds"], ["Bradford", "Leeds"]]),
+            target_combined_authorities=rng.choice([[], [], [], ["West Yorkshire"]]),
+            target_skills_areas=rng.choice([[], [], [], ["Greater London", "West Yorkshire"]]),
         )
 
 
@@ -75,6 +77,8 @@ def random_offers(session, partner, rng: random.Random, count: int) -> None:
     ids=["none", "y10", "ks5-online", "in-school-30km", "a-week"],
 )
 def test_the_sql_ranking_orders_and_counts_as_the_explained_one(session, world, filters):
+    world.a.school.local_authority = "Kirklees"
+    world.a.school.combined_authority = world.a.school.skills_area = "West Yorkshire"
     random_offers(session, world.a.employer, random.Random(7), 200)
     session.commit()
     caller = Caller(role=Role.SCHOOL_STAFF, organisation_id=world.a.school.id)

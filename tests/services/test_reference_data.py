@@ -83,6 +83,9 @@ def test_loaded_rows_hold_the_files_values(loaded_session):
     school = loaded_session.scalar(select(School).where(School.urn == HAVERSTOCK_URN))
     assert school.name == "Haverstock School"
     assert school.local_authority == "Camden"
+    assert (school.combined_authority, school.skills_area) == (None, "Greater London")
+    leeds = loaded_session.scalar(select(School).where(School.urn == 108055))  # Lawnswood
+    assert (leeds.combined_authority, leeds.skills_area) == ("West Yorkshire", "West Yorkshire")
     assert school.postcode == "NW3 2BQ"
     assert school.number_of_pupils == 982
     assert school.percentage_fsm == pytest.approx(59.5)
