@@ -8,7 +8,7 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.matches import MatchSchema
-from api.offers import OfferSchema, SlotSchema
+from api.offers import OfferDirectoryEntrySchema, OfferSchema, SlotSchema
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
 from api.views import commit, list_page
@@ -261,6 +261,15 @@ class CandidatesSchema(Schema):
         },
     )
     offers_excluded = excluded_counts(OFFER_EXCLUSION_REASONS)
+    encounter_offers = ma.fields.List(
+        ma.fields.Nested(OfferDirectoryEntrySchema),
+        required=True,
+        metadata={
+            "description": "For talks, workshops, interviews and the like: the best published "
+            "encounter offers that could meet it (its kinds, year groups, mode, benchmark and "
+            "dates), ranked for the school as the directory is; request one."
+        },
+    )
 
 
 class OpportunitySchema(Schema):
@@ -364,6 +373,7 @@ class NeedCandidates(MethodView):
             "factors": list(FACTORS),
             "offers": page.offers,
             "offers_excluded": page.offers_excluded,
+            "encounter_offers": page.encounter_offers,
         }
 
 

@@ -28,7 +28,7 @@ from models.needs import Need, NeedMode, NeedStatus
 from models.organisations import Employer, School
 from models.users import User
 from models.volunteers import Mode, Volunteer
-from services import needs, safeguarding, volunteers
+from services import needs, offer_directory, safeguarding, volunteers
 from services.access import Caller, acts_for_school, may_act_as_volunteer
 from services.errors import Forbidden
 from services.matching.context import (
@@ -84,6 +84,7 @@ class CandidatePage:
     requirement: safeguarding.Requirement
     offers: list[OfferCandidate]
     offers_excluded: dict[str, int]
+    encounter_offers: list  # offer_directory.RankedOffer: talks, workshops... that could meet it
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def ranked_for(
         requirement=safeguarding.requirement(safeguarding.need_activity(need)),
         offers=found[:OFFER_LIMIT],
         offers_excluded=offers_excluded,
+        encounter_offers=offer_directory.for_need(session, need, limit=OFFER_LIMIT),
     )
 
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, selectinload
 
-from models.offers import Offer
+from models.needs import Need, NeedMode
+from models.offers import Offer, OfferKind
 from models.organisations import School
+from models.volunteers import ActivityType, Mode
 from services.access import Caller, hub_school_ids
 from services.errors import Forbidden, InvalidInput, NotFound
 from services.offer_directory import sql
@@ -24,11 +26,26 @@ from services.pagination import Page
 from services.search import load_by_id
 
 NO_FILTERS = Filters()
+# The encounter offers that can meet a need for each activity.
+NEED_KINDS: dict[ActivityType, tuple[OfferKind, ...]] = {
+    ActivityType.CAREERS_TALK: (
+        OfferKind.CAREERS_TALK,
+        OfferKind.ASSEMBLY,
+        OfferKind.QA_PANEL,
+        OfferKind.VIRTUAL_TALK,
+    ),
+    ActivityType.MOCK_INTERVIEWS: (OfferKind.MOCK_INTERVIEWS,),
+    ActivityType.CV_WORKSHOP: (OfferKind.CV_WORKSHOP,),
+    ActivityType.CAREERS_FAIR: (OfferKind.CAREERS_FAIR,),
+    ActivityType.ENTERPRISE_CHALLENGE: (OfferKind.ENTERPRISE_CHALLENGE,),
+    ActivityType.MENTORING: (OfferKind.MENTORING,),
+}
 __all__ = [
     "Factor",
     "Filters",
     "RankedOffer",
     "directory_school",
+    "for_need",
     "offer_targets",
     "search",
     "targeted",
@@ -75,6 +92,30 @@ def search(
         raise InvalidInput(
             "Encounter offers serve Benchmarks 5 and 7.", errors={"benchmark": ["5 or 7."]}
         )
+    return ranked_for(session, school, filters, page=page, page_size=page_size)
+
+
+def for_need(session: Session, need: Need, *, limit: int) -> list[RankedOffer]:
+    """The best encounter offers that could meet a need (of its kinds, year groups, mode
+    and benchmark, available in its window), ranked for its school as the directory is."""
+    kinds = NEED_KINDS.get(ActivityType(need.activity_type))
+    if not kinds or need.benchmark not in (5, 7):
+        return []
+    filters = Filters(
+        benchmark=need.benchmark,
+        kinds=kinds,
+        year_groups=tuple(need.year_groups),
+        mode={NeedMode.IN_PERSON: Mode.IN_PERSON, NeedMode.VIRTUAL: Mode.VIRTUAL}.get(need.mode),
+        date_from=need.starts_on,
+        date_to=need.ends_on,
+    )
+    return ranked_for(session, need.school, filters, page=1, page_size=limit).items
+
+
+def ranked_for(
+    session: Session, school: School, filters: Filters, *, page: int, page_size: int
+) -> Page:
+    """One page of the directory ranked for the school (no access check)."""
     window = filters.window()
     reach = page * page_size  # the best this many of either kind hold the page
     online_ids, online_total = sql.online_only(session, school, filters, window, limit=reach)

@@ -62,9 +62,13 @@ class Filters:
     date_from: date | None = None
     date_to: date | None = None
     within_km: float | None = None
+    kinds: tuple[OfferKind, ...] = ()  # any of these (a need's activity)
+    year_groups: tuple[int, ...] = ()  # any of these (a need's year groups)
 
     @property
     def years(self) -> tuple[int, ...]:
+        if self.year_groups:
+            return self.year_groups
         if self.year_group:
             return (self.year_group,)
         return KEY_STAGES.get(self.key_stage, ())

@@ -148,6 +148,8 @@ def _conditions(filters: Filters) -> list:
     conditions = [Offer.status == OfferStatus.PUBLISHED, Offer.kind.in_(ENCOUNTER_KINDS)]
     if filters.kind:
         conditions.append(Offer.kind == filters.kind)
+    if filters.kinds:
+        conditions.append(Offer.kind.in_(filters.kinds))
     if filters.benchmark == 5:
         conditions.append(Offer.employer_id.is_not(None))
     elif filters.benchmark == 7:

@@ -380,6 +380,41 @@ def test_offers_rank_by_fit_and_only_for_workplace_needs(client, world, session,
     assert none["offers"] == [] and set(none["offers_excluded"].values()) == {0}
 
 
+def test_a_need_lists_the_encounter_offers_that_could_meet_it_beside_its_candidates(
+    client, world, session, auth_headers
+):
+    employer, other = world.a.employer, world.b.employer
+    factories.encounter_offer(session, employer, title="Talk", year_groups=[10], notice_days=21)
+    factories.encounter_offer(session, other, title="Assembly", kind="assembly", send_suitable=True)
+    misses = {
+        "Interviews": {"kind": "mock_interviews"},
+        "Sixth form": {"year_groups": [12, 13]},
+        "Online only": {"modes": ["virtual"]},
+        "Draft": {"status": "draft"},
+        "Later": {"available_from": date.today() + timedelta(days=60)},
+    }
+    for title, fields in misses.items():
+        factories.encounter_offer(session, employer, title=title, **fields)
+    factories.encounter_offer(session, world.a.provider, title="College talk")  # Benchmark 7
+    talk = factories.need(session, world.a.school)  # a Y9-Y10 careers talk, in school
+    visit = factories.need(
+        session, world.a.school, activity_type="workplace_visit_host", benchmark=6
+    )
+    session.commit()
+    headers = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+
+    listed = client.get(f"{NEEDS}/{talk.id}/candidates", headers=headers).get_json()
+    workplace = client.get(f"{NEEDS}/{visit.id}/candidates", headers=headers).get_json()
+
+    hits = listed["encounter_offers"]
+    assert [h["offer"]["title"] for h in hits] == ["Assembly", "Talk"]
+    years = {h["offer"]["title"]: h["factors"][1] for h in hits}
+    assert years["Talk"]["detail"] == "1 of 2 year groups asked"
+    assert hits[0]["score"] == round(sum(f["contribution"] for f in hits[0]["factors"]), 4)
+    assert hits[0]["in_school"] is True
+    assert workplace["encounter_offers"] == []
+
+
 def test_variety_counts_the_employers_met_in_recorded_encounters(
     client, world, session, auth_headers
 ):
