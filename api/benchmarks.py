@@ -155,11 +155,11 @@ class SchoolBenchmarks(MethodView):
     def get(self, args, school_id):
         """A school's Benchmark 5-8 report for a school year (pupils: its own staff only)"""
         report = benchmarks.school_report(
-            db.session, current_caller(), school_id, academic_year=_year(args)
+            db.session, current_caller(), school_id, academic_year=report_year(args)
         )
         db.session.commit()  # the audit rows of the pupils listed
-        if _wants_csv(args):
-            return _csv(benchmarks.csv_rows(report), f"benchmarks-{report['urn']}")
+        if wants_csv(args):
+            return csv_response(benchmarks.csv_rows(report), f"benchmarks-{report['urn']}")
         return report
 
 
@@ -172,30 +172,30 @@ class HubReport(MethodView):
     def get(self, args, hub_id):
         """Every school of a Careers Hub, the same numbers, no pupil-level data"""
         report = benchmarks.hub_report(
-            db.session, current_caller(), hub_id, academic_year=_year(args)
+            db.session, current_caller(), hub_id, academic_year=report_year(args)
         )
-        if _wants_csv(args):
+        if wants_csv(args):
             rows = [row for school in report["schools"] for row in benchmarks.csv_rows(school)]
-            return _csv(rows, f"hub-report-{report['academic_year']}")
+            return csv_response(rows, f"hub-report-{report['academic_year']}")
         return report
 
 
-def _year(args: dict) -> str:
+def report_year(args: dict) -> str:
     return args.get("academic_year") or school_years.label(
         school_years.school_year_start(school_years.london_today())
     )
 
 
-def _wants_csv(args: dict) -> bool:
+def wants_csv(args: dict) -> bool:
     if "format" in args:
         return args["format"] == "csv"
     best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
     return best == "text/csv"
 
 
-def _csv(rows: list[dict], name: str) -> Response:
+def csv_response(rows: list[dict], name: str, columns=benchmarks.CSV_COLUMNS) -> Response:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=benchmarks.CSV_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return Response(

@@ -67,7 +67,8 @@ SCOPES = {
     "bookings:write": "Book, confirm and cancel.",
     "encounters:read": "Read encounters the organisation took part in (pupils only for schools).",
     "encounters:write": "Record encounters, attendance and the organisation's checklist answers.",
-    "reports:read": "Read benchmark reports of the school, or of the hub's schools.",
+    "reports:read": "Read benchmark reports of the school or the hub's schools, or the "
+    "employer's impact.",
     "journeys:read": "Read the Careers Tube Map and counts of shared career journeys.",
     "programme:read": "Read the school's careers programme plans and self-evaluations.",
     "programme:write": "Plan the school's careers programme and answer its self-evaluations.",

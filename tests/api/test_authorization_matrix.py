@@ -1111,6 +1111,11 @@ ROUTES: dict[tuple[str, str], Case] = {
         only({ADMIN: 200}, 403),
         setup=_shared_needs,
     ),
+    ("GET", "/api/v1/employers/<uuid:employer_id>/impact"): Case(
+        lambda w, s: f"/api/v1/employers/{s.employer.id}/impact",
+        only({ADMIN: 200, EMPLOYER: 200}, 403),
+        only({ADMIN: 200}, 403),
+    ),
     ("POST", "/api/v1/needs/<uuid:need_id>/put-forward"): Case(
         lambda w, s: f"{NEED.format(s.need.id)}/put-forward",
         only({ADMIN: 201, EMPLOYER: 201, VOLUNTEER: 201, SCHOOL: 403, COORD: 403}, 404),
