@@ -201,13 +201,32 @@ class MissedSchema(Schema):
     missed_encounter_ids = ma.fields.List(ma.fields.UUID(), required=True)
 
 
+class CohortSchema(Schema):
+    year_group = ma.fields.Integer(required=True, metadata={"description": "This year."})
+    held = ma.fields.Integer(
+        required=True,
+        metadata={"description": "Encounters of its year groups over the phase so far."},
+    )
+    owed = ma.fields.Integer(required=True)
+    due_by = ma.fields.String(
+        required=True, metadata={"description": "The academic year by whose end it owes them."}
+    )
+
+
 class PhaseComplianceSchema(Schema):
     phase = ma.fields.Enum(KeyPhase, by_value=True, required=True)
     mandatory = ma.fields.Boolean(
         required=True, metadata={"description": "All pupils attend (Y8-9, Y10-11)."}
     )
-    held = ma.fields.Integer(required=True)
-    owed = ma.fields.Integer(required=True, metadata={"description": "Still owed this year."})
+    held = ma.fields.Integer(required=True, metadata={"description": "This year."})
+    owed = ma.fields.Integer(
+        required=True,
+        metadata={
+            "description": "Still owed this year: two over the phase's two years, less those "
+            "its final-year cohort has had (last year's included)."
+        },
+    )
+    cohorts = ma.fields.List(ma.fields.Nested(CohortSchema), required=True)
     pupils = ma.fields.Integer(required=True, metadata={"description": "On roll in the phase."})
     pupils_attending_every_one = ma.fields.Integer(required=True)
     unrecorded = ma.fields.Integer(

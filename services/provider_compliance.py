@@ -2,7 +2,11 @@
 
 Per key phase and academic year: the Provider Access encounters held (Benchmark 7
 encounters flagged `provider_access` whose year groups touch the phase; two on one day are
-two encounters), what is still owed (two a phase a year, less those held), and in the
+two encounters), and what is still owed. A phase spans two school years and the duty is
+two encounters over it: each cohort in the phase has had those of its year groups last
+year and this, and owes the rest by the end of the phase. What is owed this year is what
+the cohort in its final year (Y9, Y11, Y13) still owes; the younger one's is due next
+year (both are shown, by cohort). In the
 mandatory phases (Y8-9 and Y10-11, which every pupil attends) whether every pupil on roll
 in the phase attended each one: an encounter with no attendance recorded is counted as
 `unrecorded`, not as missed by everyone. Beside it, the range of provider types (sixth
@@ -36,12 +40,21 @@ REQUIRED_PER_PHASE = 2
 BY_16 = 11  # "by the end of Y11"
 
 
+@dataclass(frozen=True)
+class Cohort:
+    year_group: int  # this year
+    held: int  # encounters of its year groups over the phase: last year's and this year's
+    owed: int
+    due_by: str  # the academic year by whose end it owes them
+
+
 @dataclass
 class PhaseCompliance:
     phase: KeyPhase
     mandatory: bool
-    held: int
-    owed: int
+    held: int  # this year
+    owed: int  # this year: the final-year cohort's
+    cohorts: list[Cohort]
     pupils: int  # on roll in the phase this year
     pupils_attending_every_one: int
     unrecorded: int  # encounters held with no attendance recorded
@@ -127,9 +140,10 @@ def schools_owing(
     return owing
 
 
-def _compliance(session: Session, school: School, start: int, *, with_pupils: bool):
+def _held(session: Session, school: School, start: int) -> list[Encounter]:
+    """The school's Provider Access encounters in the school year `start`."""
     first, last = school_years.bounds(start)
-    held = list(
+    return list(
         session.scalars(
             select(Encounter)
             .where(
@@ -141,6 +155,26 @@ def _compliance(session: Session, school: School, start: int, *, with_pupils: bo
             .order_by(Encounter.occurred_on, Encounter.id)
         )
     )
+
+
+def _cohorts(phase: KeyPhase, held: list, before: list, start: int) -> list[Cohort]:
+    """Each cohort in the phase this year, youngest first: what it has had over the phase
+    (last year in the year group below, if that is in the phase too) and still owes."""
+    years = phase.year_groups
+    cohorts = []
+    for year_group in years:
+        count = sum(year_group in e.year_groups for e in held)
+        if year_group - 1 in years:
+            count += sum(year_group - 1 in e.year_groups for e in before)
+        due = start + (max(years) - year_group)
+        owed = max(0, REQUIRED_PER_PHASE - count)
+        cohorts.append(Cohort(year_group, count, owed, school_years.label(due)))
+    return cohorts
+
+
+def _compliance(session: Session, school: School, start: int, *, with_pupils: bool):
+    first, _ = school_years.bounds(start)
+    held = _held(session, school, start)
     pupils = list(
         session.scalars(
             select(Pupil).where(Pupil.school_id == school.id).order_by(Pupil.reference, Pupil.id)
@@ -152,9 +186,13 @@ def _compliance(session: Session, school: School, start: int, *, with_pupils: bo
         if p.left_on is None or p.left_on >= first
     }
     attended = _attendance(session, [e.id for e in held])
+    before = _held(session, school, start - 1)
     phases = [
         _phase(phase, held, pupils, on_roll, attended, with_pupils, session) for phase in KeyPhase
     ]
+    for phase in phases:  # the duty over the phase's two years
+        phase.cohorts = _cohorts(phase.phase, held, before, start)
+        phase.owed = phase.cohorts[-1].owed
     met = _provider_types(session, school.id, [p for p in pupils if p.id in on_roll])
     spread = Counter(str(len(types)) for types in met.values())
     full = sum(len(types) == len(ProviderType) for types in met.values())
@@ -216,7 +254,8 @@ def _phase(phase, held, pupils, on_roll, attended, with_pupils, session) -> Phas
         phase=phase,
         mandatory=phase.mandatory,
         held=len(mine),
-        owed=max(0, REQUIRED_PER_PHASE - len(mine)),
+        owed=0,  # _compliance sets both from the cohorts
+        cohorts=[],
         pupils=len(in_phase),
         pupils_attending_every_one=every_one,
         unrecorded=len(mine) - len(recorded),

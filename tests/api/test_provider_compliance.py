@@ -122,3 +122,37 @@ def test_providers_see_nearby_schools_that_still_owe_encounters(
     assert len(rows[str(world.b.school.id)]["phases"]) == 3  # nothing held there yet
     assert str(world.a.school.id) not in {r["school"]["id"] for r in in_phase.get_json()}
     assert other.status_code == 403
+
+
+def test_a_phase_owes_two_over_its_two_years_not_two_each_year(
+    client, session, world, auth_headers
+):
+    """Last year: a Y8 assembly (this year's Y9 had it), a Y10 talk (this year's Y11) and a
+    Y11 talk (those pupils have left the phase). This year: a Y9 and a Y11 talk."""
+    school, college = world.a.school, world.a.provider
+    access = {"benchmark": 7, "provider_": college, "provider_access": True}
+    last_year = date(START.year - 1, 11, 3)
+    for year_groups, on in (((8,), last_year), ((10,), last_year), ((11,), last_year)):
+        factories.encounter(session, school, year_groups=year_groups, on=on, **access)
+    for year_groups in ((9,), (11,)):
+        factories.encounter(session, school, year_groups=year_groups, on=DAY, **access)
+    session.commit()
+    path = f"/api/v1/schools/{school.id}/provider-access-compliance"
+
+    body = read(client, auth_headers, world.a.users[Role.SCHOOL_STAFF], path).get_json()
+    phases = {p["phase"]: p for p in body["phases"]}
+
+    next_year = school_years.label(school_years.parse(YEAR) + 1)
+    assert (phases["y8_9"]["held"], phases["y8_9"]["owed"]) == (1, 0)  # Y9: one a year
+    assert phases["y8_9"]["cohorts"] == [
+        {"year_group": 8, "held": 0, "owed": 2, "due_by": next_year},
+        {"year_group": 9, "held": 2, "owed": 0, "due_by": YEAR},
+    ]
+    assert (phases["y10_11"]["held"], phases["y10_11"]["owed"]) == (1, 0)
+    assert phases["y10_11"]["cohorts"][1] == {
+        "year_group": 11,
+        "held": 2,
+        "owed": 0,
+        "due_by": YEAR,
+    }
+    assert phases["y12_13"]["owed"] == 2
