@@ -8,12 +8,13 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.matches import MatchSchema
-from api.offers import OfferDirectoryEntrySchema, OfferSchema, SlotSchema
+from api.offers import OfferDirectoryEntrySchema, OfferFactorSchema, OfferSchema, SlotSchema
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
 from api.views import commit, list_page
 from models.journeys import RoleModelKind
 from models.needs import Frequency, NeedMode, NeedStatus
+from models.organisations import ProviderType
 from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, ActivityType
 from services import matches, matching, needs, safeguarding
 from services.matching import EXCLUSION_REASONS, FACTORS, OFFER_EXCLUSION_REASONS, WEIGHTS
@@ -246,6 +247,19 @@ def excluded_counts(reasons) -> ma.fields.Dict:
 EXCLUDED = excluded_counts(EXCLUSION_REASONS)
 
 
+class ProviderRefSchema(Schema):
+    id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    provider_type = ma.fields.Enum(ProviderType, by_value=True, required=True)
+
+
+class ProviderCandidateSchema(Schema):
+    provider = ma.fields.Nested(ProviderRefSchema, required=True)
+    score = ma.fields.Float(required=True)
+    distance_km = ma.fields.Float(required=True)
+    factors = ma.fields.List(ma.fields.Nested(OfferFactorSchema), required=True)
+
+
 class CandidatesSchema(Schema):
     items = ma.fields.List(ma.fields.Nested(CandidateSchema), required=True)
     total = ma.fields.Integer(required=True, metadata={"description": "Eligible candidates."})
@@ -268,6 +282,14 @@ class CandidatesSchema(Schema):
             "description": "For talks, workshops, interviews and the like: the best published "
             "encounter offers that could meet it (its kinds, year groups, mode, benchmark and "
             "dates), ranked for the school as the directory is; request one."
+        },
+    )
+    providers = ma.fields.List(
+        ma.fields.Nested(ProviderCandidateSchema),
+        required=True,
+        metadata={
+            "description": "Benchmark 7 needs: providers near the school, those of a type its "
+            "pupils have not met and those offering a matching encounter first, explained."
         },
     )
 
@@ -374,6 +396,7 @@ class NeedCandidates(MethodView):
             "offers": page.offers,
             "offers_excluded": page.offers_excluded,
             "encounter_offers": page.encounter_offers,
+            "providers": page.providers,
         }
 
 

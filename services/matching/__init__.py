@@ -58,6 +58,7 @@ from services.matching.offers import (
     offer_candidates,
 )
 from services.matching.pool import load_pool, rows_by_id, stamp_pool_generation, volunteer_pool
+from services.matching.providers import ProviderCandidate, provider_candidates
 from services.search import bounding_box
 
 __all__ = [
@@ -85,6 +86,7 @@ class CandidatePage:
     offers: list[OfferCandidate]
     offers_excluded: dict[str, int]
     encounter_offers: list  # offer_directory.RankedOffer: talks, workshops... that could meet it
+    providers: list[ProviderCandidate]  # Benchmark 7: new types and matching offers first
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ def ranked_for(
     items = [scored(pool, ranking, row) for row in ranking.order[(page - 1) * page_size :]]
     people = _candidates_by_id(session, [item.volunteer_id for item in items])
     found, offers_excluded = offer_candidates(session, need, target)
+    encounter_offers = offer_directory.for_need(session, need, limit=OFFER_LIMIT)
     return CandidatePage(
         items=[replace(item, volunteer=people.get(item.volunteer_id)) for item in items],
         total=ranking.eligible,
@@ -132,7 +135,8 @@ def ranked_for(
         requirement=safeguarding.requirement(safeguarding.need_activity(need)),
         offers=found[:OFFER_LIMIT],
         offers_excluded=offers_excluded,
-        encounter_offers=offer_directory.for_need(session, need, limit=OFFER_LIMIT),
+        encounter_offers=encounter_offers,
+        providers=provider_candidates(session, need, encounter_offers),
     )
 
 

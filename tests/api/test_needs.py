@@ -7,6 +7,7 @@ import pytest
 
 from models.base import london_today
 from models.needs import NeedStatus
+from models.organisations import ProviderType
 from models.pupils import school_year_start
 from models.users import Role
 from services import benchmarks
@@ -413,6 +414,55 @@ def test_a_need_lists_the_encounter_offers_that_could_meet_it_beside_its_candida
     assert hits[0]["score"] == round(sum(f["contribution"] for f in hits[0]["factors"]), 4)
     assert hits[0]["in_school"] is True
     assert workplace["encounter_offers"] == []
+
+
+def test_a_benchmark_7_need_ranks_providers_of_new_types_and_matching_offers_first(
+    client, world, session, auth_headers
+):
+    """Both Y10 pupils have met a university; an ITP in Bradford offers a matching talk."""
+    school = world.a.school
+    places = {
+        "University": (ProviderType.UNIVERSITY, 53.8067, -1.5550),
+        "College": (ProviderType.FE_COLLEGE, 53.7900, -1.5300),
+        "Training": (ProviderType.ITP, 53.7950, -1.7503),
+        "Far away": (ProviderType.SIXTH_FORM, 53.4835, -2.2312),
+    }
+    made = {}
+    for name, (kind, latitude, longitude) in places.items():
+        made[name] = factories.provider(session, name)
+        made[name].provider_type = kind
+        made[name].latitude, made[name].longitude = latitude, longitude
+    pupils = [factories.pupil(session, school, f"P{i}", year_group=10) for i in range(2)]
+    factories.encounter(
+        session,
+        school,
+        benchmark=7,
+        provider_=made["University"],
+        provider_type=ProviderType.UNIVERSITY,
+        on=date.today() - timedelta(days=20),
+        pupils=tuple(pupils),
+    )
+    factories.encounter_offer(
+        session, made["Training"], title="Apprenticeships", year_groups=[10], modes=["virtual"]
+    )
+    need = factories.need(session, school, benchmark=7, year_groups=[10], mode="either")
+    session.commit()
+    headers = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+
+    page = client.get(f"{NEEDS}/{need.id}/candidates", headers=headers).get_json()
+
+    ranked = [p for p in page["providers"] if p["provider"]["name"] in places]
+    assert [p["provider"]["name"] for p in ranked] == ["Training", "College", "University"]
+    why = {p["provider"]["name"]: {f["name"]: f for f in p["factors"]} for p in ranked}
+    assert why["Training"]["offer"]["detail"] == "offers “Apprenticeships”, which could meet it"
+    assert why["College"]["new_type"]["detail"] == "100% of Y10 pupils have not met an FE college"
+    assert why["University"]["new_type"]["value"] == 0.0
+    assert ranked[0]["score"] == round(sum(f["contribution"] for f in ranked[0]["factors"]), 4)
+    talk = factories.need(session, school)  # Benchmark 5: no providers
+    session.commit()
+    assert (
+        client.get(f"{NEEDS}/{talk.id}/candidates", headers=headers).get_json()["providers"] == []
+    )
 
 
 def test_variety_counts_the_employers_met_in_recorded_encounters(
