@@ -2,7 +2,7 @@
 `flask data load` from data/), and offers may aim at schools in named ones
 
 Revision ID: 0022b
-Revises: 0022
+Revises: 0024b
 Create Date: 2026-12-02 01:40:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0022b'
-down_revision = '0022'
+down_revision = '0024b'
 branch_labels = None
 depends_on = None
 
