@@ -196,11 +196,6 @@ class RouteCountSchema(Schema):
     median_years = ma.fields.Float(allow_none=True, required=True)
 
 
-class NamedJourneySchema(Schema):
-    name = ma.fields.String(required=True)
-    steps = ma.fields.List(ma.fields.Nested(StepSchema), required=True)
-
-
 class JourneysAnswerSchema(Schema):
     filters = ma.fields.Nested(FiltersSchema, required=True)
     min_count = ma.fields.Integer(required=True)
@@ -213,14 +208,6 @@ class JourneysAnswerSchema(Schema):
     began_with_apprenticeship = ma.fields.Integer(required=True)
     first_routes = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
     routes = ma.fields.List(ma.fields.Nested(RouteCountSchema), required=True)
-    named_journeys = ma.fields.List(
-        ma.fields.Nested(NamedJourneySchema),
-        required=True,
-        metadata={
-            "description": "Matching journeys whose volunteers chose to be named (at most "
-            "20, by name): the name and the steps, never an employer or contact detail."
-        },
-    )
 
 
 def _filters(args: dict) -> tuple[tube_map.Filters, int]:

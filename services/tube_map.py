@@ -39,7 +39,6 @@ from services.volunteers import any_of
 DEFAULT_MIN_COUNT = 5
 MAX_LINES = 10
 MAX_ROUTES = 10
-MAX_NAMED = 20  # named journeys in an answer
 # Tube-map colours that stay apart from one another and from white.
 PALETTE = (
     "#DC241F",  # red
@@ -360,14 +359,6 @@ class RouteCount:
 
 
 @dataclass(frozen=True)
-class NamedJourney:
-    """A journey whose volunteer chose to be named: their name and steps, nothing else."""
-
-    name: str
-    steps: list[dict]
-
-
-@dataclass(frozen=True)
 class Answer:
     filters: Filters
     min_count: int
@@ -376,11 +367,11 @@ class Answer:
     began_with_apprenticeship: int  # first route after school was an apprenticeship
     first_routes: dict[str, int]  # first route after school → journeys (rare ones omitted)
     routes: list[RouteCount]  # the most common routes to the level asked about
-    named_journeys: list[NamedJourney]  # of volunteers who chose to be named
 
 
 def answer(session: Session, *, filters: Filters, min_count: int = DEFAULT_MIN_COUNT) -> Answer:
-    """How many shared journeys match, how long they took and by which routes."""
+    """How many shared journeys match, how long they took and by which routes: counts,
+    never names (the map's lines name those who chose it)."""
     return summarise(shared_journeys(session, filters), filters=filters, min_count=min_count)
 
 
@@ -425,9 +416,6 @@ def summarise(
         began_with_apprenticeship=firsts[Route.APPRENTICESHIP],
         first_routes={r: n for r, n in sorted(firsts.items()) if n >= min_count},
         routes=routes,
-        named_journeys=sorted(
-            (NamedJourney(j.name, j.steps) for j in journeys if j.name), key=lambda n: n.name
-        )[:MAX_NAMED],
     )
 
 
