@@ -7,7 +7,7 @@ from flask.views import MethodView
 from api.extensions import db
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp
-from api.views import commit
+from api.views import commit, list_page
 from models.pairings import PlanStatus
 from services import pairings
 from services.pairings import ADVISER_WEIGHTS, MAX_ADVISER_KM
@@ -34,6 +34,41 @@ class PairSchema(Schema):
     school_name = ma.fields.String(required=True)
     score = ma.fields.Float(required=True, metadata={"description": "Fit in [0, 1]."})
     breakdown = ma.fields.List(ma.fields.Nested(PairFactorSchema), required=True)
+    distance_km = ma.fields.Integer(
+        allow_none=True, required=True, metadata={"description": "Whole kilometres."}
+    )
+    matched_sectors = ma.fields.List(
+        ma.fields.String(),
+        required=True,
+        metadata={
+            "description": "SIC sections the adviser works in that the school's needs ask for."
+        },
+    )
+    matched_expertise = ma.fields.List(
+        ma.fields.String(),
+        required=True,
+        metadata={"description": "The adviser's expertise that covers the school's focus."},
+    )
+    weakest_benchmarks = ma.fields.List(
+        ma.fields.Integer(),
+        required=True,
+        metadata={"description": "The school's weakest benchmarks in this year's report."},
+    )
+    explanation = ma.fields.String(allow_none=True, required=True)
+    confirmed = ma.fields.Boolean(required=True)
+    assignment_id = ma.fields.UUID(
+        allow_none=True, required=True, metadata={"description": "Once the pair is confirmed."}
+    )
+
+    def get_attribute(self, obj, attr, default):
+        # Plans stored before explanations and partial confirmation lack these keys.
+        if attr == "confirmed":
+            return bool(obj.get("assignment_id"))
+        if attr in ("matched_sectors", "matched_expertise", "weakest_benchmarks"):
+            return obj.get(attr, [])
+        if attr in ("distance_km", "explanation", "assignment_id"):
+            return obj.get(attr)
+        return super().get_attribute(obj, attr, default)
 
 
 class UnpairedAdviserSchema(Schema):
@@ -51,12 +86,20 @@ class UnpairedSchoolSchema(Schema):
 class PlanSchema(Schema):
     id = ma.fields.UUID(required=True)
     hub_id = ma.fields.UUID(required=True)
-    status = ma.fields.Enum(PlanStatus, by_value=True, required=True)
+    status = ma.fields.Enum(
+        PlanStatus,
+        by_value=True,
+        required=True,
+        metadata={
+            "description": "confirmed once every pair is; until then pairs stay confirmable."
+        },
+    )
     total_score = ma.fields.Float(required=True)
     solver = ma.fields.String(
         required=True,
         metadata={
-            "description": "min_cost_flow (an exact optimum), or none when no pair is in reach."
+            "description": "min_cost_flow (an exact optimum), or none when the plan has no pair "
+            "(no solver runs when no pair is in reach or nobody has room)."
         },
     )
     pairs = ma.fields.List(
@@ -82,10 +125,13 @@ class PairRefSchema(Schema):
 class ConfirmSchema(Schema):
     pairs = ma.fields.List(
         ma.fields.Nested(PairRefSchema),
-        validate=ma.validate.Length(max=500),
-        metadata={"description": "The pairs accepted; omit to accept the whole plan."},
+        validate=ma.validate.Length(min=1, max=500),
+        metadata={
+            "description": "The pairs accepted now (the rest stay confirmable); omit to accept "
+            "every pair not yet confirmed."
+        },
     )
-    starts_on = ma.fields.Date(metadata={"description": "Default: today."})
+    starts_on = ma.fields.Date(metadata={"description": "Today (the default) or later."})
 
 
 class AssignmentSchema(Schema):
@@ -102,6 +148,13 @@ class AssignmentSchema(Schema):
 
 @blp.route("/<uuid:hub_id>/adviser-pairings")
 class AdviserPairings(MethodView):
+    @blp.login_required("advisers:read")
+    @blp.response(200, PlanSchema(many=True))
+    @blp.paginate()
+    def get(self, hub_id, pagination_parameters):
+        """List the hub's pairing plans, newest first, each pair showing whether it is confirmed"""
+        return list_page(pairings.list_plans, pagination_parameters, hub_id)
+
     @blp.login_required("advisers:write")
     @blp.created(PlanSchema, lambda made, **_: _plan_location(made))
     def post(self, hub_id):

@@ -501,6 +501,15 @@ def visible_adviser_assignments(caller: Caller) -> ColumnElement[bool]:
     return AdviserAssignment.adviser_id.in_(own_advisers.where(visible_advisers(caller)))
 
 
+def visible_pairing_plans(caller: Caller) -> ColumnElement[bool]:
+    """A WHERE clause on `adviser_pairing_plans` matching `can_see`: the hub's coordinators."""
+    if caller.is_admin:
+        return true()
+    if caller.role is Role.COORDINATOR:
+        return AdviserPairingPlan.hub_id == caller.organisation_id
+    return false()
+
+
 def visible_volunteers(caller: Caller) -> ColumnElement[bool]:
     """A WHERE clause on `volunteers` matching `can_see` (lists show only what one may see)."""
     if caller.is_admin or caller.role in (Role.COORDINATOR, Role.SCHOOL_STAFF):

@@ -9,7 +9,7 @@ remaining capacity (1-2 schools) and each school's remaining places (at most
 MAX_ADVISERS_PER_SCHOOL), never pairing the same two twice.
 
 Solver: one exact min-cost flow (OR-Tools) for hubs and the whole country alike; see
-`solve_edges`.
+`services.pairing_solver`.
 """
 
 import uuid
@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -31,10 +30,12 @@ from models.pairings import (
 )
 from models.volunteers import SIC_SECTIONS, AdviserStatus, EnterpriseAdviser, ExpertiseArea
 from services import adviser_assignments, benchmarks, outbox, school_years
-from services.access import Action, Caller, authorize, get_visible
+from services.access import Action, Caller, authorize, get_visible, visible_pairing_plans
 from services.errors import Conflict, InvalidInput, NotFound
 from services.geo import EARTH_RADIUS_KM
 from services.labels import label
+from services.pagination import Page, paginate
+from services.pairing_solver import FIT_UNITS, fit_units, solve_edges
 from services.search import KM_PER_DEGREE, bounding_box
 
 # The one place the pairing factors are weighed; each factor is in [0, 1].
@@ -88,6 +89,7 @@ class Side:
     phases: list[set[str]]  # adviser: preferred phases; school: {its phase}
     types: list[set[str]]  # adviser: preferred types; school: {its type}
     priority: np.ndarray | None = None  # schools only
+    weakest: list[frozenset[int]] | None = None  # schools only: in this year's report
 
 
 def candidate_edges(advisers: Side, schools: Side) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -162,53 +164,6 @@ def _preference(advisers: Side, schools: Side, a: np.ndarray, s: np.ndarray) -> 
     return (parts[0] + parts[1]) / 2 if parts[0].size else np.empty(0)
 
 
-FIT_UNITS = 1_000_000  # fits are weighed in millionths: the precision the plan reports
-
-
-def fit_units(fit: np.ndarray) -> np.ndarray:
-    """Fits in [0, 1] as whole millionths, the integer costs the flow solver needs."""
-    return np.rint(np.asarray(fit, dtype=np.float64) * FIT_UNITS).astype(np.int64)
-
-
-@dataclass(frozen=True)
-class Solution:
-    edges: np.ndarray  # indices of the chosen candidate pairs, ascending
-    method: str  # min_cost_flow, or none when there is no candidate pair
-
-
-def solve_edges(
-    a: np.ndarray, s: np.ndarray, fit: np.ndarray, capacity: np.ndarray, places: np.ndarray
-) -> Solution:
-    """The candidate pairs (adviser `a[e]`, school `s[e]`) with the greatest total fit in
-    millionths, within each adviser's capacity and each school's places: exactly.
-
-    A min-cost flow (OR-Tools' cost-scaling solver): source → adviser (its capacity),
-    adviser → school (capacity 1 per candidate pair, cost −fit), school → sink (its places),
-    and a free source → sink arc for the flow no pair would improve. With integral
-    capacities some optimal flow is integral, so each pair is taken whole or not at all, and
-    its capacity of 1 keeps one adviser from taking both places of a school.
-    """
-    if not len(a):
-        return Solution(np.empty(0, dtype=int), "none")
-    n_a, n_s = len(capacity), len(places)
-    source, sink = n_a + n_s, n_a + n_s + 1
-    supply = int(min(capacity.sum(), places.sum()))
-    flow = min_cost_flow.SimpleMinCostFlow()
-    # The pair arcs go first so that arc e is candidate pair e.
-    flow.add_arcs_with_capacity_and_unit_cost(
-        np.concatenate([a, np.full(n_a, source), n_a + np.arange(n_s), [source]]).astype(np.int32),
-        np.concatenate([n_a + s, np.arange(n_a), np.full(n_s, sink), [sink]]).astype(np.int32),
-        np.concatenate([np.ones(len(a)), capacity, places, [supply]]).astype(np.int64),
-        np.concatenate([-fit_units(fit), np.zeros(n_a + n_s + 1, dtype=np.int64)]),
-    )
-    flow.set_node_supply(source, supply)
-    flow.set_node_supply(sink, -supply)
-    status = flow.solve()
-    if status != flow.OPTIMAL:  # cannot happen: the source → sink arc makes it feasible
-        raise RuntimeError(f"The pairing flow ended {status.name}.")
-    return Solution(np.flatnonzero(flow.flows(np.arange(len(a), dtype=np.int32))), "min_cost_flow")
-
-
 # The hub's plan --------------------------------------------------------------------------
 
 
@@ -259,6 +214,7 @@ def plan(session: Session, caller: Caller, hub_id: uuid.UUID) -> AdviserPairingP
         total_score=int(units[solution.edges].sum()) / FIT_UNITS,
         pairs=[
             _pair(advisers[i], schools[j], units[e] / FIT_UNITS, factors[e])
+            | explain(advisers[i], adviser_side, i, school_side, j, distance[e])
             for (i, j), e in chosen.items()
         ],
         unpaired_advisers=[
@@ -326,6 +282,7 @@ def _school_side(session: Session, schools) -> Side:
         phases=[{s.phase.casefold()} for s in schools],
         types=[{s.establishment_type.casefold()} for s in schools],
         priority=np.array([gaps[s.id].priority for s in schools], dtype=np.float64),
+        weakest=[gaps[s.id].weakest for s in schools],
     )
 
 
@@ -370,6 +327,37 @@ def _asked_by_needs(session: Session, school_ids) -> dict[uuid.UUID, tuple[set[i
     return asked
 
 
+def explain(adviser, advisers: Side, i: int, schools: Side, j: int, distance: float) -> dict:
+    """Why a pair fits, in words a coordinator checks: the distance in whole km (the
+    adviser's home is never placed more finely), the sectors and expertise that match, and
+    the school's weakest benchmarks."""
+    km = round(float(distance))
+    asked = int(schools.sectors[j])
+    both = asked & int(advisers.sectors[i])
+    sectors = [s for k, s in enumerate(SIC_SECTIONS) if (both >> k) & 1]
+    focus = {b for b in range(1, 9) if int(schools.benchmarks[j]) >> b & 1}
+    expertise = sorted(a for a in adviser.expertise if EXPERTISE_BENCHMARKS.get(a, set()) & focus)
+    weakest = sorted(schools.weakest[j])
+    words = [f"{km} km away"]
+    if expertise:
+        words.append(f"expertise in {', '.join(e.replace('_', ' ') for e in expertise)}")
+    if sectors:
+        words.append(f"works in the sectors its needs ask for ({', '.join(sectors)})")
+    words.append(
+        f"the school's weakest benchmarks are {', '.join(map(str, weakest))}"
+        if weakest
+        else "the school has no benchmark report yet"
+    )
+    return {
+        "distance_km": km,
+        "matched_sectors": sectors,
+        "matched_expertise": expertise,
+        "weakest_benchmarks": weakest,
+        "explanation": "; ".join(words) + ".",
+        "assignment_id": None,
+    }
+
+
 def _pair(adviser, school, score: float, factors: np.ndarray) -> dict:
     return {
         "adviser_id": str(adviser.id),
@@ -412,6 +400,18 @@ def get_plan(
     return found
 
 
+def list_plans(
+    session: Session, caller: Caller, hub_id: uuid.UUID, *, page: int, page_size: int
+) -> Page:
+    """The hub's plans, newest first (its coordinators and admins)."""
+    get_visible(session, caller, Hub, hub_id)
+    query = select(AdviserPairingPlan).where(
+        AdviserPairingPlan.hub_id == hub_id, visible_pairing_plans(caller)
+    )
+    query = query.order_by(AdviserPairingPlan.created_at.desc(), AdviserPairingPlan.id)
+    return paginate(session, query, page=page, page_size=page_size)
+
+
 def confirm(
     session: Session,
     caller: Caller,
@@ -421,20 +421,66 @@ def confirm(
     pairs: list[tuple[uuid.UUID, uuid.UUID]] | None = None,
     starts_on: date | None = None,
 ) -> list[AdviserAssignment]:
-    """Turn the accepted pairs of a proposed plan (default: all) into adviser assignments."""
+    """Turn accepted pairs of a plan (default: all not yet confirmed) into adviser
+    assignments; the rest stay confirmable, and the plan is confirmed once all are."""
     _hub_for_coordinator(session, caller, hub_id)
     found = get_plan(session, caller, hub_id, plan_id)
     session.refresh(found, with_for_update=True)
-    if found.status is not PlanStatus.PROPOSED:
-        raise Conflict(f"This plan is already {found.status.value}.")
-    planned = {(uuid.UUID(p["adviser_id"]), uuid.UUID(p["school_id"])) for p in found.pairs}
-    chosen = planned if pairs is None else set(pairs)
+    chosen = _chosen(found, pairs, starts_on)
+    _check_room(session, chosen)
+    start = starts_on or school_years.london_today()
+    created = [
+        AdviserAssignment(
+            adviser_id=a, school_id=s, hub_id=hub_id, starts_on=start, plan_id=found.id
+        )
+        for a, s in sorted(chosen)
+    ]
+    session.add_all(created)
+    session.flush()
+    made = {(c.adviser_id, c.school_id): str(c.id) for c in created}
+    found.pairs = [
+        {**p, "assignment_id": made.get(_key(p), p.get("assignment_id"))} for p in found.pairs
+    ]
+    remaining = sum(1 for p in found.pairs if not p["assignment_id"])
+    if not remaining:
+        found.status, found.confirmed_at = PlanStatus.CONFIRMED, datetime.now(UTC)
+    session.flush()
+    data = {"plan_id": str(found.id), "hub_id": str(hub_id), "pairs": len(created)}
+    outbox.publish(session, "adviser_pairing.confirmed", found, {**data, "remaining": remaining})
+    for assignment in created:
+        adviser_assignments.publish(session, "adviser_assignment.started", assignment)
+    return created
+
+
+def _key(pair: dict) -> tuple[uuid.UUID, uuid.UUID]:
+    return uuid.UUID(pair["adviser_id"]), uuid.UUID(pair["school_id"])
+
+
+def _chosen(found: AdviserPairingPlan, pairs, starts_on: date | None) -> set[tuple]:
+    """The pairs to confirm now: named ones of the plan not yet confirmed, or all of those."""
+    if starts_on is not None and starts_on < school_years.london_today():
+        raise InvalidInput("A start in the past.", errors={"starts_on": ["Today or later."]})
+    planned = {_key(p) for p in found.pairs}
+    done = {_key(p) for p in found.pairs if p.get("assignment_id")}
+    chosen = planned - done if pairs is None else set(pairs)
     unknown = chosen - planned
     if unknown:
         raise InvalidInput(
             "Only pairs from the plan can be confirmed.",
             errors={"pairs": [f"{a} with {s} is not in the plan." for a, s in sorted(unknown)]},
         )
+    if chosen & done:
+        raise Conflict("A pair named is already confirmed.", errors={"pairs": ["Confirmed."]})
+    if not chosen:
+        raise InvalidInput(
+            "Nothing to confirm: every pair of the plan is confirmed, or it has none.",
+            errors={"pairs": ["Name at least one pair of the plan not yet confirmed."]},
+        )
+    return chosen
+
+
+def _check_room(session: Session, chosen: set[tuple]) -> None:
+    """Advisers and schools still have the room the pairs take (another plan may have)."""
     advisers = {a for a, _ in chosen}
     schools = {s for _, s in chosen}
     busy = _active_counts(session, AdviserAssignment.adviser_id, list(advisers))
@@ -450,18 +496,3 @@ def confirm(
         wanted = sum(1 for _, s in chosen if s == school_id)
         if served.get(school_id, 0) + wanted > MAX_ADVISERS_PER_SCHOOL:
             raise Conflict("A school in the plan already has its advisers; plan again.")
-    start = starts_on or school_years.london_today()
-    created = [
-        AdviserAssignment(
-            adviser_id=a, school_id=s, hub_id=hub_id, starts_on=start, plan_id=found.id
-        )
-        for a, s in sorted(chosen)
-    ]
-    session.add_all(created)
-    found.status, found.confirmed_at = PlanStatus.CONFIRMED, datetime.now(UTC)
-    session.flush()
-    data = {"plan_id": str(found.id), "hub_id": str(hub_id), "pairs": len(created)}
-    outbox.publish(session, "adviser_pairing.confirmed", found, data)
-    for assignment in created:
-        adviser_assignments.publish(session, "adviser_assignment.started", assignment)
-    return created

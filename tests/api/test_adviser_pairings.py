@@ -1,6 +1,8 @@
 """Adviser pairing through the API: plan, explain, confirm (all or some), and who may;
 what a school's benchmark report (its weakest benchmarks, its priority) does to the plan."""
 
+from datetime import timedelta
+
 import pytest
 
 from models.base import london_today
@@ -60,7 +62,7 @@ def test_plan_explain_and_confirm(client, world, session, auth_headers):
     [assignment] = confirmed.get_json()
     assert assignment["school_id"] == str(second.id) and assignment["hours_logged"] == 0
     again = client.post(url(world.a.hub, plan["id"], "confirm"), json={}, headers=coordinator)
-    assert again.status_code == 409
+    assert again.status_code == 422  # nothing left to confirm
 
     replanned = client.post(url(world.a.hub), headers=coordinator).get_json()
     assert replanned["pairs"] == []
@@ -80,7 +82,16 @@ def test_confirm_only_pairs_from_the_plan(client, world, session, auth_headers):
     none = client.post(
         url(world.a.hub, plan["id"], "confirm"), json={"pairs": []}, headers=coordinator
     )
-    assert none.status_code == 201 and none.get_json() == []
+    assert none.status_code == 422
+    assert "pairs" in none.get_json()["errors"]
+    past = client.post(
+        url(world.a.hub, plan["id"], "confirm"),
+        json={"starts_on": (london_today() - timedelta(days=1)).isoformat()},
+        headers=coordinator,
+    )
+    assert past.status_code == 422
+    assert list(past.get_json()["errors"]) == ["starts_on"]
+    assert session.query(AdviserAssignment).count() == 0
 
 
 def test_a_stale_plan_is_refused(client, world, session, auth_headers):
@@ -185,3 +196,82 @@ def test_a_pair_serving_now_is_not_planned_again(client, world, session, auth_he
     assert [p["school_id"] for p in plan.get_json()["pairs"]] == [str(other.id)]
     [left] = plan.get_json()["unpaired_schools"]
     assert left["school_id"] == str(world.a.school.id)
+
+
+def test_some_pairs_are_confirmed_now_and_the_rest_later(client, world, session, auth_headers):
+    second = factories.adviser(session, factories.volunteer(session, world.a.employer), world.a.hub)
+    session.commit()
+    coordinator = auth_headers(world.a.users[Role.COORDINATOR])
+    plan = client.post(url(world.a.hub), headers=coordinator).get_json()
+    assert (
+        len(plan["pairs"]) == 2
+    )  # both to School A, which takes two and not any(p["confirmed"] for p in plan["pairs"])
+    first, later = plan["pairs"]
+    confirm = url(world.a.hub, plan["id"], "confirm")
+
+    def named(pair):
+        return {"pairs": [{"adviser_id": pair["adviser_id"], "school_id": pair["school_id"]}]}
+
+    now = client.post(confirm, json=named(first), headers=coordinator)
+    read = client.get(url(world.a.hub, plan["id"]), headers=coordinator).get_json()
+    twice = client.post(confirm, json=named(first), headers=coordinator)
+    rest = client.post(confirm, json={}, headers=coordinator)
+    done = client.get(url(world.a.hub, plan["id"]), headers=coordinator).get_json()
+
+    assert now.status_code == 201, now.get_json()
+    [assignment] = now.get_json()
+    assert read["status"] == "proposed"
+    shown = {(p["adviser_id"], p["school_id"]): p for p in read["pairs"]}
+    assert shown[first["adviser_id"], first["school_id"]]["assignment_id"] == assignment["id"]
+    assert shown[first["adviser_id"], first["school_id"]]["confirmed"] is True
+    assert shown[later["adviser_id"], later["school_id"]]["confirmed"] is False
+    assert twice.status_code == 409
+    assert rest.status_code == 201
+    assert [(a["adviser_id"], a["school_id"]) for a in rest.get_json()] == [
+        (later["adviser_id"], later["school_id"])
+    ]
+    assert done["status"] == "confirmed" and done["confirmed_at"]
+    assert all(p["confirmed"] for p in done["pairs"])
+    assert {str(second.id), str(world.a.adviser.id)} == {p["adviser_id"] for p in done["pairs"]}
+
+
+def test_a_hubs_plans_are_listed_newest_first_for_its_coordinators(
+    client, world, session, auth_headers
+):
+    coordinator = auth_headers(world.a.users[Role.COORDINATOR])
+    first = client.post(url(world.a.hub), headers=coordinator).get_json()
+    second = client.post(url(world.a.hub), headers=coordinator).get_json()
+
+    listed = client.get(url(world.a.hub), headers=coordinator)
+    foreign = client.get(url(world.a.hub), headers=auth_headers(world.b.users[Role.COORDINATOR]))
+    school = client.get(url(world.a.hub), headers=auth_headers(world.a.users[Role.SCHOOL_STAFF]))
+
+    assert listed.status_code == 200
+    assert [p["id"] for p in listed.get_json()] == [second["id"], first["id"]]
+    assert foreign.status_code == 404
+    assert school.status_code == 200 and school.get_json() == []
+
+
+def test_each_pair_is_explained_and_an_empty_plan_runs_no_solver(
+    client, world, session, auth_headers
+):
+    one_pupil_meeting(session, world.a.school, 8)  # BM5 is among its weakest
+    world.a.adviser.expertise = ["employer_engagement", "finance"]
+    world.a.volunteer.sectors = ["F", "J"]
+    factories.need(session, world.a.school, sectors=["F"])  # its needs ask for construction
+    session.commit()
+    coordinator = auth_headers(world.a.users[Role.COORDINATOR])
+
+    [pair] = client.post(url(world.a.hub), headers=coordinator).get_json()["pairs"]
+    world.a.adviser.status = "paused"
+    session.commit()
+    empty = client.post(url(world.a.hub), headers=coordinator)
+
+    assert pair["distance_km"] == 1  # Leeds: the adviser lives 0.5 km from the school
+    assert pair["matched_sectors"] == ["F"]
+    assert pair["matched_expertise"] == ["employer_engagement"]
+    assert 5 in pair["weakest_benchmarks"] and 8 not in pair["weakest_benchmarks"]
+    assert pair["explanation"].startswith("1 km away; expertise in employer engagement")
+    assert "(F)" in pair["explanation"] and "weakest benchmarks are" in pair["explanation"]
+    assert empty.status_code == 201
+    assert (empty.get_json()["pairs"], empty.get_json()["solver"]) == ([], "none")

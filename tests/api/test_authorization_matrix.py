@@ -1003,6 +1003,12 @@ ROUTES: dict[tuple[str, str], Case] = {
         setup=_matches_in(MatchStatus.CONFIRMED),
         body=lambda w, s: {"scheduled_for": f"{s.need.starts_on.isoformat()}T10:00:00Z"},
     ),
+    ("GET", "/api/v1/hubs/<uuid:hub_id>/adviser-pairings"): Case(
+        lambda w, s: PAIRINGS.format(s.hub.id),
+        only({ADMIN: 200, COORD: 200, SCHOOL: 200}, 404),  # a school's list is empty
+        only({ADMIN: 200}, 404),
+        setup=_plans,
+    ),
     ("POST", "/api/v1/hubs/<uuid:hub_id>/adviser-pairings"): Case(
         lambda w, s: PAIRINGS.format(s.hub.id),
         only({ADMIN: 201, COORD: 201, SCHOOL: 403}, 404),

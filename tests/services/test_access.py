@@ -21,7 +21,7 @@ from models.needs import Need
 from models.offer_requests import AccessActivity, AccessContent, OfferRequest
 from models.offers import Offer, OfferStatus
 from models.organisations import Hub
-from models.pairings import AdviserAssignment
+from models.pairings import AdviserAssignment, AdviserPairingPlan
 from models.users import Role, User
 from models.volunteers import EnterpriseAdviser, Volunteer
 from services import (
@@ -34,10 +34,12 @@ from services import (
     needs,
     offer_requests,
     offers,
+    pairings,
     users,
     volunteers,
 )
 from services.access import Caller, can_see, private_details_rule
+from services.errors import NotFound
 from tests import factories
 
 PAGE = {"page": 1, "page_size": 100}
@@ -86,6 +88,7 @@ def _rich_world(session):
         former = factories.adviser(session, factories.volunteer(session, here.employer), here.hub)
         factories.adviser_assignment(session, former, there.school).ends_on = london_today()
         factories.adviser(session, factories.volunteer(session, here.employer))  # no hub yet
+        session.add(AdviserPairingPlan(hub_id=here.hub.id, total_score=0, solver="none"))
         _requests(session, world, here, there)
     session.commit()
     return world
@@ -178,3 +181,17 @@ def test_private_details_go_exactly_to_those_the_rule_names(session):
     coordinator = _caller_of(world.a.users[Role.COORDINATOR])
     shared = [v for v in volunteers_ if private_details_rule(session, coordinator)(v)]
     assert 0 < len(shared) < len(volunteers_), "the rule bites both ways"
+
+
+def test_a_hubs_plan_list_holds_exactly_what_can_see_accepts(session):
+    world = _rich_world(session)
+    plans = list(session.scalars(select(AdviserPairingPlan)))
+    for name, caller in _callers(world):
+        for hub in (world.a.hub, world.b.hub):
+            try:
+                page = pairings.list_plans(session, caller, hub.id, **PAGE)
+                listed = {plan.id for plan in page.items}
+            except NotFound:
+                listed = set()
+            seen = {p.id for p in plans if p.hub_id == hub.id and can_see(session, caller, p)}
+            assert listed == seen, f"{hub.name}'s plans as {name}"

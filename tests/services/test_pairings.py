@@ -13,7 +13,7 @@ from scipy.sparse import coo_matrix
 from models.base import london_today
 from models.organisations import ProviderType
 from services import benchmarks, school_years
-from services.pairings import fit_units, solve_edges
+from services.pairing_solver import fit_units, solve_edges
 from tests import factories
 
 
