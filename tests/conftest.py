@@ -75,13 +75,10 @@ def reset_postgres_schema(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="session", params=DATABASES)
-def database_url(request, tmp_path_factory, worker_id):
-    """A migrated, empty database of each kind, built once per worker."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'engage.db'}"
-    else:
-        url = worker_database_url(POSTGRES_URL, worker_id)
+def migrate_afresh(url: str) -> str:
+    """Bring the database at `url` (a new SQLite file, or any PostgreSQL database, emptied
+    first) to the head of the real Alembic migrations."""
+    if url.startswith("postgresql"):
         create_postgres_database(url)
         reset_postgres_schema(url)
     app = create_app(app_config(url))
@@ -89,6 +86,14 @@ def database_url(request, tmp_path_factory, worker_id):
         upgrade()
         db.engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database_url(request, tmp_path_factory, worker_id):
+    """A migrated, empty database of each kind, built once per worker."""
+    if request.param == "sqlite":
+        return migrate_afresh(f"sqlite:///{tmp_path_factory.mktemp('db') / 'engage.db'}")
+    return migrate_afresh(worker_database_url(POSTGRES_URL, worker_id))
 
 
 INSERT_INTO = re.compile(r'^\s*INSERT\s+INTO\s+"?(\w+)"?', re.IGNORECASE)

@@ -1,35 +1,42 @@
-"""One demo world per database for this whole package: seeding it costs seconds, so its
-tests share it and only read it.
+"""One demo world per database for the whole run: seeding it costs many seconds, so the
+demo's tests share it and only read it.
 
-The world is the reference data (postcodes: the sample) with the demo seeded twice. What
-each test compares across the two seedings is taken after the first, in `Seeded.first`.
-The package's tests run on one xdist worker in a row (`pytestmark` puts them in one
-`xdist_group`), so the world
-is built once per database, and the tables are emptied when the package is done.
+The world is a database of its own beside the workers' (a SQLite file in the run's shared
+temporary folder; `<TEST_DATABASE_URL's database>_demo` on PostgreSQL): the reference data
+(postcodes: the sample) with the demo seeded twice. The first xdist worker to need it
+builds it under a file lock; the others wait and then read it. What each test compares
+across the two seedings is taken after the first, in `Seeded.first`.
 """
 
+import fcntl
+import pickle
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from api.extensions import db
 from models.encounters import Attendance, Encounter
 from models.journeys import Journey
 from models.matches import Match
 from models.offer_requests import OfferRequest
+from models.organisations import Hub, School
 from models.pupils import Pupil
 from models.volunteers import Volunteer
 from services import demo, reference_data
-from tests.conftest import empty_tables
+from services.demo.base import DEMO_CENTRE, DEMO_HUB_ID, DEMO_HUB_SIZE, nearest_schools
+from tests.conftest import POSTGRES_URL, migrate_afresh
 from tests.services.conftest import copy_reference_data
 
 
 @dataclass(frozen=True)
 class Seeded:
     session: Session
-    summary: demo.DemoSummary
+    hub: Hub
+    schools: list[School]  # the hub's, nearest the centre first, as `demo.seed` returns them
     first: dict[str, list]
 
 
@@ -55,18 +62,45 @@ def snapshots(session: Session) -> dict[str, list]:
     }
 
 
-@pytest.fixture(scope="package")
-def seeded(shared_app, tmp_path_factory):
-    data_dir = copy_reference_data(tmp_path_factory.mktemp("demo") / "data")
-    with shared_app.app_context():
-        engine = db.engine
+@contextmanager
+def exclusive(lock: Path):
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def seed_twice(url: str, data_dir: Path) -> dict[str, list]:
+    engine = create_engine(migrate_afresh(url))
     with Session(engine) as session:
         reference_data.load_all(session, data_dir)
-        summary = demo.seed(session)
+        demo.seed(session)
         session.commit()
         first = snapshots(session)
         demo.seed(session)
         session.commit()
-        session.expire_all()
-        yield Seeded(session, summary, first)
-    empty_tables(shared_app)
+    engine.dispose()
+    return first
+
+
+@pytest.fixture(scope="session")
+def seeded(database_url, tmp_path_factory, worker_id):
+    shared = tmp_path_factory.getbasetemp()
+    shared = shared.parent if worker_id != "master" else shared  # the run's, not the worker's
+    kind = make_url(database_url).get_backend_name()
+    if kind == "sqlite":
+        url = f"sqlite:///{shared / 'demo.db'}"
+    else:
+        base = make_url(POSTGRES_URL)
+        url = base.set(database=f"{base.database}_demo").render_as_string(hide_password=False)
+    built = shared / f"demo-{kind}.pickle"
+    with exclusive(shared / f"demo-{kind}.lock"):
+        if not built.exists():
+            data_dir = copy_reference_data(tmp_path_factory.mktemp("demo") / "data")
+            built.write_bytes(pickle.dumps(seed_twice(url, data_dir)))
+    first = pickle.loads(built.read_bytes())
+    engine = create_engine(url)
+    with Session(engine) as session:
+        hub = session.get(Hub, DEMO_HUB_ID)
+        schools = nearest_schools(session, *DEMO_CENTRE, limit=DEMO_HUB_SIZE)
+        yield Seeded(session, hub, schools, first)
+    engine.dispose()

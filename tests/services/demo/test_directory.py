@@ -1,7 +1,6 @@
 """The demo's directory: 40 employers of every size, 1,000 volunteers at real postcodes near
 Leeds and 60 Enterprise Advisers in the demo hub, the same on every run."""
 
-import pytest
 from sqlalchemy import func, select
 
 from models.organisations import Employer, EmployerSize
@@ -10,8 +9,6 @@ from models.volunteers import EnterpriseAdviser, Volunteer
 from services import demo, matching
 from services.geo import distance_km
 from tests.services.demo.conftest import snapshots
-
-pytestmark = pytest.mark.xdist_group("demo")
 
 
 def test_the_demo_seeds_a_directory_around_leeds_idempotently(seeded):
@@ -39,7 +36,7 @@ def test_the_demo_seeds_pupils_and_uneven_records_idempotently(seeded):
     from services import benchmarks, school_years
     from services.access import Caller
 
-    session, summary = seeded.session, seeded.summary
+    session, summary = seeded.session, seeded
     counts = seeded.first["records"]
     assert snapshots(session)["records"] == counts
     assert (

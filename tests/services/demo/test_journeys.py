@@ -1,14 +1,11 @@
 """The demo's career journeys: across sectors, construction rich enough for several routes
 from Level 2 to Level 4 and beyond, the same on every run."""
 
-import pytest
 from sqlalchemy import select
 
 from models.journeys import Journey
 from services import tube_map
 from tests.services.demo.conftest import snapshots
-
-pytestmark = pytest.mark.xdist_group("demo")
 
 
 def test_the_demo_seeds_journeys_with_several_construction_routes_to_level_4(seeded):

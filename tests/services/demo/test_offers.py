@@ -2,7 +2,6 @@
 
 from collections import Counter
 
-import pytest
 from sqlalchemy import select
 
 from models.encounters import Encounter, EncounterSource
@@ -13,11 +12,9 @@ from models.offers import ENCOUNTER_KINDS, Offer
 from models.provider_access import ProviderAccessPolicy
 from tests.services.demo.conftest import snapshots
 
-pytestmark = pytest.mark.xdist_group("demo")
-
 
 def test_the_demo_seeds_offers_requests_policies_and_the_market_idempotently(seeded):
-    session, summary = seeded.session, seeded.summary
+    session, summary = seeded.session, seeded
     assert snapshots(session)["requests"] == seeded.first["requests"]
     requests = session.scalars(select(OfferRequest)).all()
     kinds = {o.kind for o in session.scalars(select(Offer))}

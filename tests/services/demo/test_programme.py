@@ -3,7 +3,6 @@ years' leavers, a governors' report worth printing; the same after seeding twice
 
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
 from models.destinations import Leaver
@@ -11,11 +10,9 @@ from models.evaluations import SelfEvaluation, Term
 from models.programme import ProgrammePlan
 from services import demo, governors_report, programme, publication
 
-pytestmark = pytest.mark.xdist_group("demo")
-
 
 def test_the_demo_seeds_a_programme_evaluations_and_destinations(seeded):
-    session, summary = seeded.session, seeded.summary
+    session, summary = seeded.session, seeded
 
     plans = session.scalars(select(ProgrammePlan).order_by(ProgrammePlan.id)).all()
     assert len(plans) == demo.records.DEMO_PUPIL_SCHOOLS

@@ -1,15 +1,12 @@
 """The demo's workplace visits: published offers near Leeds with slots, some full and
 some booked by the demo schools, the same after seeding twice."""
 
-import pytest
 from sqlalchemy import func, select
 
 from models.bookings import HOLDING_SEATS, Booking, Slot
 from models.offers import WORKPLACE_KINDS, Offer, OfferStatus
 from services import demo
 from services.geo import distance_km
-
-pytestmark = pytest.mark.xdist_group("demo")
 
 
 def test_the_demo_seeds_visits_with_full_and_booked_slots_idempotently(seeded):
