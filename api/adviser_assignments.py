@@ -118,6 +118,7 @@ class AdviserAssignmentHours(MethodView):
         return list_page(adviser_assignments.list_hours, pagination_parameters, assignment_id)
 
     @blp.login_required("advisers:write")
+    @blp.idempotent
     @blp.arguments(AdviserHoursCreateSchema)
     @blp.created(AdviserHoursSchema, lambda made, **_: _hours_location(made))
     def post(self, entry, assignment_id):
@@ -146,6 +147,7 @@ class AdviserHoursById(MethodView):
 @blp.route("/<uuid:assignment_id>/end")
 class AdviserAssignmentEnd(MethodView):
     @blp.login_required("advisers:write")
+    @blp.idempotent
     @blp.arguments(AdviserAssignmentEndSchema)
     @blp.response(200, AdviserAssignmentSchema)
     def post(self, ending, assignment_id):

@@ -89,6 +89,7 @@ class Advisers(MethodView):
         return list_page(advisers.list_, pagination_parameters, **filters)
 
     @blp.login_required("advisers:write")
+    @blp.idempotent
     @blp.arguments(AdviserCreateSchema)
     @blp.created(AdviserSchema, lambda made: url_for("advisers.AdviserById", adviser_id=made.id))
     def post(self, commitment):
@@ -106,6 +107,7 @@ class AdviserById(MethodView):
         return advisers.get(db.session, current_caller(), adviser_id)
 
     @blp.login_required("advisers:write")
+    @blp.idempotent
     @blp.etag
     @blp.arguments(AdviserUpdateSchema)
     @blp.response(200, AdviserSchema)
@@ -116,6 +118,7 @@ class AdviserById(MethodView):
         return commit(advisers.update, adviser_id, changes)
 
     @blp.login_required("advisers:write")
+    @blp.idempotent
     @blp.etag
     @blp.response(204)
     def delete(self, adviser_id):

@@ -8,7 +8,6 @@ from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
-from api.idempotency import idempotent
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp
 from api.views import commit, list_page
@@ -108,7 +107,7 @@ class Bookings(MethodView):
         return list_page(bookings.list_, pagination_parameters, **filters)
 
     @blp.login_required("bookings:write")
-    @idempotent(blp)
+    @blp.idempotent
     @blp.arguments(BookingCreateSchema)
     @blp.created(BookingSchema, lambda made: url_for("bookings.BookingById", booking_id=made.id))
     def post(self, booking):
@@ -129,6 +128,7 @@ class BookingById(MethodView):
 @blp.route("/bookings/<uuid:booking_id>/confirm")
 class BookingConfirm(MethodView):
     @blp.login_required("bookings:write")
+    @blp.idempotent
     @blp.response(200, BookingSchema)
     def post(self, booking_id):
         """Confirm a requested booking (the host; placements need parental consent first)"""
@@ -138,6 +138,7 @@ class BookingConfirm(MethodView):
 @blp.route("/bookings/<uuid:booking_id>/decline")
 class BookingDecline(MethodView):
     @blp.login_required("bookings:write")
+    @blp.idempotent
     @blp.response(200, BookingSchema)
     def post(self, booking_id):
         """Decline a requested booking (the host); its seats go to the waitlist"""
@@ -147,7 +148,7 @@ class BookingDecline(MethodView):
 @blp.route("/bookings/<uuid:booking_id>/cancel")
 class BookingCancel(MethodView):
     @blp.login_required("bookings:write")
-    @idempotent(blp)
+    @blp.idempotent
     @blp.arguments(CancelSchema)
     @blp.response(200, BookingSchema)
     def post(self, cancellation, booking_id):
@@ -158,6 +159,7 @@ class BookingCancel(MethodView):
 @blp.route("/bookings/<uuid:booking_id>/complete")
 class BookingComplete(MethodView):
     @blp.login_required("bookings:write")
+    @blp.idempotent
     @blp.response(200, BookingSchema)
     def post(self, booking_id):
         """Mark a confirmed visit as having taken place (on or after its date)"""
@@ -167,6 +169,7 @@ class BookingComplete(MethodView):
 @blp.route("/bookings/<uuid:booking_id>/consent")
 class BookingConsent(MethodView):
     @blp.login_required("bookings:write")
+    @blp.idempotent
     @blp.response(200, BookingSchema)
     def post(self, booking_id):
         """Record that parents have consented (the school; needed to confirm a placement)"""
@@ -183,6 +186,7 @@ class SlotWaitlist(MethodView):
         return list_page(bookings.list_waitlist, pagination_parameters, slot_id)
 
     @blp.login_required("bookings:write")
+    @blp.idempotent
     @blp.arguments(WaitlistJoinSchema)
     @blp.created(WaitlistEntrySchema, lambda made, **_: _entry_location(made))
     def post(self, entry, slot_id):
@@ -204,6 +208,7 @@ class WaitlistEntryById(MethodView):
         return bookings.get_waitlist_entry(db.session, current_caller(), entry_id)
 
     @blp.login_required("bookings:write")
+    @blp.idempotent
     @blp.response(204)
     def delete(self, entry_id):
         """Leave a waitlist"""

@@ -128,6 +128,7 @@ class Leavers(MethodView):
         return list_page(destinations.list_, pagination_parameters, school_id=school_id, **filters)
 
     @blp.login_required("pupils:write")
+    @blp.idempotent
     @blp.arguments(LeaverCreateSchema)
     @blp.created(
         LeaverSchema,
@@ -137,9 +138,7 @@ class Leavers(MethodView):
     )
     def post(self, leaver, school_id):
         """Record a leaver and their destination at leaving"""
-        created = destinations.create(db.session, current_caller(), school_id=school_id, **leaver)
-        db.session.commit()
-        return created
+        return destinations.create(db.session, current_caller(), school_id=school_id, **leaver)
 
 
 @blp.route("/<uuid:leaver_id>")
@@ -154,6 +153,7 @@ class LeaverById(MethodView):
         )
 
     @blp.login_required("pupils:write")
+    @blp.idempotent
     @blp.etag
     @blp.arguments(DestinationStageSchema)
     @blp.response(200, LeaverSchema)
@@ -161,14 +161,13 @@ class LeaverById(MethodView):
         """Record or correct the destination at a stage (0 at leaving, 1-3 years on; If-Match)"""
         caller, key = current_caller(), {"school_id": school_id, "leaver_id": leaver_id}
         blp.check_etag(destinations.get(db.session, caller, **key), LeaverSchema)
-        leaver = destinations.record(db.session, caller, **key, **destination)
-        db.session.commit()
-        return leaver
+        return destinations.record(db.session, caller, **key, **destination)
 
 
 @blp.route("/import")
 class LeaverImport(MethodView):
     @blp.login_required("pupils:write")
+    @blp.idempotent
     @accepts("text/csv")
     @blp.doc(requestBody=CSV_BODY)
     @blp.response(200, ImportResultSchema)
@@ -182,11 +181,9 @@ class LeaverImport(MethodView):
         caller = current_caller()
         ensure_pupils_of(caller, school_id)  # 404 before the file is even read
         header, rows = read_csv(request.get_data(as_text=True))
-        result = refuse_if_not_written(
+        return refuse_if_not_written(
             destinations.import_csv(db.session, caller, school_id, header, rows)
         )
-        db.session.commit()
-        return result
 
 
 @blp.route("/summary")

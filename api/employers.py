@@ -123,6 +123,7 @@ class EmployerById(MethodView):
         return employers.get(db.session, current_caller(), employer_id)
 
     @blp.login_required("employers:write")
+    @blp.idempotent
     @blp.etag
     @blp.arguments(EmployerUpdateSchema)
     @blp.response(200, EmployerSchema)
@@ -148,6 +149,7 @@ class EmployerVolunteers(MethodView):
         )
 
     @blp.login_required("volunteers:write")
+    @blp.idempotent
     @blp.arguments(VolunteerCreateSchema)
     @blp.created(VolunteerSchema, lambda made, **_: _volunteer_location(made))
     def post(self, profile, employer_id):
@@ -158,6 +160,7 @@ class EmployerVolunteers(MethodView):
 @blp.route("/<uuid:employer_id>/volunteers/import")
 class EmployerVolunteerImport(MethodView):
     @blp.login_required("volunteers:write")
+    @blp.idempotent
     @accepts("text/csv")
     @blp.arguments(ImportArgsSchema, location="query")
     @blp.doc(requestBody=CSV_BODY)
@@ -174,7 +177,6 @@ class EmployerVolunteerImport(MethodView):
             partial=args["partial"],
         )
         refuse_if_not_written(result)
-        db.session.commit()
         return result
 
 

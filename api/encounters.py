@@ -226,6 +226,7 @@ class Encounters(MethodView):
         return list_page(encounters.list_, pagination_parameters, **filters)
 
     @blp.login_required("encounters:write")
+    @blp.idempotent
     @blp.arguments(EncounterCreateSchema)
     @blp.created(EncounterSchema, lambda made: _encounter_location(made))
     def post(self, encounter):
@@ -243,6 +244,7 @@ class EncounterById(MethodView):
         return encounters.get(db.session, current_caller(), encounter_id)
 
     @blp.login_required("encounters:write")
+    @blp.idempotent
     @blp.etag
     @blp.arguments(EncounterUpdateSchema)
     @blp.response(200, EncounterSchema)
@@ -251,11 +253,12 @@ class EncounterById(MethodView):
         caller = current_caller()
         blp.check_etag(encounters.get(db.session, caller, encounter_id), EncounterSchema)
         encounter = encounters.update(db.session, caller, encounter_id, changes)
-        db.session.commit()
+        db.session.flush()
         db.session.refresh(encounter)
         return encounter
 
     @blp.login_required("encounters:write")
+    @blp.idempotent
     @blp.etag
     @blp.response(204)
     def delete(self, encounter_id):
@@ -263,7 +266,6 @@ class EncounterById(MethodView):
         caller = current_caller()
         blp.check_etag(encounters.get(db.session, caller, encounter_id), EncounterSchema)
         encounters.delete(db.session, caller, encounter_id)
-        db.session.commit()
 
 
 @blp.route("/encounters/<uuid:encounter_id>/attendance")
@@ -276,6 +278,7 @@ class EncounterAttendance(MethodView):
         return commit(encounters.list_attendance, encounter_id)
 
     @blp.login_required("pupils:write")
+    @blp.idempotent
     @blp.etag
     @blp.arguments(AttendanceUpdateSchema)
     @blp.response(200, AttendanceSchema(many=True))
@@ -284,9 +287,7 @@ class EncounterAttendance(MethodView):
         caller = current_caller()
         current = encounters.list_attendance(db.session, caller, encounter_id)
         blp.check_etag(current, AttendanceSchema(many=True))
-        rows = encounters.set_attendance(db.session, caller, encounter_id, **attendance)
-        db.session.commit()
-        return rows
+        return encounters.set_attendance(db.session, caller, encounter_id, **attendance)
 
 
 @blp.route("/encounters/<uuid:encounter_id>/checklist")
@@ -299,6 +300,7 @@ class EncounterChecklist(MethodView):
         return encounters.get_checklist(db.session, current_caller(), encounter_id)
 
     @blp.login_required("encounters:write")
+    @blp.idempotent
     @blp.etag
     @blp.arguments(ChecklistAnswersSchema)
     @blp.response(200, EncounterChecklistSchema)
@@ -307,9 +309,7 @@ class EncounterChecklist(MethodView):
         caller = current_caller()
         current = encounters.get_checklist(db.session, caller, encounter_id)
         blp.check_etag(current, EncounterChecklistSchema)
-        result = encounters.answer_checklist(db.session, caller, encounter_id, body["answers"])
-        db.session.commit()
-        return result
+        return encounters.answer_checklist(db.session, caller, encounter_id, body["answers"])
 
 
 @blp.route("/checklists/meaningful-encounter")

@@ -158,6 +158,7 @@ class SchoolEvaluations(MethodView):
         return list_page(evaluations.list_, pagination_parameters, school_id=school_id)
 
     @blp.login_required("programme:write")
+    @blp.idempotent
     @blp.arguments(EvaluationCreateSchema)
     @blp.created(
         EvaluationSchema,
@@ -165,11 +166,7 @@ class SchoolEvaluations(MethodView):
     )
     def post(self, evaluation, school_id):
         """Save this term's self-evaluation (Benchmarks 3 and 5-8 computed as it is saved)"""
-        created = evaluations.create(
-            db.session, current_caller(), school_id=school_id, **evaluation
-        )
-        db.session.commit()
-        return created
+        return evaluations.create(db.session, current_caller(), school_id=school_id, **evaluation)
 
 
 @blp.route("/schools/<uuid:school_id>/evaluations.csv")
@@ -195,6 +192,7 @@ class EvaluationById(MethodView):
         return evaluations.get(db.session, current_caller(), evaluation_id)
 
     @blp.login_required("programme:write")
+    @blp.idempotent
     @blp.etag
     @blp.arguments(EvaluationUpdateSchema)
     @blp.response(200, EvaluationSchema)
@@ -204,9 +202,7 @@ class EvaluationById(MethodView):
         blp.check_etag(
             evaluations.get_for_update(db.session, caller, evaluation_id), EvaluationSchema
         )
-        evaluation = evaluations.update(db.session, caller, evaluation_id, **changes)
-        db.session.commit()
-        return evaluation
+        return evaluations.update(db.session, caller, evaluation_id, **changes)
 
 
 @blp.route("/hubs/<uuid:hub_id>/evaluations")

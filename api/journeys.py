@@ -231,6 +231,7 @@ class VolunteerJourney(MethodView):
         return journeys.get(db.session, current_caller(), volunteer_id)
 
     @blp.login_required("volunteers:write")
+    @blp.idempotent
     @blp.etag
     @blp.arguments(JourneyUpdateSchema)
     @blp.response(200, JourneySchema)
@@ -241,6 +242,7 @@ class VolunteerJourney(MethodView):
         return commit(journeys.replace, volunteer_id, **journey)
 
     @blp.login_required("volunteers:write")
+    @blp.idempotent
     @blp.etag
     @blp.response(204)
     def delete(self, volunteer_id):
@@ -253,6 +255,7 @@ class VolunteerJourney(MethodView):
 @blp.route("/employers/<uuid:employer_id>/journeys/import")
 class EmployerJourneyImport(MethodView):
     @blp.login_required("volunteers:write")
+    @blp.idempotent
     @accepts("text/csv")
     @blp.doc(requestBody=CSV_BODY)
     @blp.response(200, ImportResultSchema)
@@ -263,7 +266,6 @@ class EmployerJourneyImport(MethodView):
             db.session, current_caller(), employer_id, rows, parse_errors=parse_errors
         )
         refuse_if_not_written(result)
-        db.session.commit()
         return result
 
 

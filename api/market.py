@@ -83,6 +83,7 @@ class EmployerOpenNeeds(MethodView):
 @blp.route("/needs/<uuid:need_id>/put-forward")
 class NeedPutForward(MethodView):
     @blp.login_required("matches:write")
+    @blp.idempotent
     @blp.arguments(PutForwardSchema)
     @blp.created(MatchSchema, lambda made, **_: url_for("matches.MatchById", match_id=made.id))
     def post(self, offer, need_id):
@@ -93,6 +94,7 @@ class NeedPutForward(MethodView):
 @blp.route("/matches/<uuid:match_id>/approve")
 class MatchApprove(MethodView):
     @blp.login_required("matches:write")
+    @blp.idempotent
     @blp.response(200, MatchSchema)
     def post(self, match_id):
         """Take a volunteer an employer put forward: the match is `accepted` (confirm next)"""
@@ -102,6 +104,7 @@ class MatchApprove(MethodView):
 @blp.route("/matches/<uuid:match_id>/reject")
 class MatchReject(MethodView):
     @blp.login_required("matches:write")
+    @blp.idempotent
     @blp.arguments(DeclineSchema)
     @blp.response(200, MatchSchema)
     def post(self, answer, match_id):

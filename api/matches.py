@@ -80,6 +80,7 @@ class MatchById(MethodView):
 @blp.route("/<uuid:match_id>/accept")
 class MatchAccept(MethodView):
     @blp.login_required("matches:write")
+    @blp.idempotent
     @blp.response(200, MatchSchema)
     def post(self, match_id):
         """Accept an invitation (the volunteer)"""
@@ -89,6 +90,7 @@ class MatchAccept(MethodView):
 @blp.route("/<uuid:match_id>/decline")
 class MatchDecline(MethodView):
     @blp.login_required("matches:write")
+    @blp.idempotent
     @blp.arguments(DeclineSchema)
     @blp.response(200, MatchSchema)
     def post(self, body, match_id):
@@ -99,6 +101,7 @@ class MatchDecline(MethodView):
 @blp.route("/<uuid:match_id>/withdraw")
 class MatchWithdraw(MethodView):
     @blp.login_required("matches:write")
+    @blp.idempotent
     @blp.arguments(WithdrawSchema)
     @blp.response(200, MatchSchema)
     def post(self, body, match_id):
@@ -109,6 +112,7 @@ class MatchWithdraw(MethodView):
 @blp.route("/<uuid:match_id>/confirm")
 class MatchConfirm(MethodView):
     @blp.login_required("matches:write")
+    @blp.idempotent
     @blp.response(200, MatchSchema)
     def post(self, match_id):
         """Confirm an accepted volunteer (the school side): the need is matched"""
@@ -118,6 +122,7 @@ class MatchConfirm(MethodView):
 @blp.route("/<uuid:match_id>/schedule")
 class MatchSchedule(MethodView):
     @blp.login_required("matches:write")
+    @blp.idempotent
     @blp.arguments(ScheduleSchema)
     @blp.response(200, MatchSchema)
     def post(self, body, match_id):

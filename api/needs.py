@@ -328,6 +328,7 @@ class Needs(MethodView):
         return list_page(needs.list_, pagination_parameters, **filters)
 
     @blp.login_required("needs:write")
+    @blp.idempotent
     @blp.arguments(NeedCreateSchema)
     @blp.created(NeedSchema, lambda made: url_for("needs.NeedById", need_id=made.id))
     def post(self, need):
@@ -345,6 +346,7 @@ class NeedById(MethodView):
         return needs.get(db.session, current_caller(), need_id)
 
     @blp.login_required("needs:write")
+    @blp.idempotent
     @blp.etag
     @blp.arguments(NeedUpdateSchema)
     @blp.response(200, NeedSchema)
@@ -357,6 +359,7 @@ class NeedById(MethodView):
 @blp.route("/needs/<uuid:need_id>/cancel")
 class NeedCancel(MethodView):
     @blp.login_required("needs:write")
+    @blp.idempotent
     @blp.response(200, NeedSchema)
     def post(self, need_id):
         """Cancel a need; outstanding invitations and matches on it are withdrawn"""
@@ -366,6 +369,7 @@ class NeedCancel(MethodView):
 @blp.route("/needs/<uuid:need_id>/fulfil")
 class NeedFulfil(MethodView):
     @blp.login_required("needs:write")
+    @blp.idempotent
     @blp.response(200, NeedSchema)
     def post(self, need_id):
         """Mark a matched need fulfilled once its encounter has happened"""
@@ -403,6 +407,7 @@ class NeedCandidates(MethodView):
 @blp.route("/needs/<uuid:need_id>/invitations")
 class NeedInvitations(MethodView):
     @blp.login_required("matches:write")
+    @blp.idempotent
     @blp.arguments(InviteSchema)
     @blp.created(MatchSchema(many=True), lambda made, need_id: _matches_of(need_id))
     def post(self, body, need_id):
@@ -418,6 +423,7 @@ class NeedInvitations(MethodView):
 @blp.route("/needs/<uuid:need_id>/backups")
 class NeedBackups(MethodView):
     @blp.login_required("matches:write")
+    @blp.idempotent
     @blp.arguments(BackupsSchema)
     @blp.created(MatchSchema(many=True), lambda made, need_id: _matches_of(need_id))
     def post(self, body, need_id):

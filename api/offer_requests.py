@@ -10,7 +10,6 @@ from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
-from api.idempotency import idempotent
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, WallClockTime
 from api.views import list_page
@@ -138,7 +137,7 @@ def transitions(blp, resource: str, kind: RequestKind, schema, noun: str):
     @blp.route(f"/{resource}/<uuid:request_id>/accept", endpoint=f"{resource}-accept")
     class Accept(MethodView):
         @blp.login_required(f"{noun}:write")
-        @idempotent(blp)
+        @blp.idempotent
         @blp.arguments(AcceptSchema)
         @blp.response(200, schema)
         def post(self, answer, request_id):
@@ -151,7 +150,7 @@ def transitions(blp, resource: str, kind: RequestKind, schema, noun: str):
     @blp.route(f"/{resource}/<uuid:request_id>/propose", endpoint=f"{resource}-propose")
     class Propose(MethodView):
         @blp.login_required(f"{noun}:write")
-        @idempotent(blp)
+        @blp.idempotent
         @blp.arguments(ProposeSchema)
         @blp.response(200, schema)
         def post(self, proposal, request_id):
@@ -163,7 +162,7 @@ def transitions(blp, resource: str, kind: RequestKind, schema, noun: str):
     @blp.route(f"/{resource}/<uuid:request_id>/decline", endpoint=f"{resource}-decline")
     class Decline(MethodView):
         @blp.login_required(f"{noun}:write")
-        @idempotent(blp)
+        @blp.idempotent
         @blp.arguments(ReasonSchema)
         @blp.response(200, schema)
         def post(self, answer, request_id):
@@ -175,7 +174,7 @@ def transitions(blp, resource: str, kind: RequestKind, schema, noun: str):
     @blp.route(f"/{resource}/<uuid:request_id>/cancel", endpoint=f"{resource}-cancel")
     class Cancel(MethodView):
         @blp.login_required(f"{noun}:write")
-        @idempotent(blp)
+        @blp.idempotent
         @blp.arguments(ReasonSchema)
         @blp.response(200, schema)
         def post(self, answer, request_id):
@@ -196,7 +195,7 @@ class OfferRequests(MethodView):
         return list_page(offer_requests.list_, pagination_parameters, kind=KIND, **filters)
 
     @blp.login_required("offer_requests:write")
-    @idempotent(blp)
+    @blp.idempotent
     @blp.arguments(OfferRequestCreateSchema)
     @blp.created(
         OfferRequestSchema,

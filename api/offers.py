@@ -286,6 +286,7 @@ class Offers(MethodView):
         return list_page(offers.list_, pagination_parameters, **filters)
 
     @blp.login_required("offers:write")
+    @blp.idempotent
     @blp.arguments(OfferCreateSchema)
     @blp.created(OfferSchema, lambda made: url_for("offers.OfferById", offer_id=made.id))
     def post(self, offer):
@@ -365,6 +366,7 @@ class OfferById(MethodView):
         return offers.get(db.session, current_caller(), offer_id)
 
     @blp.login_required("offers:write")
+    @blp.idempotent
     @blp.etag
     @blp.arguments(OfferUpdateSchema)
     @blp.response(200, OfferSchema)
@@ -373,13 +375,13 @@ class OfferById(MethodView):
         caller = current_caller()
         blp.check_etag(offers.get_for_update(db.session, caller, offer_id), OfferSchema)
         offer = offers.update(db.session, caller, offer_id, changes)
-        db.session.commit()
         return offer
 
 
 @blp.route("/offers/<uuid:offer_id>/publish")
 class OfferPublish(MethodView):
     @blp.login_required("offers:write")
+    @blp.idempotent
     @blp.response(200, OfferSchema)
     def post(self, offer_id):
         """Publish an offer: 409 naming every declaration still missing"""
@@ -389,6 +391,7 @@ class OfferPublish(MethodView):
 @blp.route("/offers/<uuid:offer_id>/withdraw")
 class OfferWithdraw(MethodView):
     @blp.login_required("offers:write")
+    @blp.idempotent
     @blp.response(200, OfferSchema)
     def post(self, offer_id):
         """Withdraw an offer: no new bookings (existing ones stand until cancelled)"""
@@ -405,6 +408,7 @@ class OfferSlots(MethodView):
         return list_page(offers.list_slots, pagination_parameters, offer_id)
 
     @blp.login_required("offers:write")
+    @blp.idempotent
     @blp.arguments(SlotCreateSchema)
     @blp.created(SlotSchema, lambda made, **_: url_for("offers.SlotById", slot_id=made.id))
     def post(self, slot, offer_id):
@@ -434,6 +438,7 @@ class SlotById(MethodView):
         return offers.get_slot(db.session, current_caller(), slot_id)
 
     @blp.login_required("offers:write")
+    @blp.idempotent
     @blp.etag
     @blp.arguments(SlotUpdateSchema)
     @blp.response(200, SlotSchema)
@@ -442,10 +447,10 @@ class SlotById(MethodView):
         caller = current_caller()
         blp.check_etag(offers.get_slot_for_update(db.session, caller, slot_id), SlotSchema)
         slot = offers.update_slot(db.session, caller, slot_id, changes)
-        db.session.commit()
         return slot
 
     @blp.login_required("offers:write")
+    @blp.idempotent
     @blp.etag
     @blp.response(204)
     def delete(self, slot_id):
@@ -453,4 +458,3 @@ class SlotById(MethodView):
         caller = current_caller()
         blp.check_etag(offers.get_slot_for_update(db.session, caller, slot_id), SlotSchema)
         offers.delete_slot(db.session, caller, slot_id)
-        db.session.commit()

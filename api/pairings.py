@@ -156,6 +156,7 @@ class AdviserPairings(MethodView):
         return list_page(pairings.list_plans, pagination_parameters, hub_id)
 
     @blp.login_required("advisers:write")
+    @blp.idempotent
     @blp.created(PlanSchema, lambda made, **_: _plan_location(made))
     def post(self, hub_id):
         """Plan the hub's adviser pairing at the optimum (coordinators of the hub, admins)"""
@@ -175,6 +176,7 @@ class AdviserPairingById(MethodView):
 @blp.route("/<uuid:hub_id>/adviser-pairings/<uuid:plan_id>/confirm")
 class AdviserPairingConfirm(MethodView):
     @blp.login_required("advisers:write")
+    @blp.idempotent
     @blp.arguments(ConfirmSchema)
     @blp.created(AssignmentSchema(many=True), lambda made, **kw: _assignments_of(kw["plan_id"]))
     def post(self, body, hub_id, plan_id):

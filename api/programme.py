@@ -238,13 +238,12 @@ class Plans(MethodView):
         return list_page(programme.list_plans, pagination_parameters, school_id=school_id)
 
     @blp.login_required("programme:write")
+    @blp.idempotent
     @blp.arguments(ProgrammePlanCreateSchema)
     @blp.created(ProgrammePlanSchema, _plan_location)
     def post(self, plan, school_id):
         """Start the school's programme plan for a school year (a draft)"""
-        created = programme.create_plan(db.session, current_caller(), school_id=school_id, **plan)
-        db.session.commit()
-        return created
+        return programme.create_plan(db.session, current_caller(), school_id=school_id, **plan)
 
 
 @blp.route(PLAN)
@@ -259,6 +258,7 @@ class PlanByYear(MethodView):
         )
 
     @blp.login_required("programme:write")
+    @blp.idempotent
     @blp.etag
     @blp.arguments(ProgrammePlanUpdateSchema)
     @blp.response(200, ProgrammePlanSchema)
@@ -269,13 +269,13 @@ class PlanByYear(MethodView):
             programme.get_plan_for_update(db.session, caller, **key), ProgrammePlanSchema
         )
         plan = programme.update_plan(db.session, caller, changes=changes, **key)
-        db.session.commit()
         return plan
 
 
 @blp.route(PLAN + "/publish")
 class PlanPublish(MethodView):
     @blp.login_required("programme:write")
+    @blp.idempotent
     @blp.response(200, ProgrammePlanSchema)
     def post(self, school_id, academic_year):
         """Publish the plan: the statutory publication then shows it"""
@@ -285,13 +285,13 @@ class PlanPublish(MethodView):
 @blp.route(PLAN + "/roll-over")
 class PlanRollOver(MethodView):
     @blp.login_required("programme:write")
+    @blp.idempotent
     @blp.created(ProgrammePlanSchema, _plan_location)
     def post(self, school_id, academic_year):
         """Copy the plan into the next school year as a draft"""
         plan = programme.roll_over(
             db.session, current_caller(), school_id=school_id, academic_year=academic_year
         )
-        db.session.commit()
         return plan
 
 
@@ -323,6 +323,7 @@ class Activities(MethodView):
         )
 
     @blp.login_required("programme:write")
+    @blp.idempotent
     @blp.arguments(ProgrammeActivityCreateSchema)
     @blp.created(
         ProgrammeActivitySchema,
@@ -330,15 +331,13 @@ class Activities(MethodView):
     )
     def post(self, activity, school_id, academic_year):
         """Plan an activity for a year group and half-term"""
-        created = programme.create_activity(
+        return programme.create_activity(
             db.session,
             current_caller(),
             school_id=school_id,
             academic_year=academic_year,
             **activity,
         )
-        db.session.commit()
-        return created
 
 
 @blp.route("/programme-activities/<uuid:activity_id>")
@@ -351,6 +350,7 @@ class ActivityById(MethodView):
         return programme.get_activity(db.session, current_caller(), activity_id)
 
     @blp.login_required("programme:write")
+    @blp.idempotent
     @blp.etag
     @blp.arguments(ProgrammeActivityUpdateSchema)
     @blp.response(200, ProgrammeActivitySchema)
@@ -362,10 +362,10 @@ class ActivityById(MethodView):
             ProgrammeActivitySchema,
         )
         activity = programme.update_activity(db.session, caller, activity_id, changes)
-        db.session.commit()
         return activity
 
     @blp.login_required("programme:write")
+    @blp.idempotent
     @blp.etag
     @blp.response(204)
     def delete(self, activity_id):
@@ -376,7 +376,6 @@ class ActivityById(MethodView):
             ProgrammeActivitySchema,
         )
         programme.delete_activity(db.session, caller, activity_id)
-        db.session.commit()
 
 
 @blp.route("/schools/<uuid:school_id>/careers-programme")

@@ -68,6 +68,7 @@ class ActivityBookingSchema(Schema):
 @blp.route(ACTIVITY + "/need")
 class ActivityNeed(MethodView):
     @blp.login_required("needs:write")
+    @blp.idempotent
     @blp.arguments(MakeNeedSchema, required=False)
     @blp.created(NeedSchema, lambda need, **_: url_for("needs.NeedById", need_id=need.id))
     def post(self, options, activity_id):
@@ -78,6 +79,7 @@ class ActivityNeed(MethodView):
 @blp.route(ACTIVITY + "/offer-request")
 class ActivityOfferRequest(MethodView):
     @blp.login_required("offer_requests:write")
+    @blp.idempotent
     @blp.arguments(ActivityOfferRequestSchema)
     @blp.created(
         OfferRequestSchema,
@@ -104,6 +106,7 @@ class ActivitySlots(MethodView):
 @blp.route(ACTIVITY + "/booking")
 class ActivityBooking(MethodView):
     @blp.login_required("bookings:write")
+    @blp.idempotent
     @blp.arguments(ActivityBookingSchema)
     @blp.created(
         BookingSchema, lambda made, **_: url_for("bookings.BookingById", booking_id=made.id)

@@ -8,7 +8,6 @@ from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
-from api.idempotency import idempotent
 from api.offer_requests import RequestSchema, transitions
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
@@ -94,6 +93,7 @@ class SchoolPolicyVersions(MethodView):
         return list_page(provider_access.list_versions, pagination_parameters, school_id)
 
     @blp.login_required("schools:write")
+    @blp.idempotent
     @blp.arguments(PolicyCreateSchema)
     @blp.created(
         PolicySchema,
@@ -167,7 +167,7 @@ class ProviderAccessRequests(MethodView):
         return list_page(offer_requests.list_, pagination_parameters, kind=ACCESS, **filters)
 
     @blp.login_required("provider_access:write")
-    @idempotent(blp)
+    @blp.idempotent
     @blp.arguments(ProviderAccessRequestCreateSchema)
     @blp.created(
         ProviderAccessRequestSchema,

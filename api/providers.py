@@ -93,6 +93,7 @@ class ProviderById(MethodView):
         return providers.get(db.session, current_caller(), provider_id)
 
     @blp.login_required("providers:write")
+    @blp.idempotent
     @blp.etag
     @blp.arguments(ProviderUpdateSchema)
     @blp.response(200, ProviderSchema)

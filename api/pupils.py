@@ -92,6 +92,7 @@ class Pupils(MethodView):
         return paged(pagination_parameters, page)
 
     @blp.login_required("pupils:write")
+    @blp.idempotent
     @blp.arguments(PupilCreateSchema)
     @blp.created(PupilSchema, lambda made, **_: _pupil_location(made))
     def post(self, pupil, school_id):
@@ -109,6 +110,7 @@ class PupilById(MethodView):
         return commit(pupils.get, school_id, pupil_id)
 
     @blp.login_required("pupils:write")
+    @blp.idempotent
     @blp.etag
     @blp.arguments(PupilUpdateSchema)
     @blp.response(200, PupilSchema)
@@ -117,10 +119,10 @@ class PupilById(MethodView):
         caller = current_caller()
         blp.check_etag(pupils.get(db.session, caller, school_id, pupil_id), PupilSchema)
         pupil = pupils.update(db.session, caller, school_id, pupil_id, changes)
-        db.session.commit()
         return pupil
 
     @blp.login_required("pupils:write")
+    @blp.idempotent
     @blp.etag
     @blp.response(204)
     def delete(self, school_id, pupil_id):
@@ -128,7 +130,6 @@ class PupilById(MethodView):
         caller = current_caller()
         blp.check_etag(pupils.get(db.session, caller, school_id, pupil_id), PupilSchema)
         pupils.erase_pupil(db.session, caller, school_id, pupil_id)
-        db.session.commit()
 
 
 class MisImportResultSchema(Schema):
@@ -246,6 +247,7 @@ class MisImportArgsSchema(Schema):
 @blp.route("/import")
 class PupilImport(MethodView):
     @blp.login_required("pupils:write")
+    @blp.idempotent
     @accepts("text/csv")
     @blp.arguments(MisImportArgsSchema, location="query")
     @blp.doc(requestBody=CSV_BODY)
@@ -265,13 +267,13 @@ class PupilImport(MethodView):
             db.session, caller, school_id, header, rows, confirm_leavers=args["confirm_leavers"]
         )
         refuse_if_not_written(result)
-        db.session.commit()
         return {**vars(result), "errors": []}
 
 
 @blp.route("/roll-over")
 class PupilRollOver(MethodView):
     @blp.login_required("pupils:write")
+    @blp.idempotent
     @blp.arguments(RollOverSchema)
     @blp.response(200, RollOverResultSchema)
     def post(self, args, school_id):
@@ -282,6 +284,7 @@ class PupilRollOver(MethodView):
 @blp.route("/transfer")
 class PupilTransfer(MethodView):
     @blp.login_required("pupils:write")
+    @blp.idempotent
     @blp.arguments(TransferInSchema)
     @blp.created(PupilSchema, lambda made, **_: _pupil_location(made))
     def post(self, transfer, school_id):

@@ -119,6 +119,7 @@ class SchoolById(MethodView):
         return schools.get(db.session, current_caller(), school_id)
 
     @blp.login_required("schools:write")
+    @blp.idempotent
     @blp.etag
     @blp.arguments(SchoolUpdateSchema)
     @blp.response(200, SchoolDetailSchema)

@@ -17,7 +17,7 @@ import marshmallow as ma
 from flask import request
 from flask_smorest.utils import prepare_response
 
-from api import problems
+from api import idempotency, problems
 from api.http import has_body
 from api.security import AccessPolicy, authenticate
 from services.access import SCOPES
@@ -212,6 +212,15 @@ class Blueprint(flask_smorest.Blueprint):
             return self.etag(wrapper)
 
         return decorator
+
+    def idempotent(self, view):
+        """Accept an `Idempotency-Key`: a retry replays the first response (see
+        `api.idempotency`). Put it right under `login_required`; the view flushes and this
+        commits. Every unsafe operation a partner app may call takes it."""
+        wrapper = idempotency.replayable(view)
+        wrapper = self.doc(parameters=[idempotency.PARAMETER])(wrapper)
+        wrapper = self.alt_response(409, response="CONFLICT")(wrapper)
+        return self.alt_response(422, response="UNPROCESSABLE_ENTITY")(wrapper)
 
     def _set_pagination_metadata(self, page_params, result, headers):
         result, headers = super()._set_pagination_metadata(page_params, result, headers)

@@ -323,6 +323,7 @@ class VolunteerById(MethodView):
         return volunteers.get(db.session, current_caller(), volunteer_id)
 
     @blp.login_required("volunteers:write")
+    @blp.idempotent
     @blp.etag
     @blp.arguments(VolunteerUpdateSchema)
     @blp.response(200, VolunteerSchema)

@@ -145,6 +145,7 @@ class Subscriptions(MethodView):
         return list_page(webhooks.list_, pagination_parameters)
 
     @blp.login_required("webhooks:write")
+    @blp.idempotent
     @blp.arguments(SubscriptionCreateSchema)
     @blp.created(
         NewSecretSchema,
@@ -169,6 +170,7 @@ class SubscriptionById(MethodView):
         return webhooks.get(db.session, current_caller(), subscription_id)
 
     @blp.login_required("webhooks:write")
+    @blp.idempotent
     @blp.etag
     @blp.arguments(SubscriptionUpdateSchema)
     @blp.response(200, SubscriptionSchema)
@@ -176,13 +178,10 @@ class SubscriptionById(MethodView):
         """Change, pause or resume a subscription (send the ETag you read as If-Match)"""
         caller = current_caller()
         blp.check_etag(webhooks.get(db.session, caller, subscription_id), SubscriptionSchema)
-        changed = webhooks.update(
-            db.session, caller, subscription_id, changes, policy=egress_policy()
-        )
-        db.session.commit()
-        return changed
+        return webhooks.update(db.session, caller, subscription_id, changes, policy=egress_policy())
 
     @blp.login_required("webhooks:write")
+    @blp.idempotent
     @blp.response(204)
     def delete(self, subscription_id):
         """Delete a subscription and its delivery log"""
@@ -192,6 +191,7 @@ class SubscriptionById(MethodView):
 @blp.route("/<uuid:subscription_id>/rotate-secret")
 class SubscriptionSecret(MethodView):
     @blp.login_required("webhooks:write")
+    @blp.idempotent
     @blp.arguments(RotationSchema)
     @blp.response(200, NewSecretSchema)
     def post(self, rotation, subscription_id):
@@ -213,11 +213,11 @@ def _with_attempts(deliveries):
 @blp.route("/<uuid:subscription_id>/ping")
 class SubscriptionPing(MethodView):
     @blp.login_required("webhooks:write")
+    @blp.idempotent
     @blp.response(202, DeliverySchema)
     def post(self, subscription_id):
         """Send a `webhook.ping` test event to this subscription (the worker sends it)"""
         delivery = webhooks.ping(db.session, current_caller(), subscription_id)
-        db.session.commit()
         return _with_attempts([delivery])[0]
 
 
@@ -243,9 +243,9 @@ class SubscriptionDeliveries(MethodView):
 @blp.route("/<uuid:subscription_id>/deliveries/<uuid:delivery_id>/redeliver")
 class SubscriptionRedelivery(MethodView):
     @blp.login_required("webhooks:write")
+    @blp.idempotent
     @blp.response(202, DeliverySchema)
     def post(self, subscription_id, delivery_id):
         """Send a failed delivery again, with the same webhook-id"""
         delivery = webhooks.redeliver(db.session, current_caller(), subscription_id, delivery_id)
-        db.session.commit()
         return _with_attempts([delivery])[0]

@@ -19,6 +19,7 @@ class IdempotencyKey(UUIDPrimaryKey, Base):
     in_progress: Mapped[bool] = mapped_column(default=True)
     status_code: Mapped[int | None]
     response_body: Mapped[dict | list | None] = mapped_column(JSON)
+    response_headers: Mapped[dict | None] = mapped_column(JSON)  # Location and ETag, replayed
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     completed_at: Mapped[datetime | None]
 

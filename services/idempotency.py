@@ -48,6 +48,7 @@ class Claim:
     key_id: uuid.UUID | None = None
     status_code: int | None = None
     body: dict | list | None = None
+    headers: dict[str, str] | None = None  # those a replay repeats: Location, ETag
 
     @property
     def is_replay(self) -> bool:
@@ -58,9 +59,13 @@ def caller_scope(caller: Caller) -> str:
     return f"client:{caller.client_id}" if caller.client_id else f"user:{caller.user_id}"
 
 
-def fingerprint(method: str, path: str, body: object) -> str:
+def fingerprint(method: str, path: str, body: object, *, query: list | None = None) -> str:
+    """What a retry must repeat: the method, path, query parameters and body."""
     canonical = json.dumps(
-        [method.upper(), path, body], sort_keys=True, separators=(",", ":"), default=str
+        [method.upper(), path, query or [], body],
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -118,7 +123,11 @@ def claim(
         raise RequestInProgress(
             "A request with this Idempotency-Key is still being processed; retry shortly."
         )
-    return Claim(status_code=existing.status_code, body=existing.response_body)
+    return Claim(
+        status_code=existing.status_code,
+        body=existing.response_body,
+        headers=existing.response_headers,
+    )
 
 
 def upsert(session: Session, model: type):
@@ -146,13 +155,24 @@ def _take_over(session: Session, key_id: uuid.UUID, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-def complete(session: Session, key_id: uuid.UUID, *, status_code: int, body) -> None:
+def complete(
+    session: Session,
+    key_id: uuid.UUID,
+    *,
+    status_code: int,
+    body,
+    headers: dict[str, str] | None = None,
+) -> None:
     """Store the response, in the transaction of the work it answers (the caller commits)."""
     session.execute(
         update(IdempotencyKey)
         .where(IdempotencyKey.id == key_id)
         .values(
-            in_progress=False, status_code=status_code, response_body=body, completed_at=utcnow()
+            in_progress=False,
+            status_code=status_code,
+            response_body=body,
+            response_headers=headers or None,
+            completed_at=utcnow(),
         )
     )
 

@@ -1,5 +1,5 @@
 """Bookings through HTTP: exact seats, the lifecycle and its 409s, consent, waitlists,
-idempotent retries, partner apps, and the calendar feeds."""
+partner apps, and the calendar feeds (idempotent retries: test_idempotency.py)."""
 
 import threading
 import uuid
@@ -16,7 +16,6 @@ from models.bookings import (
     Slot,
     WaitlistEntry,
 )
-from models.idempotency import IdempotencyKey
 from models.offers import OfferKind
 from models.outbox import OutboxEvent
 from models.users import Role
@@ -425,104 +424,6 @@ def test_the_waitlist_is_for_full_slots_and_a_school_may_leave_it(
     assert again.status_code == 409
 
 
-# --- idempotency ----------------------------------------------------------------------
-
-
-def test_a_retry_with_the_same_key_replays_the_first_response(client, session, world, auth_headers):
-    headers = {**school_headers(world, auth_headers), "Idempotency-Key": "order-42"}
-    body = request_body(world.a.slot, 3)
-
-    first = client.post(BOOKINGS, headers=headers, json=body)
-    retry = client.post(BOOKINGS, headers=headers, json=body)
-
-    assert first.status_code == retry.status_code == 201
-    assert retry.get_json() == first.get_json()
-    assert retry.headers["Idempotent-Replayed"] == "true"
-    assert booked(session, world.a.slot) == 5
-    assert len(events(session, "booking.requested")) == 1
-
-
-def test_the_same_key_with_another_body_is_422(client, session, world, auth_headers):
-    headers = {**school_headers(world, auth_headers), "Idempotency-Key": "order-43"}
-    client.post(BOOKINGS, headers=headers, json=request_body(world.a.slot, 1))
-
-    reused = client.post(BOOKINGS, headers=headers, json=request_body(world.a.slot, 2))
-
-    assert reused.status_code == 422
-    assert reused.get_json()["type"] == "/problems/idempotency-key-reused"
-    assert booked(session, world.a.slot) == 3
-
-
-def test_a_duplicate_while_the_first_is_running_is_409(client, session, world, auth_headers):
-    user = world.a.users[Role.SCHOOL_STAFF]
-    body = request_body(world.a.slot, 1)
-    from services.idempotency import fingerprint
-
-    session.add(
-        IdempotencyKey(
-            caller=f"user:{user.id}",
-            key="order-44",
-            fingerprint=fingerprint("POST", BOOKINGS, body),
-            in_progress=True,
-        )
-    )
-    session.commit()
-
-    response = client.post(
-        BOOKINGS, headers={**auth_headers(user), "Idempotency-Key": "order-44"}, json=body
-    )
-
-    assert response.status_code == 409
-    assert response.get_json()["type"] == "/problems/idempotency-key-in-progress"
-    assert booked(session, world.a.slot) == 2
-
-
-def test_keys_belong_to_their_caller(client, session, world, auth_headers):
-    body = request_body(world.a.slot, 1, school_id=str(world.a.school.id))
-    mine = {**school_headers(world, auth_headers), "Idempotency-Key": "shared-key"}
-    theirs = {**auth_headers(world.platform_admin), "Idempotency-Key": "shared-key"}
-
-    first = client.post(BOOKINGS, headers=mine, json=body)
-    second = client.post(BOOKINGS, headers=theirs, json=body)
-
-    assert first.status_code == second.status_code == 201
-    assert first.get_json()["id"] != second.get_json()["id"]
-    assert "Idempotent-Replayed" not in second.headers
-
-
-def test_a_failed_request_releases_its_key_for_a_retry(client, session, world, auth_headers):
-    headers = {**school_headers(world, auth_headers), "Idempotency-Key": "order-45"}
-    body = request_body(world.a.slot, 9)
-
-    full = client.post(BOOKINGS, headers=headers, json=body)
-    client.post(
-        f"{BOOKINGS}/{world.a.booking.id}/cancel",
-        headers=school_headers(world, auth_headers),
-        json={"reason": "Make room"},
-    )
-    retried = client.post(BOOKINGS, headers=headers, json=body)
-
-    assert full.status_code == 409
-    assert retried.status_code == 201
-    assert booked(session, world.a.slot) == 9
-
-
-def test_cancelling_is_idempotent_too(client, session, world, auth_headers):
-    headers = {**school_headers(world, auth_headers), "Idempotency-Key": "cancel-1"}
-    url = f"{BOOKINGS}/{world.a.booking.id}/cancel"
-
-    first = client.post(url, headers=headers, json={"reason": "Snow"})
-    retry = client.post(url, headers=headers, json={"reason": "Snow"})
-    without_key = client.post(
-        url, headers=school_headers(world, auth_headers), json={"reason": "Snow"}
-    )
-
-    assert first.status_code == retry.status_code == 200
-    assert retry.get_json() == first.get_json()
-    assert without_key.status_code == 409
-    assert len(events(session, "booking.cancelled")) == 1
-
-
 def test_a_partner_app_with_bookings_write_books_for_its_school(
     client, session, world, auth_headers
 ):
@@ -674,33 +575,3 @@ def test_rotating_or_revoking_a_feed_stops_the_old_url(client, world, auth_heade
     assert gone.status_code == 404
     assert gone.content_type == "application/problem+json"
     assert client.get("/api/v1/calendars/not-a-token.ics").status_code == 404
-
-
-def test_the_cli_purges_keys_older_than_a_day(app, session, world):
-    from models.base import utcnow
-
-    session.add_all(
-        IdempotencyKey(caller="user:x", key=k, fingerprint="f", in_progress=False, created_at=at)
-        for k, at in [("old", utcnow() - timedelta(hours=30)), ("new", utcnow())]
-    )
-    session.commit()
-
-    result = app.test_cli_runner().invoke(args=["idempotency", "purge"])
-    too_soon = app.test_cli_runner().invoke(
-        args=["idempotency", "purge", "--older-than-hours", "2"]
-    )
-
-    assert result.exit_code == 0, result.output
-    assert "1 idempotency keys" in result.output
-    assert too_soon.exit_code != 0
-    session.expire_all()
-    assert [k.key for k in session.scalars(select(IdempotencyKey))] == ["new"]
-
-
-@pytest.mark.parametrize("key", ["", "has space", "x" * 256, "café"])
-def test_a_malformed_key_is_422_and_books_nothing(client, session, world, auth_headers, key):
-    headers = {**school_headers(world, auth_headers), "Idempotency-Key": key}
-    response = client.post(BOOKINGS, headers=headers, json=request_body(world.a.slot, 1))
-    assert response.status_code == 422
-    assert "Idempotency-Key" in response.get_json()["errors"]
-    assert booked(session, world.a.slot) == 2

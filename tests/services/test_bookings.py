@@ -1,23 +1,19 @@
-"""Booking services without HTTP: exact seats under real concurrency, waitlist order, the
-outbox in the same transaction, and the idempotency keys' retention."""
+"""Booking services without HTTP: exact seats under real concurrency, waitlist order, and
+the outbox in the same transaction."""
 
 import threading
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.extensions import db
-from models.base import utcnow
 from models.bookings import Booking, Slot, SlotAllocation
-from models.idempotency import IdempotencyKey
 from models.outbox import OutboxEvent
 from models.users import Role
-from services import bookings, idempotency
+from services import bookings
 from services.access import Caller
 from services.bookings import SchoolCapReached, SlotFull
-from services.errors import InvalidInput
 from tests import factories
 
 
@@ -105,25 +101,3 @@ def test_the_database_refuses_an_overbooked_slot(session, world):
     with pytest.raises(IntegrityError):
         session.flush()
     session.rollback()
-
-
-def test_old_idempotency_keys_are_purged_after_24_hours(session, world):
-    now = utcnow()
-    for age in (timedelta(hours=1), timedelta(hours=23), timedelta(hours=25)):
-        session.add(
-            IdempotencyKey(
-                caller="user:x",
-                key=str(age),
-                fingerprint="f",
-                in_progress=False,
-                created_at=now - age,
-            )
-        )
-    session.flush()
-
-    purged = idempotency.purge(session, now=now)
-
-    assert purged == 1
-    assert session.scalar(select(func.count()).select_from(IdempotencyKey)) == 2
-    with pytest.raises(InvalidInput):
-        idempotency.purge(session, now=now, older_than=timedelta(hours=1))
