@@ -188,7 +188,7 @@ def request_offer(
     )
     session.add(request)
     session.flush()
-    _publish(session, request)
+    _publish(session, request, by=request.requested_by)
     return request
 
 
@@ -290,7 +290,7 @@ def request_access(
     )
     session.add(request)
     session.flush()
-    _publish(session, request)
+    _publish(session, request, by=request.requested_by)
     return request
 
 
@@ -326,11 +326,11 @@ def accept(
     request = get(session, caller, request_id, kind=kind)
     side = _side(caller, request)
     if request.status is RequestStatus.PROPOSED and side in (request.requested_by, Side.ADMIN):
-        _move(session, request, RequestStatus.PROPOSED, RequestStatus.SCHEDULED)
+        _move(session, request, RequestStatus.PROPOSED, RequestStatus.SCHEDULED, by=side)
     else:
         _answering(request, side, "accept")
         _set_terms(session, request, volunteer_ids, date, starts_at, ends_at)
-        _move(session, request, RequestStatus.REQUESTED, RequestStatus.SCHEDULED)
+        _move(session, request, RequestStatus.REQUESTED, RequestStatus.SCHEDULED, by=side)
     encounters.record_request(session, request)
     return request
 
@@ -349,10 +349,11 @@ def propose(
 ) -> OfferRequest:
     """The side asked proposes another date and time (a partner names its volunteers)."""
     request = get(session, caller, request_id, kind=kind)
-    _answering(request, _side(caller, request), "propose other terms for")
+    side = _side(caller, request)
+    _answering(request, side, "propose other terms for")
     _set_terms(session, request, volunteer_ids, date, starts_at, ends_at)
     request.response_note = note
-    _move(session, request, RequestStatus.REQUESTED, RequestStatus.PROPOSED)
+    _move(session, request, RequestStatus.REQUESTED, RequestStatus.PROPOSED, by=side)
     return request
 
 
@@ -371,7 +372,7 @@ def decline(
             _check_ground(session, request, reason)
         source = RequestStatus.REQUESTED
     request.response_note = reason
-    _move(session, request, source, RequestStatus.DECLINED)
+    _move(session, request, source, RequestStatus.DECLINED, by=side)
     return request
 
 
@@ -386,7 +387,7 @@ def cancel(
     if request.status is RequestStatus.SCHEDULED:
         encounters.delete_for_request(session, request)
     request.cancel_reason, request.cancelled_by, request.cancelled_at = reason, side, utcnow()
-    _move(session, request, request.status, RequestStatus.CANCELLED)
+    _move(session, request, request.status, RequestStatus.CANCELLED, by=side)
     return request
 
 
@@ -411,8 +412,16 @@ def _impossible(request: OfferRequest, verb: str) -> InvalidTransition:
     )
 
 
-def _move(session: Session, request: OfferRequest, source: RequestStatus, target: RequestStatus):
-    """The conditional update: from `source` only, so a racing transition loses cleanly."""
+def _move(
+    session: Session,
+    request: OfferRequest,
+    source: RequestStatus,
+    target: RequestStatus,
+    *,
+    by: Side,
+) -> None:
+    """The conditional update: from `source` only, so a racing transition loses cleanly.
+    `by` is the side that moved it (the other side is told)."""
     now = utcnow()
     moved = audit.update_where(
         session,
@@ -428,7 +437,7 @@ def _move(session: Session, request: OfferRequest, source: RequestStatus, target
     if target in (RequestStatus.SCHEDULED, RequestStatus.DECLINED, RequestStatus.PROPOSED):
         request.decided_at = now
     session.flush()
-    _publish(session, request)
+    _publish(session, request, by=by)
 
 
 def _set_terms(session, request, volunteer_ids, day, starts_at, ends_at) -> None:
@@ -498,7 +507,7 @@ def _check_ground(session: Session, request: OfferRequest, reason: str) -> None:
         )
 
 
-def _publish(session: Session, request: OfferRequest) -> None:
+def _publish(session: Session, request: OfferRequest, *, by: Side) -> None:
     outbox.publish(
         session,
         f"{EVENT_PREFIX[request.kind]}.{request.status.value}",
@@ -507,6 +516,7 @@ def _publish(session: Session, request: OfferRequest) -> None:
             "request_id": str(request.id),
             "kind": request.kind.value,
             "status": request.status.value,
+            "by": by.value,
             "offer_id": str(request.offer_id) if request.offer_id else None,
             "school_id": str(request.school_id),
             "employer_id": str(request.employer_id) if request.employer_id else None,

@@ -18,6 +18,7 @@ from models.encounters import Encounter
 from models.matches import Match, MatchStatus
 from models.needs import Need
 from models.notifications import Notification, NotificationStatus
+from models.offer_requests import OfferRequest, RequestStatus
 from models.organisations import Hub, School
 from models.users import Role
 from services.notifications import queue
@@ -121,6 +122,7 @@ def weekly_context(session: Session, context: dict, settings: MailSettings) -> d
 
     matches = select(Match.id).where(Match.need_id.in_(needs))
     bookings = select(Booking.id).where(Booking.school_id.in_(schools))
+    requests = select(OfferRequest.id).where(OfferRequest.school_id.in_(schools))
     decided = bookings.where(Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.COMPLETED)))
     ahead = bookings.join(Slot, Slot.id == Booking.slot_id).where(
         Booking.status == BookingStatus.CONFIRMED,
@@ -138,6 +140,10 @@ def weekly_context(session: Session, context: dict, settings: MailSettings) -> d
         "bookings_confirmed": count(decided, Booking.decided_at),
         "encounters_recorded": count(
             select(Encounter.id).where(Encounter.school_id.in_(schools)), Encounter.created_at
+        ),
+        "requests_made": count(requests, OfferRequest.created_at),
+        "requests_scheduled": count(
+            requests.where(OfferRequest.status == RequestStatus.SCHEDULED), OfferRequest.decided_at
         ),
         "visits_ahead": session.scalar(select(func.count()).select_from(ahead.subquery())),
         "link": settings.link(f"/api/v1/hubs/{hub.id}/report"),

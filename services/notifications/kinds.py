@@ -18,6 +18,7 @@ from models.matches import Match, MatchStatus
 from models.offers import Offer
 from models.users import Invitation
 from services import invitations, password_resets, safeguarding
+from services.notifications import requests
 from services.notifications.messages import MailSettings
 from services.notifications.people import (
     Recipient,
@@ -216,6 +217,8 @@ KINDS = {
         Kind("booking_requested", False, _booking_context, _booking_host),
         Kind("booking_decided", True, _booking_context, _booking_school),
         Kind("waitlist_offered", True, _booking_context, _waitlist_school),
+        Kind("request_received", False, requests.received_context, requests.told),
+        Kind("request_answered", True, requests.answered_context, requests.told),
     )
 }
 # Which kinds each outbox event starts (events not named here send no email).
@@ -229,4 +232,5 @@ EVENT_KINDS = {
     "booking.confirmed": ("booking_decided",),
     "booking.declined": ("booking_decided",),
     "waitlist.offered": ("waitlist_offered",),
+    **requests.EVENT_KINDS,
 }

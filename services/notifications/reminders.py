@@ -1,5 +1,6 @@
-"""Reminders: two school days before a confirmed visit or a scheduled encounter, to both
-sides, and after an encounter, to answer its checklist.
+"""Reminders: two school days before a confirmed visit or a scheduled encounter (a match,
+or a request for an offer or for provider access), to both sides, and after an encounter,
+to answer its checklist.
 
 School days here are Monday to Friday (term dates are not known to Engage). A sweep
 owes each reminder once (its key names the booking or match and the person) and catches
@@ -19,7 +20,7 @@ from models.matches import Match, MatchStatus
 from models.needs import Frequency
 from models.organisations import School
 from services import safeguarding
-from services.notifications import queue
+from services.notifications import queue, requests
 from services.notifications.kinds import Kind, booking_facts, need_facts
 from services.notifications.messages import MailSettings
 from services.notifications.people import (
@@ -59,6 +60,10 @@ def sweep(session: Session, *, now: datetime) -> int:
         if reminder_day(london_date(match.scheduled_for)) <= today:
             people = person(match.volunteer.user) + school_side_of_match(session, match)
             owed += _owe(session, "encounter_reminder", match.id, people, now)
+    for request in requests.scheduled_between(session, today, today + WINDOW):
+        if reminder_day(request.date) <= today:
+            people = requests.everyone(session, request)
+            owed += _owe(session, "request_reminder", request.id, people, now)
     for encounter in _encounters_behind(session, today):
         owed += _owe(
             session, "checklist_reminder", encounter.id, _checklist_people(session, encounter), now
@@ -111,7 +116,9 @@ def _encounters_behind(session: Session, today: date) -> list[Encounter]:
     return session.scalars(
         select(Encounter)
         .where(
-            Encounter.source.in_((EncounterSource.BOOKING, EncounterSource.MATCH)),
+            Encounter.source.in_(
+                (EncounterSource.BOOKING, EncounterSource.MATCH, EncounterSource.REQUEST)
+            ),
             Encounter.occurred_on < today,
             Encounter.occurred_on >= today - CHECKLIST_WITHIN,
             Encounter.meaningful.is_(False),
@@ -132,6 +139,9 @@ def _checklist_people(session: Session, encounter: Encounter) -> list[Recipient]
         return school_side_of_booking(session, booking) + employer_side(
             session, booking.slot.offer.employer_id
         )
+    if encounter.source is EncounterSource.REQUEST:
+        request = requests.of_encounter(session, encounter.id)
+        return requests.both_sides(session, request) if request else []
     match = session.get(Match, encounter.match_id) if encounter.match_id else None
     return school_side_of_match(session, match) if match else []
 
@@ -196,5 +206,6 @@ def _checklist_context(session: Session, context: dict, settings: MailSettings) 
 REMINDER_KINDS = (
     Kind("visit_reminder", False, _visit_context),
     Kind("encounter_reminder", False, _encounter_context),
+    Kind("request_reminder", False, requests.reminder_context),
     Kind("checklist_reminder", False, _checklist_context),
 )

@@ -20,6 +20,7 @@ def test_everyone_starts_with_immediate_delivery_and_sees_what_is_always_sent(
             "invitation",
             "match_invited",
             "password_reset",
+            "request_answered",
             "waitlist_offered",
         ],
     }
