@@ -110,6 +110,10 @@ def seed_demo() -> None:
         click.echo(f"  {login.role.value:<15} {login.email:<38} {login.organisation}")
     click.echo(f"Partner app: client_id={summary.client_id} client_secret={summary.client_secret}")
     click.echo(
+        f"Webhooks: its school is subscribed at {base.DEMO_WEBHOOK_URL} "
+        f"(secret {base.DEMO_WEBHOOK_SECRET}); see the README's local receiver."
+    )
+    click.echo(
         "Log in:  curl -s -X POST http://127.0.0.1:5000/api/v1/auth/login "
         "-H 'Content-Type: application/json' "
         f"""-d '{{"email": "{summary.logins[0].email}", "password": "{summary.password}"}}'"""
@@ -214,7 +218,7 @@ def roll_over_pupils(academic_year: str | None, school_id: uuid.UUID | None) -> 
     year = academic_year or school_years.label(
         school_years.school_year_start(school_years.london_today())
     )
-    audit.set_context(db.session, audit.AuditContext(request_id="cli:pupils-roll-over"))
+    audit.system_context(db.session, "cli:pupils-roll-over")
     try:
         result = pupils.roll_over_schools(db.session, academic_year=year, school_id=school_id)
     except DomainError as error:
@@ -225,7 +229,7 @@ def roll_over_pupils(academic_year: str | None, school_id: uuid.UUID | None) -> 
 
 
 def _run_import(run, total: int, name: str, *, desc: str = "checking") -> None:
-    audit.set_context(db.session, audit.AuditContext(request_id=f"cli:{name}"))
+    audit.system_context(db.session, f"cli:{name}")
     try:
         with tqdm(total=total, desc=desc, unit=" rows") as bar:
             result: ImportResult = run(bar.update)

@@ -49,6 +49,9 @@ class WebhookDelivery(UUIDPrimaryKey, Base):
     """One event to one subscription; `webhook-id` is the event's id on every attempt."""
 
     __tablename__ = "webhook_deliveries"
+    # The delivery log: the worker's own record of its sends (a person's redelivery or
+    # ping is recorded explicitly; the subscription's changes are audited as they are).
+    __audited__ = False
 
     subscription_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("webhook_subscriptions.id", ondelete="CASCADE")
@@ -82,6 +85,7 @@ class WebhookAttempt(UUIDPrimaryKey, Base):
     """One try: when, the receiver's status code (or the error class), how long it took."""
 
     __tablename__ = "webhook_attempts"
+    __audited__ = False  # the delivery log, as above
 
     delivery_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True

@@ -7,18 +7,24 @@ transaction as the change. Reads of pupil data are recorded explicitly with `rec
 A Core `UPDATE` (a conditional transition, checked by row count) is invisible to that
 hook, so it goes through `update_where`, which audits each row it changed. Any other
 INSERT, UPDATE or DELETE statement run in an audited session is refused with
-`UnauditedWrite`, unless its table keeps no state of its own (`UNAUDITED_TABLES`) or it
-only moves a count derived from audited objects (`derived`).
+`UnauditedWrite`, unless its table keeps no state of its own (`UNAUDITED_TABLES`, and the
+tables of models declaring `__audited__ = False`: the outbox, its consumers' cursors, the
+delivery logs) or it only moves a count derived from audited objects (`derived`).
+
+Workers and commands write under a system context (`system_context`), so what they change
+is audited like a request's writes, with no actor and the worker's name as request id.
 """
 
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import Executable, event, inspect, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from models import Base
 from models.audit import AuditEntry
 from services.access import Caller
 from services.errors import Forbidden
@@ -50,6 +56,11 @@ def set_context(session: Session, context: AuditContext | None) -> None:
         session.info.pop(CONTEXT_KEY, None)
     else:
         session.info[CONTEXT_KEY] = context
+
+
+def system_context(session: Session, name: str) -> None:
+    """Audit what a worker or command writes in this session, as `name` (no actor)."""
+    set_context(session, AuditContext(request_id=name))
 
 
 def current_context(session: Session) -> AuditContext | None:
@@ -157,12 +168,22 @@ def _refuse_unaudited_writes(state: ORMExecuteState) -> None:
     if AUDITED_OPTION in state.execution_options:
         return
     table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) in UNAUDITED_TABLES:
+    if getattr(table, "name", None) in _unaudited_tables():
         return
     raise UnauditedWrite(
         f"A Core write to {getattr(table, 'name', table)} would bypass the audit log: "
         "use audit.update_where (or the ORM)."
     )
+
+
+@cache
+def _unaudited_tables() -> frozenset[str]:
+    plumbing = (
+        mapper.local_table.name
+        for mapper in Base.registry.mappers
+        if not getattr(mapper.class_, "__audited__", True)
+    )
+    return UNAUDITED_TABLES | frozenset(plumbing)
 
 
 def _entry(

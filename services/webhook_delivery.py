@@ -32,10 +32,11 @@ from models.webhooks import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from services import egress, outbox, webhooks
+from services import audit, egress, outbox, webhooks
 from services.idempotency import insert_or_ignore
 
 CONSUMER = "webhooks"
+WORKER = "worker:events-deliver"  # the audit log's request id for what the worker writes
 # The wait after each failed attempt: 10 attempts over about 3 days (76.5 hours).
 RETRY_DELAYS = [
     timedelta(seconds=10),
@@ -314,7 +315,9 @@ def run_once(
     resolve=egress.system_resolver,
     limit: int = CLAIM_BATCH,
 ) -> int:
-    """One round: fan out, claim, send, record. Returns the deliveries attempted."""
+    """One round: fan out, claim, send, record. Returns the deliveries attempted.
+    What it changes (a subscription failing or disabled) is audited as this worker's."""
+    audit.system_context(session, WORKER)
     fan_out(session)
     session.commit()
     claimed = claim(session, now=clock(), limit=limit)

@@ -26,7 +26,7 @@ from models.webhooks import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from services import egress, outbox
+from services import audit, egress, outbox
 from services.access import Action, Caller, authorize, get_visible, manages_integrations
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.pagination import Page, paginate
@@ -172,6 +172,12 @@ def ping(
     )
     session.add(delivery)
     session.flush()
+    audit.record(
+        session,
+        action="webhook_delivery.pinged",
+        object_type="webhook_delivery",
+        object_id=delivery.id,
+    )
     return delivery
 
 
@@ -226,6 +232,12 @@ def redeliver(
     delivery.next_attempt_at, delivery.completed_at = now or utcnow(), None
     delivery.leased_until = delivery.lease_token = None
     session.flush()
+    audit.record(
+        session,
+        action="webhook_delivery.redelivered",
+        object_type="webhook_delivery",
+        object_id=delivery.id,
+    )
     return delivery
 
 

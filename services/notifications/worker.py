@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
-from services import outbox
+from services import audit, outbox
 from services.notifications import delivery, digests, queue, reminders
 from services.notifications.kinds import EVENT_KINDS
 from services.notifications.messages import MailSettings
@@ -23,6 +23,7 @@ from services.notifications.registry import KINDS
 
 log = logging.getLogger(__name__)
 CONSUMER = "notifications"
+WORKER = "worker:notifications-send"  # the audit log's request id for what it writes
 SWEEP_EVERY = 60.0  # seconds between reminder and digest sweeps
 
 
@@ -61,6 +62,11 @@ class Worker:
     clock: Callable[[], datetime] = utcnow
     lease: timedelta = delivery.LEASE
     last_sweep: float = field(default=float("-inf"))
+
+    def __post_init__(self):
+        # What it writes (one-time links' digests, refused addresses, people's unsubscribe
+        # tokens) is audited as this worker's.
+        audit.system_context(self.session, WORKER)
 
     def round(self, *, sweep_now: bool = False) -> delivery.SendResult:
         """Read every waiting event, sweep when due, then send until nothing is due."""

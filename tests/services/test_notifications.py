@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from models.audit import AuditEntry
 from models.base import london_today
 from models.bookings import BookingStatus
 from models.matches import MatchStatus
@@ -18,8 +19,10 @@ from models.notifications import (
     NotificationStatus,
     RefusedAddress,
 )
+from models.outbox import OutboxConsumer
 from models.users import Role
 from services.notifications.reminders import reminder_day
+from services.notifications.worker import CONSUMER, WORKER
 from tests import factories
 from tests.mailbox import SmtpServer, deliver, token_in
 
@@ -93,6 +96,35 @@ def test_an_invitation_brings_its_one_time_link_by_email_only(
     )
     assert accepted.status_code == 201
     assert_no_pupil_data(smtp)
+
+
+def test_what_the_worker_writes_is_audited_as_the_worker(
+    app, client, session, world, auth_headers, smtp
+):
+    created = client.post(
+        "/api/v1/invitations",
+        headers=auth_headers(world.a.users[Role.COORDINATOR]),
+        json={
+            "email": "new.lead@example.org",
+            "role": "school_staff",
+            "organisation_id": str(world.a.school.id),
+        },
+    )
+    assert created.status_code == 201, created.get_json()
+
+    deliver(app, smtp)
+
+    session.expire_all()
+    minted = session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.action == "invitation.updated",
+            AuditEntry.object_id == created.get_json()["id"],
+        )
+    ).all()
+    # The one-time link's digest the worker wrote is in the audit log, as the worker's.
+    assert [(e.request_id, e.actor_user_id) for e in minted] == [(WORKER, None)]
+    assert session.get(OutboxConsumer, CONSUMER).position > 0
+    smtp.only("new.lead@example.org", "invitation")
 
 
 def test_a_match_invitation_and_the_schools_answers(

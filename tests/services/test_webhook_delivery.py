@@ -11,6 +11,7 @@ from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 from werkzeug import Response
 
+from models.audit import AuditEntry
 from models.base import utcnow
 from models.users import Role
 from models.webhooks import (
@@ -18,6 +19,7 @@ from models.webhooks import (
     SubscriptionStatus,
     WebhookAttempt,
     WebhookDelivery,
+    WebhookSubscription,
 )
 from services import bookings, egress, outbox, webhook_delivery, webhooks
 from services.access import Caller
@@ -181,6 +183,42 @@ def test_410_gone_disables_the_subscription_and_says_why(session, world, httpser
     assert subscription.status is SubscriptionStatus.DISABLED
     assert "410" in subscription.disabled_reason
     assert session.scalar(select(WebhookDelivery)).status is DeliveryStatus.FAILED
+    # The worker writes under its own audit context: the disabling is in the audit log.
+    entries = session.scalars(
+        select(AuditEntry).where(AuditEntry.object_id == str(made.subscription.id))
+    ).all()
+    assert ("webhook_subscription.updated", webhook_delivery.WORKER) in {
+        (entry.action, entry.request_id) for entry in entries
+    }
+
+
+def test_deliveries_failing_for_five_days_disable_the_subscription(
+    session, world, httpserver, subscribe
+):
+    made = subscribe()
+    httpserver.expect_request("/hook").respond_with_data("down", status=503)
+    caller = admin_of(world.a.users[Role.SCHOOL_STAFF])
+    cancel_booking(session, world)
+    clock = Clock()
+    started = clock.now
+    statuses = []
+    while run(session, clock):  # each attempt fails; follow the retries as they fall due
+        subscription = session.get(WebhookSubscription, made.subscription.id)
+        statuses.append((clock.now - started, subscription.status))
+        retry = attempts(session)[-1].next_retry_at
+        if retry is None and subscription.status is SubscriptionStatus.ACTIVE:
+            clock.advance(timedelta(days=1))  # the first event's retries are spent: a new one
+            webhooks.ping(session, caller, made.subscription.id, now=clock.now)
+            session.commit()
+        else:
+            clock.now = retry or clock.now
+
+    five_days = timedelta(days=5)
+    assert {status for age, status in statuses if age < five_days} == {SubscriptionStatus.ACTIVE}
+    assert statuses[-1][0] >= five_days
+    assert statuses[-1][1] is SubscriptionStatus.DISABLED
+    assert f"failed since {started:%Y-%m-%d %H:%M} UTC" in subscription.disabled_reason
+    assert {d.status for d in session.scalars(select(WebhookDelivery))} == {DeliveryStatus.FAILED}
 
 
 def test_after_the_last_attempt_the_delivery_fails_and_can_be_redelivered(
