@@ -58,12 +58,13 @@ BUDGET_P95 = 5.0
 BOOKING_ID = re.compile(rb"bookings/([0-9a-f-]{36})")
 
 
-def database_url(workdir: Path) -> str:
+def database_url(workdir: Path, scratch: str = "bench_notifications") -> str:
+    """A SQLite file in `workdir`, or a fresh PostgreSQL database named `<base>_<scratch>`."""
     base = os.environ.get("TEST_DATABASE_URL", "")
     if not base.startswith("postgresql"):
         return f"sqlite:///{workdir / 'bench.db'}"
     url = make_url(base)
-    url = url.set(database=f"{url.database}_bench_notifications")
+    url = url.set(database=f"{url.database}_{scratch}")
     server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}"'))

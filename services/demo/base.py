@@ -30,6 +30,25 @@ DEMO_CLIENT_SCOPES = [
     "matches:write",
     "bookings:read",
     "bookings:write",
+    "events:read",
+    "webhooks:read",
+    "webhooks:write",
+]
+# The partner app's school is subscribed to its news at a receiver on this machine (the
+# README's local receiver); deliveries reach it only with WEBHOOK_ALLOW_LOOPBACK=1.
+DEMO_WEBHOOK_URL = "http://127.0.0.1:8765/engage-webhooks"
+DEMO_WEBHOOK_SECRET = "whsec_ZGVtby13ZWJob29rLXNlY3JldC1ub3QtZm9yLXByb2Q="
+DEMO_WEBHOOK_TYPES = [
+    "booking.confirmed",
+    "booking.declined",
+    "booking.cancelled",
+    "waitlist.offered",
+    "match.accepted",
+    "match.declined",
+    "offer_request.proposed",
+    "offer_request.scheduled",
+    "offer_request.declined",
+    "offer_request.cancelled",
 ]
 DEMO_PROVIDER_UKPRN = 10003855  # Leeds College of Building, from the shipped FE college list
 DEMO_EMPLOYERS = [

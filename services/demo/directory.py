@@ -31,6 +31,7 @@ from models.volunteers import (
     RoleModelAttribute,
     Volunteer,
 )
+from models.webhooks import WebhookSubscription
 from services.demo.base import (
     DAYS,
     DEMO_ADVISER_COUNT,
@@ -43,6 +44,9 @@ from services.demo.base import (
     DEMO_PROVIDER_UKPRN,
     DEMO_SEED,
     DEMO_VOLUNTEER_COUNT,
+    DEMO_WEBHOOK_SECRET,
+    DEMO_WEBHOOK_TYPES,
+    DEMO_WEBHOOK_URL,
     demo_id,
     demo_postcodes,
     get_or_add,
@@ -128,6 +132,7 @@ def logins(session: Session, hub: Hub, schools: list[School], employers) -> list
     ]
     made = [_login(session, role, handle, organisation) for role, handle, organisation in people]
     _partner_app(session, schools[0])
+    _webhook_subscription(session, schools[0])
     return made
 
 
@@ -287,3 +292,17 @@ def _partner_app(session: Session, school: School) -> None:
                 scopes=DEMO_CLIENT_SCOPES,
             )
         )
+
+
+def _webhook_subscription(session: Session, school: School) -> None:
+    """The partner app's school subscribed to its bookings, matches and requests."""
+    get_or_add(
+        session,
+        WebhookSubscription,
+        demo_id("webhook-subscription"),
+        organisation_id=school.id,
+        url=DEMO_WEBHOOK_URL,
+        description="Demo: the README's local receiver",
+        event_types=DEMO_WEBHOOK_TYPES,
+        secret=DEMO_WEBHOOK_SECRET,
+    )

@@ -1,13 +1,19 @@
 """The demo's directory: 40 employers of every size, 1,000 volunteers at real postcodes near
 Leeds and 60 Enterprise Advisers in the demo hub, the same on every run."""
 
-from sqlalchemy import func, select
+from datetime import UTC, datetime
 
+from sqlalchemy import func, select
+from standardwebhooks.webhooks import Webhook
+
+from models.auth import ApiClient
 from models.organisations import Employer, EmployerSize
 from models.reference import Postcode
 from models.volunteers import EnterpriseAdviser, Volunteer
+from models.webhooks import SubscriptionStatus, WebhookSubscription
 from services import demo, matching
 from services.geo import distance_km
+from services.outbox import EVENT_TYPES
 from tests.services.demo.conftest import snapshots
 
 
@@ -96,3 +102,24 @@ def test_the_demo_seeds_needs_and_invitations_in_every_state(seeded):
     visit = next(n for n in needs if n.activity_type == "workplace_visit_host")
     ranked = matching.ranked_for(session, visit, page=1, page_size=10)
     assert ranked.offers and all(o.slots for o in ranked.offers)
+
+
+def test_the_demo_partner_apps_school_is_subscribed_to_its_news_once(seeded):
+    session = seeded.session
+    app = session.scalar(select(ApiClient).where(ApiClient.client_id == demo.base.DEMO_CLIENT_ID))
+    [subscription] = session.scalars(select(WebhookSubscription)).all()  # seeded twice: one
+    assert subscription.organisation_id == app.organisation_id
+    assert subscription.url == demo.base.DEMO_WEBHOOK_URL
+    assert subscription.status is SubscriptionStatus.ACTIVE
+    assert set(subscription.event_types) <= set(EVENT_TYPES)
+    assert {"events:read", "webhooks:write"} <= set(app.scopes)
+    # The printed secret signs and verifies with the standard library for webhooks.
+    hook = Webhook(demo.base.DEMO_WEBHOOK_SECRET)
+    sent_at = datetime.now(UTC)
+    signature = hook.sign("msg_1", sent_at, '{"type": "webhook.ping"}')
+    headers = {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": str(int(sent_at.timestamp())),
+        "webhook-signature": signature,
+    }
+    assert hook.verify('{"type": "webhook.ping"}', headers) == {"type": "webhook.ping"}
