@@ -606,12 +606,7 @@ def can_change(session: Session, caller: Caller, action: Action, obj: object) ->
                 return caller.role is Role.SCHOOL_STAFF
             return _hosts(caller, obj.offer)
         case Booking():
-            if action in HOST_ACTIONS:
-                return _hosts(caller, obj.slot.offer)
-            if action in SCHOOL_ACTIONS:
-                return _books(caller, obj.school_id)
-            if action in EITHER_SIDE_ACTIONS:
-                return _books(caller, obj.school_id) or _hosts(caller, obj.slot.offer)
+            return _may_move_booking(caller, action, obj)
         case WaitlistEntry():
             return _books(caller, obj.school_id)
         case Encounter():
@@ -628,6 +623,17 @@ def can_change(session: Session, caller: Caller, action: Action, obj: object) ->
                     caller, obj.adviser.volunteer
                 )
             return action is Action.END and _coordinates(caller, obj.hub_id)
+    return False
+
+
+def _may_move_booking(caller: Caller, action: Action, booking: Booking) -> bool:
+    """The host decides on a booking, the school looks after its own, either may cancel."""
+    if action in HOST_ACTIONS:
+        return _hosts(caller, booking.slot.offer)
+    if action in SCHOOL_ACTIONS:
+        return _books(caller, booking.school_id)
+    if action in EITHER_SIDE_ACTIONS:
+        return _books(caller, booking.school_id) or _hosts(caller, booking.slot.offer)
     return False
 
 

@@ -242,9 +242,35 @@ def _encounter_kinds(school_ids: list[uuid.UUID], first, last):
 def _pupil_counts(school_ids: list[uuid.UUID], start: int):
     """One row per pupil on roll in the school year: flags and the counts the rules need."""
     first, last = school_years.bounds(start)
-    k, a = _encounter_kinds(school_ids, first, last), Attendance
+    per_pupil = _per_pupil(_encounter_kinds(school_ids, first, last))
+    year_group = Pupil.year_group - (Pupil.roll_year - start)
+    counts = [c for c in per_pupil.c if c.name != "pupil_id"]
+    return (
+        select(
+            Pupil.id,
+            Pupil.school_id,
+            Pupil.reference,
+            year_group.label("yg"),
+            Pupil.disadvantaged,
+            Pupil.send,
+            Pupil.considering_higher_education.label("he"),
+            *(func.coalesce(c, 0).label(c.name) for c in counts),
+        )
+        .outerjoin(per_pupil, per_pupil.c.pupil_id == Pupil.id)
+        .where(
+            Pupil.school_id.in_(school_ids),
+            year_group.between(7, 13),
+            or_(Pupil.left_on.is_(None), Pupil.left_on >= first),
+        )
+        .subquery("pupil_counts")
+    )
+
+
+def _per_pupil(k):
+    """Each attending pupil's counts of the encounter kinds the rules need."""
+    a = Attendance
     lower, upper = a.year_group <= 11, a.year_group >= 12
-    per_pupil = (
+    return (
         select(
             a.pupil_id.label("pupil_id"),
             _count_if(k.c.kind == BM5_THIS_YEAR).label("bm5_year"),
@@ -280,27 +306,6 @@ def _pupil_counts(school_ids: list[uuid.UUID], start: int):
         # analysed, as after an import) rescans the aggregate once per pupil, 5x slower.
         .cte("per_pupil")
         .prefix_with("MATERIALIZED")
-    )
-    year_group = Pupil.year_group - (Pupil.roll_year - start)
-    counts = [c for c in per_pupil.c if c.name != "pupil_id"]
-    return (
-        select(
-            Pupil.id,
-            Pupil.school_id,
-            Pupil.reference,
-            year_group.label("yg"),
-            Pupil.disadvantaged,
-            Pupil.send,
-            Pupil.considering_higher_education.label("he"),
-            *(func.coalesce(c, 0).label(c.name) for c in counts),
-        )
-        .outerjoin(per_pupil, per_pupil.c.pupil_id == Pupil.id)
-        .where(
-            Pupil.school_id.in_(school_ids),
-            year_group.between(7, 13),
-            or_(Pupil.left_on.is_(None), Pupil.left_on >= first),
-        )
-        .subquery("pupil_counts")
     )
 
 

@@ -185,6 +185,12 @@ def _share(value: float | None) -> str:
 
 def key_questions(session: Session, school: School, data: dict, report: dict, start: int):
     """The questions a link governor asks (DOMAIN.md), each answered with figures."""
+    answers = _duty_answers(school, data, report) + _practice_answers(session, school, data, start)
+    return [{"question": q, "answer": a} for q, a in answers]
+
+
+def _duty_answers(school: School, data: dict, report: dict) -> list[tuple[str, str]]:
+    """The published programme, provider access, the benchmarks and destinations."""
     rows = {r["benchmark"]: r for r in data["benchmarks"]}
     plan = data["programme"]
     published = plan["status"] == PlanStatus.PUBLISHED.value
@@ -193,13 +199,6 @@ def key_questions(session: Session, school: School, data: dict, report: dict, st
     pal = report["provider_access"]
     pal_short = [p["phase"] for p in pal if p["encounters_held"] < p["required"]]
     stage0 = data["destinations"]["stages"][0]
-    workplace = session.scalar(
-        select(func.count(Encounter.id)).where(
-            Encounter.school_id == school.id,
-            Encounter.benchmark == 6,
-            Encounter.occurred_on.between(*school_years.bounds(start)),
-        )
-    )
     answers = [
         (
             "Is the careers programme published and current, with a named careers leader?",
@@ -236,6 +235,21 @@ def key_questions(session: Session, school: School, data: dict, report: dict, st
             f"employment; {stage0['routes']['neet']} not in education, employment or training; "
             f"{stage0['routes']['unknown']} unknown.",
         ),
+    ]
+    return answers
+
+
+def _practice_answers(session: Session, school: School, data: dict, start: int) -> list:
+    """How the programme is run: information, training, range, impartiality, safety, equity."""
+    rows = {r["benchmark"]: r for r in data["benchmarks"]}
+    workplace = session.scalar(
+        select(func.count(Encounter.id)).where(
+            Encounter.school_id == school.id,
+            Encounter.benchmark == 6,
+            Encounter.occurred_on.between(*school_years.bounds(start)),
+        )
+    )
+    return [
         (
             "Is labour-market information used?",
             f"Benchmark 2 self-evaluation: {_pct(rows[2]['now'])} of its criteria met.",
@@ -268,7 +282,6 @@ def key_questions(session: Session, school: School, data: dict, report: dict, st
             + ".",
         ),
     ]
-    return [{"question": q, "answer": a} for q, a in answers]
 
 
 def _day(day) -> str:
@@ -346,12 +359,19 @@ def _pdf_pct(value: float | None) -> str:
 
 
 def _story(data: dict) -> list:
-    p = lambda text, style=SMALL: Paragraph(escape(str(text)), style)  # noqa: E731
-    story = [
+    return _opening(data) + _benchmark_table(data) + _questions_and_charts(data) + _gaps(data)
+
+
+def _p(text, style=SMALL) -> Paragraph:
+    return Paragraph(escape(str(text)), style)
+
+
+def _opening(data: dict) -> list:
+    return [
         Paragraph(
             escape(f"Careers: the governors' report, {data['academic_year']}"), STYLES["Title"]
         ),
-        p(
+        _p(
             f"{data['school_name']} (URN {data['urn']}), {data['pupils']} pupils, "
             f"{data['disadvantaged_pupils']} disadvantaged. Prepared "
             f"{data['generated_on']:%-d %B %Y} ({data['term']} term)."
@@ -359,6 +379,9 @@ def _story(data: dict) -> list:
         Spacer(1, 4 * mm),
         Paragraph("The eight Gatsby Benchmarks", STYLES["Heading2"]),
     ]
+
+
+def _benchmark_table(data: dict) -> list:
     rows = [["Benchmark", "Now", "State", "Last term", "Last year", "Source"]]
     for b in data["benchmarks"]:
         state = Paragraph(
@@ -368,7 +391,7 @@ def _story(data: dict) -> list:
         source = "Records" if b["answered_by"] == "ledger" else "Self-evaluation"
         rows.append(
             [
-                p(f"{b['benchmark']}. {b['title']}"),
+                _p(f"{b['benchmark']}. {b['title']}"),
                 _pdf_pct(b["now"]),
                 state,
                 _pdf_pct(b["last_term"]),
@@ -376,13 +399,17 @@ def _story(data: dict) -> list:
                 source,
             ]
         )
-    story += [
+    return [
         _table(rows, [70 * mm, 18 * mm, 26 * mm, 20 * mm, 20 * mm, 26 * mm]),
         Spacer(1, 3 * mm),
     ]
+
+
+def _questions_and_charts(data: dict) -> list:
+    story = []
     story.append(Paragraph("The governors' questions, answered", STYLES["Heading2"]))
     for q in data["key_questions"]:
-        story += [Paragraph(f"<b>{escape(q['question'])}</b>", SMALL), p(q["answer"])]
+        story += [Paragraph(f"<b>{escape(q['question'])}</b>", SMALL), _p(q["answer"])]
     drawings = [
         charts.year_group_bars(f"Benchmark {yg['benchmark']}", yg["shares"])
         for yg in data["year_groups"]
@@ -396,9 +423,15 @@ def _story(data: dict) -> list:
         for x in data["provider_access"]
     ]
     story.append(_table(pal, [40 * mm, 25 * mm, 25 * mm, 35 * mm]))
+    return story
+
+
+def _gaps(data: dict) -> list:
+    """The gaps for disadvantaged and SEND pupils, and destinations."""
+    story = []
     story.append(Paragraph("Gaps for disadvantaged and SEND pupils", STYLES["Heading2"]))
     story.append(
-        p("Other pupils' share minus the group's (percentage points): positive, it trails.")
+        _p("Other pupils' share minus the group's (percentage points): positive, it trails.")
     )
     gaps = [["Benchmark", "Disadvantaged gap", "SEND gap"]] + [
         [f"{g['benchmark']}. {g['title']}", _points(g["disadvantaged_gap"]), _points(g["send_gap"])]

@@ -84,21 +84,7 @@ def open_needs(
             )
         )
     )
-    fits: dict[uuid.UUID, list] = {}
-    if shared:
-        people = session.scalars(
-            select(Volunteer.id)
-            .where(Volunteer.employer_id == employer.id)
-            .order_by(Volunteer.id)
-            .limit(MAX_VOLUNTEERS)
-        ).all()
-        for volunteer_id in people:
-            found, _, _ = matching.opportunities(
-                session, caller, volunteer_id, page=1, page_size=10_000, now=now
-            )
-            for one in found:
-                if one.need.id in shared:
-                    fits.setdefault(one.need.id, []).append((one, volunteer_id))
+    fits = _fits(session, caller, employer, shared, now) if shared else {}
     offers = session.scalars(
         select(Offer).where(Offer.employer_id == employer.id, Offer.status == OfferStatus.PUBLISHED)
     ).all()
@@ -127,6 +113,25 @@ def open_needs(
     )
     start = (page - 1) * page_size
     return Page(ranked[start : start + page_size], len(ranked))
+
+
+def _fits(session: Session, caller: Caller, employer: Employer, shared: set, now) -> dict:
+    """For each shared need, the employer's volunteers who fit it, with how well."""
+    fits: dict[uuid.UUID, list] = {}
+    people = session.scalars(
+        select(Volunteer.id)
+        .where(Volunteer.employer_id == employer.id)
+        .order_by(Volunteer.id)
+        .limit(MAX_VOLUNTEERS)
+    ).all()
+    for volunteer_id in people:
+        found, _, _ = matching.opportunities(
+            session, caller, volunteer_id, page=1, page_size=10_000, now=now
+        )
+        for one in found:
+            if one.need.id in shared:
+                fits.setdefault(one.need.id, []).append((one, volunteer_id))
+    return fits
 
 
 def _targeted(offers: list[Offer], school) -> str | None:

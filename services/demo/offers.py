@@ -94,6 +94,13 @@ def seed(session: Session, schools: list[School], employers: list[Employer], pro
 
 
 def _offers(session, schools, employers, providers, today) -> list[Offer]:
+    """An offer of every encounter kind from the demo employers, and two from providers."""
+    return _employer_offers(session, schools, employers, today) + _provider_offers(
+        session, schools, providers, today
+    )
+
+
+def _employer_offers(session, schools, employers, today) -> list[Offer]:
     made = []
     for i, kind in enumerate(ENCOUNTER_KINDS):
         base, employer = schools[i % len(schools)], employers[i % len(employers)]
@@ -131,6 +138,11 @@ def _offers(session, schools, employers, providers, today) -> list[Offer]:
                 status=OfferStatus.PUBLISHED,
             )
         )
+    return made
+
+
+def _provider_offers(session, schools, providers, today) -> list[Offer]:
+    made = []
     for j, (kind, provider) in enumerate(
         zip((OfferKind.ASSEMBLY, OfferKind.QA_PANEL), providers, strict=False)
     ):
