@@ -322,8 +322,10 @@ def run_once(
     session.commit()
     claimed = claim(session, now=clock(), limit=limit)
     session.commit()
-    for one in claimed:
-        outcome = send(one, policy, resolve=resolve)
-        record(session, one, outcome, now=clock(), rng=rng)
-        session.commit()
+    # Sent outside any transaction; the batch's attempts are then recorded in one (a commit
+    # costs milliseconds on PostgreSQL). A worker dying in between sends them again.
+    sent = [(one, send(one, policy, resolve=resolve), clock()) for one in claimed]
+    for one, outcome, at in sent:
+        record(session, one, outcome, now=at, rng=rng)
+    session.commit()
     return len(claimed)
