@@ -46,7 +46,7 @@ def build(session, args) -> uuid.UUID:
     session.commit()
     school_id = add_school(session, rng, hub.id, 910000, args.pupils, args.attendance)
     school = session.get(School, school_id)
-    demo.programme._plan(session, school, uuid.uuid4(), published=True)
+    demo.programme._plan(session, school, uuid.uuid4(), YEAR, published=True)
     for term, start in ((Term.SUMMER, YEAR - 1), (Term.AUTUMN, YEAR), (Term.SPRING, YEAR)):
         answers = {
             cid: {"met": rng.random() < 0.6, "evidence": "Bench evidence"}

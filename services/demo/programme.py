@@ -1,13 +1,16 @@
-"""The demo's careers programme: a plan for 2025-26 with gaps for each demo school with
-pupils (the first one published), autumn and spring self-evaluations, and the destinations
-of the last two years' leavers (with the first follow-up for the older ones), so the
-governors' report is worth printing. Idempotent: a school that has its plan is left alone."""
+"""The demo's careers programme, in the current school year (London's today): a plan with
+gaps for each demo school with pupils (the first one published), self-evaluations for
+every term of last year and this year's terms so far (more met as time goes on), and the
+destinations of the last two years' leavers (with the first follow-up for the older ones),
+so the governors' report is worth printing out of the box, comparing now with last term
+and last year. Idempotent: a school that has its plan is left alone."""
 
 import random
 from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
+from models.base import london_today, utcnow
 from models.destinations import DestinationRecord, Leaver, Route
 from models.evaluations import SelfEvaluation, Term
 from models.organisations import School
@@ -19,7 +22,8 @@ from models.programme import (
     ProgrammePlan,
 )
 from services import evaluations
-from services.demo.base import DEMO_SEED, demo_id
+from services.demo.base import DEMO_SEED, demo_id, demo_school_year
+from services.governors_report import term_of
 
 # (year group, half-term, title, benchmarks, partner, activity type, status): Y8 has no
 # guidance and nothing for Benchmark 4; Y12 plans no workplace experience (the gaps).
@@ -87,8 +91,8 @@ DEMO_ACTIVITIES = [
     (13, 1, "Second guidance interviews", [8], PartnerType.ADVISER, None, "planned"),
     (13, 3, "CV and application workshops", [5], PartnerType.EMPLOYER, "cv_workshop", "planned"),
 ]
-DEMO_YEAR = 2025
-DEMO_TERMS = ((Term.AUTUMN, date(2025, 12, 12), 0.5), (Term.SPRING, date(2026, 4, 1), 0.75))
+# Each term's self-evaluation is dated near its end (month, day, in the term's calendar year).
+TERM_ENDS = {Term.AUTUMN: (12, 12), Term.SPRING: (4, 1), Term.SUMMER: (7, 15)}
 DEMO_LEAVERS = 40  # per leaving year, Y11 and Y13 alike
 ROUTE_WEIGHTS = [
     (Route.EDUCATION, 0.55),
@@ -100,27 +104,42 @@ ROUTE_WEIGHTS = [
 
 
 def seed(session: Session, schools: list[School]) -> None:
+    year = demo_school_year()
     for index, school in enumerate(schools):
-        plan_id = demo_id(f"programme:{school.urn}:{DEMO_YEAR}")
+        plan_id = demo_id(f"programme:{school.urn}:{year}")
         if session.get(ProgrammePlan, plan_id) is not None:
             continue
         rng = random.Random(DEMO_SEED + school.urn)
-        _plan(session, school, plan_id, published=index == 0)
-        _leavers(session, rng, school)
+        _plan(session, school, plan_id, year, published=index == 0)
+        _leavers(session, rng, school, year)
         session.flush()
-        _evaluations(session, rng, school)
+        _evaluations(session, rng, school, year)
     session.flush()
 
 
-def _plan(session: Session, school: School, plan_id, *, published: bool) -> None:
+def evaluated_terms(year: int) -> list[tuple[int, Term, date]]:
+    """Every term of last school year, then this year's up to today's, each with its date."""
+    today = london_today()
+    terms = []
+    for start in (year - 1, year):
+        for term in (Term.AUTUMN, Term.SPRING, Term.SUMMER):
+            month, day = TERM_ENDS[term]
+            on = date(start if term is Term.AUTUMN else start + 1, month, day)
+            terms.append((start, term, min(on, today)))
+            if start == year and term is term_of(today):
+                return terms
+    return terms
+
+
+def _plan(session: Session, school: School, plan_id, year: int, *, published: bool) -> None:
     school.careers_leader_name = school.careers_leader_name or "Careers Leader (demo)"
     school.careers_leader_email = school.careers_leader_email or "careers@school.demo.example"
     plan = ProgrammePlan(
         id=plan_id,
         school_id=school.id,
-        academic_year=DEMO_YEAR,
+        academic_year=year,
         status=PlanStatus.PUBLISHED if published else PlanStatus.DRAFT,
-        published_at=datetime(DEMO_YEAR, 9, 15, 9, 0, tzinfo=UTC) if published else None,
+        published_at=min(datetime(year, 9, 15, 9, 0, tzinfo=UTC), utcnow()) if published else None,
         summary="A planned programme from Year 7 to Year 13: careers lessons, employers in "
         "every year, workplace experiences, colleges, universities and apprenticeship "
         "providers, and guidance interviews with a qualified adviser.",
@@ -130,7 +149,7 @@ def _plan(session: Session, school: School, plan_id, *, published: bool) -> None
         access_employers="Contact the careers leader, or offer through Engage.",
         impact_measures="Compass self-evaluation every term, destinations followed up for "
         "three years, and feedback from pupils, parents and employers after each activity.",
-        next_review_on=date(DEMO_YEAR + 1, 7, 15),
+        next_review_on=date(year + 1, 7, 15),
     )
     for year_group, half_term, title, benchmarks, partner, activity_type, status in DEMO_ACTIVITIES:
         plan.activities.append(
@@ -149,8 +168,8 @@ def _plan(session: Session, school: School, plan_id, *, published: bool) -> None
     session.add(plan)
 
 
-def _leavers(session: Session, rng: random.Random, school: School) -> None:
-    for leaving_year in (DEMO_YEAR - 2, DEMO_YEAR - 1):
+def _leavers(session: Session, rng: random.Random, school: School, year: int) -> None:
+    for leaving_year in (year - 2, year - 1):
         for i in range(DEMO_LEAVERS):
             disadvantaged, send = rng.random() < 0.3, rng.random() < 0.12
             leaver = Leaver(
@@ -162,7 +181,7 @@ def _leavers(session: Session, rng: random.Random, school: School) -> None:
                 disadvantaged=disadvantaged,
                 send=send,
             )
-            stages = (0, 1) if leaving_year == DEMO_YEAR - 2 else (0,)
+            stages = (0, 1) if leaving_year == year - 2 else (0,)
             for stage in stages:
                 route = _route(rng, penalty=0.15 * disadvantaged + 0.1 * send)
                 leaver.records.append(
@@ -190,9 +209,11 @@ def _route(rng: random.Random, *, penalty: float) -> Route:
     return Route.UNKNOWN
 
 
-def _evaluations(session: Session, rng: random.Random, school: School) -> None:
-    """Autumn, then spring: more of Benchmarks 1, 2 and 4 met as the year goes on."""
-    for term, on, met_share in DEMO_TERMS:
+def _evaluations(session: Session, rng: random.Random, school: School, year: int) -> None:
+    """Term after term, more of Benchmarks 1, 2 and 4 met."""
+    terms = evaluated_terms(year)
+    for number, (start, term, on) in enumerate(terms, 1):
+        met_share = 0.25 + 0.6 * number / len(terms)
         answers = {
             criterion: {
                 "met": rng.random() < met_share,
@@ -203,11 +224,11 @@ def _evaluations(session: Session, rng: random.Random, school: School) -> None:
         }
         session.add(
             SelfEvaluation(
-                id=demo_id(f"evaluation:{school.urn}:{DEMO_YEAR}:{term.value}"),
+                id=demo_id(f"evaluation:{school.urn}:{start}:{term.value}"),
                 school_id=school.id,
-                academic_year=DEMO_YEAR,
+                academic_year=start,
                 term=term,
                 answers=answers,
-                computed=evaluations.computed(session, school, DEMO_YEAR, today=on),
+                computed=evaluations.computed(session, school, start, today=on),
             )
         )

@@ -1,37 +1,49 @@
-"""The demo's careers programme: plans with gaps, two terms of self-evaluations, last
-years' leavers, a governors' report worth printing; the same after seeding twice."""
-
-from datetime import date
+"""The demo's careers programme lives in the current school year: plans with gaps, a
+self-evaluation for every term of last year and this year's so far, last years' leavers,
+and a governors' report worth printing out of the box; the same after seeding twice."""
 
 from sqlalchemy import func, select
 
+from models.base import london_today
 from models.destinations import Leaver
-from models.evaluations import SelfEvaluation, Term
+from models.evaluations import SelfEvaluation
 from models.programme import ProgrammePlan
-from services import demo, governors_report, programme, publication
+from models.users import Role
+from services import demo, governors_report, programme, publication, school_years
+from services.access import Caller
 
 
 def test_the_demo_seeds_a_programme_evaluations_and_destinations(seeded):
-    session, summary = seeded.session, seeded
+    session = seeded.session
+    this_year = demo.base.demo_school_year()
 
     plans = session.scalars(select(ProgrammePlan).order_by(ProgrammePlan.id)).all()
     assert len(plans) == demo.records.DEMO_PUPIL_SCHOOLS
-    first = summary.schools[0]
-    plan = programme.find_plan(session, first.id, 2025)
-    coverage = programme.plan_coverage(session, plan)
+    assert {p.academic_year for p in plans} == {this_year}
+    first = seeded.schools[0]
+    coverage = programme.plan_coverage(session, programme.find_plan(session, first.id, this_year))
     assert coverage["gaps"]  # gaps for a coordinator to help with
     assert {"year_group": 8, "benchmark": 8} in coverage["gaps"]
-    assert publication.get(session, first.id)["academic_year"] == "2025-26"
+    assert publication.get(session, first.id)["academic_year"] == school_years.label(this_year)
 
-    terms = session.scalars(
-        select(SelfEvaluation.term).where(SelfEvaluation.school_id == first.id)
+    saved = session.execute(
+        select(SelfEvaluation.academic_year, SelfEvaluation.term).where(
+            SelfEvaluation.school_id == first.id
+        )
     ).all()
-    assert sorted(terms) == sorted([Term.AUTUMN, Term.SPRING])
+    assert sorted(saved) == sorted(
+        (start, term) for start, term, _ in demo.programme.evaluated_terms(this_year)
+    )
+    assert len(saved) >= 4  # last year's three terms and this year's first at least
     assert session.scalar(select(func.count()).select_from(Leaver)) == (
         demo.records.DEMO_PUPIL_SCHOOLS * 2 * 40
     )
 
-    report = governors_report.assemble(session, first, 2025, Term.SUMMER, date(2026, 6, 1))
-    assert report["compared_with"]["now"] == "spring 2025-26"
+    staff = Caller(role=Role.SCHOOL_STAFF, organisation_id=first.id)
+    report = governors_report.build(session, staff, first.id)  # this year, this term
+    now = governors_report.term_of(london_today()).value
+    assert report["compared_with"]["now"] == f"{now} {school_years.label(this_year)}"
+    assert report["compared_with"]["last_term"] and report["compared_with"]["last_year"]
     assert report["destinations"]["leavers"] == 40
     assert all(row["now"] is not None for row in report["benchmarks"])
+    assert report["programme"]["status"] == "published"
