@@ -3,12 +3,19 @@ or CSV import; a summary by route with the disadvantaged and SEND gaps. Leavers 
 data (their school's staff only); the summary is numbers (the school, its hub, admins)."""
 
 import marshmallow as ma
-from flask import request, url_for
+from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
 from api.http import accepts
-from api.imports import CSV_BODY, ImportResultSchema, read_csv, refuse_if_not_written
+from api.imports import (
+    CSV_MEDIA_TYPES,
+    ImportResultSchema,
+    csv_body,
+    read_csv,
+    refuse_if_not_written,
+    request_csv,
+)
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp
 from api.views import list_page
@@ -168,8 +175,14 @@ class LeaverById(MethodView):
 class LeaverImport(MethodView):
     @blp.login_required("pupils:write")
     @blp.idempotent
-    @accepts("text/csv")
-    @blp.doc(requestBody=CSV_BODY)
+    @accepts(*CSV_MEDIA_TYPES)
+    @blp.doc(
+        requestBody=csv_body(
+            destinations.CSV_COLUMNS,
+            "reference,leaving_year,year_group,stage,route,education_level\n"
+            "L0001,2025-26,13,0,education,6\nL0002,2025-26,11,0,apprenticeship,\n",
+        )
+    )
     @blp.response(200, ImportResultSchema)
     def post(self, school_id):
         """Import destinations from the MIS (one per row; all or nothing)
@@ -180,7 +193,7 @@ class LeaverImport(MethodView):
         """
         caller = current_caller()
         ensure_pupils_of(caller, school_id)  # 404 before the file is even read
-        header, rows = read_csv(request.get_data(as_text=True))
+        header, rows = read_csv(request_csv())
         return refuse_if_not_written(
             destinations.import_csv(db.session, caller, school_id, header, rows)
         )

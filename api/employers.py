@@ -8,9 +8,10 @@ from flask.views import MethodView
 from api.extensions import db
 from api.http import accepts
 from api.imports import (
-    CSV_BODY,
+    CSV_MEDIA_TYPES,
     ImportArgsSchema,
     ImportResultSchema,
+    csv_body,
     refuse_if_not_written,
     request_csv,
 )
@@ -19,6 +20,8 @@ from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
 from api.views import commit, list_page
 from api.volunteers import (
+    CSV_COLUMNS,
+    REQUIRED_COLUMNS,
     VolunteerCreateSchema,
     VolunteerFilterArgsSchema,
     VolunteerSchema,
@@ -29,6 +32,11 @@ from models.organisations import EmployerSize
 from services import employers, volunteers
 
 blp = Blueprint("employers", __name__, url_prefix="/api/v1/employers", description="Employers.")
+VOLUNTEERS_BODY = csv_body(
+    [*REQUIRED_COLUMNS, *sorted(CSV_COLUMNS - set(REQUIRED_COLUMNS))],
+    "name,email,job_title,sectors,base_postcode,weekly_availability\n"
+    "Asha Patel,asha.patel@example.org,Site engineer,F;M,LS1 4DY,monday 09:00-12:00\n",
+)
 
 SIZE_BANDS = "micro < 10 people, small 10-49, medium 50-249, large 250+, or self_employed"
 
@@ -161,9 +169,9 @@ class EmployerVolunteers(MethodView):
 class EmployerVolunteerImport(MethodView):
     @blp.login_required("volunteers:write")
     @blp.idempotent
-    @accepts("text/csv")
+    @accepts(*CSV_MEDIA_TYPES)
     @blp.arguments(ImportArgsSchema, location="query")
-    @blp.doc(requestBody=CSV_BODY)
+    @blp.doc(requestBody=VOLUNTEERS_BODY)
     @blp.response(200, ImportResultSchema)
     def post(self, args, employer_id):
         """Import the employer's volunteers from CSV (all rows or none by default)"""

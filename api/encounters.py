@@ -13,7 +13,7 @@ from api.extensions import db
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp
 from api.views import commit, list_page
-from models.checklists import CURRENT_VERSION, Party
+from models.checklists import CHECKLISTS, CURRENT_VERSION, Party
 from models.encounters import BENCHMARKS, EncounterActivity, EncounterSource
 from models.organisations import EmployerSize, ProviderType
 from models.volunteers import Mode
@@ -187,9 +187,18 @@ class EncounterChecklistSchema(Schema):
     missing = ma.fields.List(ma.fields.Nested(MissingSchema), required=True)
 
 
+ITEM_KEYS = sorted(
+    {item.key for version in CHECKLISTS.values() for items in version.values() for item in items}
+)
+
+
 class ChecklistAnswersSchema(Schema):
     answers = ma.fields.Dict(
-        keys=ma.fields.String(validate=ma.validate.Length(min=1, max=40)),
+        keys=ma.fields.String(
+            validate=ma.validate.Length(min=1, max=40),
+            # Each encounter takes its own checklist's keys (a 422 names any other).
+            metadata={"enum": ITEM_KEYS},
+        ),
         values=ma.fields.Boolean(),
         required=True,
         metadata={"description": "Item key -> holds (true) or not (false); your side's items."},

@@ -14,11 +14,36 @@ from services.imports import ImportResult
 MAX_LISTED_ERRORS = 100  # lines listed in a refusal; the detail gives the full count
 NUL = "\x00"
 
-CSV_BODY = {
-    "required": True,
-    "content": {"text/csv": {"schema": {"type": "string"}}},
-    "description": "A CSV file with a header row (UTF-8).",
-}
+# A CSV import takes the file as the body, or as a form's `file` field: what a browser's
+# file input and clients generated from the spec send.
+CSV_MEDIA_TYPES = ("text/csv", "multipart/form-data")
+FILE_FIELD = "file"
+
+
+def csv_body(columns, example: str) -> dict:
+    """The OpenAPI request body of a CSV import: its columns and an example file."""
+    return {
+        "required": True,
+        "description": "A CSV file with a header row, UTF-8, without NUL characters. "
+        f"Columns: {', '.join(columns)}.",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}, "example": example},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": [FILE_FIELD],
+                    "properties": {
+                        FILE_FIELD: {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "The CSV file, as in the text/csv example.",
+                        }
+                    },
+                },
+                "encoding": {FILE_FIELD: {"contentType": "text/csv"}},
+            },
+        },
+    }
 
 
 class ImportArgsSchema(Schema):
@@ -61,7 +86,15 @@ def decode_csv(data: bytes) -> str:
 
 
 def request_csv() -> str:
-    """The request's CSV body, decoded strictly."""
+    """The request's CSV file (the body, or a form's `file` field), decoded strictly."""
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get(FILE_FIELD)
+        if upload is None:
+            raise InvalidInput(
+                "Send the CSV file in the form's `file` field.",
+                errors={FILE_FIELD: ["Missing data for required field."]},
+            )
+        return decode_csv(upload.read())
     return decode_csv(request.get_data())
 
 

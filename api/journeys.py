@@ -13,8 +13,9 @@ from flask.views import MethodView
 from api.extensions import db
 from api.http import accepts
 from api.imports import (
-    CSV_BODY,
+    CSV_MEDIA_TYPES,
     ImportResultSchema,
+    csv_body,
     read_csv,
     refuse_if_not_written,
     request_csv,
@@ -252,12 +253,21 @@ class VolunteerJourney(MethodView):
         commit(journeys.delete, volunteer_id)
 
 
+CSV_COLUMNS = ("email", *StepSchema().fields)
+JOURNEYS_BODY = csv_body(
+    CSV_COLUMNS,
+    "email,kind,sector,soc_minor_group,qualification_type,route,level,start_year,end_year\n"
+    "asha.patel@example.org,qualification,,,gcse,school,2,2010,2012\n"
+    "asha.patel@example.org,role,F,531,,apprenticeship,3,2012,2016\n",
+)
+
+
 @blp.route("/employers/<uuid:employer_id>/journeys/import")
 class EmployerJourneyImport(MethodView):
     @blp.login_required("volunteers:write")
     @blp.idempotent
-    @accepts("text/csv")
-    @blp.doc(requestBody=CSV_BODY)
+    @accepts(*CSV_MEDIA_TYPES)
+    @blp.doc(requestBody=JOURNEYS_BODY)
     @blp.response(200, ImportResultSchema)
     def post(self, employer_id):
         """Import the employer's volunteers' journeys from CSV (all rows or none)"""
@@ -305,9 +315,6 @@ class Journeys(MethodView):
         """How many shared journeys match, how long they took and by which routes"""
         filters, min_count = _filters(args)
         return tube_map.answer(db.session, filters=filters, min_count=min_count)
-
-
-CSV_COLUMNS = ("email", *StepSchema().fields)
 
 
 def parse_journey_csv(text: str) -> tuple[list[tuple[int, dict]], dict[int, dict]]:

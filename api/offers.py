@@ -76,7 +76,7 @@ class OfferSchema(Schema):
     available_from = ma.fields.Date(allow_none=True)
     available_to = ma.fields.Date(allow_none=True)
     available_weekdays = ma.fields.List(ma.fields.String(), required=True)
-    available_dates = ma.fields.List(ma.fields.String(), required=True)
+    available_dates = ma.fields.List(ma.fields.String(metadata={"format": "date"}), required=True)
     travel_radius_km = ma.fields.Integer(allow_none=True)
     notice_days = ma.fields.Integer(required=True)
     supervised = ma.fields.Boolean(required=True)
@@ -314,7 +314,6 @@ class DirectoryArgsSchema(Schema):
         validate=ma.validate.Range(min=0, max=MAX_TRAVEL_KM, min_inclusive=False),
         metadata={
             "description": "In-school offers: at most this far (and within their radius).",
-            "exclusiveMinimum": 0,
         },
     )
 

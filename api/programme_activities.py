@@ -45,7 +45,6 @@ class ActivitySlotSearchArgsSchema(Schema):
         metadata={
             "description": "Only slots this near the school, nearest first (default: any "
             "distance, soonest first).",
-            "exclusiveMinimum": 0,
         },
     )
 

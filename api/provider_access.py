@@ -122,7 +122,7 @@ ACCESS = RequestKind.PROVIDER_ACCESS
 
 
 class ProviderAccessRequestSchema(RequestSchema):
-    preferred_dates = ma.fields.List(ma.fields.String(), required=True)
+    preferred_dates = ma.fields.List(ma.fields.String(metadata={"format": "date"}), required=True)
     content = ma.fields.List(ma.fields.String(), required=True)
 
 

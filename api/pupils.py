@@ -11,8 +11,9 @@ from flask.views import MethodView
 from api.extensions import db
 from api.http import accepts
 from api.imports import (
-    CSV_BODY,
+    CSV_MEDIA_TYPES,
     ImportErrorSchema,
+    csv_body,
     read_csv,
     refuse_if_not_written,
     request_csv,
@@ -248,9 +249,15 @@ class MisImportArgsSchema(Schema):
 class PupilImport(MethodView):
     @blp.login_required("pupils:write")
     @blp.idempotent
-    @accepts("text/csv")
+    @accepts(*CSV_MEDIA_TYPES)
     @blp.arguments(MisImportArgsSchema, location="query")
-    @blp.doc(requestBody=CSV_BODY)
+    @blp.doc(
+        requestBody=csv_body(
+            ("reference", "year_group", *pupils.MIS_FLAGS),
+            "reference,year_group,disadvantaged,send,considering_higher_education\n"
+            "P0001,9,yes,no,no\nP0002,12,no,yes,yes\n",
+        )
+    )
     @blp.response(200, MisImportResultSchema)
     def post(self, args, school_id):
         """Bring the pupils in line with an MIS export (added, changed, left; all or nothing)

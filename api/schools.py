@@ -7,9 +7,10 @@ from flask.views import MethodView
 from api.extensions import db
 from api.http import accepts
 from api.imports import (
-    CSV_BODY,
+    CSV_MEDIA_TYPES,
     ImportArgsSchema,
     ImportResultSchema,
+    csv_body,
     read_csv,
     refuse_if_not_written,
     request_csv,
@@ -23,6 +24,12 @@ from services import schools
 MAX_URN = 2**31 - 1  # URNs are six digits; the column is a 32-bit integer
 
 blp = Blueprint("schools", __name__, url_prefix="/api/v1/schools", description="Schools.")
+GIAS_BODY = csv_body(
+    schools.GIAS_COLUMNS.values(),
+    "URN,EstablishmentName,PhaseOfEducation (name),TypeOfEstablishment (name),LA (name),"
+    "GOR (name),Town,Postcode\n999001,New School,Secondary,Academy converter,Leeds,"
+    "Yorkshire and the Humber,Leeds,LS1 4DY\n",
+)
 
 URL = ma.validate.URL(schemes={"http", "https"}, require_tld=True)
 
@@ -133,9 +140,9 @@ class SchoolById(MethodView):
 @blp.route("/import")
 class SchoolImport(MethodView):
     @blp.login_required()
-    @accepts("text/csv")
+    @accepts(*CSV_MEDIA_TYPES)
     @blp.arguments(ImportArgsSchema, location="query")
-    @blp.doc(requestBody=CSV_BODY)
+    @blp.doc(requestBody=GIAS_BODY)
     @blp.response(200, ImportResultSchema)
     def post(self, args):
         """Import schools from a GIAS extract (admins; all rows or none by default)"""

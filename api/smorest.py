@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import flask_smorest
 import marshmallow as ma
+from apispec.ext.marshmallow.field_converter import make_type_list
 from flask import request
 from flask_smorest.utils import prepare_response
 
@@ -109,12 +110,66 @@ BEARER_AUTH = {
 }
 
 
+# Text the server refuses (api/http.py): no NUL anywhere in a string or a query parameter.
+NO_NUL = "^[^\\u0000]*$"
+KEY_KEYWORDS = ("enum", "pattern", "format", "minLength", "maxLength")
+
+
+def exclusive_ranges(self, field, ret=None, **kwargs) -> dict:
+    """A Range that excludes its bound is an exclusive minimum (maximum) in the spec too."""
+    changed: dict = {}
+    if not {"number", "integer"} & set(make_type_list(ret.get("type"))):
+        return changed
+    for validator in field.validators:
+        if isinstance(validator, ma.validate.Range):
+            for bound, inclusive, name in (
+                (validator.min, validator.min_inclusive, "Minimum"),
+                (validator.max, validator.max_inclusive, "Maximum"),
+            ):
+                if bound is not None and not inclusive:
+                    ret.pop(name.lower(), None)
+                    changed[f"exclusive{name}"] = bound
+    return changed
+
+
+ISO_TIME = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,6})?)?$"
+
+
+def formats(self, field, ret=None, **kwargs) -> dict:
+    """Times and URIs say their form as the server reads and writes them."""
+    if isinstance(field, ma.fields.Time) and "pattern" not in ret:
+        return {"pattern": HH_MM if field.format == "%H:%M" else ISO_TIME}
+    if any(isinstance(v, ma.validate.URL) for v in field.validators):
+        return {"format": "uri"}
+    return {}
+
+
+def text_without_nul(self, field, ret=None, **kwargs) -> dict:
+    """Free text says it may not hold NUL, as the server refuses it."""
+    if "string" in make_type_list(ret.get("type")) and not {"pattern", "enum", "format"} & set(ret):
+        return {"pattern": NO_NUL}
+    return {}
+
+
+def map_keys(self, field, ret=None, **kwargs) -> dict:
+    """A map's keys are held to its key field's rule (`propertyNames`)."""
+    if not isinstance(field, ma.fields.Dict) or field.key_field is None:
+        return {}
+    keys = self.field2property(field.key_field)
+    rule = {name: keys[name] for name in KEY_KEYWORDS if name in keys and keys[name] != NO_NUL}
+    if "enum" in rule:
+        rule["enum"] = [str(value) for value in rule["enum"]]
+    return {"propertyNames": {"type": "string", **rule}} if rule else {}
+
+
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ProblemSchema
 
     def _init_spec(self, *args, **kwargs):
         super()._init_spec(*args, **kwargs)
         self.spec.components.security_scheme("bearerAuth", BEARER_AUTH)
+        for rule in (exclusive_ranges, formats, text_without_nul, map_keys):
+            self.ma_plugin.converter.add_attribute_function(rule)
 
     def _register_responses(self):
         """Document every error response as application/problem+json."""

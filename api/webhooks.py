@@ -36,7 +36,7 @@ def egress_policy() -> egress.Policy:
 class SubscriptionSchema(Schema):
     id = ma.fields.UUID(required=True)
     organisation_id = ma.fields.UUID(required=True)
-    url = ma.fields.String(required=True)
+    url = ma.fields.String(required=True, metadata={"format": "uri"})
     description = ma.fields.String(allow_none=True, required=True)
     event_types = ma.fields.List(ma.fields.String(), required=True)
     status = ma.fields.Enum(SubscriptionStatus, by_value=True, required=True)
@@ -53,7 +53,10 @@ class SubscriptionSchema(Schema):
 def _url(**kwargs):
     return ma.fields.String(
         validate=ma.validate.Length(min=1, max=egress.MAX_URL_LENGTH),
-        metadata={"description": "https, on a public address (checked again at every send)."},
+        metadata={
+            "description": "https, on a public address (checked again at every send).",
+            "format": "uri",
+        },
         **kwargs,
     )
 

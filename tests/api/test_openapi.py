@@ -1,13 +1,16 @@
 """The committed OpenAPI document is valid, current, warning-free and served by the app."""
 
 import json
+import re
 import warnings
 from pathlib import Path
 
 import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
+from api import smorest
 from api.app import create_app
+from models.users import Role
 from tests.conftest import app_config
 
 COMMITTED_SPEC = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
@@ -114,3 +117,40 @@ def test_every_operation_has_a_summary_and_a_success_response(spec):
             s for s in operation["responses"] if s not in ("default", "304") and int(s) < 400
         ]
         assert len(successes) == 1, f"{method.upper()} {path}: {successes}"
+
+
+def _parameter(spec, path, name):
+    [schema] = [p["schema"] for p in spec["paths"][path]["get"]["parameters"] if p["name"] == name]
+    return schema
+
+
+def test_the_spec_is_as_strict_as_the_server(spec):
+    schemas = spec["components"]["schemas"]
+    within = _parameter(spec, "/api/v1/volunteers", "within_km")
+    day = schemas["OfferCreate"]["properties"]["day_length_hours"]
+    assert (within["exclusiveMinimum"], "minimum" in within) == (0, False)
+    assert (day["exclusiveMinimum"], "minimum" in day) == (0, False)
+    # The keys of maps: year groups, pupil ids, checklist items.
+    head_counts = schemas["EncounterCreate"]["properties"]["head_counts"]["propertyNames"]
+    assert head_counts["enum"] == [str(y) for y in range(7, 14)]
+    reflections = schemas["AttendanceUpdate"]["properties"]["reflections"]["propertyNames"]
+    assert reflections["format"] == "uuid"
+    answers = schemas["ChecklistAnswers"]["properties"]["answers"]["propertyNames"]
+    assert {"clear_purpose", "workplace_task"} <= set(answers["enum"])
+    # Formats: wall-clock times, URIs, dates; and no NUL in any free text.
+    assert schemas["SlotCreate"]["properties"]["starts_at"]["pattern"] == smorest.HH_MM
+    assert schemas["SchoolUpdate"]["properties"]["careers_programme_url"]["format"] == "uri"
+    assert schemas["Offer"]["properties"]["available_dates"]["items"]["format"] == "date"
+    assert schemas["OfferCreate"]["properties"]["title"]["pattern"] == smorest.NO_NUL
+    assert _parameter(spec, "/api/v1/volunteers", "q")["pattern"] == smorest.NO_NUL
+    assert re.fullmatch(smorest.NO_NUL, "a\x00b") is None and re.fullmatch(smorest.NO_NUL, "ab")
+
+
+def test_the_server_refuses_what_the_spec_excludes(client, world, auth_headers):
+    headers = auth_headers(world.a.users[Role.SCHOOL_STAFF])
+
+    zero_km = client.get("/api/v1/volunteers?near=LS1%204DY&within_km=0", headers=headers)
+    nul = client.get("/api/v1/volunteers?q=a%00b", headers=headers)
+
+    assert zero_km.status_code == 422 and "within_km" in zero_km.get_json()["errors"]
+    assert nul.status_code == 422 and "q" in nul.get_json()["errors"]
