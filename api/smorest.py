@@ -8,6 +8,7 @@ field sent in a body is a 422, never silently applied).
 import http
 import json
 from collections.abc import Callable
+from copy import deepcopy
 from datetime import UTC
 from functools import wraps
 from urllib.parse import urlencode
@@ -191,6 +192,10 @@ class Api(flask_smorest.Api):
 
 
 class Blueprint(flask_smorest.Blueprint):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_idempotency_doc)
+
     def arguments(self, schema, *, location: str = "json", required: bool = True, **kwargs):
         """As flask-smorest's, and a required JSON body is enforced as the spec says: a call
         without one is a 422 (send `{}` to take every default), not a silent default."""
@@ -273,9 +278,17 @@ class Blueprint(flask_smorest.Blueprint):
         `api.idempotency`). Put it right under `login_required`; the view flushes and this
         commits. Every unsafe operation a partner app may call takes it."""
         wrapper = idempotency.replayable(view)
-        wrapper = self.doc(parameters=[idempotency.PARAMETER])(wrapper)
+        wrapper._apidoc = {**deepcopy(getattr(wrapper, "_apidoc", {})), "idempotent": True}
         wrapper = self.alt_response(409, response="CONFLICT")(wrapper)
         return self.alt_response(422, response="UNPROCESSABLE_ENTITY")(wrapper)
+
+    @staticmethod
+    def _prepare_idempotency_doc(doc, doc_info, **kwargs):
+        """Appended beside the parameters flask-smorest adds (`If-Match` among them): a
+        manual `doc(parameters=...)` would replace that list instead."""
+        if doc_info.get("idempotent"):
+            doc.setdefault("parameters", []).append(idempotency.PARAMETER)
+        return doc
 
     def _set_pagination_metadata(self, page_params, result, headers):
         result, headers = super()._set_pagination_metadata(page_params, result, headers)
