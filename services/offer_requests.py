@@ -33,6 +33,7 @@ from services.access import Caller, get_visible, request_side, visible_requests
 from services.bookings import InvalidTransition
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.geo import distance_km
+from services.offer_directory.targeting import aimed_at
 from services.offers import activity_of
 from services.pagination import Page, paginate
 from services.provider_access import get_policy
@@ -77,7 +78,7 @@ def list_(
         query = query.outerjoin(Offer, Offer.id == OfferRequest.offer_id).join(
             School, School.id == OfferRequest.school_id
         )
-        order.insert(0, case((offer_directory.sql.aimed_at(dialect, School), 0), else_=1))
+        order.insert(0, case((aimed_at(dialect), 0), else_=1))
     query = query.options(selectinload(OfferRequest.offer), selectinload(OfferRequest.school))
     return paginate(session, query.order_by(*order), page=page, page_size=page_size)
 

@@ -1,10 +1,11 @@
 """The directory schools search: published encounter offers ranked by fit to one school.
 
 An in-school offer is found only within its travel radius of the school (its volunteers
-travel from the offer's base postcode); a virtual one anywhere. Offers that could come to
-the school (a bounding box of each one's radius on the indexed coordinates) are few and
-ranked here; the rest, reachable only online and so in every school's directory, are
-scored, ordered and counted in SQL (`sql`), and only those on the page are explained.
+travel from the offer's base postcode); a virtual one anywhere. Each process holds the
+published offers' ranking columns (`pool`): the few that could come to the school (in a
+box of each one's radius) are ranked here whole; the rest, reachable only online and so
+in every school's directory, are scored, ordered and counted there with NumPy, and only
+those on the page are explained.
 Each hit carries its score and the factors that make it, as volunteer candidates do.
 """
 
@@ -19,8 +20,15 @@ from models.organisations import School
 from models.volunteers import ActivityType, Mode
 from services.access import Caller, hub_school_ids
 from services.errors import Forbidden, InvalidInput, NotFound
-from services.offer_directory import sql
-from services.offer_directory.factors import Factor, Filters, offer_targets, rank, targeted
+from services.offer_directory import pool
+from services.offer_directory.factors import (
+    Factor,
+    Filters,
+    columns,
+    offer_targets,
+    rank,
+    targeted,
+)
 from services.offers import WITH_PARTNER
 from services.pagination import Page
 from services.search import load_by_id
@@ -117,26 +125,14 @@ def ranked_for(
 ) -> Page:
     """One page of the directory ranked for the school (no access check)."""
     window = filters.window()
-    reach = page * page_size  # the best this many of either kind hold the page
-    online_ids, online_total = sql.online_only(session, school, filters, window, limit=reach)
-    near = _ranked(sql.near(session, school, filters), school, filters, window)
-    hits = near + _ranked(sql.rows(session, online_ids), school, filters, window)
-    # Best first; then nearer; then a stable order (the ids as SQL orders them).
-    hits.sort(key=lambda h: (-h[1][0], h[1][1] if h[1][1] is not None else 1e9, str(h[0])))
-    shown = hits[(page - 1) * page_size : reach]
-    offers = load_by_id(
-        session,
-        Offer,
-        [offer_id for offer_id, _ in shown],
-        [selectinload(Offer.volunteers), *WITH_PARTNER],
-    )
-    return Page(
-        [RankedOffer(offers[offer_id], *hit) for offer_id, hit in shown],
-        len(near) + online_total,
-    )
-
-
-def _ranked(rows, school: School, filters: Filters, window) -> list[tuple]:
-    return [
-        (offer_id, hit) for offer_id, *row in rows if (hit := rank(row, school, filters, window))
+    published = pool.published_offers(session)
+    ids, total = pool.ranked(published, school, filters, window, limit=page * page_size)
+    shown = ids[(page - 1) * page_size :]
+    offers = load_by_id(session, Offer, shown, [selectinload(Offer.volunteers), *WITH_PARTNER])
+    items = [
+        RankedOffer(offers[offer_id], *hit)
+        for offer_id in shown
+        # An offer changed since this process read it is left out (its write is read next).
+        if offer_id in offers and (hit := rank(columns(offers[offer_id]), school, filters, window))
     ]
+    return Page(items, total)

@@ -1,7 +1,7 @@
 """The directory's ranking of one offer for one school, factor by factor and explained.
 
-`services.offer_directory.sql` computes the same score in SQL, in whole units of 0.0001
-(every contribution is rounded to four places), so the database orders and counts the
+`services.offer_directory.pool` computes the same score with NumPy, in whole units of
+0.0001 (every contribution is rounded to four places), so it orders and counts the
 thousands of offers that reach every school online, and only a page is explained here.
 """
 
@@ -42,12 +42,16 @@ class Factor:
 
     @property
     def contribution(self) -> float:
-        return round(self.weight * self.value, 4)
+        return contribution(self.weight, self.value)
+
+
+def contribution(weight: float, value: float) -> float:
+    return round(weight * value, 4)
 
 
 def units(name: str, value: float) -> int:
-    """A factor's contribution in whole units, as the SQL score counts it."""
-    return round(Factor(name, WEIGHTS[name], value, "").contribution * UNITS)
+    """A factor's contribution in whole units, as the held ranking counts it."""
+    return round(contribution(WEIGHTS[name], value) * UNITS)
 
 
 @dataclass(frozen=True)
@@ -179,9 +183,14 @@ def targeted(
     return ""
 
 
+def columns(offer: Offer) -> tuple:
+    """The offer's COLUMNS, as `rank` reads them."""
+    return tuple(getattr(offer, column.key) for column in COLUMNS)
+
+
 def offer_targets(offer: Offer) -> tuple:
     """The offer's targets, in `targeted`'s order."""
-    return tuple(getattr(offer, column.key) for column in COLUMNS[11:])
+    return columns(offer)[11:]
 
 
 def reach(school: School, *targets) -> Factor:

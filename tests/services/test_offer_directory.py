@@ -1,10 +1,11 @@
-"""The directory's SQL ranking agrees with the explained one, offer for offer."""
+"""The directory's vectorised ranking agrees with the explained one, offer for offer, and
+the copy each process holds sees every offer write at the next search."""
 
 import random
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from models.offers import ENCOUNTER_KINDS, WEEKDAYS, Offer, OfferStatus
 from models.users import Role
@@ -28,6 +29,10 @@ def brute_force(session, school, filters: Filters) -> list[tuple]:
             continue
         if filters.kind and offer.kind is not filters.kind:
             continue
+        if filters.send and not offer.send_suitable:
+            continue
+        if filters.sector and filters.sector not in offer.sectors:
+            continue
         hit = rank([getattr(offer, c.key) for c in COLUMNS], school, filters, window)
         if hit:
             hits.append((hit[0], hit[1] if hit[1] is not None else 1e9, str(offer.id), hit))
@@ -50,6 +55,7 @@ def random_offers(session, partner, rng: random.Random, count: int) -> None:
             modes=rng.choice([[Mode.IN_PERSON], [Mode.VIRTUAL], list(Mode)]),
             year_groups=rng.sample(YEAR_GROUPS, rng.randrange(1, 8)),
             send_suitable=rng.random() < 0.3,
+            sectors=rng.sample(["C", "F", "J", "Q"], rng.randrange(0, 3)),
             notice_days=rng.choice([0, 14, 21]),
             available_from=start if ranged else None,
             available_to=start + timedelta(days=rng.randrange(0, 30)) if ranged else None,
@@ -73,13 +79,14 @@ def random_offers(session, partner, rng: random.Random, count: int) -> None:
         Filters(key_stage=5, mode=Mode.VIRTUAL),
         Filters(mode=Mode.IN_PERSON, within_km=30),
         Filters(date_from=date.today() + timedelta(days=3), date_to=date.today() + timedelta(9)),
+        Filters(send=True, sector="F"),
     ],
-    ids=["none", "y10", "ks5-online", "in-school-30km", "a-week"],
+    ids=["none", "y10", "ks5-online", "in-school-30km", "a-week", "send-construction"],
 )
-def test_the_sql_ranking_orders_and_counts_as_the_explained_one(session, world, filters):
+def test_the_held_ranking_orders_and_counts_as_the_explained_one(session, world, filters):
     world.a.school.local_authority = "Kirklees"
     world.a.school.combined_authority = world.a.school.skills_area = "West Yorkshire"
-    random_offers(session, world.a.employer, random.Random(7), 200)
+    random_offers(session, world.a.employer, random.Random(7), 400)
     session.commit()
     caller = Caller(role=Role.SCHOOL_STAFF, organisation_id=world.a.school.id)
     expected = brute_force(session, world.a.school, filters)
@@ -100,3 +107,53 @@ def test_the_sql_ranking_orders_and_counts_as_the_explained_one(session, world, 
             factors,
         )
     assert len(expected) > 10  # the sample reaches past the first page
+
+
+def test_the_held_offers_see_each_write_at_the_next_search(session, world):
+    caller = Caller(role=Role.SCHOOL_STAFF, organisation_id=world.a.school.id)
+    far_away = {"latitude": 50.7, "longitude": -3.5, "modes": [Mode.VIRTUAL]}  # online only
+
+    def found():
+        page = offer_directory.search(session, caller, page=1, page_size=50)
+        return {hit.offer.title: hit.in_school for hit in page.items}
+
+    factories.encounter_offer(session, world.a.employer, title="Held", **far_away)
+    session.commit()
+    assert found() == {"Held": False}
+
+    published = factories.encounter_offer(session, world.a.employer, title="New", **far_away)
+    session.commit()
+    assert found() == {"Held": False, "New": False}
+
+    published.latitude, published.longitude = LEEDS
+    published.modes = [Mode.IN_PERSON]  # now it comes to the school, and only in person
+    session.commit()
+    assert found() == {"Held": False, "New": True}
+
+    published.status = OfferStatus.WITHDRAWN
+    session.commit()
+    assert found() == {"Held": False}
+
+
+def test_a_bulk_write_outside_the_orm_is_seen_once_it_stamps_the_generation(session, world):
+    caller = Caller(role=Role.SCHOOL_STAFF, organisation_id=world.a.school.id)
+    offer = factories.encounter_offer(
+        session, world.a.employer, title="Online", modes=[Mode.VIRTUAL]
+    )
+    session.commit()
+
+    def found():
+        return [
+            hit.offer.id
+            for hit in offer_directory.search(session, caller, page=1, page_size=5).items
+        ]
+
+    assert found() == [offer.id]
+    withdrawn = update(Offer).where(Offer.id == offer.id).values(status=OfferStatus.WITHDRAWN)
+    session.execute(withdrawn.execution_options(synchronize_session=False))
+    session.commit()
+    assert found() == [offer.id]  # the process still holds the copy it read
+
+    offer_directory.pool.stamp_generation(session)
+    session.commit()
+    assert found() == []
