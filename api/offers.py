@@ -86,6 +86,7 @@ class OfferSchema(Schema):
     target_local_authorities = ma.fields.List(ma.fields.String(), required=True)
     target_combined_authorities = ma.fields.List(ma.fields.String(), required=True)
     target_skills_areas = ma.fields.List(ma.fields.String(), required=True)
+    target_rural = ma.fields.Boolean(required=True)
     safeguarding = ma.fields.Dict(
         required=True,
         metadata={"description": "Encounter offers: what its volunteers need, and why."},
@@ -191,6 +192,12 @@ class OfferFields(Schema):
     )
     target_skills_areas = target_areas(
         "Local Skills Improvement Plan areas (as data/lsip_areas.csv names them)"
+    )
+    target_rural = ma.fields.Boolean(
+        metadata={
+            "description": "Rural schools (a rural town, village or hamlet in the ONS "
+            "rural-urban classification) see it first."
+        }
     )
 
 

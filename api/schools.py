@@ -46,6 +46,14 @@ class SchoolSchema(DirectoryEntrySchema):
     phase = ma.fields.String(required=True)
     establishment_type = ma.fields.String(required=True)
     local_authority = ma.fields.String(required=True)
+    combined_authority = ma.fields.String(allow_none=True)
+    skills_area = ma.fields.String(
+        allow_none=True, metadata={"description": "Its Local Skills Improvement Plan area."}
+    )
+    urban_rural = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "The ONS rural-urban classification, as GIAS names it."},
+    )
     region = ma.fields.String(required=True)
     town = ma.fields.String(allow_none=True)
     postcode = ma.fields.String(allow_none=True)

@@ -117,12 +117,13 @@ class Offer(UUIDPrimaryKey, Timestamps, Base):
         enum_column(Frequency), default=Frequency.ONE_OFF, server_default="one_off"
     )
     overnight: Mapped[bool] = mapped_column(default=False, server_default="0")
-    # Reach: schools with a high share of disadvantaged pupils, or in named local
-    # authorities, combined authorities or skills-plan areas, see it first.
+    # Reach: schools with a high share of disadvantaged pupils, in named local
+    # authorities, combined authorities or skills-plan areas, or rural ones, see it first.
     target_disadvantaged: Mapped[bool] = mapped_column(default=False, server_default="0")
     target_local_authorities: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     target_combined_authorities: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     target_skills_areas: Mapped[list[str] | None] = mapped_column(JSON, default=list)
+    target_rural: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     employer: Mapped[Employer | None] = relationship()
     provider: Mapped[Provider | None] = relationship()

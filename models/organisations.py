@@ -9,6 +9,7 @@ import uuid
 from datetime import time
 
 from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamps, UUIDPrimaryKey, enum_column
@@ -75,6 +76,9 @@ class Hub(Organisation):
         return len(self.schools)
 
 
+RURAL = "Rural"  # in every rural class of the ONS rural-urban classification, as GIAS names it
+
+
 class School(Organisation):
     """A state-funded secondary or special school, identified by its DfE URN."""
 
@@ -89,6 +93,8 @@ class School(Organisation):
     # The combined authority and skills-plan (LSIP) area of its district (data/README.md).
     combined_authority: Mapped[str | None] = mapped_column(String(100))
     skills_area: Mapped[str | None] = mapped_column(String(100))
+    # ONS 2011 rural-urban classification, as GIAS names it: "(England/Wales) Rural village".
+    urban_rural: Mapped[str | None] = mapped_column(String(100))
     region: Mapped[str] = mapped_column(String(100))
     town: Mapped[str | None] = mapped_column(String(100))
     postcode: Mapped[str | None] = mapped_column(String(8))
@@ -112,6 +118,16 @@ class School(Organisation):
 
     __mapper_args__ = {"polymorphic_identity": OrganisationKind.SCHOOL}
     __table_args__ = (Index("ix_schools_latitude_longitude", "latitude", "longitude"),)
+
+    @hybrid_property
+    def rural(self) -> bool:
+        """In a rural town, village or hamlet: the cold spots national programmes target."""
+        return RURAL in (self.urban_rural or "")
+
+    @rural.inplace.expression
+    @classmethod
+    def _rural_expression(cls):
+        return cls.urban_rural.contains(RURAL)
 
 
 class Employer(Organisation):

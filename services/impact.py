@@ -8,7 +8,8 @@ taken; a pupil at two encounters is reached twice. Its length comes from what sc
 length for each volunteer named on it, and encounters of unknown length are counted apart
 rather than guessed. A school is disadvantaged at a high share of free school meals, and
 in a target area when it is in a local authority, combined authority or skills-plan area
-that one of the employer's offers aims at.
+that one of the employer's offers aims at, or is rural and one of them aims at rural
+schools.
 """
 
 import uuid
@@ -133,6 +134,7 @@ def _delivered(session: Session, employer: Employer, first: date, last: date) ->
             School.local_authority,
             School.combined_authority,
             School.skills_area,
+            School.rural,
         )
         .join(School, School.id == Encounter.school_id)
         .where(Encounter.employer_id == employer.id, Encounter.occurred_on.between(first, last))
@@ -144,7 +146,7 @@ def _delivered(session: Session, employer: Employer, first: date, last: date) ->
     crew = _volunteers(session, ids)
     areas = _target_areas(session, employer)
     delivered = []
-    for encounter, fsm, *school_areas in rows:
+    for encounter, fsm, *school_areas, rural in rows:
         pupils = registers.get(encounter.id) or {
             int(y): n for y, n in (encounter.head_counts or {}).items() if n
         }
@@ -156,8 +158,9 @@ def _delivered(session: Session, employer: Employer, first: date, last: date) ->
                 hours=lengths.get(encounter.id),
                 pupils=pupils,
                 disadvantaged=(fsm or 0) >= DISADVANTAGED_FSM_SHARE,
-                in_target_area=any(
-                    area in areas[kind]
+                in_target_area=(rural and areas.rural)
+                or any(
+                    area in areas.named[kind]
                     for kind, area in zip(AREA_TARGETS, school_areas, strict=True)
                     if area
                 ),
@@ -222,13 +225,21 @@ def _volunteers(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[
     return crew
 
 
-def _target_areas(session: Session, employer: Employer) -> dict[str, set[str]]:
-    """The areas the employer's offers (any status) aim at, by kind of area."""
-    areas: dict[str, set[str]] = {kind: set() for kind in AREA_TARGETS}
+@dataclass(frozen=True)
+class TargetAreas:
+    named: dict[str, set[str]]  # kind of area (a School column) → the names aimed at
+    rural: bool  # some offer aims at rural schools
+
+
+def _target_areas(session: Session, employer: Employer) -> TargetAreas:
+    """The areas the employer's offers (any status) aim at."""
+    named: dict[str, set[str]] = {kind: set() for kind in AREA_TARGETS}
+    rural = False
     for offer in session.scalars(select(Offer).where(Offer.employer_id == employer.id)):
+        rural = rural or offer.target_rural
         for kind, column in AREA_TARGETS.items():
-            areas[kind].update(getattr(offer, column) or [])
-    return areas
+            named[kind].update(getattr(offer, column) or [])
+    return TargetAreas(named, rural)
 
 
 def _names(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -49,6 +49,7 @@ OFFER_FIELDS = (
     "target_local_authorities",
     "target_combined_authorities",
     "target_skills_areas",
+    "target_rural",
 )
 TARGET_AREAS = {  # an offer's target field → the school's area it names
     "target_combined_authorities": "combined_authority",

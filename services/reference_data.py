@@ -170,6 +170,7 @@ def _school_row(r: Row, areas: dict[str, dict[str, str]]) -> Row:
         "statutory_high_age": _int(r["statutory_high_age"]),
         "number_of_pupils": _int(r["number_of_pupils_jan2023"]),
         "percentage_fsm": _float(r["percentage_fsm_jan2023"]),
+        "urban_rural": r["urban_rural"] or None,
     }
 
 

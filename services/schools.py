@@ -137,6 +137,7 @@ GIAS_COLUMNS = {
     "statutory_high_age": "StatutoryHighAge",
     "number_of_pupils": "NumberOfPupils",
     "percentage_fsm": "PercentageFSM",
+    "urban_rural": "UrbanRural (name)",
 }
 TEXT_LIMITS = {
     "name": 200,
@@ -146,6 +147,7 @@ TEXT_LIMITS = {
     "region": 100,
     "town": 100,
     "trust": 200,
+    "urban_rural": 100,
 }
 REQUIRED_GIAS = ("urn", "name", "phase", "establishment_type", "local_authority", "region")
 
@@ -213,7 +215,15 @@ def _gias_row(session: Session, raw: dict[str, str]) -> tuple[dict, dict[str, li
             errors[GIAS_COLUMNS[name]] = ["Required."]
     values: dict[str, Any] = {
         name: cells[name] or None
-        for name in ("name", "phase", "establishment_type", "local_authority", "region", "town")
+        for name in (
+            "name",
+            "phase",
+            "establishment_type",
+            "local_authority",
+            "region",
+            "town",
+            "urban_rural",
+        )
     }
     values["trust"] = cells["trust"] or None
     for name, kind in (

@@ -134,6 +134,7 @@ def _employer_offers(session, schools, employers, today) -> list[Offer]:
                 frequency=Frequency.WEEKLY if kind is OfferKind.MENTORING else Frequency.ONE_OFF,
                 overnight=False,
                 target_disadvantaged=i % 4 == 1,
+                target_rural=i % 4 == 3,
                 target_local_authorities=[],
                 status=OfferStatus.PUBLISHED,
             )

@@ -104,6 +104,7 @@ COLUMNS = (
     Offer.target_local_authorities,
     Offer.target_combined_authorities,
     Offer.target_skills_areas,
+    Offer.target_rural,
 )
 
 
@@ -168,10 +169,13 @@ def targeted(
     local_authorities: list[str] | None,
     combined_authorities: list[str] | None = None,
     skills_areas: list[str] | None = None,
+    rural: bool = False,
 ) -> str:
     """Why an offer with these targets is aimed at this school ('' when it is not)."""
     if disadvantaged and (school.percentage_fsm or 0) >= DISADVANTAGED_FSM_SHARE:
         return f"aimed at schools like this one ({school.percentage_fsm:.0f}% free school meals)"
+    if rural and school.rural:
+        return f"aimed at rural schools ({school.urban_rural.removeprefix('(England/Wales) ')})"
     areas = (
         (school.local_authority, local_authorities, ""),
         (school.combined_authority, combined_authorities, " (combined authority)"),

@@ -80,6 +80,7 @@ class Published:
     dates: np.ndarray  # every listed date (ISO text) of every offer, flattened
     date_owner: np.ndarray  # the row each listed date belongs to
     disadvantaged: np.ndarray  # aimed at schools with a high share on free school meals
+    rural: np.ndarray  # aimed at rural schools
     targets: dict[str, dict[str, np.ndarray]]  # school column → area → rows aimed at it
 
 
@@ -102,6 +103,7 @@ def _load_query():
         type_coerce(_O.available_weekdays, Integer).label("weekdays"),
         cast(_O.available_dates, String).label("dates"),
         _O.target_disadvantaged.label("disadvantaged"),
+        _O.target_rural.label("rural"),
         *(cast(column, String).label(area) for area, column in TARGETS.items()),
     ).where(_O.status == OfferStatus.PUBLISHED, _O.kind.in_(ENCOUNTER_KINDS))
 
@@ -133,6 +135,7 @@ def load(session: Session) -> Published:
         dates=np.array([d for _, d in dates], dtype=str),
         date_owner=np.array([i for i, _ in dates], dtype=np.int64),
         disadvantaged=np.array(c["disadvantaged"], dtype=bool),
+        rural=np.array(c["rural"], dtype=bool),
         targets={area: _rows_by_area(_parsed(c[area])) for area in TARGETS},
     )
 
@@ -271,10 +274,13 @@ def _fixed_units(offers: Published, school: School, filters: Filters) -> np.ndar
 
 
 def _aimed_at(offers: Published, school: School) -> np.ndarray:
-    """As `factors.targeted`: aimed at this school's share on free school meals or areas."""
+    """As `factors.targeted`: aimed at this school's share on free school meals, its areas,
+    or rural schools."""
     aimed = np.zeros(len(offers.ids), dtype=bool)
     if (school.percentage_fsm or 0) >= DISADVANTAGED_FSM_SHARE:
         aimed |= offers.disadvantaged
+    if school.rural:
+        aimed |= offers.rural
     for column in TARGETS:
         area = getattr(school, column)
         if area and area in offers.targets[column]:

@@ -28,7 +28,7 @@ def _has(dialect: str, column, values: list[str]):
 
 def aimed_at(dialect: str):
     """As `factors.targeted`, on each row's school (a query joined to School): the offer
-    aims at its share on free school meals or its areas."""
+    aims at its share on free school meals, its areas, or rural schools."""
     areas = (
         (School.local_authority, Offer.target_local_authorities),
         (School.combined_authority, Offer.target_combined_authorities),
@@ -39,4 +39,5 @@ def aimed_at(dialect: str):
         false(),
         *(_has(dialect, column, [area]) for area, column in areas),
         and_(Offer.target_disadvantaged.is_(True), fsm),
+        and_(Offer.target_rural.is_(True), School.rural),
     )

@@ -4,7 +4,10 @@ import csv
 import io
 from datetime import time, timedelta
 
+from sqlalchemy import select
+
 from models.offer_requests import OfferRequest, RequestKind, RequestStatus, Side
+from models.organisations import School
 from models.users import Role
 from services.school_years import label, london_today, school_year_start
 from tests import factories
@@ -90,6 +93,27 @@ def test_an_employers_impact_adds_up_on_a_hand_computed_case(client, session, wo
         50,
     )
     assert "reference" not in response.get_data(as_text=True)  # never a pupil
+
+
+def test_pupils_in_rural_schools_count_as_reached_in_a_target_area_when_an_offer_aims_there(
+    client, session, world, auth_headers
+):
+    delivered_world(session, world)
+    elsewhere = session.scalar(select(School).where(School.name == "Elsewhere"))
+    elsewhere.urban_rural = "(England/Wales) Rural town and fringe"
+    session.commit()
+    headers = auth_headers(world.a.users[Role.EMPLOYER_STAFF])
+
+    def in_target_areas():
+        return client.get(impact_url(world.a.employer), headers=headers).get_json()["total"][
+            "pupils_in_target_areas"
+        ]
+
+    before = in_target_areas()
+    factories.encounter_offer(session, world.a.employer, target_rural=True)
+    session.commit()
+
+    assert (before, in_target_areas()) == (50, 52)  # and the 2 registered at the rural school
 
 
 def test_the_impact_csv_is_one_row_per_figure(client, session, world, auth_headers):

@@ -169,6 +169,42 @@ def test_offers_aimed_at_schools_like_this_one_rank_first(client, session, world
     assert "30% free school meals" in reach["Disadvantaged"]["detail"]
 
 
+def test_offers_aimed_at_rural_schools_rank_first_for_a_rural_school_only(
+    client, session, world, auth_headers
+):
+    world.a.school.percentage_fsm = 10.0
+    world.a.school.urban_rural = "(England/Wales) Rural village"
+    world.b.school.percentage_fsm = 10.0
+    world.b.school.urban_rural = "(England/Wales) Urban city and town"
+    world.b.school.latitude, world.b.school.longitude = (
+        world.a.school.latitude,
+        world.a.school.longitude,
+    )
+    factories.encounter_offer(session, world.a.employer, title="Untargeted")
+    factories.encounter_offer(session, world.a.employer, title="Rural", target_rural=True)
+    session.commit()
+
+    def reach(school_staff):
+        hits = client.get(DIRECTORY, headers=auth_headers(school_staff)).get_json()
+        return [
+            (h["offer"]["title"], next(f for f in h["factors"] if f["name"] == "reach"))
+            for h in hits
+        ]
+
+    rural = reach(world.a.users[Role.SCHOOL_STAFF])
+    urban = reach(world.b.users[Role.SCHOOL_STAFF])
+
+    assert [title for title, _ in rural] == ["Rural", "Untargeted"]
+    assert rural[0][1] == {
+        "name": "reach",
+        "weight": 0.1,
+        "value": 1.0,
+        "contribution": 0.1,
+        "detail": "aimed at rural schools (Rural village)",
+    }
+    assert {title: factor["value"] for title, factor in urban} == {"Rural": 0.0, "Untargeted": 0.0}
+
+
 def test_offers_aimed_at_a_combined_authority_or_skills_plan_area_rank_first(
     client, session, world, auth_headers
 ):

@@ -214,6 +214,12 @@ def test_a_good_gias_import_creates_then_updates(client, session, world, places,
     assert (school.latitude, school.longitude) == PLACES["LS1 4DY"]
     refused = import_gias(client, auth_headers(world.a.users[Role.SCHOOL_STAFF]), GIAS_HEADER)
     assert refused.status_code == 403
+    rural = GIAS_HEADER.replace("\n", ",UrbanRural (name)\n") + GIAS_GOOD.replace(
+        "\n", ",(England/Wales) Rural village\n"
+    )
+    assert import_gias(client, admin, rural).get_json()["updated"] == 1
+    session.expire_all()
+    assert (school.urban_rural, school.rural) == ("(England/Wales) Rural village", True)
     not_gias = import_gias(client, admin, "urn,name\n1,X\n")
     assert not_gias.status_code == 422
     assert not_gias.get_json()["errors"]["1"]["EstablishmentName"] == ["Missing column."]

@@ -86,6 +86,14 @@ def test_loaded_rows_hold_the_files_values(loaded_session):
     assert (school.combined_authority, school.skills_area) == (None, "Greater London")
     leeds = loaded_session.scalar(select(School).where(School.urn == 108055))  # Lawnswood
     assert (leeds.combined_authority, leeds.skills_area) == ("West Yorkshire", "West Yorkshire")
+    assert (school.urban_rural, school.rural) == ("(England/Wales) Urban major conurbation", False)
+    hamlet = loaded_session.scalar(select(School).where(School.urn == 103623))  # Springfield House
+    assert (hamlet.urban_rural, hamlet.rural) == (
+        "(England/Wales) Rural hamlet and isolated dwellings",
+        True,
+    )
+    rural = loaded_session.scalar(select(func.count()).select_from(School).where(School.rural))
+    assert rural == 581  # every rural class in data/schools.csv
     assert school.postcode == "NW3 2BQ"
     assert school.number_of_pupils == 982
     assert school.percentage_fsm == pytest.approx(59.5)
