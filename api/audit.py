@@ -6,6 +6,7 @@ from flask.views import MethodView
 from api.smorest import Blueprint, Schema, Timestamp
 from api.views import list_page
 from services import audit
+from services.pagination import CURSOR_PATTERN
 
 blp = Blueprint("audit-log", __name__, url_prefix="/api/v1/audit-log", description="Audit log.")
 
@@ -29,6 +30,13 @@ class AuditQueryArgsSchema(Schema):
     actor_user_id = ma.fields.UUID()
     since = ma.fields.AwareDateTime()
     until = ma.fields.AwareDateTime()
+    after = ma.fields.String(
+        validate=ma.validate.Regexp(CURSOR_PATTERN),
+        metadata={
+            "description": "A cursor from the `next` link of the page before: the page "
+            "after it, read by the index however deep it is (`page` is then not used)."
+        },
+    )
 
 
 @blp.route("")

@@ -75,6 +75,7 @@ def paged(pagination_parameters, page):
     """Hand a service's Page to flask-smorest's in-view pagination."""
     pagination_parameters.item_count = page.total
     pagination_parameters.total_exact = page.exact
+    pagination_parameters.next_after = page.after
     return page.items
 
 
@@ -297,8 +298,14 @@ class Blueprint(flask_smorest.Blueprint):
         if not metadata["total_exact"]:  # a lower bound: the last page is not known
             metadata.pop("total_pages", None)
             metadata.pop("last_page", None)
+        by_cursor = "after" in request.args  # a keyset page: its number is not known
+        if by_cursor:
+            for unknown in ("page", "previous_page", "next_page", "last_page", "total_pages"):
+                metadata.pop(unknown, None)
         headers[self.PAGINATION_HEADER_NAME] = json.dumps(metadata)
-        links = _page_links(metadata, page_params.page_size)
+        links = _page_links(
+            metadata, page_params.page_size, getattr(page_params, "next_after", None)
+        )
         if links:
             headers["Link"] = links
         return result, headers
@@ -308,17 +315,20 @@ class Blueprint(flask_smorest.Blueprint):
         resp_doc["headers"]["Link"] = "LINK"
 
 
-def _page_links(metadata: dict, page_size: int) -> str:
+def _page_links(metadata: dict, page_size: int, next_after: str | None) -> str:
+    """RFC 8288 links to the other pages; a keyset list's `next` carries its cursor."""
     relations = {
-        "first": metadata.get("first_page"),
-        "prev": metadata.get("previous_page"),
-        "next": metadata.get("next_page"),
-        "last": metadata.get("last_page"),
+        "first": {"page": metadata.get("first_page")},
+        "prev": {"page": metadata.get("previous_page")},
+        "next": {"page": metadata.get("next_page")},
+        "last": {"page": metadata.get("last_page")},
     }
-    args = request.args.to_dict()
+    if next_after is not None:
+        relations["next"] = {"after": next_after}
+    args = {k: v for k, v in request.args.to_dict().items() if k not in ("page", "after")}
     links = []
-    for rel, page in relations.items():
-        if page is not None:
-            query = urlencode({**args, "page": page, "page_size": page_size})
+    for rel, position in relations.items():
+        if None not in position.values():
+            query = urlencode({**args, **position, "page_size": page_size})
             links.append(f'<{request.base_url}?{query}>; rel="{rel}"')
     return ", ".join(links)

@@ -28,7 +28,7 @@ from models import Base
 from models.audit import AuditEntry
 from services.access import Caller
 from services.errors import Forbidden
-from services.pagination import Page, paginate
+from services.pagination import Page, paginate_by_keyset
 
 CONTEXT_KEY = "audit_context"
 AUDITED_OPTION = "audited"
@@ -117,6 +117,7 @@ def list_(
     actor_user_id: uuid.UUID | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    after: str | None = None,
 ) -> Page:
     query = select(AuditEntry)
     if not caller.is_admin:
@@ -136,8 +137,14 @@ def list_(
         query = query.where(AuditEntry.occurred_at >= since)
     if until:
         query = query.where(AuditEntry.occurred_at < until)
-    query = query.order_by(AuditEntry.occurred_at.desc(), AuditEntry.id)
-    return paginate(session, query, page=page, page_size=page_size)
+    return paginate_by_keyset(
+        session,
+        query,
+        keyset=(AuditEntry.occurred_at.desc(), AuditEntry.id),
+        page=page,
+        page_size=page_size,
+        after=after,
+    )
 
 
 @event.listens_for(Session, "before_flush")

@@ -4,16 +4,32 @@ The count stops at COUNT_LIMIT, so no page of a large table counts all of it: pa
 limit, `Page.exact` is False and `total` is a lower bound (more than the limit, the rows
 up to this page, and one more when there is a next page), enough to say whether a next
 page exists.
+
+Long lists ordered by a keyset (plain, non-null columns ending in a unique one) also hand
+out a cursor for the page after each one (`Page.after`): read with it, a page starts
+right after the row the cursor names, by the index, however deep it is, where an OFFSET
+reads and drops every row before it.
 """
 
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
+
+from services.errors import InvalidInput
 
 COUNT_LIMIT = 10_000
 MAX_OFFSET = 2**62
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,600}$"
 
 
 @dataclass(frozen=True)
@@ -21,6 +37,7 @@ class Page:
     items: list[Any]
     total: int
     exact: bool = True  # False: more rows match than were counted; `total` is a lower bound
+    after: str | None = None  # keyset lists: the cursor of the next page (None: no next page)
 
 
 def paginate(
@@ -48,3 +65,81 @@ def _exact(session: Session, query: Select, total: int, offset: int, page_size: 
     if offset >= total:  # past the end: nothing to fetch (and no OFFSET beyond BIGINT)
         return Page([], total)
     return Page(list(session.scalars(query.limit(page_size).offset(offset)).all()), total)
+
+
+def paginate_by_keyset(
+    session: Session,
+    query: Select,
+    *,
+    keyset: Sequence[ColumnElement],
+    page: int,
+    page_size: int,
+    after: str | None = None,
+) -> Page:
+    """A page of `query` in `keyset` order (each a column, or a column's `.desc()`; the last
+    one unique): the rows after the cursor `after` when given, else page `page`. The total
+    is counted as `paginate` counts it, over the whole list."""
+    keys = [_key(expression) for expression in keyset]
+    query = query.order_by(*keyset)
+    if after is None:
+        found = paginate(session, query, page=page, page_size=page_size)
+        more = page * page_size < found.total
+        cursor = _encode(found.items[-1], keys) if found.items and more else None
+        return Page(found.items, found.total, found.exact, cursor)
+    counted = query.order_by(None).limit(COUNT_LIMIT + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(counted)) or 0
+    rows = list(
+        session.scalars(query.where(_after(keys, _decode(after, keys))).limit(page_size + 1))
+    )
+    cursor = _encode(rows[page_size - 1], keys) if len(rows) > page_size else None
+    return Page(rows[:page_size], min(total, COUNT_LIMIT + 1), total <= COUNT_LIMIT, cursor)
+
+
+def _key(expression) -> tuple[ColumnElement, bool]:
+    """(column, descending) of one keyset term."""
+    if isinstance(expression, UnaryExpression) and expression.modifier is operators.desc_op:
+        return expression.element, True
+    return expression, False
+
+
+def _after(keys: list[tuple[ColumnElement, bool]], values: list) -> ColumnElement:
+    """Rows after the one with these key values, in the keyset's order. The first key's
+    bound is also said on its own, so an index on it starts the scan at the cursor."""
+    terms = []
+    for i, (column, descending) in enumerate(keys):
+        beyond = column < values[i] if descending else column > values[i]
+        terms.append(and_(*(c == v for (c, _), v in zip(keys[:i], values, strict=False)), beyond))
+    first, descending = keys[0]
+    return and_(first <= values[0] if descending else first >= values[0], or_(*terms))
+
+
+def _encode(row: Any, keys: list[tuple[ColumnElement, bool]]) -> str:
+    values = [str(getattr(row, column.key)) for column, _ in keys]
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, keys: list[tuple[ColumnElement, bool]]) -> list:
+    """The key values a cursor names, as their columns hold them; a 422 when it is not one
+    this API handed out."""
+    try:
+        texts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(texts, list) or len(texts) != len(keys):
+            raise ValueError("not this list's cursor")
+        return [_value(column, text) for (column, _), text in zip(keys, texts, strict=True)]
+    except (ValueError, TypeError, binascii.Error) as error:
+        raise InvalidInput(
+            "Invalid cursor.", errors={"after": ["Not a cursor this list handed out."]}
+        ) from error
+
+
+def _value(column: ColumnElement, text: str):
+    stored = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
+    try:
+        kind = stored.python_type
+    except NotImplementedError:
+        kind = str
+    if kind is datetime:
+        return datetime.fromisoformat(text)
+    if kind is uuid.UUID:
+        return uuid.UUID(text)
+    return kind(text) if kind in (int, str) else text

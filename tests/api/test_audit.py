@@ -1,6 +1,8 @@
 """The audit log: every write appends a row in the same transaction; nobody can change it."""
 
+import json
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from models.audit import AuditEntry
 from models.users import Role
@@ -106,3 +108,45 @@ def test_no_api_call_can_change_or_delete_entries(client, world, auth_headers):
             client.open(f"/api/v1/audit-log/{entry_id}", method=method, headers=admin).status_code
             == 404
         )
+
+
+def test_the_next_link_carries_a_cursor_that_reads_on_from_the_last_row(
+    client, session, world, auth_headers
+):
+    admin = auth_headers(world.platform_admin)
+    moment = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    for i in range(25):  # ties on the time: the id orders them
+        session.add(
+            AuditEntry(
+                occurred_at=moment - timedelta(minutes=i // 3),
+                action="test.paged",
+                object_type="test",
+                object_id=str(i),
+            )
+        )
+    session.commit()
+    by_page = [
+        entry["id"]
+        for n in (1, 2, 3)
+        for entry in client.get(
+            f"/api/v1/audit-log?action=test.paged&page_size=10&page={n}", headers=admin
+        ).get_json()
+    ]
+
+    by_cursor, url, pages = [], "/api/v1/audit-log?action=test.paged&page_size=10", []
+    while url:
+        response = client.get(url, headers=admin)
+        assert response.status_code == 200
+        by_cursor += [entry["id"] for entry in response.get_json()]
+        pages.append(json.loads(response.headers["X-Pagination"]))
+        nexts = [
+            link for link in response.headers.get("Link", "").split(", ") if 'rel="next"' in link
+        ]
+        url = nexts[0][1 : nexts[0].index(">")].removeprefix("http://localhost") if nexts else None
+
+    assert len(by_page) == 25 and by_cursor == by_page
+    assert [p["total"] for p in pages] == [25, 25, 25]
+    assert "page" not in pages[1]  # a cursor's page has no number
+    refused = client.get("/api/v1/audit-log?after=bm90LWEtY3Vyc29y", headers=admin)
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == {"after": ["Not a cursor this list handed out."]}

@@ -1,11 +1,14 @@
 """One way to page any query: the total, the page asked for, and nothing past the end."""
 
+import re
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from models.organisations import Hub
 from services import pagination
-from services.pagination import paginate
+from services.errors import InvalidInput
+from services.pagination import paginate, paginate_by_keyset
 from tests import factories
 
 
@@ -66,3 +69,49 @@ def test_under_the_count_limit_the_total_is_exact(session, hubs, count_limit):
 def test_a_page_beyond_any_table_is_empty_past_the_count_limit(session, hubs, count_limit):
     beyond = paginate(session, QUERY, page=10**18, page_size=100)
     assert beyond.items == [] and not beyond.exact
+
+
+@pytest.mark.parametrize("keyset", [(Hub.name, Hub.id), (Hub.name.desc(), Hub.id)])
+def test_a_keyset_list_reads_on_from_each_cursor_in_its_order_without_an_offset(
+    session, hubs, keyset, count_limit
+):
+    statements = []
+    listen = "before_cursor_execute"
+
+    def note(conn, cursor, statement, parameters, *args):
+        statements.append((statement, parameters))
+
+    event.listen(session.get_bind(), listen, note)
+    try:
+        page = paginate_by_keyset(session, select(Hub), keyset=keyset, page=1, page_size=3)
+        seen = [page]
+        while page.after:
+            page = paginate_by_keyset(
+                session, select(Hub), keyset=keyset, page=1, page_size=3, after=page.after
+            )
+            seen.append(page)
+    finally:
+        event.remove(session.get_bind(), listen, note)
+
+    expected = paginate(session, select(Hub).order_by(*keyset), page=1, page_size=7).items
+    assert [hub.id for page in seen for hub in page.items] == [hub.id for hub in expected]
+    assert [len(page.items) for page in seen] == [3, 3, 1]
+    assert [(page.total, page.exact) for page in seen[1:]] == [(5, False), (5, False)]
+    past_page_one = statements[2:]
+    assert len(past_page_one) == 4  # a count and a page, for each cursor
+    assert all(offset(*s) == 0 for s in past_page_one if "OFFSET" in s[0])
+
+
+def offset(statement: str, parameters) -> int:
+    """The OFFSET a statement was sent with (SQLite's compiler always writes one)."""
+    if isinstance(parameters, dict):
+        return parameters[re.search(r"OFFSET %\((\w+)\)s", statement).group(1)]
+    return parameters[-1]
+
+
+def test_a_cursor_the_list_did_not_hand_out_is_refused(session, hubs):
+    for cursor in ("not-base64!", "bm90LWEtY3Vyc29y", "WyJhIl0"):  # junk; not JSON; one value
+        with pytest.raises(InvalidInput):
+            paginate_by_keyset(
+                session, select(Hub), keyset=(Hub.name, Hub.id), page=1, page_size=3, after=cursor
+            )
