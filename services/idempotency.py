@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -90,6 +90,7 @@ def claim(
 ) -> Claim:
     """Claim `key` for this request. Use a session of its own and commit it at once."""
     check_key(key)
+    _commit_without_waiting_for_disk(session)
     now = now or utcnow()
     scope = caller_scope(caller)
     key_id = uuid.uuid4()
@@ -139,6 +140,15 @@ def upsert(session: Session, model: type):
 def insert_or_ignore(session: Session, model: type):
     """INSERT … ON CONFLICT DO NOTHING."""
     return upsert(session, model).on_conflict_do_nothing()
+
+
+def _commit_without_waiting_for_disk(session: Session) -> None:
+    """A claim's commit need not wait for its log record to reach the disk (PostgreSQL's
+    asynchronous commit): the log is written in order, so the request's own commit, which
+    does wait, makes the claim durable with it, and a crash before that loses both, so a
+    retry claims the key afresh. It saves each idempotent request one wait on the disk."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def _take_over(session: Session, key_id: uuid.UUID, now: datetime) -> bool:
