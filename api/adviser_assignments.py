@@ -9,7 +9,7 @@ from api.extensions import db
 from api.needs import RefSchema
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp
-from api.views import commit, list_page
+from api.views import Transition, commit, list_page, transitions
 from services import adviser_assignments
 from services.adviser_assignments import MAX_HOURS_A_DAY, QUARTER_HOUR
 
@@ -144,12 +144,18 @@ class AdviserHoursById(MethodView):
         return adviser_assignments.get_hours(db.session, current_caller(), assignment_id, hours_id)
 
 
-@blp.route("/<uuid:assignment_id>/end")
-class AdviserAssignmentEnd(MethodView):
-    @blp.login_required("advisers:write")
-    @blp.idempotent
-    @blp.arguments(AdviserAssignmentEndSchema)
-    @blp.response(200, AdviserAssignmentSchema)
-    def post(self, ending, assignment_id):
-        """End an assignment (the hub's coordinators, admins): the school's place is free again"""
-        return commit(adviser_assignments.end, assignment_id, **ending)
+transitions(
+    blp,
+    "/<uuid:assignment_id>",
+    "AdviserAssignment",
+    AdviserAssignmentSchema,
+    scope="advisers:write",
+    table=[
+        Transition(
+            "end",
+            adviser_assignments.end,
+            "End an assignment (the hub's coordinators, admins): the school's place is free again",
+            body=AdviserAssignmentEndSchema,
+        )
+    ],
+)

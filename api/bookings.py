@@ -10,7 +10,7 @@ from flask.views import MethodView
 from api.extensions import db
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp
-from api.views import commit, list_page
+from api.views import Transition, commit, list_page, transitions
 from models.bookings import BookingParty, BookingStatus, WaitlistStatus
 from models.volunteers import YEAR_GROUPS
 from services import bookings
@@ -125,55 +125,41 @@ class BookingById(MethodView):
         return bookings.get(db.session, current_caller(), booking_id)
 
 
-@blp.route("/bookings/<uuid:booking_id>/confirm")
-class BookingConfirm(MethodView):
-    @blp.login_required("bookings:write")
-    @blp.idempotent
-    @blp.response(200, BookingSchema)
-    def post(self, booking_id):
-        """Confirm a requested booking (the host; placements need parental consent first)"""
-        return commit(bookings.confirm, booking_id)
-
-
-@blp.route("/bookings/<uuid:booking_id>/decline")
-class BookingDecline(MethodView):
-    @blp.login_required("bookings:write")
-    @blp.idempotent
-    @blp.response(200, BookingSchema)
-    def post(self, booking_id):
-        """Decline a requested booking (the host); its seats go to the waitlist"""
-        return commit(bookings.decline, booking_id)
-
-
-@blp.route("/bookings/<uuid:booking_id>/cancel")
-class BookingCancel(MethodView):
-    @blp.login_required("bookings:write")
-    @blp.idempotent
-    @blp.arguments(CancelSchema)
-    @blp.response(200, BookingSchema)
-    def post(self, cancellation, booking_id):
-        """Cancel a booking, with a reason (either side); its seats go to the waitlist"""
-        return bookings.cancel(db.session, current_caller(), booking_id, **cancellation)
-
-
-@blp.route("/bookings/<uuid:booking_id>/complete")
-class BookingComplete(MethodView):
-    @blp.login_required("bookings:write")
-    @blp.idempotent
-    @blp.response(200, BookingSchema)
-    def post(self, booking_id):
-        """Mark a confirmed visit as having taken place (on or after its date)"""
-        return commit(bookings.complete, booking_id)
-
-
-@blp.route("/bookings/<uuid:booking_id>/consent")
-class BookingConsent(MethodView):
-    @blp.login_required("bookings:write")
-    @blp.idempotent
-    @blp.response(200, BookingSchema)
-    def post(self, booking_id):
-        """Record that parents have consented (the school; needed to confirm a placement)"""
-        return commit(bookings.record_consent, booking_id)
+transitions(
+    blp,
+    "/bookings/<uuid:booking_id>",
+    "Booking",
+    BookingSchema,
+    scope="bookings:write",
+    table=[
+        Transition(
+            "confirm",
+            bookings.confirm,
+            "Confirm a requested booking (the host; placements need parental consent first)",
+        ),
+        Transition(
+            "decline",
+            bookings.decline,
+            "Decline a requested booking (the host); its seats go to the waitlist",
+        ),
+        Transition(
+            "cancel",
+            bookings.cancel,
+            "Cancel a booking, with a reason (either side); its seats go to the waitlist",
+            body=CancelSchema,
+        ),
+        Transition(
+            "complete",
+            bookings.complete,
+            "Mark a confirmed visit as having taken place (on or after its date)",
+        ),
+        Transition(
+            "consent",
+            bookings.record_consent,
+            "Record that parents have consented (the school; needed to confirm a placement)",
+        ),
+    ],
+)
 
 
 @blp.route("/slots/<uuid:slot_id>/waitlist")

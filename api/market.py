@@ -8,7 +8,7 @@ from flask.views import MethodView
 from api.matches import DeclineSchema, MatchSchema
 from api.needs import FactorSchema, RefSchema
 from api.smorest import Blueprint, Schema
-from api.views import commit, list_page
+from api.views import Transition, commit, list_page, transitions
 from models.needs import NeedMode
 from models.volunteers import ActivityType
 from services import market
@@ -91,22 +91,23 @@ class NeedPutForward(MethodView):
         return commit(market.put_forward, need_id=need_id, **offer)
 
 
-@blp.route("/matches/<uuid:match_id>/approve")
-class MatchApprove(MethodView):
-    @blp.login_required("matches:write")
-    @blp.idempotent
-    @blp.response(200, MatchSchema)
-    def post(self, match_id):
-        """Take a volunteer an employer put forward: the match is `accepted` (confirm next)"""
-        return commit(market.approve, match_id)
-
-
-@blp.route("/matches/<uuid:match_id>/reject")
-class MatchReject(MethodView):
-    @blp.login_required("matches:write")
-    @blp.idempotent
-    @blp.arguments(DeclineSchema)
-    @blp.response(200, MatchSchema)
-    def post(self, answer, match_id):
-        """Turn down a volunteer an employer put forward, with a reason"""
-        return commit(market.reject, match_id, **answer)
+transitions(
+    blp,
+    "/matches/<uuid:match_id>",
+    "Match",
+    MatchSchema,
+    scope="matches:write",
+    table=[
+        Transition(
+            "approve",
+            market.approve,
+            "Take a volunteer an employer put forward: the match is `accepted` (confirm next)",
+        ),
+        Transition(
+            "reject",
+            market.reject,
+            "Turn down a volunteer an employer put forward, with a reason",
+            body=DeclineSchema,
+        ),
+    ],
+)

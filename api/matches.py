@@ -6,7 +6,7 @@ from flask.views import MethodView
 from api.extensions import db
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp
-from api.views import commit, list_page
+from api.views import Transition, list_page, transitions
 from models.matches import DeclineReason, MatchStatus
 from services import matches
 
@@ -77,54 +77,36 @@ class MatchById(MethodView):
         return matches.get(db.session, current_caller(), match_id)
 
 
-@blp.route("/<uuid:match_id>/accept")
-class MatchAccept(MethodView):
-    @blp.login_required("matches:write")
-    @blp.idempotent
-    @blp.response(200, MatchSchema)
-    def post(self, match_id):
-        """Accept an invitation (the volunteer)"""
-        return commit(matches.accept, match_id)
-
-
-@blp.route("/<uuid:match_id>/decline")
-class MatchDecline(MethodView):
-    @blp.login_required("matches:write")
-    @blp.idempotent
-    @blp.arguments(DeclineSchema)
-    @blp.response(200, MatchSchema)
-    def post(self, body, match_id):
-        """Decline an invitation, with a reason (the volunteer)"""
-        return commit(matches.decline, match_id, **body)
-
-
-@blp.route("/<uuid:match_id>/withdraw")
-class MatchWithdraw(MethodView):
-    @blp.login_required("matches:write")
-    @blp.idempotent
-    @blp.arguments(WithdrawSchema)
-    @blp.response(200, MatchSchema)
-    def post(self, body, match_id):
-        """Withdraw (either side); a confirmed match withdrawn reopens its need"""
-        return commit(matches.withdraw, match_id, **body)
-
-
-@blp.route("/<uuid:match_id>/confirm")
-class MatchConfirm(MethodView):
-    @blp.login_required("matches:write")
-    @blp.idempotent
-    @blp.response(200, MatchSchema)
-    def post(self, match_id):
-        """Confirm an accepted volunteer (the school side): the need is matched"""
-        return commit(matches.confirm, match_id)
-
-
-@blp.route("/<uuid:match_id>/schedule")
-class MatchSchedule(MethodView):
-    @blp.login_required("matches:write")
-    @blp.idempotent
-    @blp.arguments(ScheduleSchema)
-    @blp.response(200, MatchSchema)
-    def post(self, body, match_id):
-        """Schedule the confirmed encounter (the school side)"""
-        return commit(matches.schedule, match_id, **body)
+transitions(
+    blp,
+    "/<uuid:match_id>",
+    "Match",
+    MatchSchema,
+    scope="matches:write",
+    table=[
+        Transition("accept", matches.accept, "Accept an invitation (the volunteer)"),
+        Transition(
+            "decline",
+            matches.decline,
+            "Decline an invitation, with a reason (the volunteer)",
+            body=DeclineSchema,
+        ),
+        Transition(
+            "withdraw",
+            matches.withdraw,
+            "Withdraw (either side); a confirmed match withdrawn reopens its need",
+            body=WithdrawSchema,
+        ),
+        Transition(
+            "confirm",
+            matches.confirm,
+            "Confirm an accepted volunteer (the school side): the need is matched",
+        ),
+        Transition(
+            "schedule",
+            matches.schedule,
+            "Schedule the confirmed encounter (the school side)",
+            body=ScheduleSchema,
+        ),
+    ],
+)

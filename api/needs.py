@@ -11,7 +11,7 @@ from api.matches import MatchSchema
 from api.offers import OfferDirectoryEntrySchema, OfferFactorSchema, OfferSchema, SlotSchema
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
-from api.views import commit, list_page
+from api.views import Transition, commit, list_page, transitions
 from models.journeys import RoleModelKind
 from models.needs import Frequency, NeedMode, NeedStatus
 from models.organisations import ProviderType
@@ -356,24 +356,23 @@ class NeedById(MethodView):
         return commit(needs.update, need_id, changes)
 
 
-@blp.route("/needs/<uuid:need_id>/cancel")
-class NeedCancel(MethodView):
-    @blp.login_required("needs:write")
-    @blp.idempotent
-    @blp.response(200, NeedSchema)
-    def post(self, need_id):
-        """Cancel a need; outstanding invitations and matches on it are withdrawn"""
-        return commit(needs.cancel, need_id)
-
-
-@blp.route("/needs/<uuid:need_id>/fulfil")
-class NeedFulfil(MethodView):
-    @blp.login_required("needs:write")
-    @blp.idempotent
-    @blp.response(200, NeedSchema)
-    def post(self, need_id):
-        """Mark a matched need fulfilled once its encounter has happened"""
-        return commit(needs.fulfil, need_id)
+transitions(
+    blp,
+    "/needs/<uuid:need_id>",
+    "Need",
+    NeedSchema,
+    scope="needs:write",
+    table=[
+        Transition(
+            "cancel",
+            needs.cancel,
+            "Cancel a need; outstanding invitations and matches on it are withdrawn",
+        ),
+        Transition(
+            "fulfil", needs.fulfil, "Mark a matched need fulfilled once its encounter has happened"
+        ),
+    ],
+)
 
 
 @blp.route("/needs/<uuid:need_id>/candidates")

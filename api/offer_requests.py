@@ -5,6 +5,8 @@ cancels. The same machinery serves provider-access requests (api.provider_access
 Creating and every transition take an `Idempotency-Key`, so a partner app may retry.
 """
 
+from functools import partial
+
 import marshmallow as ma
 from flask import url_for
 from flask.views import MethodView
@@ -12,7 +14,7 @@ from flask.views import MethodView
 from api.extensions import db
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, WallClockTime
-from api.views import list_page
+from api.views import Transition, list_page, transitions
 from models.base import LONDON
 from models.offer_requests import RequestKind, RequestStatus, Side
 from models.volunteers import YEAR_GROUPS, Mode
@@ -131,57 +133,42 @@ class OfferRequestQueryArgsSchema(Schema):
     school_id = ma.fields.UUID()
 
 
-def transitions(blp, resource: str, kind: RequestKind, schema, noun: str):
+def request_transitions(blp, resource: str, name: str, kind: RequestKind, schema, noun: str):
     """The four transition routes of a request resource, on the one machinery."""
-
-    @blp.route(f"/{resource}/<uuid:request_id>/accept", endpoint=f"{resource}-accept")
-    class Accept(MethodView):
-        @blp.login_required(f"{noun}:write")
-        @blp.idempotent
-        @blp.arguments(AcceptSchema)
-        @blp.response(200, schema)
-        def post(self, answer, request_id):
-            """Accept: the side asked (volunteers named, or a date granted), or the side
-            that asked taking a proposal. It becomes scheduled, with the school's encounter"""
-            return offer_requests.accept(
-                db.session, current_caller(), request_id, kind=kind, **answer
-            )
-
-    @blp.route(f"/{resource}/<uuid:request_id>/propose", endpoint=f"{resource}-propose")
-    class Propose(MethodView):
-        @blp.login_required(f"{noun}:write")
-        @blp.idempotent
-        @blp.arguments(ProposeSchema)
-        @blp.response(200, schema)
-        def post(self, proposal, request_id):
-            """Propose another date and time (the side asked)"""
-            return offer_requests.propose(
-                db.session, current_caller(), request_id, kind=kind, **proposal
-            )
-
-    @blp.route(f"/{resource}/<uuid:request_id>/decline", endpoint=f"{resource}-decline")
-    class Decline(MethodView):
-        @blp.login_required(f"{noun}:write")
-        @blp.idempotent
-        @blp.arguments(ReasonSchema)
-        @blp.response(200, schema)
-        def post(self, answer, request_id):
-            """Decline with a reason (the side asked), or turn a proposal down"""
-            return offer_requests.decline(
-                db.session, current_caller(), request_id, kind=kind, **answer
-            )
-
-    @blp.route(f"/{resource}/<uuid:request_id>/cancel", endpoint=f"{resource}-cancel")
-    class Cancel(MethodView):
-        @blp.login_required(f"{noun}:write")
-        @blp.idempotent
-        @blp.arguments(ReasonSchema)
-        @blp.response(200, schema)
-        def post(self, answer, request_id):
-            """Cancel with a reason (either side); a scheduled one loses its encounter"""
-            return offer_requests.cancel(
-                db.session, current_caller(), request_id, kind=kind, **answer
-            )
+    transitions(
+        blp,
+        f"/{resource}/<uuid:request_id>",
+        name,
+        schema,
+        scope=f"{noun}:write",
+        table=[
+            Transition(
+                "accept",
+                partial(offer_requests.accept, kind=kind),
+                "Accept: the side asked (volunteers named, or a date granted), or the side\n"
+                "that asked taking a proposal. It becomes scheduled, with the school's encounter",
+                body=AcceptSchema,
+            ),
+            Transition(
+                "propose",
+                partial(offer_requests.propose, kind=kind),
+                "Propose another date and time (the side asked)",
+                body=ProposeSchema,
+            ),
+            Transition(
+                "decline",
+                partial(offer_requests.decline, kind=kind),
+                "Decline with a reason (the side asked), or turn a proposal down",
+                body=ReasonSchema,
+            ),
+            Transition(
+                "cancel",
+                partial(offer_requests.cancel, kind=kind),
+                "Cancel with a reason (either side); a scheduled one loses its encounter",
+                body=ReasonSchema,
+            ),
+        ],
+    )
 
 
 @blp.route("/offer-requests")
@@ -216,4 +203,6 @@ class OfferRequestById(MethodView):
         return offer_requests.get(db.session, current_caller(), request_id, kind=KIND)
 
 
-transitions(blp, "offer-requests", KIND, OfferRequestSchema, "offer_requests")
+request_transitions(
+    blp, "offer-requests", "OfferRequest", KIND, OfferRequestSchema, "offer_requests"
+)

@@ -11,7 +11,7 @@ from api.search import DirectoryEntrySchema as NearEntrySchema
 from api.search import NearQueryArgsSchema, pop_origin
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp
-from api.views import commit, list_page
+from api.views import Transition, commit, list_page, transitions
 from models.base import LONDON
 from models.needs import Frequency
 from models.offers import MAX_DAY_HOURS, WEEKDAYS, OfferKind, OfferStatus
@@ -384,24 +384,25 @@ class OfferById(MethodView):
         return offer
 
 
-@blp.route("/offers/<uuid:offer_id>/publish")
-class OfferPublish(MethodView):
-    @blp.login_required("offers:write")
-    @blp.idempotent
-    @blp.response(200, OfferSchema)
-    def post(self, offer_id):
-        """Publish an offer: 409 naming every declaration still missing"""
-        return commit(offers.publish_offer, offer_id)
-
-
-@blp.route("/offers/<uuid:offer_id>/withdraw")
-class OfferWithdraw(MethodView):
-    @blp.login_required("offers:write")
-    @blp.idempotent
-    @blp.response(200, OfferSchema)
-    def post(self, offer_id):
-        """Withdraw an offer: no new bookings (existing ones stand until cancelled)"""
-        return commit(offers.withdraw_offer, offer_id)
+transitions(
+    blp,
+    "/offers/<uuid:offer_id>",
+    "Offer",
+    OfferSchema,
+    scope="offers:write",
+    table=[
+        Transition(
+            "publish",
+            offers.publish_offer,
+            "Publish an offer: 409 naming every declaration still missing",
+        ),
+        Transition(
+            "withdraw",
+            offers.withdraw_offer,
+            "Withdraw an offer: no new bookings (existing ones stand until cancelled)",
+        ),
+    ],
+)
 
 
 @blp.route("/offers/<uuid:offer_id>/slots")

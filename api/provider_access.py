@@ -8,7 +8,7 @@ from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
-from api.offer_requests import RequestSchema, transitions
+from api.offer_requests import RequestSchema, request_transitions
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp, paged
 from api.views import commit, list_page
@@ -188,7 +188,14 @@ class ProviderAccessRequestById(MethodView):
         return offer_requests.get(db.session, current_caller(), request_id, kind=ACCESS)
 
 
-transitions(blp, "provider-access-requests", ACCESS, ProviderAccessRequestSchema, "provider_access")
+request_transitions(
+    blp,
+    "provider-access-requests",
+    "ProviderAccessRequest",
+    ACCESS,
+    ProviderAccessRequestSchema,
+    "provider_access",
+)
 
 
 # --- compliance: per key phase and academic year --------------------------------------

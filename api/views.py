@@ -7,7 +7,10 @@ the session back in `api.errors`).
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+
+from flask.views import MethodView
 
 from api import idempotency
 from api.extensions import db
@@ -37,3 +40,45 @@ def list_page(list_: Callable[..., Any], pagination_parameters, *args, **filters
         **filters,
     )
     return paged(pagination_parameters, page)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One `POST /things/{id}/<verb>`: a service change of the thing, answered with it.
+
+    `change(session, caller, *path_ids, **body)` runs through `commit`; `body` is the schema
+    of the JSON body, if the transition takes one. `summary` is the operation's summary.
+    """
+
+    verb: str
+    change: Callable[..., Any]
+    summary: str
+    body: type | None = None
+
+
+def transitions(blp, rule: str, name: str, schema, *, scope: str, table: list[Transition]):
+    """Register each transition of `table` as `POST {rule}/{verb}`, in order: for callers
+    with `scope`, taking an `Idempotency-Key`, answering 200 with `schema`. Each view is
+    the MethodView `{name}{Verb}` (so `BookingConfirm` for `/bookings/<id>/confirm`)."""
+    for transition in table:
+        view = _transition_view(blp, schema, scope, transition)
+        view_name = name + transition.verb.title().replace("-", "")
+        blp.route(f"{rule}/{transition.verb}")(type(view_name, (MethodView,), {"post": view}))
+
+
+def _transition_view(blp, schema, scope: str, transition: Transition):
+    if transition.body is None:
+
+        def post(self, **ids):
+            return commit(transition.change, *ids.values())
+
+    else:
+
+        def post(self, body, **ids):
+            return commit(transition.change, *ids.values(), **body)
+
+    post.__doc__ = transition.summary
+    view = blp.response(200, schema)(post)
+    if transition.body is not None:
+        view = blp.arguments(transition.body)(view)
+    return blp.login_required(scope)(blp.idempotent(view))
