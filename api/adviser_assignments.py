@@ -89,10 +89,9 @@ class AdviserAssignmentEndSchema(Schema):
 
 @blp.route("")
 class AdviserAssignments(MethodView):
-    @blp.login_required("advisers:read")
-    @blp.arguments(AdviserAssignmentQueryArgsSchema, location="query")
-    @blp.response(200, AdviserAssignmentSchema(many=True))
-    @blp.paginate()
+    @blp.lists(
+        AdviserAssignmentSchema, scope="advisers:read", query=AdviserAssignmentQueryArgsSchema
+    )
     def get(self, filters, pagination_parameters):
         """List the adviser assignments you may see, the latest to start first"""
         return list_page(adviser_assignments.list_, pagination_parameters, **filters)
@@ -100,9 +99,7 @@ class AdviserAssignments(MethodView):
 
 @blp.route("/<uuid:assignment_id>")
 class AdviserAssignmentById(MethodView):
-    @blp.login_required("advisers:read")
-    @blp.etag
-    @blp.response(200, AdviserAssignmentSchema)
+    @blp.reads(AdviserAssignmentSchema, scope="advisers:read")
     def get(self, assignment_id):
         """Read an adviser assignment, with the hours logged this month and in all"""
         return adviser_assignments.get(db.session, current_caller(), assignment_id)
@@ -110,17 +107,17 @@ class AdviserAssignmentById(MethodView):
 
 @blp.route("/<uuid:assignment_id>/hours")
 class AdviserAssignmentHours(MethodView):
-    @blp.login_required("advisers:read")
-    @blp.response(200, AdviserHoursSchema(many=True))
-    @blp.paginate()
+    @blp.lists(AdviserHoursSchema, scope="advisers:read")
     def get(self, assignment_id, pagination_parameters):
         """List the hours logged on an assignment, the latest day first"""
         return list_page(adviser_assignments.list_hours, pagination_parameters, assignment_id)
 
-    @blp.login_required("advisers:write")
-    @blp.idempotent
-    @blp.arguments(AdviserHoursCreateSchema)
-    @blp.created(AdviserHoursSchema, lambda made, **_: _hours_location(made))
+    @blp.creates(
+        AdviserHoursSchema,
+        lambda made, **_: _hours_location(made),
+        body=AdviserHoursCreateSchema,
+        scope="advisers:write",
+    )
     def post(self, entry, assignment_id):
         """Log hours given on one day (the adviser, the hub's coordinators, admins)"""
         return commit(adviser_assignments.log_hours, assignment_id, **entry)
@@ -136,9 +133,7 @@ def _hours_location(entry) -> str:
 
 @blp.route("/<uuid:assignment_id>/hours/<uuid:hours_id>")
 class AdviserHoursById(MethodView):
-    @blp.login_required("advisers:read")
-    @blp.etag
-    @blp.response(200, AdviserHoursSchema)
+    @blp.reads(AdviserHoursSchema, scope="advisers:read")
     def get(self, assignment_id, hours_id):
         """Read one day's hours entry"""
         return adviser_assignments.get_hours(db.session, current_caller(), assignment_id, hours_id)

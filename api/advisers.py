@@ -80,18 +80,17 @@ class AdviserQueryArgsSchema(Schema):
 
 @blp.route("")
 class Advisers(MethodView):
-    @blp.login_required("advisers:read")
-    @blp.arguments(AdviserQueryArgsSchema, location="query")
-    @blp.response(200, AdviserSchema(many=True))
-    @blp.paginate()
+    @blp.lists(AdviserSchema, scope="advisers:read", query=AdviserQueryArgsSchema)
     def get(self, filters, pagination_parameters):
         """List the Enterprise Advisers you may see"""
         return list_page(advisers.list_, pagination_parameters, **filters)
 
-    @blp.login_required("advisers:write")
-    @blp.idempotent
-    @blp.arguments(AdviserCreateSchema)
-    @blp.created(AdviserSchema, lambda made: url_for("advisers.AdviserById", adviser_id=made.id))
+    @blp.creates(
+        AdviserSchema,
+        lambda made: url_for("advisers.AdviserById", adviser_id=made.id),
+        body=AdviserCreateSchema,
+        scope="advisers:write",
+    )
     def post(self, commitment):
         """Record a volunteer's commitment as an Enterprise Adviser"""
         return commit(advisers.create, **commitment)
@@ -99,18 +98,12 @@ class Advisers(MethodView):
 
 @blp.route("/<uuid:adviser_id>")
 class AdviserById(MethodView):
-    @blp.login_required("advisers:read")
-    @blp.etag
-    @blp.response(200, AdviserSchema)
+    @blp.reads(AdviserSchema, scope="advisers:read")
     def get(self, adviser_id):
         """Read an Enterprise Adviser's commitment"""
         return advisers.get(db.session, current_caller(), adviser_id)
 
-    @blp.login_required("advisers:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.arguments(AdviserUpdateSchema)
-    @blp.response(200, AdviserSchema)
+    @blp.updates(AdviserSchema, body=AdviserUpdateSchema, scope="advisers:write")
     def patch(self, changes, adviser_id):
         """Change the commitment (status: admins and the hub's coordinators)"""
         adviser = advisers.get_for_update(db.session, current_caller(), adviser_id)

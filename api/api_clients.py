@@ -44,9 +44,7 @@ class RegisteredClientSchema(Schema):
 
 @blp.route("")
 class ApiClients(MethodView):
-    @blp.login_required()
-    @blp.response(200, ApiClientSchema(many=True))
-    @blp.paginate()
+    @blp.lists(ApiClientSchema)
     def get(self, pagination_parameters):
         """List your organisation's partner apps (org admins)"""
         return list_page(api_clients.list_, pagination_parameters)
@@ -68,9 +66,7 @@ def _location(client) -> str:
 
 @blp.route("/<uuid:client_uuid>")
 class ApiClientById(MethodView):
-    @blp.login_required()
-    @blp.etag
-    @blp.response(200, ApiClientSchema)
+    @blp.reads(ApiClientSchema)
     def get(self, client_uuid):
         """Read a partner app"""
         return api_clients.get(db.session, current_caller(), client_uuid)

@@ -41,10 +41,7 @@ class AuditQueryArgsSchema(Schema):
 
 @blp.route("")
 class AuditLog(MethodView):
-    @blp.login_required()
-    @blp.arguments(AuditQueryArgsSchema, location="query")
-    @blp.response(200, AuditEntrySchema(many=True))
-    @blp.paginate()
+    @blp.lists(AuditEntrySchema, query=AuditQueryArgsSchema)
     def get(self, filters, pagination_parameters):
         """Read the audit log, newest first"""
         return list_page(audit.list_, pagination_parameters, **filters)

@@ -98,18 +98,17 @@ class WaitlistJoinSchema(RequestFields):
 
 @blp.route("/bookings")
 class Bookings(MethodView):
-    @blp.login_required("bookings:read")
-    @blp.arguments(BookingQueryArgsSchema, location="query")
-    @blp.response(200, BookingSchema(many=True))
-    @blp.paginate()
+    @blp.lists(BookingSchema, scope="bookings:read", query=BookingQueryArgsSchema)
     def get(self, filters, pagination_parameters):
         """List bookings: your school's, your hub's schools', or those of your employer's slots"""
         return list_page(bookings.list_, pagination_parameters, **filters)
 
-    @blp.login_required("bookings:write")
-    @blp.idempotent
-    @blp.arguments(BookingCreateSchema)
-    @blp.created(BookingSchema, lambda made: url_for("bookings.BookingById", booking_id=made.id))
+    @blp.creates(
+        BookingSchema,
+        lambda made: url_for("bookings.BookingById", booking_id=made.id),
+        body=BookingCreateSchema,
+        scope="bookings:write",
+    )
     def post(self, booking):
         """Book seats on a slot (409 `/problems/slot-full` when too few are left)"""
         return bookings.book(db.session, current_caller(), **booking)
@@ -117,9 +116,7 @@ class Bookings(MethodView):
 
 @blp.route("/bookings/<uuid:booking_id>")
 class BookingById(MethodView):
-    @blp.login_required("bookings:read")
-    @blp.etag
-    @blp.response(200, BookingSchema)
+    @blp.reads(BookingSchema, scope="bookings:read")
     def get(self, booking_id):
         """Read a booking"""
         return bookings.get(db.session, current_caller(), booking_id)
@@ -164,17 +161,17 @@ transitions(
 
 @blp.route("/slots/<uuid:slot_id>/waitlist")
 class SlotWaitlist(MethodView):
-    @blp.login_required("bookings:read")
-    @blp.response(200, WaitlistEntrySchema(many=True))
-    @blp.paginate()
+    @blp.lists(WaitlistEntrySchema, scope="bookings:read")
     def get(self, slot_id, pagination_parameters):
         """List a slot's waitlist in order (the host: all of it; a school or hub: its own)"""
         return list_page(bookings.list_waitlist, pagination_parameters, slot_id)
 
-    @blp.login_required("bookings:write")
-    @blp.idempotent
-    @blp.arguments(WaitlistJoinSchema)
-    @blp.created(WaitlistEntrySchema, lambda made, **_: _entry_location(made))
+    @blp.creates(
+        WaitlistEntrySchema,
+        lambda made, **_: _entry_location(made),
+        body=WaitlistJoinSchema,
+        scope="bookings:write",
+    )
     def post(self, entry, slot_id):
         """Join a full slot's waitlist: freed seats are booked for waiting schools in order"""
         return commit(bookings.join_waitlist, slot_id=slot_id, **entry)
@@ -186,9 +183,7 @@ def _entry_location(entry) -> str:
 
 @blp.route("/waitlist/<uuid:entry_id>")
 class WaitlistEntryById(MethodView):
-    @blp.login_required("bookings:read")
-    @blp.etag
-    @blp.response(200, WaitlistEntrySchema)
+    @blp.reads(WaitlistEntrySchema, scope="bookings:read")
     def get(self, entry_id):
         """Read a waitlist entry (the school, its hub's coordinators, the host)"""
         return bookings.get_waitlist_entry(db.session, current_caller(), entry_id)

@@ -126,22 +126,18 @@ class DestinationSummarySchema(Schema):
 
 @blp.route("")
 class Leavers(MethodView):
-    @blp.login_required("pupils:read")
-    @blp.arguments(LeaverQueryArgsSchema, location="query")
-    @blp.response(200, LeaverSchema(many=True))
-    @blp.paginate()
+    @blp.lists(LeaverSchema, scope="pupils:read", query=LeaverQueryArgsSchema)
     def get(self, filters, school_id, pagination_parameters):
         """List the school's leavers with their destinations, the latest leavers first"""
         return list_page(destinations.list_, pagination_parameters, school_id=school_id, **filters)
 
-    @blp.login_required("pupils:write")
-    @blp.idempotent
-    @blp.arguments(LeaverCreateSchema)
-    @blp.created(
+    @blp.creates(
         LeaverSchema,
         lambda made, school_id: url_for(
             "destinations.LeaverById", school_id=school_id, leaver_id=made.id
         ),
+        body=LeaverCreateSchema,
+        scope="pupils:write",
     )
     def post(self, leaver, school_id):
         """Record a leaver and their destination at leaving"""
@@ -150,20 +146,14 @@ class Leavers(MethodView):
 
 @blp.route("/<uuid:leaver_id>")
 class LeaverById(MethodView):
-    @blp.login_required("pupils:read")
-    @blp.etag
-    @blp.response(200, LeaverSchema)
+    @blp.reads(LeaverSchema, scope="pupils:read")
     def get(self, school_id, leaver_id):
         """Read a leaver's destinations"""
         return destinations.get(
             db.session, current_caller(), school_id=school_id, leaver_id=leaver_id
         )
 
-    @blp.login_required("pupils:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.arguments(DestinationStageSchema)
-    @blp.response(200, LeaverSchema)
+    @blp.updates(LeaverSchema, body=DestinationStageSchema, scope="pupils:write")
     def patch(self, destination, school_id, leaver_id):
         """Record or correct the destination at a stage (0 at leaving, 1-3 years on; If-Match)"""
         caller, key = current_caller(), {"school_id": school_id, "leaver_id": leaver_id}

@@ -95,10 +95,7 @@ class EmployerQueryArgsSchema(NearQueryArgsSchema):
 
 @blp.route("")
 class Employers(MethodView):
-    @blp.login_required("employers:read")
-    @blp.arguments(EmployerQueryArgsSchema, location="query")
-    @blp.response(200, EmployerSchema(many=True))
-    @blp.paginate()
+    @blp.lists(EmployerSchema, scope="employers:read", query=EmployerQueryArgsSchema)
     def get(self, filters, pagination_parameters):
         """Search employers by name, sector, size or distance from a postcode"""
         near = pop_origin(filters)
@@ -123,18 +120,12 @@ class Employers(MethodView):
 
 @blp.route("/<uuid:employer_id>")
 class EmployerById(MethodView):
-    @blp.login_required("employers:read")
-    @blp.etag
-    @blp.response(200, EmployerSchema)
+    @blp.reads(EmployerSchema, scope="employers:read")
     def get(self, employer_id):
         """Read an employer"""
         return employers.get(db.session, current_caller(), employer_id)
 
-    @blp.login_required("employers:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.arguments(EmployerUpdateSchema)
-    @blp.response(200, EmployerSchema)
+    @blp.updates(EmployerSchema, body=EmployerUpdateSchema, scope="employers:write")
     def patch(self, changes, employer_id):
         """Update the employer's profile (its staff, admins)"""
         employer = employers.get_for_update(db.session, current_caller(), employer_id)
@@ -144,10 +135,7 @@ class EmployerById(MethodView):
 
 @blp.route("/<uuid:employer_id>/volunteers")
 class EmployerVolunteers(MethodView):
-    @blp.login_required("volunteers:read")
-    @blp.arguments(VolunteerFilterArgsSchema, location="query")
-    @blp.response(200, VolunteerSchema(many=True))
-    @blp.paginate()
+    @blp.lists(VolunteerSchema, scope="volunteers:read", query=VolunteerFilterArgsSchema)
     def get(self, filters, pagination_parameters, employer_id):
         """List the employer's volunteers that you may see"""
         employers.get(db.session, current_caller(), employer_id)
@@ -156,10 +144,12 @@ class EmployerVolunteers(MethodView):
             volunteers.list_, pagination_parameters, employer_id=employer_id, near=near, **filters
         )
 
-    @blp.login_required("volunteers:write")
-    @blp.idempotent
-    @blp.arguments(VolunteerCreateSchema)
-    @blp.created(VolunteerSchema, lambda made, **_: _volunteer_location(made))
+    @blp.creates(
+        VolunteerSchema,
+        lambda made, **_: _volunteer_location(made),
+        body=VolunteerCreateSchema,
+        scope="volunteers:write",
+    )
     def post(self, profile, employer_id):
         """Add a volunteer to the employer (its staff, admins)"""
         return commit(volunteers.create, employer_id, to_profile(profile))

@@ -226,18 +226,17 @@ class ChecklistQueryArgsSchema(Schema):
 
 @blp.route("/encounters")
 class Encounters(MethodView):
-    @blp.login_required("encounters:read")
-    @blp.arguments(EncounterQueryArgsSchema, location="query")
-    @blp.response(200, EncounterSchema(many=True))
-    @blp.paginate()
+    @blp.lists(EncounterSchema, scope="encounters:read", query=EncounterQueryArgsSchema)
     def get(self, filters, pagination_parameters):
         """List the encounters you took part in (schools: their own; coordinators: the hub's)"""
         return list_page(encounters.list_, pagination_parameters, **filters)
 
-    @blp.login_required("encounters:write")
-    @blp.idempotent
-    @blp.arguments(EncounterCreateSchema)
-    @blp.created(EncounterSchema, lambda made: _encounter_location(made))
+    @blp.creates(
+        EncounterSchema,
+        lambda made: _encounter_location(made),
+        body=EncounterCreateSchema,
+        scope="encounters:write",
+    )
     def post(self, encounter):
         """Record an encounter (the school's staff, for activities arranged anywhere)"""
         return commit(encounters.create, **encounter)
@@ -245,18 +244,12 @@ class Encounters(MethodView):
 
 @blp.route("/encounters/<uuid:encounter_id>")
 class EncounterById(MethodView):
-    @blp.login_required("encounters:read")
-    @blp.etag
-    @blp.response(200, EncounterSchema)
+    @blp.reads(EncounterSchema, scope="encounters:read")
     def get(self, encounter_id):
         """Read an encounter (attendance as a count)"""
         return encounters.get(db.session, current_caller(), encounter_id)
 
-    @blp.login_required("encounters:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.arguments(EncounterUpdateSchema)
-    @blp.response(200, EncounterSchema)
+    @blp.updates(EncounterSchema, body=EncounterUpdateSchema, scope="encounters:write")
     def patch(self, changes, encounter_id):
         """Change an encounter (send the ETag you read as If-Match)"""
         caller = current_caller()
@@ -301,18 +294,12 @@ class EncounterAttendance(MethodView):
 
 @blp.route("/encounters/<uuid:encounter_id>/checklist")
 class EncounterChecklist(MethodView):
-    @blp.login_required("encounters:read")
-    @blp.etag
-    @blp.response(200, EncounterChecklistSchema)
+    @blp.reads(EncounterChecklistSchema, scope="encounters:read")
     def get(self, encounter_id):
         """Read the encounter's checklist: answers, whether it is meaningful, what is missing"""
         return encounters.get_checklist(db.session, current_caller(), encounter_id)
 
-    @blp.login_required("encounters:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.arguments(ChecklistAnswersSchema)
-    @blp.response(200, EncounterChecklistSchema)
+    @blp.updates(EncounterChecklistSchema, body=ChecklistAnswersSchema, scope="encounters:write")
     def patch(self, body, encounter_id):
         """Answer your side's checklist items (send the ETag you read as If-Match)"""
         caller = current_caller()

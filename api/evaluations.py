@@ -150,19 +150,16 @@ class Criteria(MethodView):
 
 @blp.route("/schools/<uuid:school_id>/evaluations")
 class SchoolEvaluations(MethodView):
-    @blp.login_required("programme:read")
-    @blp.response(200, EvaluationSchema(many=True))
-    @blp.paginate()
+    @blp.lists(EvaluationSchema, scope="programme:read")
     def get(self, school_id, pagination_parameters):
         """List the school's self-evaluations, the newest term first"""
         return list_page(evaluations.list_, pagination_parameters, school_id=school_id)
 
-    @blp.login_required("programme:write")
-    @blp.idempotent
-    @blp.arguments(EvaluationCreateSchema)
-    @blp.created(
+    @blp.creates(
         EvaluationSchema,
         lambda made, **_: url_for("evaluations.EvaluationById", evaluation_id=made.id),
+        body=EvaluationCreateSchema,
+        scope="programme:write",
     )
     def post(self, evaluation, school_id):
         """Save this term's self-evaluation (Benchmarks 3 and 5-8 computed as it is saved)"""
@@ -184,18 +181,12 @@ class SchoolEvaluationsCsv(MethodView):
 
 @blp.route("/evaluations/<uuid:evaluation_id>")
 class EvaluationById(MethodView):
-    @blp.login_required("programme:read")
-    @blp.etag
-    @blp.response(200, EvaluationSchema)
+    @blp.reads(EvaluationSchema, scope="programme:read")
     def get(self, evaluation_id):
         """Read a self-evaluation with each benchmark's percentage and state"""
         return evaluations.get(db.session, current_caller(), evaluation_id)
 
-    @blp.login_required("programme:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.arguments(EvaluationUpdateSchema)
-    @blp.response(200, EvaluationSchema)
+    @blp.updates(EvaluationSchema, body=EvaluationUpdateSchema, scope="programme:write")
     def patch(self, changes, evaluation_id):
         """Change some answers (send the ETag you read as If-Match); the ledger's are recomputed"""
         caller = current_caller()

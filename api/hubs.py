@@ -45,9 +45,7 @@ class HubUpdateSchema(Schema):
 
 @blp.route("")
 class Hubs(MethodView):
-    @blp.login_required("hubs:read")
-    @blp.response(200, HubSchema(many=True))
-    @blp.paginate()
+    @blp.lists(HubSchema, scope="hubs:read")
     def get(self, pagination_parameters):
         """List the Careers Hubs you belong to (admins: all)"""
         return list_page(hubs.list_, pagination_parameters)
@@ -62,9 +60,7 @@ class Hubs(MethodView):
 
 @blp.route("/<uuid:hub_id>")
 class HubById(MethodView):
-    @blp.login_required("hubs:read")
-    @blp.etag
-    @blp.response(200, HubDetailSchema)
+    @blp.reads(HubDetailSchema, scope="hubs:read")
     def get(self, hub_id):
         """Read a Careers Hub, with its coordinators"""
         return hubs.get(db.session, current_caller(), hub_id)

@@ -57,9 +57,7 @@ def _location(invitation) -> str:
 
 @blp.route("/<uuid:invitation_id>")
 class InvitationById(MethodView):
-    @blp.login_required()
-    @blp.etag
-    @blp.response(200, InvitationSchema)
+    @blp.reads(InvitationSchema)
     def get(self, invitation_id):
         """Read an invitation you issued or may oversee (not its token)"""
         return invitations.get(db.session, current_caller(), invitation_id)

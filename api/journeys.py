@@ -224,18 +224,12 @@ def _filters(args: dict) -> tuple[tube_map.Filters, int]:
 
 @blp.route("/volunteers/<uuid:volunteer_id>/journey")
 class VolunteerJourney(MethodView):
-    @blp.login_required("volunteers:read")
-    @blp.etag
-    @blp.response(200, JourneySchema)
+    @blp.reads(JourneySchema, scope="volunteers:read")
     def get(self, volunteer_id):
         """Read a volunteer's career journey (the volunteer, their employer's staff)"""
         return journeys.get(db.session, current_caller(), volunteer_id)
 
-    @blp.login_required("volunteers:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.arguments(JourneyUpdateSchema)
-    @blp.response(200, JourneySchema)
+    @blp.updates(JourneySchema, body=JourneyUpdateSchema, scope="volunteers:write")
     def put(self, journey, volunteer_id):
         """Record a volunteer's career journey and whether to share it"""
         current = journeys.get(db.session, current_caller(), volunteer_id)

@@ -72,9 +72,7 @@ class PutForwardSchema(Schema):
 
 @blp.route("/employers/<uuid:employer_id>/open-needs")
 class EmployerOpenNeeds(MethodView):
-    @blp.login_required("needs:read")
-    @blp.response(200, OpenNeedSchema(many=True))
-    @blp.paginate()
+    @blp.lists(OpenNeedSchema, scope="needs:read")
     def get(self, employer_id, pagination_parameters):
         """Open needs your volunteers could meet, ranked and explained (addressed first)"""
         return list_page(market.open_needs, pagination_parameters, employer_id)
@@ -82,10 +80,12 @@ class EmployerOpenNeeds(MethodView):
 
 @blp.route("/needs/<uuid:need_id>/put-forward")
 class NeedPutForward(MethodView):
-    @blp.login_required("matches:write")
-    @blp.idempotent
-    @blp.arguments(PutForwardSchema)
-    @blp.created(MatchSchema, lambda made, **_: url_for("matches.MatchById", match_id=made.id))
+    @blp.creates(
+        MatchSchema,
+        lambda made, **_: url_for("matches.MatchById", match_id=made.id),
+        body=PutForwardSchema,
+        scope="matches:write",
+    )
     def post(self, offer, need_id):
         """Put one of your volunteers forward for a shared need (the school answers)"""
         return commit(market.put_forward, need_id=need_id, **offer)

@@ -58,10 +58,7 @@ class ScheduleSchema(Schema):
 
 @blp.route("")
 class Matches(MethodView):
-    @blp.login_required("matches:read")
-    @blp.arguments(MatchQueryArgsSchema, location="query")
-    @blp.response(200, MatchSchema(many=True))
-    @blp.paginate()
+    @blp.lists(MatchSchema, scope="matches:read", query=MatchQueryArgsSchema)
     def get(self, filters, pagination_parameters):
         """List the matches and invitations you may see, newest first"""
         return list_page(matches.list_, pagination_parameters, **filters)
@@ -69,9 +66,7 @@ class Matches(MethodView):
 
 @blp.route("/<uuid:match_id>")
 class MatchById(MethodView):
-    @blp.login_required("matches:read")
-    @blp.etag
-    @blp.response(200, MatchSchema)
+    @blp.reads(MatchSchema, scope="matches:read")
     def get(self, match_id):
         """Read a match"""
         return matches.get(db.session, current_caller(), match_id)

@@ -319,18 +319,17 @@ class BackupsSchema(Schema):
 
 @blp.route("/needs")
 class Needs(MethodView):
-    @blp.login_required("needs:read")
-    @blp.arguments(NeedQueryArgsSchema, location="query")
-    @blp.response(200, NeedSchema(many=True))
-    @blp.paginate()
+    @blp.lists(NeedSchema, scope="needs:read", query=NeedQueryArgsSchema)
     def get(self, filters, pagination_parameters):
         """List the needs you may see"""
         return list_page(needs.list_, pagination_parameters, **filters)
 
-    @blp.login_required("needs:write")
-    @blp.idempotent
-    @blp.arguments(NeedCreateSchema)
-    @blp.created(NeedSchema, lambda made: url_for("needs.NeedById", need_id=made.id))
+    @blp.creates(
+        NeedSchema,
+        lambda made: url_for("needs.NeedById", need_id=made.id),
+        body=NeedCreateSchema,
+        scope="needs:write",
+    )
     def post(self, need):
         """Post a need for a school (its staff, its hub's coordinators)"""
         return commit(needs.create, **need)
@@ -338,18 +337,12 @@ class Needs(MethodView):
 
 @blp.route("/needs/<uuid:need_id>")
 class NeedById(MethodView):
-    @blp.login_required("needs:read")
-    @blp.etag
-    @blp.response(200, NeedSchema)
+    @blp.reads(NeedSchema, scope="needs:read")
     def get(self, need_id):
         """Read a need"""
         return needs.get(db.session, current_caller(), need_id)
 
-    @blp.login_required("needs:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.arguments(NeedUpdateSchema)
-    @blp.response(200, NeedSchema)
+    @blp.updates(NeedSchema, body=NeedUpdateSchema, scope="needs:write")
     def patch(self, changes, need_id):
         """Change an open need (send the ETag you read as If-Match)"""
         blp.check_etag(needs.get_for_update(db.session, current_caller(), need_id), NeedSchema)
@@ -405,10 +398,12 @@ class NeedCandidates(MethodView):
 
 @blp.route("/needs/<uuid:need_id>/invitations")
 class NeedInvitations(MethodView):
-    @blp.login_required("matches:write")
-    @blp.idempotent
-    @blp.arguments(InviteSchema)
-    @blp.created(MatchSchema(many=True), lambda made, need_id: _matches_of(need_id))
+    @blp.creates(
+        MatchSchema(many=True),
+        lambda made, need_id: _matches_of(need_id),
+        body=InviteSchema,
+        scope="matches:write",
+    )
     def post(self, body, need_id):
         """Invite volunteers to a need (all or none; 409 names who cannot take it and why)"""
         return commit(
@@ -421,10 +416,12 @@ class NeedInvitations(MethodView):
 
 @blp.route("/needs/<uuid:need_id>/backups")
 class NeedBackups(MethodView):
-    @blp.login_required("matches:write")
-    @blp.idempotent
-    @blp.arguments(BackupsSchema)
-    @blp.created(MatchSchema(many=True), lambda made, need_id: _matches_of(need_id))
+    @blp.creates(
+        MatchSchema(many=True),
+        lambda made, need_id: _matches_of(need_id),
+        body=BackupsSchema,
+        scope="matches:write",
+    )
     def post(self, body, need_id):
         """Invite the next-best volunteers not yet asked, in one call"""
         return commit(matches.backups, need_id=need_id, count=body["count"], ttl=invitation_ttl())

@@ -57,9 +57,7 @@ class OneClickSchema(Schema):
 
 @blp.route("/me/notification-preferences")
 class NotificationPreferences(MethodView):
-    @blp.login_required()
-    @blp.etag
-    @blp.response(200, NotificationPreferenceSchema)
+    @blp.reads(NotificationPreferenceSchema)
     def get(self):
         """Read how you hear about non-essential news"""
         return _choice()

@@ -173,20 +173,16 @@ def request_transitions(blp, resource: str, name: str, kind: RequestKind, schema
 
 @blp.route("/offer-requests")
 class OfferRequests(MethodView):
-    @blp.login_required("offer_requests:read")
-    @blp.arguments(OfferRequestQueryArgsSchema, location="query")
-    @blp.response(200, OfferRequestSchema(many=True))
-    @blp.paginate()
+    @blp.lists(OfferRequestSchema, scope="offer_requests:read", query=OfferRequestQueryArgsSchema)
     def get(self, filters, pagination_parameters):
         """List requests: your school's, your hub's schools', or those for your offers"""
         return list_page(offer_requests.list_, pagination_parameters, kind=KIND, **filters)
 
-    @blp.login_required("offer_requests:write")
-    @blp.idempotent
-    @blp.arguments(OfferRequestCreateSchema)
-    @blp.created(
+    @blp.creates(
         OfferRequestSchema,
         lambda made: url_for("offer_requests.OfferRequestById", request_id=made.id),
+        body=OfferRequestCreateSchema,
+        scope="offer_requests:write",
     )
     def post(self, request):
         """Request an encounter offer for a date and a time in the school day"""
@@ -195,9 +191,7 @@ class OfferRequests(MethodView):
 
 @blp.route("/offer-requests/<uuid:request_id>")
 class OfferRequestById(MethodView):
-    @blp.login_required("offer_requests:read")
-    @blp.etag
-    @blp.response(200, OfferRequestSchema)
+    @blp.reads(OfferRequestSchema, scope="offer_requests:read")
     def get(self, request_id):
         """Read a request"""
         return offer_requests.get(db.session, current_caller(), request_id, kind=KIND)

@@ -284,18 +284,17 @@ class SlotSearchArgsSchema(NearQueryArgsSchema):
 
 @blp.route("/offers")
 class Offers(MethodView):
-    @blp.login_required("offers:read")
-    @blp.arguments(OfferQueryArgsSchema, location="query")
-    @blp.response(200, OfferSchema(many=True))
-    @blp.paginate()
+    @blp.lists(OfferSchema, scope="offers:read", query=OfferQueryArgsSchema)
     def get(self, filters, pagination_parameters):
         """List offers: published ones, and your employer's drafts"""
         return list_page(offers.list_, pagination_parameters, **filters)
 
-    @blp.login_required("offers:write")
-    @blp.idempotent
-    @blp.arguments(OfferCreateSchema)
-    @blp.created(OfferSchema, lambda made: url_for("offers.OfferById", offer_id=made.id))
+    @blp.creates(
+        OfferSchema,
+        lambda made: url_for("offers.OfferById", offer_id=made.id),
+        body=OfferCreateSchema,
+        scope="offers:write",
+    )
     def post(self, offer):
         """Draft an offer for your employer (publish it once the declarations hold)"""
         return commit(offers.create, **offer)
@@ -347,10 +346,7 @@ class OfferDirectoryEntrySchema(Schema):
 
 @blp.route("/offers/directory")
 class OfferDirectory(MethodView):
-    @blp.login_required("offers:read")
-    @blp.arguments(DirectoryArgsSchema, location="query")
-    @blp.response(200, OfferDirectoryEntrySchema(many=True))
-    @blp.paginate()
+    @blp.lists(OfferDirectoryEntrySchema, scope="offers:read", query=DirectoryArgsSchema)
     def get(self, args, pagination_parameters):
         """Search published encounter offers for a school, ranked by fit and explained"""
         school_id = args.pop("school_id", None)
@@ -364,18 +360,12 @@ class OfferDirectory(MethodView):
 
 @blp.route("/offers/<uuid:offer_id>")
 class OfferById(MethodView):
-    @blp.login_required("offers:read")
-    @blp.etag
-    @blp.response(200, OfferSchema)
+    @blp.reads(OfferSchema, scope="offers:read")
     def get(self, offer_id):
         """Read an offer"""
         return offers.get(db.session, current_caller(), offer_id)
 
-    @blp.login_required("offers:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.arguments(OfferUpdateSchema)
-    @blp.response(200, OfferSchema)
+    @blp.updates(OfferSchema, body=OfferUpdateSchema, scope="offers:write")
     def patch(self, changes, offer_id):
         """Change an offer (send the ETag you read as If-Match)"""
         caller = current_caller()
@@ -407,17 +397,17 @@ transitions(
 
 @blp.route("/offers/<uuid:offer_id>/slots")
 class OfferSlots(MethodView):
-    @blp.login_required("offers:read")
-    @blp.response(200, SlotSchema(many=True))
-    @blp.paginate()
+    @blp.lists(SlotSchema, scope="offers:read")
     def get(self, offer_id, pagination_parameters):
         """List an offer's slots, soonest first"""
         return list_page(offers.list_slots, pagination_parameters, offer_id)
 
-    @blp.login_required("offers:write")
-    @blp.idempotent
-    @blp.arguments(SlotCreateSchema)
-    @blp.created(SlotSchema, lambda made, **_: url_for("offers.SlotById", slot_id=made.id))
+    @blp.creates(
+        SlotSchema,
+        lambda made, **_: url_for("offers.SlotById", slot_id=made.id),
+        body=SlotCreateSchema,
+        scope="offers:write",
+    )
     def post(self, slot, offer_id):
         """Add a slot: a date, Europe/London start and end times, seats and a per-school cap"""
         return commit(offers.create_slot, offer_id, **slot)
@@ -425,10 +415,7 @@ class OfferSlots(MethodView):
 
 @blp.route("/slots")
 class Slots(MethodView):
-    @blp.login_required("offers:read")
-    @blp.arguments(SlotSearchArgsSchema, location="query")
-    @blp.response(200, SlotSearchResultSchema(many=True))
-    @blp.paginate()
+    @blp.lists(SlotSearchResultSchema, scope="offers:read", query=SlotSearchArgsSchema)
     def get(self, filters, pagination_parameters):
         """Find bookable slots: near a postcode, by dates, sector, year group and seats left"""
         near = pop_origin(filters)
@@ -437,18 +424,12 @@ class Slots(MethodView):
 
 @blp.route("/slots/<uuid:slot_id>")
 class SlotById(MethodView):
-    @blp.login_required("offers:read")
-    @blp.etag
-    @blp.response(200, SlotSchema)
+    @blp.reads(SlotSchema, scope="offers:read")
     def get(self, slot_id):
         """Read a slot, with the seats left"""
         return offers.get_slot(db.session, current_caller(), slot_id)
 
-    @blp.login_required("offers:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.arguments(SlotUpdateSchema)
-    @blp.response(200, SlotSchema)
+    @blp.updates(SlotSchema, body=SlotUpdateSchema, scope="offers:write")
     def patch(self, changes, slot_id):
         """Move a slot or change its seats (never below those booked; send If-Match)"""
         caller = current_caller()

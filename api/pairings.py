@@ -148,9 +148,7 @@ class AssignmentSchema(Schema):
 
 @blp.route("/<uuid:hub_id>/adviser-pairings")
 class AdviserPairings(MethodView):
-    @blp.login_required("advisers:read")
-    @blp.response(200, PlanSchema(many=True))
-    @blp.paginate()
+    @blp.lists(PlanSchema, scope="advisers:read")
     def get(self, hub_id, pagination_parameters):
         """List the hub's pairing plans, newest first, each pair showing whether it is confirmed"""
         return list_page(pairings.list_plans, pagination_parameters, hub_id)
@@ -165,9 +163,7 @@ class AdviserPairings(MethodView):
 
 @blp.route("/<uuid:hub_id>/adviser-pairings/<uuid:plan_id>")
 class AdviserPairingById(MethodView):
-    @blp.login_required("advisers:read")
-    @blp.etag
-    @blp.response(200, PlanSchema)
+    @blp.reads(PlanSchema, scope="advisers:read")
     def get(self, hub_id, plan_id):
         """Read a pairing plan"""
         return pairings.get_plan(db.session, current_caller(), hub_id, plan_id)
@@ -175,10 +171,12 @@ class AdviserPairingById(MethodView):
 
 @blp.route("/<uuid:hub_id>/adviser-pairings/<uuid:plan_id>/confirm")
 class AdviserPairingConfirm(MethodView):
-    @blp.login_required("advisers:write")
-    @blp.idempotent
-    @blp.arguments(ConfirmSchema)
-    @blp.created(AssignmentSchema(many=True), lambda made, **kw: _assignments_of(kw["plan_id"]))
+    @blp.creates(
+        AssignmentSchema(many=True),
+        lambda made, **kw: _assignments_of(kw["plan_id"]),
+        body=ConfirmSchema,
+        scope="advisers:write",
+    )
     def post(self, body, hub_id, plan_id):
         """Confirm the pairs you accept: they become adviser assignments"""
         pairs = body.get("pairs")

@@ -230,17 +230,14 @@ def _plan_location(plan, **_) -> str:
 
 @blp.route("/schools/<uuid:school_id>/programme")
 class Plans(MethodView):
-    @blp.login_required("programme:read")
-    @blp.response(200, ProgrammePlanSchema(many=True))
-    @blp.paginate()
+    @blp.lists(ProgrammePlanSchema, scope="programme:read")
     def get(self, school_id, pagination_parameters):
         """List the school's programme plans, the newest school year first"""
         return list_page(programme.list_plans, pagination_parameters, school_id=school_id)
 
-    @blp.login_required("programme:write")
-    @blp.idempotent
-    @blp.arguments(ProgrammePlanCreateSchema)
-    @blp.created(ProgrammePlanSchema, _plan_location)
+    @blp.creates(
+        ProgrammePlanSchema, _plan_location, body=ProgrammePlanCreateSchema, scope="programme:write"
+    )
     def post(self, plan, school_id):
         """Start the school's programme plan for a school year (a draft)"""
         return programme.create_plan(db.session, current_caller(), school_id=school_id, **plan)
@@ -248,20 +245,14 @@ class Plans(MethodView):
 
 @blp.route(PLAN)
 class PlanByYear(MethodView):
-    @blp.login_required("programme:read")
-    @blp.etag
-    @blp.response(200, ProgrammePlanSchema)
+    @blp.reads(ProgrammePlanSchema, scope="programme:read")
     def get(self, school_id, academic_year):
         """Read the school's programme plan for a school year"""
         return programme.get_plan(
             db.session, current_caller(), school_id=school_id, academic_year=academic_year
         )
 
-    @blp.login_required("programme:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.arguments(ProgrammePlanUpdateSchema)
-    @blp.response(200, ProgrammePlanSchema)
+    @blp.updates(ProgrammePlanSchema, body=ProgrammePlanUpdateSchema, scope="programme:write")
     def patch(self, changes, school_id, academic_year):
         """Change the plan (send the ETag you read as If-Match)"""
         caller, key = current_caller(), {"school_id": school_id, "academic_year": academic_year}
@@ -308,10 +299,9 @@ class PlanCoverage(MethodView):
 
 @blp.route(PLAN + "/activities")
 class Activities(MethodView):
-    @blp.login_required("programme:read")
-    @blp.arguments(ProgrammeActivityQueryArgsSchema, location="query")
-    @blp.response(200, ProgrammeActivitySchema(many=True))
-    @blp.paginate()
+    @blp.lists(
+        ProgrammeActivitySchema, scope="programme:read", query=ProgrammeActivityQueryArgsSchema
+    )
     def get(self, filters, school_id, academic_year, pagination_parameters):
         """List the plan's activities by year group and half-term"""
         return list_page(
@@ -322,12 +312,11 @@ class Activities(MethodView):
             **filters,
         )
 
-    @blp.login_required("programme:write")
-    @blp.idempotent
-    @blp.arguments(ProgrammeActivityCreateSchema)
-    @blp.created(
+    @blp.creates(
         ProgrammeActivitySchema,
         lambda made, **_: url_for("programme.ActivityById", activity_id=made.id),
+        body=ProgrammeActivityCreateSchema,
+        scope="programme:write",
     )
     def post(self, activity, school_id, academic_year):
         """Plan an activity for a year group and half-term"""
@@ -342,18 +331,14 @@ class Activities(MethodView):
 
 @blp.route("/programme-activities/<uuid:activity_id>")
 class ActivityById(MethodView):
-    @blp.login_required("programme:read")
-    @blp.etag
-    @blp.response(200, ProgrammeActivitySchema)
+    @blp.reads(ProgrammeActivitySchema, scope="programme:read")
     def get(self, activity_id):
         """Read a planned activity"""
         return programme.get_activity(db.session, current_caller(), activity_id)
 
-    @blp.login_required("programme:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.arguments(ProgrammeActivityUpdateSchema)
-    @blp.response(200, ProgrammeActivitySchema)
+    @blp.updates(
+        ProgrammeActivitySchema, body=ProgrammeActivityUpdateSchema, scope="programme:write"
+    )
     def patch(self, changes, activity_id):
         """Change a planned activity (send the ETag you read as If-Match)"""
         caller = current_caller()

@@ -77,12 +77,11 @@ class ActivityNeed(MethodView):
 
 @blp.route(ACTIVITY + "/offer-request")
 class ActivityOfferRequest(MethodView):
-    @blp.login_required("offer_requests:write")
-    @blp.idempotent
-    @blp.arguments(ActivityOfferRequestSchema)
-    @blp.created(
+    @blp.creates(
         OfferRequestSchema,
         lambda made, **_: url_for("offer_requests.OfferRequestById", request_id=made.id),
+        body=ActivityOfferRequestSchema,
+        scope="offer_requests:write",
     )
     def post(self, terms, activity_id):
         """Request an encounter offer for this activity, and link the two"""
@@ -91,10 +90,7 @@ class ActivityOfferRequest(MethodView):
 
 @blp.route(ACTIVITY + "/slots")
 class ActivitySlots(MethodView):
-    @blp.login_required("programme:read")
-    @blp.arguments(ActivitySlotSearchArgsSchema, location="query")
-    @blp.response(200, SlotSearchResultSchema(many=True))
-    @blp.paginate()
+    @blp.lists(SlotSearchResultSchema, scope="programme:read", query=ActivitySlotSearchArgsSchema)
     def get(self, args, activity_id, pagination_parameters):
         """The booking search this activity asks for: slots of its kind, year group and half-term"""
         return list_page(
@@ -104,11 +100,11 @@ class ActivitySlots(MethodView):
 
 @blp.route(ACTIVITY + "/booking")
 class ActivityBooking(MethodView):
-    @blp.login_required("bookings:write")
-    @blp.idempotent
-    @blp.arguments(ActivityBookingSchema)
-    @blp.created(
-        BookingSchema, lambda made, **_: url_for("bookings.BookingById", booking_id=made.id)
+    @blp.creates(
+        BookingSchema,
+        lambda made, **_: url_for("bookings.BookingById", booking_id=made.id),
+        body=ActivityBookingSchema,
+        scope="bookings:write",
     )
     def post(self, booking, activity_id):
         """Book a slot for this activity (its year group and pupils), and link the two"""

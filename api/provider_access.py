@@ -75,9 +75,7 @@ class PolicyCreateSchema(PolicyFields):
 
 @blp.route("/schools/<uuid:school_id>/provider-access-policy")
 class SchoolPolicy(MethodView):
-    @blp.login_required("schools:read")
-    @blp.etag
-    @blp.response(200, PolicySchema)
+    @blp.reads(PolicySchema, scope="schools:read")
     def get(self, school_id):
         """Read a school's current provider access policy (404 until it publishes one)"""
         return provider_access.get_current(db.session, current_caller(), school_id)
@@ -85,21 +83,18 @@ class SchoolPolicy(MethodView):
 
 @blp.route("/schools/<uuid:school_id>/provider-access-policy/versions")
 class SchoolPolicyVersions(MethodView):
-    @blp.login_required("schools:read")
-    @blp.response(200, PolicySchema(many=True))
-    @blp.paginate()
+    @blp.lists(PolicySchema, scope="schools:read")
     def get(self, school_id, pagination_parameters):
         """List every version of a school's provider access policy, newest first"""
         return list_page(provider_access.list_versions, pagination_parameters, school_id)
 
-    @blp.login_required("schools:write")
-    @blp.idempotent
-    @blp.arguments(PolicyCreateSchema)
-    @blp.created(
+    @blp.creates(
         PolicySchema,
         lambda made, school_id: url_for(
             "provider_access.SchoolPolicyVersion", school_id=school_id, version=made.version
         ),
+        body=PolicyCreateSchema,
+        scope="schools:write",
     )
     def post(self, policy, school_id):
         """Publish a new version of the school's policy (the school's own staff)"""
@@ -108,9 +103,7 @@ class SchoolPolicyVersions(MethodView):
 
 @blp.route("/schools/<uuid:school_id>/provider-access-policy/versions/<int:version>")
 class SchoolPolicyVersion(MethodView):
-    @blp.login_required("schools:read")
-    @blp.etag
-    @blp.response(200, PolicySchema)
+    @blp.reads(PolicySchema, scope="schools:read")
     def get(self, school_id, version):
         """Read one version of a school's provider access policy"""
         return provider_access.get_version(db.session, current_caller(), school_id, version)
@@ -158,20 +151,20 @@ class ProviderAccessRequestQueryArgsSchema(Schema):
 
 @blp.route("/provider-access-requests")
 class ProviderAccessRequests(MethodView):
-    @blp.login_required("provider_access:read")
-    @blp.arguments(ProviderAccessRequestQueryArgsSchema, location="query")
-    @blp.response(200, ProviderAccessRequestSchema(many=True))
-    @blp.paginate()
+    @blp.lists(
+        ProviderAccessRequestSchema,
+        scope="provider_access:read",
+        query=ProviderAccessRequestQueryArgsSchema,
+    )
     def get(self, filters, pagination_parameters):
         """List provider-access requests: your school's, your hub's, or your provider's"""
         return list_page(offer_requests.list_, pagination_parameters, kind=ACCESS, **filters)
 
-    @blp.login_required("provider_access:write")
-    @blp.idempotent
-    @blp.arguments(ProviderAccessRequestCreateSchema)
-    @blp.created(
+    @blp.creates(
         ProviderAccessRequestSchema,
         lambda made: url_for("provider_access.ProviderAccessRequestById", request_id=made.id),
+        body=ProviderAccessRequestCreateSchema,
+        scope="provider_access:write",
     )
     def post(self, request):
         """Ask a school for access to its pupils (a provider), covering the four items"""
@@ -180,9 +173,7 @@ class ProviderAccessRequests(MethodView):
 
 @blp.route("/provider-access-requests/<uuid:request_id>")
 class ProviderAccessRequestById(MethodView):
-    @blp.login_required("provider_access:read")
-    @blp.etag
-    @blp.response(200, ProviderAccessRequestSchema)
+    @blp.reads(ProviderAccessRequestSchema, scope="provider_access:read")
     def get(self, request_id):
         """Read a provider-access request"""
         return offer_requests.get(db.session, current_caller(), request_id, kind=ACCESS)
@@ -328,10 +319,7 @@ class HubCompliance(MethodView):
 
 @blp.route("/providers/<uuid:provider_id>/schools-owing")
 class ProviderSchoolsOwing(MethodView):
-    @blp.login_required("providers:read")
-    @blp.arguments(OwingArgsSchema, location="query")
-    @blp.response(200, OwingSchema(many=True))
-    @blp.paginate()
+    @blp.lists(OwingSchema, scope="providers:read", query=OwingArgsSchema)
     def get(self, args, provider_id, pagination_parameters):
         """Schools near your provider that still owe provider encounters this year"""
         found = provider_compliance.schools_owing(

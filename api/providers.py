@@ -57,10 +57,7 @@ class ProviderQueryArgsSchema(NearQueryArgsSchema):
 
 @blp.route("")
 class Providers(MethodView):
-    @blp.login_required("providers:read")
-    @blp.arguments(ProviderQueryArgsSchema, location="query")
-    @blp.response(200, ProviderSchema(many=True))
-    @blp.paginate()
+    @blp.lists(ProviderSchema, scope="providers:read", query=ProviderQueryArgsSchema)
     def get(self, filters, pagination_parameters):
         """Search providers by name, type or distance from a postcode"""
         near = pop_origin(filters)
@@ -85,18 +82,12 @@ class Providers(MethodView):
 
 @blp.route("/<uuid:provider_id>")
 class ProviderById(MethodView):
-    @blp.login_required("providers:read")
-    @blp.etag
-    @blp.response(200, ProviderSchema)
+    @blp.reads(ProviderSchema, scope="providers:read")
     def get(self, provider_id):
         """Read a provider"""
         return providers.get(db.session, current_caller(), provider_id)
 
-    @blp.login_required("providers:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.arguments(ProviderUpdateSchema)
-    @blp.response(200, ProviderSchema)
+    @blp.updates(ProviderSchema, body=ProviderUpdateSchema, scope="providers:write")
     def patch(self, changes, provider_id):
         """Update a provider's profile (its staff; the type: admins)"""
         provider = providers.get_for_update(db.session, current_caller(), provider_id)

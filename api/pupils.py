@@ -75,10 +75,7 @@ class PupilQueryArgsSchema(Schema):
 
 @blp.route("")
 class Pupils(MethodView):
-    @blp.login_required("pupils:read")
-    @blp.arguments(PupilQueryArgsSchema, location="query")
-    @blp.response(200, PupilSchema(many=True))
-    @blp.paginate()
+    @blp.lists(PupilSchema, scope="pupils:read", query=PupilQueryArgsSchema)
     def get(self, filters, school_id, pagination_parameters):
         """List the school's pupils (audited)"""
         page = pupils.list_(
@@ -92,10 +89,12 @@ class Pupils(MethodView):
         db.session.commit()  # the audit rows of this read
         return paged(pagination_parameters, page)
 
-    @blp.login_required("pupils:write")
-    @blp.idempotent
-    @blp.arguments(PupilCreateSchema)
-    @blp.created(PupilSchema, lambda made, **_: _pupil_location(made))
+    @blp.creates(
+        PupilSchema,
+        lambda made, **_: _pupil_location(made),
+        body=PupilCreateSchema,
+        scope="pupils:write",
+    )
     def post(self, pupil, school_id):
         """Add a pupil record"""
         return commit(pupils.create, school_id, **pupil)
@@ -103,18 +102,12 @@ class Pupils(MethodView):
 
 @blp.route("/<uuid:pupil_id>")
 class PupilById(MethodView):
-    @blp.login_required("pupils:read")
-    @blp.etag
-    @blp.response(200, PupilSchema)
+    @blp.reads(PupilSchema, scope="pupils:read")
     def get(self, school_id, pupil_id):
         """Read a pupil record (audited)"""
         return commit(pupils.get, school_id, pupil_id)
 
-    @blp.login_required("pupils:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.arguments(PupilUpdateSchema)
-    @blp.response(200, PupilSchema)
+    @blp.updates(PupilSchema, body=PupilUpdateSchema, scope="pupils:write")
     def patch(self, changes, school_id, pupil_id):
         """Change a pupil record (send the ETag you read as If-Match)"""
         caller = current_caller()
@@ -290,10 +283,12 @@ class PupilRollOver(MethodView):
 
 @blp.route("/transfer")
 class PupilTransfer(MethodView):
-    @blp.login_required("pupils:write")
-    @blp.idempotent
-    @blp.arguments(TransferInSchema)
-    @blp.created(PupilSchema, lambda made, **_: _pupil_location(made))
+    @blp.creates(
+        PupilSchema,
+        lambda made, **_: _pupil_location(made),
+        body=TransferInSchema,
+        scope="pupils:write",
+    )
     def post(self, transfer, school_id):
         """Add a pupil joining from another school, with the record that school exported"""
         return commit(pupils.import_transfer, school_id, **transfer)

@@ -107,10 +107,7 @@ class SchoolQueryArgsSchema(NearQueryArgsSchema):
 
 @blp.route("")
 class Schools(MethodView):
-    @blp.login_required("schools:read")
-    @blp.arguments(SchoolQueryArgsSchema, location="query")
-    @blp.response(200, SchoolSchema(many=True))
-    @blp.paginate()
+    @blp.lists(SchoolSchema, scope="schools:read", query=SchoolQueryArgsSchema)
     def get(self, filters, pagination_parameters):
         """Search schools by name, codes, hub or distance from a postcode"""
         near = pop_origin(filters)
@@ -126,18 +123,12 @@ class Schools(MethodView):
 
 @blp.route("/<uuid:school_id>")
 class SchoolById(MethodView):
-    @blp.login_required("schools:read")
-    @blp.etag
-    @blp.response(200, SchoolDetailSchema)
+    @blp.reads(SchoolDetailSchema, scope="schools:read")
     def get(self, school_id):
         """Read a school, with its hub"""
         return schools.get(db.session, current_caller(), school_id)
 
-    @blp.login_required("schools:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.arguments(SchoolUpdateSchema)
-    @blp.response(200, SchoolDetailSchema)
+    @blp.updates(SchoolDetailSchema, body=SchoolUpdateSchema, scope="schools:write")
     def patch(self, changes, school_id):
         """Update the school's careers profile (its staff, its hub's coordinators, admins)"""
         school = schools.get_for_update(db.session, current_caller(), school_id)

@@ -274,6 +274,48 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
+    # The four usual operations, each flask-smorest's decorators in the one order (auth
+    # outermost, so an anonymous call gets 401 first); `access` goes to `login_required`.
+
+    def lists(self, schema, *, scope: str | None = None, query=None, **access):
+        """A paginated list of `schema` items, filtered by the `query` arguments."""
+
+        def decorator(view):
+            wrapper = self.response(200, schema(many=True))(self.paginate()(view))
+            if query is not None:
+                wrapper = self.arguments(query, location="query")(wrapper)
+            return self.login_required(scope, **access)(wrapper)
+
+        return decorator
+
+    def reads(self, schema, *, scope: str | None = None, **access):
+        """A read of one `schema`, with its `ETag`."""
+
+        def decorator(view):
+            wrapper = self.etag(self.response(200, schema)(view))
+            return self.login_required(scope, **access)(wrapper)
+
+        return decorator
+
+    def creates(self, schema, location: Callable[..., str], *, body, scope=None, **access):
+        """An idempotent create from a `body`: 201 with `schema` (see `created`)."""
+
+        def decorator(view):
+            wrapper = self.arguments(body)(self.created(schema, location)(view))
+            return self.login_required(scope, **access)(self.idempotent(wrapper))
+
+        return decorator
+
+    def updates(self, schema, *, body, scope: str | None = None, **access):
+        """An idempotent change from a `body`, under `If-Match` (the view calls `check_etag`
+        before it changes anything): 200 with `schema`."""
+
+        def decorator(view):
+            wrapper = self.etag(self.arguments(body)(self.response(200, schema)(view)))
+            return self.login_required(scope, **access)(self.idempotent(wrapper))
+
+        return decorator
+
     def idempotent(self, view):
         """Accept an `Idempotency-Key`: a retry replays the first response (see
         `api.idempotency`). Put it right under `login_required`; the view flushes and this

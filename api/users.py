@@ -42,9 +42,7 @@ class Me(MethodView):
 
 @blp.route("/users")
 class Users(MethodView):
-    @blp.login_required()
-    @blp.response(200, UserSchema(many=True))
-    @blp.paginate()
+    @blp.lists(UserSchema)
     def get(self, pagination_parameters):
         """List the people you may see"""
         return list_page(users.list_, pagination_parameters)

@@ -303,10 +303,7 @@ def _flatten(messages: dict, prefix: str = "") -> dict[str, list[str]]:
 
 @blp.route("")
 class Volunteers(MethodView):
-    @blp.login_required("volunteers:read")
-    @blp.arguments(VolunteerQueryArgsSchema, location="query")
-    @blp.response(200, VolunteerSchema(many=True))
-    @blp.paginate()
+    @blp.lists(VolunteerSchema, scope="volunteers:read", query=VolunteerQueryArgsSchema)
     def get(self, filters, pagination_parameters):
         """Search the volunteers you may see by offer, sector, year group or distance"""
         near = pop_origin(filters)
@@ -315,18 +312,12 @@ class Volunteers(MethodView):
 
 @blp.route("/<uuid:volunteer_id>")
 class VolunteerById(MethodView):
-    @blp.login_required("volunteers:read")
-    @blp.etag
-    @blp.response(200, VolunteerSchema)
+    @blp.reads(VolunteerSchema, scope="volunteers:read")
     def get(self, volunteer_id):
         """Read a volunteer's profile"""
         return volunteers.get(db.session, current_caller(), volunteer_id)
 
-    @blp.login_required("volunteers:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.arguments(VolunteerUpdateSchema)
-    @blp.response(200, VolunteerSchema)
+    @blp.updates(VolunteerSchema, body=VolunteerUpdateSchema, scope="volunteers:write")
     def patch(self, changes, volunteer_id):
         """Update a volunteer's profile (the volunteer, their employer's staff, admins)"""
         volunteer = volunteers.get_for_update(db.session, current_caller(), volunteer_id)

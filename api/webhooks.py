@@ -140,21 +140,18 @@ class DeliveryQueryArgsSchema(Schema):
 
 @blp.route("")
 class Subscriptions(MethodView):
-    @blp.login_required("webhooks:read")
-    @blp.response(200, SubscriptionSchema(many=True))
-    @blp.paginate()
+    @blp.lists(SubscriptionSchema, scope="webhooks:read")
     def get(self, pagination_parameters):
         """List your organisation's webhook subscriptions"""
         return list_page(webhooks.list_, pagination_parameters)
 
-    @blp.login_required("webhooks:write")
-    @blp.idempotent
-    @blp.arguments(SubscriptionCreateSchema)
-    @blp.created(
+    @blp.creates(
         NewSecretSchema,
         lambda made: url_for(
             "webhook-subscriptions.SubscriptionById", subscription_id=made.subscription.id
         ),
+        body=SubscriptionCreateSchema,
+        scope="webhooks:write",
     )
     def post(self, subscription):
         """Subscribe a URL to event types; the signing secret is shown once"""
@@ -165,18 +162,12 @@ class Subscriptions(MethodView):
 
 @blp.route("/<uuid:subscription_id>")
 class SubscriptionById(MethodView):
-    @blp.login_required("webhooks:read")
-    @blp.etag
-    @blp.response(200, SubscriptionSchema)
+    @blp.reads(SubscriptionSchema, scope="webhooks:read")
     def get(self, subscription_id):
         """Read a webhook subscription"""
         return webhooks.get(db.session, current_caller(), subscription_id)
 
-    @blp.login_required("webhooks:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.arguments(SubscriptionUpdateSchema)
-    @blp.response(200, SubscriptionSchema)
+    @blp.updates(SubscriptionSchema, body=SubscriptionUpdateSchema, scope="webhooks:write")
     def patch(self, changes, subscription_id):
         """Change, pause or resume a subscription (send the ETag you read as If-Match)"""
         caller = current_caller()
@@ -226,10 +217,7 @@ class SubscriptionPing(MethodView):
 
 @blp.route("/<uuid:subscription_id>/deliveries")
 class SubscriptionDeliveries(MethodView):
-    @blp.login_required("webhooks:read")
-    @blp.arguments(DeliveryQueryArgsSchema, location="query")
-    @blp.response(200, DeliverySchema(many=True))
-    @blp.paginate()
+    @blp.lists(DeliverySchema, scope="webhooks:read", query=DeliveryQueryArgsSchema)
     def get(self, filters, subscription_id, pagination_parameters):
         """The delivery log, newest first: each delivery with its attempts"""
         page = webhooks.list_deliveries(
