@@ -2,13 +2,10 @@
 the school's own staff) and a hub's (every school, no pupil-level data). JSON, or CSV
 with `format=csv` or `Accept: text/csv`."""
 
-import csv
-import io
-
 import marshmallow as ma
-from flask import Response, request
 from flask.views import MethodView
 
+from api.downloads import csv_doc, csv_response, wants_csv
 from api.extensions import db
 from api.security import current_caller
 from api.smorest import Blueprint, Schema
@@ -18,18 +15,7 @@ blp = Blueprint(
     "benchmarks", __name__, url_prefix="/api/v1", description="Gatsby Benchmark reports."
 )
 
-CSV_RESPONSE = {
-    "responses": {
-        200: {
-            "content": {
-                "text/csv": {
-                    "schema": {"type": "string"},
-                    "example": ",".join(benchmarks.CSV_COLUMNS) + "\n",
-                }
-            }
-        }
-    }
-}
+CSV_RESPONSE = csv_doc(benchmarks.CSV_COLUMNS)
 
 
 class ReportQueryArgsSchema(Schema):
@@ -159,7 +145,8 @@ class SchoolBenchmarks(MethodView):
         )
         db.session.commit()  # the audit rows of the pupils listed
         if wants_csv(args):
-            return csv_response(benchmarks.csv_rows(report), f"benchmarks-{report['urn']}")
+            name = f"benchmarks-{report['urn']}"
+            return csv_response(benchmarks.csv_rows(report), name, benchmarks.CSV_COLUMNS)
         return report
 
 
@@ -176,30 +163,13 @@ class HubReport(MethodView):
         )
         if wants_csv(args):
             rows = [row for school in report["schools"] for row in benchmarks.csv_rows(school)]
-            return csv_response(rows, f"hub-report-{report['academic_year']}")
+            return csv_response(
+                rows, f"hub-report-{report['academic_year']}", benchmarks.CSV_COLUMNS
+            )
         return report
 
 
 def report_year(args: dict) -> str:
     return args.get("academic_year") or school_years.label(
         school_years.school_year_start(school_years.london_today())
-    )
-
-
-def wants_csv(args: dict) -> bool:
-    if "format" in args:
-        return args["format"] == "csv"
-    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
-    return best == "text/csv"
-
-
-def csv_response(rows: list[dict], name: str, columns=benchmarks.CSV_COLUMNS) -> Response:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )

@@ -3,13 +3,11 @@ answers Benchmarks 1, 2 and 4 with evidence; 3 and 5-8 come from the ledger and 
 typed over. A hub's coordinators see their schools side by side; CSV export of both the
 hub's term and a school's terms over time."""
 
-import csv
-import io
-
 import marshmallow as ma
-from flask import Response, request, url_for
+from flask import url_for
 from flask.views import MethodView
 
+from api.downloads import CSV, csv_doc, csv_response, wants_csv
 from api.extensions import db
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp
@@ -24,20 +22,8 @@ blp = Blueprint(
     description="Self-evaluations across the eight Gatsby Benchmarks, per term.",
 )
 
-CSV = "text/csv"
 YEAR = ma.validate.Regexp(r"^\d{4}-\d{2}$", error="Use the form YYYY-YY, such as 2025-26.")
-CSV_DOC = {
-    "responses": {
-        200: {
-            "content": {
-                "text/csv": {
-                    "schema": {"type": "string"},
-                    "example": ",".join(evaluations.CSV_COLUMNS) + "\n",
-                }
-            }
-        }
-    }
-}
+CSV_DOC = csv_doc(evaluations.CSV_COLUMNS)
 
 
 class EvaluationCriterionSchema(Schema):
@@ -176,7 +162,8 @@ class SchoolEvaluationsCsv(MethodView):
         school, saved = evaluations.school_history(
             db.session, current_caller(), school_id=school_id
         )
-        return _csv(evaluations.school_csv_rows(school, saved), f"evaluations-{school.urn}")
+        rows = evaluations.school_csv_rows(school, saved)
+        return csv_response(rows, f"evaluations-{school.urn}", evaluations.CSV_COLUMNS)
 
 
 @blp.route("/evaluations/<uuid:evaluation_id>")
@@ -211,28 +198,11 @@ class HubEvaluations(MethodView):
             academic_year=args["academic_year"],
             term=args["term"],
         )
-        if _wants_csv(args):
+        if wants_csv(args):
             rows = [
                 evaluations.csv_row(school, view["academic_year"], view["term"])
                 for school in view["schools"]
             ]
-            return _csv(rows, f"evaluations-{view['academic_year']}-{view['term']}")
+            name = f"evaluations-{view['academic_year']}-{view['term']}"
+            return csv_response(rows, name, evaluations.CSV_COLUMNS)
         return view
-
-
-def _wants_csv(args: dict) -> bool:
-    if "format" in args:
-        return args["format"] == "csv"
-    return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
-
-
-def _csv(rows: list[dict], name: str) -> Response:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=evaluations.CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return Response(
-        out.getvalue(),
-        mimetype=CSV,
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )

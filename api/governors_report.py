@@ -5,8 +5,8 @@ import marshmallow as ma
 from flask import Response
 from flask.views import MethodView
 
+from api.downloads import HTML, page_response
 from api.extensions import db
-from api.http import PAGE_CSP
 from api.security import current_caller
 from api.smorest import Blueprint, Schema
 from services import governors_report
@@ -17,7 +17,7 @@ blp = Blueprint(
     url_prefix="/api/v1/schools/<uuid:school_id>",
     description="The governors' report on the careers programme (JSON, HTML, PDF).",
 )
-HTML, PDF = "text/html", "application/pdf"
+PDF = "application/pdf"
 
 
 class GovernorsReportQueryArgsSchema(Schema):
@@ -87,8 +87,7 @@ class GovernorsReportPage(MethodView):
     def get(self, args, school_id):
         """The governors' report as a printable web page"""
         page = governors_report.render_html(_build(args, school_id))
-        headers = {"Cache-Control": "private, no-store", "Content-Security-Policy": PAGE_CSP}
-        return Response(page, mimetype=HTML, headers=headers)
+        return page_response(page, cache_control="private, no-store")
 
 
 @blp.route("/governors-report.pdf")

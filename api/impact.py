@@ -6,7 +6,8 @@ only, never a pupil. JSON, or CSV with `format=csv` or `Accept: text/csv`."""
 import marshmallow as ma
 from flask.views import MethodView
 
-from api.benchmarks import ReportQueryArgsSchema, csv_response, report_year, wants_csv
+from api.benchmarks import ReportQueryArgsSchema, report_year
+from api.downloads import csv_doc, csv_response, wants_csv
 from api.extensions import db
 from api.security import current_caller
 from api.smorest import Blueprint, Schema
@@ -16,18 +17,7 @@ blp = Blueprint(
     "impact", __name__, url_prefix="/api/v1", description="An employer's reach and impact."
 )
 
-CSV_RESPONSE = {
-    "responses": {
-        200: {
-            "content": {
-                "text/csv": {
-                    "schema": {"type": "string"},
-                    "example": ",".join(impact.CSV_COLUMNS) + "\n",
-                }
-            }
-        }
-    }
-}
+CSV_RESPONSE = csv_doc(impact.CSV_COLUMNS)
 SHARE = {"description": "Of the pupils reached (none when no pupil was)."}
 
 

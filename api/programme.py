@@ -4,11 +4,11 @@ roll-over, and the statutory publication (public JSON and an accessible HTML pag
 JavaScript)."""
 
 import marshmallow as ma
-from flask import Response, url_for
+from flask import url_for
 from flask.views import MethodView
 
+from api.downloads import HTML, page_response
 from api.extensions import db
-from api.http import PAGE_CSP
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp
 from api.views import commit, list_page
@@ -25,7 +25,6 @@ blp = Blueprint(
 
 YEAR = ma.validate.Regexp(r"^\d{4}-\d{2}$", error="Use the form YYYY-YY, such as 2025-26.")
 TEXT = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=4000))
-HTML = "text/html"
 PLAN = "/schools/<uuid:school_id>/programme/<string:academic_year>"
 
 
@@ -381,5 +380,4 @@ class PublicationPage(MethodView):
     def get(self, school_id):
         """The published careers programme as a web page to link from the school's website"""
         page = publication.render_html(publication.get(db.session, school_id))
-        headers = {"Cache-Control": "public, max-age=300", "Content-Security-Policy": PAGE_CSP}
-        return Response(page, mimetype=HTML, headers=headers)
+        return page_response(page, cache_control="public, max-age=300")
