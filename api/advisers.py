@@ -103,11 +103,14 @@ class AdviserById(MethodView):
         """Read an Enterprise Adviser's commitment"""
         return advisers.get(db.session, current_caller(), adviser_id)
 
-    @blp.updates(AdviserSchema, body=AdviserUpdateSchema, scope="advisers:write")
+    @blp.updates(
+        AdviserSchema,
+        body=AdviserUpdateSchema,
+        current=advisers.get_for_update,
+        scope="advisers:write",
+    )
     def patch(self, changes, adviser_id):
         """Change the commitment (status: admins and the hub's coordinators)"""
-        adviser = advisers.get_for_update(db.session, current_caller(), adviser_id)
-        blp.check_etag(adviser, AdviserSchema)
         return commit(advisers.update, adviser_id, changes)
 
     @blp.login_required("advisers:write")

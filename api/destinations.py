@@ -153,12 +153,14 @@ class LeaverById(MethodView):
             db.session, current_caller(), school_id=school_id, leaver_id=leaver_id
         )
 
-    @blp.updates(LeaverSchema, body=DestinationStageSchema, scope="pupils:write")
+    @blp.updates(
+        LeaverSchema, body=DestinationStageSchema, current=destinations.get, scope="pupils:write"
+    )
     def patch(self, destination, school_id, leaver_id):
         """Record or correct the destination at a stage (0 at leaving, 1-3 years on; If-Match)"""
-        caller, key = current_caller(), {"school_id": school_id, "leaver_id": leaver_id}
-        blp.check_etag(destinations.get(db.session, caller, **key), LeaverSchema)
-        return destinations.record(db.session, caller, **key, **destination)
+        return destinations.record(
+            db.session, current_caller(), school_id=school_id, leaver_id=leaver_id, **destination
+        )
 
 
 @blp.route("/import")

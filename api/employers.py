@@ -15,9 +15,9 @@ from api.imports import (
     refuse_if_not_written,
     request_csv,
 )
-from api.search import DirectoryEntrySchema, NearQueryArgsSchema, pop_origin
+from api.search import DirectoryEntrySchema, NearQueryArgsSchema, directory_page, pop_origin
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.smorest import Blueprint, Schema, Timestamp
 from api.views import commit, list_page
 from api.volunteers import (
     CSV_COLUMNS,
@@ -98,15 +98,7 @@ class Employers(MethodView):
     @blp.lists(EmployerSchema, scope="employers:read", query=EmployerQueryArgsSchema)
     def get(self, filters, pagination_parameters):
         """Search employers by name, sector, size or distance from a postcode"""
-        near = pop_origin(filters)
-        page = employers.list_(
-            db.session,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-            near=near,
-            **filters,
-        )
-        return paged(pagination_parameters, page)
+        return directory_page(employers.list_, pagination_parameters, filters)
 
     @blp.login_required()
     @blp.arguments(EmployerCreateSchema)
@@ -125,11 +117,14 @@ class EmployerById(MethodView):
         """Read an employer"""
         return employers.get(db.session, current_caller(), employer_id)
 
-    @blp.updates(EmployerSchema, body=EmployerUpdateSchema, scope="employers:write")
+    @blp.updates(
+        EmployerSchema,
+        body=EmployerUpdateSchema,
+        current=employers.get_for_update,
+        scope="employers:write",
+    )
     def patch(self, changes, employer_id):
         """Update the employer's profile (its staff, admins)"""
-        employer = employers.get_for_update(db.session, current_caller(), employer_id)
-        blp.check_etag(employer, EmployerSchema)
         return commit(employers.update, employer_id, changes)
 
 

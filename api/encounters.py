@@ -249,12 +249,15 @@ class EncounterById(MethodView):
         """Read an encounter (attendance as a count)"""
         return encounters.get(db.session, current_caller(), encounter_id)
 
-    @blp.updates(EncounterSchema, body=EncounterUpdateSchema, scope="encounters:write")
+    @blp.updates(
+        EncounterSchema,
+        body=EncounterUpdateSchema,
+        current=encounters.get,
+        scope="encounters:write",
+    )
     def patch(self, changes, encounter_id):
         """Change an encounter (send the ETag you read as If-Match)"""
-        caller = current_caller()
-        blp.check_etag(encounters.get(db.session, caller, encounter_id), EncounterSchema)
-        encounter = encounters.update(db.session, caller, encounter_id, changes)
+        encounter = encounters.update(db.session, current_caller(), encounter_id, changes)
         db.session.flush()
         db.session.refresh(encounter)
         return encounter
@@ -299,13 +302,16 @@ class EncounterChecklist(MethodView):
         """Read the encounter's checklist: answers, whether it is meaningful, what is missing"""
         return encounters.get_checklist(db.session, current_caller(), encounter_id)
 
-    @blp.updates(EncounterChecklistSchema, body=ChecklistAnswersSchema, scope="encounters:write")
+    @blp.updates(
+        EncounterChecklistSchema,
+        body=ChecklistAnswersSchema,
+        current=encounters.get_checklist,
+        scope="encounters:write",
+    )
     def patch(self, body, encounter_id):
         """Answer your side's checklist items (send the ETag you read as If-Match)"""
-        caller = current_caller()
-        current = encounters.get_checklist(db.session, caller, encounter_id)
-        blp.check_etag(current, EncounterChecklistSchema)
-        return encounters.answer_checklist(db.session, caller, encounter_id, body["answers"])
+        answers = body["answers"]
+        return encounters.answer_checklist(db.session, current_caller(), encounter_id, answers)
 
 
 @blp.route("/checklists/meaningful-encounter")

@@ -173,14 +173,15 @@ class EvaluationById(MethodView):
         """Read a self-evaluation with each benchmark's percentage and state"""
         return evaluations.get(db.session, current_caller(), evaluation_id)
 
-    @blp.updates(EvaluationSchema, body=EvaluationUpdateSchema, scope="programme:write")
+    @blp.updates(
+        EvaluationSchema,
+        body=EvaluationUpdateSchema,
+        current=evaluations.get_for_update,
+        scope="programme:write",
+    )
     def patch(self, changes, evaluation_id):
         """Change some answers (send the ETag you read as If-Match); the ledger's are recomputed"""
-        caller = current_caller()
-        blp.check_etag(
-            evaluations.get_for_update(db.session, caller, evaluation_id), EvaluationSchema
-        )
-        return evaluations.update(db.session, caller, evaluation_id, **changes)
+        return evaluations.update(db.session, current_caller(), evaluation_id, **changes)
 
 
 @blp.route("/hubs/<uuid:hub_id>/evaluations")

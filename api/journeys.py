@@ -229,11 +229,11 @@ class VolunteerJourney(MethodView):
         """Read a volunteer's career journey (the volunteer, their employer's staff)"""
         return journeys.get(db.session, current_caller(), volunteer_id)
 
-    @blp.updates(JourneySchema, body=JourneyUpdateSchema, scope="volunteers:write")
+    @blp.updates(
+        JourneySchema, body=JourneyUpdateSchema, current=journeys.get, scope="volunteers:write"
+    )
     def put(self, journey, volunteer_id):
         """Record a volunteer's career journey and whether to share it"""
-        current = journeys.get(db.session, current_caller(), volunteer_id)
-        blp.check_etag(current, JourneySchema)
         return commit(journeys.replace, volunteer_id, **journey)
 
     @blp.login_required("volunteers:write")

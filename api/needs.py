@@ -342,10 +342,11 @@ class NeedById(MethodView):
         """Read a need"""
         return needs.get(db.session, current_caller(), need_id)
 
-    @blp.updates(NeedSchema, body=NeedUpdateSchema, scope="needs:write")
+    @blp.updates(
+        NeedSchema, body=NeedUpdateSchema, current=needs.get_for_update, scope="needs:write"
+    )
     def patch(self, changes, need_id):
         """Change an open need (send the ETag you read as If-Match)"""
-        blp.check_etag(needs.get_for_update(db.session, current_caller(), need_id), NeedSchema)
         return commit(needs.update, need_id, changes)
 
 

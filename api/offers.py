@@ -365,13 +365,12 @@ class OfferById(MethodView):
         """Read an offer"""
         return offers.get(db.session, current_caller(), offer_id)
 
-    @blp.updates(OfferSchema, body=OfferUpdateSchema, scope="offers:write")
+    @blp.updates(
+        OfferSchema, body=OfferUpdateSchema, current=offers.get_for_update, scope="offers:write"
+    )
     def patch(self, changes, offer_id):
         """Change an offer (send the ETag you read as If-Match)"""
-        caller = current_caller()
-        blp.check_etag(offers.get_for_update(db.session, caller, offer_id), OfferSchema)
-        offer = offers.update(db.session, caller, offer_id, changes)
-        return offer
+        return offers.update(db.session, current_caller(), offer_id, changes)
 
 
 transitions(
@@ -429,13 +428,12 @@ class SlotById(MethodView):
         """Read a slot, with the seats left"""
         return offers.get_slot(db.session, current_caller(), slot_id)
 
-    @blp.updates(SlotSchema, body=SlotUpdateSchema, scope="offers:write")
+    @blp.updates(
+        SlotSchema, body=SlotUpdateSchema, current=offers.get_slot_for_update, scope="offers:write"
+    )
     def patch(self, changes, slot_id):
         """Move a slot or change its seats (never below those booked; send If-Match)"""
-        caller = current_caller()
-        blp.check_etag(offers.get_slot_for_update(db.session, caller, slot_id), SlotSchema)
-        slot = offers.update_slot(db.session, caller, slot_id, changes)
-        return slot
+        return offers.update_slot(db.session, current_caller(), slot_id, changes)
 
     @blp.login_required("offers:write")
     @blp.idempotent

@@ -251,15 +251,21 @@ class PlanByYear(MethodView):
             db.session, current_caller(), school_id=school_id, academic_year=academic_year
         )
 
-    @blp.updates(ProgrammePlanSchema, body=ProgrammePlanUpdateSchema, scope="programme:write")
+    @blp.updates(
+        ProgrammePlanSchema,
+        body=ProgrammePlanUpdateSchema,
+        current=programme.get_plan_for_update,
+        scope="programme:write",
+    )
     def patch(self, changes, school_id, academic_year):
         """Change the plan (send the ETag you read as If-Match)"""
-        caller, key = current_caller(), {"school_id": school_id, "academic_year": academic_year}
-        blp.check_etag(
-            programme.get_plan_for_update(db.session, caller, **key), ProgrammePlanSchema
+        return programme.update_plan(
+            db.session,
+            current_caller(),
+            changes=changes,
+            school_id=school_id,
+            academic_year=academic_year,
         )
-        plan = programme.update_plan(db.session, caller, changes=changes, **key)
-        return plan
 
 
 @blp.route(PLAN + "/publish")
@@ -336,17 +342,14 @@ class ActivityById(MethodView):
         return programme.get_activity(db.session, current_caller(), activity_id)
 
     @blp.updates(
-        ProgrammeActivitySchema, body=ProgrammeActivityUpdateSchema, scope="programme:write"
+        ProgrammeActivitySchema,
+        body=ProgrammeActivityUpdateSchema,
+        current=programme.get_activity_for_update,
+        scope="programme:write",
     )
     def patch(self, changes, activity_id):
         """Change a planned activity (send the ETag you read as If-Match)"""
-        caller = current_caller()
-        blp.check_etag(
-            programme.get_activity_for_update(db.session, caller, activity_id),
-            ProgrammeActivitySchema,
-        )
-        activity = programme.update_activity(db.session, caller, activity_id, changes)
-        return activity
+        return programme.update_activity(db.session, current_caller(), activity_id, changes)
 
     @blp.login_required("programme:write")
     @blp.idempotent

@@ -5,9 +5,9 @@ from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
-from api.search import DirectoryEntrySchema, NearQueryArgsSchema, pop_origin
+from api.search import DirectoryEntrySchema, NearQueryArgsSchema, directory_page
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, paged
+from api.smorest import Blueprint, Schema
 from api.views import commit
 from models.organisations import ProviderType
 from services import providers
@@ -60,15 +60,7 @@ class Providers(MethodView):
     @blp.lists(ProviderSchema, scope="providers:read", query=ProviderQueryArgsSchema)
     def get(self, filters, pagination_parameters):
         """Search providers by name, type or distance from a postcode"""
-        near = pop_origin(filters)
-        page = providers.list_(
-            db.session,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-            near=near,
-            **filters,
-        )
-        return paged(pagination_parameters, page)
+        return directory_page(providers.list_, pagination_parameters, filters)
 
     @blp.login_required()
     @blp.arguments(ProviderCreateSchema)
@@ -87,9 +79,12 @@ class ProviderById(MethodView):
         """Read a provider"""
         return providers.get(db.session, current_caller(), provider_id)
 
-    @blp.updates(ProviderSchema, body=ProviderUpdateSchema, scope="providers:write")
+    @blp.updates(
+        ProviderSchema,
+        body=ProviderUpdateSchema,
+        current=providers.get_for_update,
+        scope="providers:write",
+    )
     def patch(self, changes, provider_id):
         """Update a provider's profile (its staff; the type: admins)"""
-        provider = providers.get_for_update(db.session, current_caller(), provider_id)
-        blp.check_etag(provider, ProviderSchema)
         return commit(providers.update, provider_id, changes)

@@ -107,13 +107,10 @@ class PupilById(MethodView):
         """Read a pupil record (audited)"""
         return commit(pupils.get, school_id, pupil_id)
 
-    @blp.updates(PupilSchema, body=PupilUpdateSchema, scope="pupils:write")
+    @blp.updates(PupilSchema, body=PupilUpdateSchema, current=pupils.get, scope="pupils:write")
     def patch(self, changes, school_id, pupil_id):
         """Change a pupil record (send the ETag you read as If-Match)"""
-        caller = current_caller()
-        blp.check_etag(pupils.get(db.session, caller, school_id, pupil_id), PupilSchema)
-        pupil = pupils.update(db.session, caller, school_id, pupil_id, changes)
-        return pupil
+        return pupils.update(db.session, current_caller(), school_id, pupil_id, changes)
 
     @blp.login_required("pupils:write")
     @blp.idempotent

@@ -15,9 +15,9 @@ from api.imports import (
     refuse_if_not_written,
     request_csv,
 )
-from api.search import DirectoryEntrySchema, NearQueryArgsSchema, pop_origin
+from api.search import DirectoryEntrySchema, NearQueryArgsSchema, directory_page
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, paged
+from api.smorest import Blueprint, Schema
 from api.views import commit
 from services import schools
 
@@ -110,15 +110,7 @@ class Schools(MethodView):
     @blp.lists(SchoolSchema, scope="schools:read", query=SchoolQueryArgsSchema)
     def get(self, filters, pagination_parameters):
         """Search schools by name, codes, hub or distance from a postcode"""
-        near = pop_origin(filters)
-        page = schools.list_(
-            db.session,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-            near=near,
-            **filters,
-        )
-        return paged(pagination_parameters, page)
+        return directory_page(schools.list_, pagination_parameters, filters)
 
 
 @blp.route("/<uuid:school_id>")
@@ -128,11 +120,14 @@ class SchoolById(MethodView):
         """Read a school, with its hub"""
         return schools.get(db.session, current_caller(), school_id)
 
-    @blp.updates(SchoolDetailSchema, body=SchoolUpdateSchema, scope="schools:write")
+    @blp.updates(
+        SchoolDetailSchema,
+        body=SchoolUpdateSchema,
+        current=schools.get_for_update,
+        scope="schools:write",
+    )
     def patch(self, changes, school_id):
         """Update the school's careers profile (its staff, its hub's coordinators, admins)"""
-        school = schools.get_for_update(db.session, current_caller(), school_id)
-        blp.check_etag(school, SchoolDetailSchema)
         return commit(schools.update, school_id, changes)
 
 

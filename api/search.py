@@ -4,7 +4,7 @@ that carry `distance_km` when the list came from a distance search."""
 import marshmallow as ma
 
 from api.extensions import db
-from api.smorest import Schema
+from api.smorest import Schema, paged
 from services.search import MAX_WITHIN_KM, Origin, origin
 
 
@@ -25,6 +25,20 @@ def pop_origin(filters: dict) -> Origin | None:
     within_km = filters.pop("within_km", 10.0)
     near = filters.pop("near", None)
     return origin(db.session, near, within_km) if near else None
+
+
+def directory_page(list_, pagination_parameters, filters: dict) -> list:
+    """One page of a directory (schools, employers, providers: the same for every caller,
+    so its service takes no caller), searched around `near` when it is given."""
+    near = pop_origin(filters)
+    page = list_(
+        db.session,
+        page=pagination_parameters.page,
+        page_size=pagination_parameters.page_size,
+        near=near,
+        **filters,
+    )
+    return paged(pagination_parameters, page)
 
 
 class DirectoryEntrySchema(Schema):

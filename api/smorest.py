@@ -20,8 +20,9 @@ from flask import request
 from flask_smorest.utils import prepare_response
 
 from api import idempotency, problems
+from api.extensions import db
 from api.http import has_body
-from api.security import AccessPolicy, authenticate
+from api.security import AccessPolicy, authenticate, current_caller
 from services.access import SCOPES
 from services.errors import InvalidInput
 
@@ -306,12 +307,17 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
-    def updates(self, schema, *, body, scope: str | None = None, **access):
-        """An idempotent change from a `body`, under `If-Match` (the view calls `check_etag`
-        before it changes anything): 200 with `schema`."""
+    def updates(self, schema, *, body, current: Callable, scope: str | None = None, **access):
+        """An idempotent change from a `body` under `If-Match`: 200 with `schema`. The ETag
+        is checked against `current(session, caller, **path_ids)` before the view runs."""
 
         def decorator(view):
-            wrapper = self.etag(self.arguments(body)(self.response(200, schema)(view)))
+            @wraps(view)
+            def checked(*args, **kwargs):
+                self.check_etag(current(db.session, current_caller(), **kwargs), schema)
+                return view(*args, **kwargs)
+
+            wrapper = self.etag(self.arguments(body)(self.response(200, schema)(checked)))
             return self.login_required(scope, **access)(self.idempotent(wrapper))
 
         return decorator

@@ -317,9 +317,12 @@ class VolunteerById(MethodView):
         """Read a volunteer's profile"""
         return volunteers.get(db.session, current_caller(), volunteer_id)
 
-    @blp.updates(VolunteerSchema, body=VolunteerUpdateSchema, scope="volunteers:write")
+    @blp.updates(
+        VolunteerSchema,
+        body=VolunteerUpdateSchema,
+        current=volunteers.get_for_update,
+        scope="volunteers:write",
+    )
     def patch(self, changes, volunteer_id):
         """Update a volunteer's profile (the volunteer, their employer's staff, admins)"""
-        volunteer = volunteers.get_for_update(db.session, current_caller(), volunteer_id)
-        blp.check_etag(volunteer, VolunteerSchema)
         return commit(volunteers.update, volunteer_id, to_profile(changes))

@@ -167,11 +167,15 @@ class SubscriptionById(MethodView):
         """Read a webhook subscription"""
         return webhooks.get(db.session, current_caller(), subscription_id)
 
-    @blp.updates(SubscriptionSchema, body=SubscriptionUpdateSchema, scope="webhooks:write")
+    @blp.updates(
+        SubscriptionSchema,
+        body=SubscriptionUpdateSchema,
+        current=webhooks.get,
+        scope="webhooks:write",
+    )
     def patch(self, changes, subscription_id):
         """Change, pause or resume a subscription (send the ETag you read as If-Match)"""
         caller = current_caller()
-        blp.check_etag(webhooks.get(db.session, caller, subscription_id), SubscriptionSchema)
         return webhooks.update(db.session, caller, subscription_id, changes, policy=egress_policy())
 
     @blp.login_required("webhooks:write")
