@@ -113,12 +113,7 @@ class AdviserById(MethodView):
         """Change the commitment (status: admins and the hub's coordinators)"""
         return commit(advisers.update, adviser_id, changes)
 
-    @blp.login_required("advisers:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.response(204)
+    @blp.deletes(AdviserSchema, current=advisers.get_for_update, scope="advisers:write")
     def delete(self, adviser_id):
         """End the commitment (the volunteer's profile stays)"""
-        adviser = advisers.get_for_update(db.session, current_caller(), adviser_id)
-        blp.check_etag(adviser, AdviserSchema)
         commit(advisers.delete, adviser_id)

@@ -53,39 +53,33 @@ class CalendarFeedByToken(MethodView):
         return response.make_conditional(request)
 
 
-@blp.route("/schools/<uuid:school_id>/calendar-feed")
-class SchoolCalendarFeed(MethodView):
-    @blp.login_required()
-    @blp.response(201, CalendarFeedSchema, headers={"Location": "LOCATION", "ETag": "ETAG"})
-    def put(self, school_id):
-        """Create or rotate the school's calendar feed URL (the old one stops working)"""
+def _feed_of(kind: type, noun: str) -> type[MethodView]:
+    """The calendar-feed route of one kind of organisation (a school or an employer), for
+    its own staff: PUT creates or rotates the feed, DELETE revokes it."""
+
+    def put(self, **path):
+        (organisation_id,) = path.values()
         token = calendars.rotate(
-            db.session, current_caller(), organisation_id=school_id, kind=School
+            db.session, current_caller(), organisation_id=organisation_id, kind=kind
         )
         db.session.commit()
         return _created(token)
 
-    @blp.login_required()
-    @blp.response(204)
-    def delete(self, school_id):
-        """Revoke the school's calendar feed"""
-        commit(calendars.revoke, organisation_id=school_id, kind=School)
+    def delete(self, **path):
+        (organisation_id,) = path.values()
+        commit(calendars.revoke, organisation_id=organisation_id, kind=kind)
+
+    put.__doc__ = f"Create or rotate the {noun}'s calendar feed URL (the old one stops working)"
+    delete.__doc__ = f"Revoke the {noun}'s calendar feed"
+    created = blp.response(
+        201, CalendarFeedSchema, headers={"Location": "LOCATION", "ETag": "ETAG"}
+    )
+    views = {
+        "put": blp.login_required()(created(put)),
+        "delete": blp.login_required()(blp.response(204)(delete)),
+    }
+    return type(f"{kind.__name__}CalendarFeed", (MethodView,), views)
 
 
-@blp.route("/employers/<uuid:employer_id>/calendar-feed")
-class EmployerCalendarFeed(MethodView):
-    @blp.login_required()
-    @blp.response(201, CalendarFeedSchema, headers={"Location": "LOCATION", "ETag": "ETAG"})
-    def put(self, employer_id):
-        """Create or rotate the employer's calendar feed URL (the old one stops working)"""
-        token = calendars.rotate(
-            db.session, current_caller(), organisation_id=employer_id, kind=Employer
-        )
-        db.session.commit()
-        return _created(token)
-
-    @blp.login_required()
-    @blp.response(204)
-    def delete(self, employer_id):
-        """Revoke the employer's calendar feed"""
-        commit(calendars.revoke, organisation_id=employer_id, kind=Employer)
+blp.route("/schools/<uuid:school_id>/calendar-feed")(_feed_of(School, "school"))
+blp.route("/employers/<uuid:employer_id>/calendar-feed")(_feed_of(Employer, "employer"))

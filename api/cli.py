@@ -16,7 +16,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from tqdm import tqdm
 
-from api.event_commands import events_cli
+from api.event_commands import events_cli, retention_purge
 from api.extensions import db
 from api.imports import decode_csv, read_csv
 from api.journeys import parse_journey_csv
@@ -127,10 +127,7 @@ def seed_demo() -> None:
 @PARTIAL
 def import_volunteers(file: Path, employer_id: uuid.UUID, partial: bool) -> None:
     """Import an employer's volunteers from CSV (all rows or none unless --partial)."""
-    try:
-        rows, parse_errors = parse_volunteer_csv(decode_csv(file.read_bytes()))
-    except DomainError as error:
-        raise click.ClickException(error.detail) from error
+    rows, parse_errors = _read_csv(file, parse_volunteer_csv)
     _run_import(
         lambda progress: volunteers.import_(
             db.session,
@@ -152,10 +149,7 @@ def import_volunteers(file: Path, employer_id: uuid.UUID, partial: bool) -> None
 @click.option("--employer", "employer_id", required=True, type=click.UUID, help="Employer id.")
 def import_journeys(file: Path, employer_id: uuid.UUID) -> None:
     """Import an employer's volunteers' career journeys from CSV (all rows or none)."""
-    try:
-        rows, parse_errors = parse_journey_csv(decode_csv(file.read_bytes()))
-    except DomainError as error:
-        raise click.ClickException(error.detail) from error
+    rows, parse_errors = _read_csv(file, parse_journey_csv)
     _run_import(
         lambda progress: journeys.import_(
             db.session, OPERATOR, employer_id, rows, parse_errors=parse_errors, progress=progress
@@ -170,11 +164,7 @@ def import_journeys(file: Path, employer_id: uuid.UUID) -> None:
 @PARTIAL
 def import_schools(file: Path, partial: bool) -> None:
     """Import schools from a GIAS extract (all rows or none unless --partial)."""
-    try:
-        header, rows = read_csv(decode_csv(file.read_bytes()))
-        schools.check_gias_header(header)
-    except DomainError as error:
-        raise click.ClickException(error.detail) from error
+    rows = _read_csv(file, _gias_rows)
     _run_import(
         lambda progress: schools.import_gias(
             db.session, OPERATOR, rows, partial=partial, progress=progress
@@ -184,19 +174,9 @@ def import_schools(file: Path, partial: bool) -> None:
     )
 
 
-@idempotency_cli.command("purge")
-@click.option(
-    "--older-than-hours",
-    default=24,
-    show_default=True,
-    type=click.IntRange(min=24),
-    help="Delete keys older than this (never fewer than 24 hours).",
+retention_purge(
+    idempotency_cli, idempotency.purge, rows="idempotency keys", unit="hours", minimum=24
 )
-def purge_idempotency_keys(older_than_hours: int) -> None:
-    """Delete idempotency keys past their retention (run it daily, e.g. from cron)."""
-    purged = idempotency.purge(db.session, older_than=timedelta(hours=older_than_hours))
-    db.session.commit()
-    click.echo(f"{purged} idempotency keys older than {older_than_hours} hours deleted.")
 
 
 @sessions_cli.command("purge")
@@ -226,6 +206,20 @@ def roll_over_pupils(academic_year: str | None, school_id: uuid.UUID | None) -> 
         raise click.ClickException(error.detail) from error
     db.session.commit()
     click.echo(f"{result.academic_year}: {result.moved} pupils moved up, {result.left} left.")
+
+
+def _read_csv(file: Path, parse):
+    """The CSV file, decoded and handed to `parse`; what it refuses, as a command error."""
+    try:
+        return parse(decode_csv(file.read_bytes()))
+    except DomainError as error:
+        raise click.ClickException(error.detail) from error
+
+
+def _gias_rows(text: str) -> list:
+    header, rows = read_csv(text)
+    schools.check_gias_header(header)
+    return rows
 
 
 def _run_import(run, total: int, name: str, *, desc: str = "checking") -> None:

@@ -262,15 +262,10 @@ class EncounterById(MethodView):
         db.session.refresh(encounter)
         return encounter
 
-    @blp.login_required("encounters:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.response(204)
+    @blp.deletes(EncounterSchema, current=encounters.get, scope="encounters:write")
     def delete(self, encounter_id):
         """Delete an encounter with its attendance and checklist answers"""
-        caller = current_caller()
-        blp.check_etag(encounters.get(db.session, caller, encounter_id), EncounterSchema)
-        encounters.delete(db.session, caller, encounter_id)
+        encounters.delete(db.session, current_caller(), encounter_id)
 
 
 @blp.route("/encounters/<uuid:encounter_id>/attendance")

@@ -16,19 +16,29 @@ from services import outbox, webhook_delivery
 events_cli = AppGroup("events", help="The outbox of events: deliver webhooks, purge old ones.")
 
 
-@events_cli.command("purge")
-@click.option(
-    "--older-than-days",
-    default=30,
-    show_default=True,
-    type=click.IntRange(min=30),
-    help="Delete events older than this (never fewer than 30 days).",
-)
-def purge_events(older_than_days: int) -> None:
-    """Delete events past their retention (run it daily, e.g. from cron)."""
-    purged = outbox.purge(db.session, older_than=timedelta(days=older_than_days))
-    db.session.commit()
-    click.echo(f"{purged} events older than {older_than_days} days deleted.")
+def retention_purge(group: AppGroup, purge, *, rows: str, unit: str, minimum: int) -> None:
+    """Register `<group> purge [--older-than-<unit> N]`: `purge(session, older_than=...)`
+    deletes the `rows` past their retention, never fewer than `minimum` units old."""
+
+    @group.command("purge")
+    @click.option(
+        f"--older-than-{unit}",
+        "older_than",
+        default=minimum,
+        show_default=True,
+        type=click.IntRange(min=minimum),
+        help=f"Delete {rows} older than this (never fewer than {minimum} {unit}).",
+    )
+    def purge_command(older_than: int) -> None:
+        """Delete {rows} past their retention (run it daily, e.g. from cron)."""
+        purged = purge(db.session, older_than=timedelta(**{unit: older_than}))
+        db.session.commit()
+        click.echo(f"{purged} {rows} older than {older_than} {unit} deleted.")
+
+    purge_command.help = purge_command.help.format(rows=rows)
+
+
+retention_purge(events_cli, outbox.purge, rows="events", unit="days", minimum=30)
 
 
 @events_cli.command("deliver")

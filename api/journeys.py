@@ -236,14 +236,9 @@ class VolunteerJourney(MethodView):
         """Record a volunteer's career journey and whether to share it"""
         return commit(journeys.replace, volunteer_id, **journey)
 
-    @blp.login_required("volunteers:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.response(204)
+    @blp.deletes(JourneySchema, current=journeys.get, scope="volunteers:write")
     def delete(self, volunteer_id):
         """Erase a volunteer's career journey"""
-        current = journeys.get(db.session, current_caller(), volunteer_id)
-        blp.check_etag(current, JourneySchema)
         commit(journeys.delete, volunteer_id)
 
 

@@ -435,12 +435,7 @@ class SlotById(MethodView):
         """Move a slot or change its seats (never below those booked; send If-Match)"""
         return offers.update_slot(db.session, current_caller(), slot_id, changes)
 
-    @blp.login_required("offers:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.response(204)
+    @blp.deletes(SlotSchema, current=offers.get_slot_for_update, scope="offers:write")
     def delete(self, slot_id):
         """Delete a slot that has no bookings and no waitlist (send If-Match)"""
-        caller = current_caller()
-        blp.check_etag(offers.get_slot_for_update(db.session, caller, slot_id), SlotSchema)
-        offers.delete_slot(db.session, caller, slot_id)
+        offers.delete_slot(db.session, current_caller(), slot_id)

@@ -351,18 +351,12 @@ class ActivityById(MethodView):
         """Change a planned activity (send the ETag you read as If-Match)"""
         return programme.update_activity(db.session, current_caller(), activity_id, changes)
 
-    @blp.login_required("programme:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.response(204)
+    @blp.deletes(
+        ProgrammeActivitySchema, current=programme.get_activity_for_update, scope="programme:write"
+    )
     def delete(self, activity_id):
         """Remove an activity that has not produced a need (send its ETag as If-Match)"""
-        caller = current_caller()
-        blp.check_etag(
-            programme.get_activity_for_update(db.session, caller, activity_id),
-            ProgrammeActivitySchema,
-        )
-        programme.delete_activity(db.session, caller, activity_id)
+        programme.delete_activity(db.session, current_caller(), activity_id)
 
 
 @blp.route("/schools/<uuid:school_id>/careers-programme")

@@ -112,15 +112,10 @@ class PupilById(MethodView):
         """Change a pupil record (send the ETag you read as If-Match)"""
         return pupils.update(db.session, current_caller(), school_id, pupil_id, changes)
 
-    @blp.login_required("pupils:write")
-    @blp.idempotent
-    @blp.etag
-    @blp.response(204)
+    @blp.deletes(PupilSchema, current=pupils.get, scope="pupils:write")
     def delete(self, school_id, pupil_id):
         """Erase a pupil record"""
-        caller = current_caller()
-        blp.check_etag(pupils.get(db.session, caller, school_id, pupil_id), PupilSchema)
-        pupils.erase_pupil(db.session, caller, school_id, pupil_id)
+        pupils.erase_pupil(db.session, current_caller(), school_id, pupil_id)
 
 
 class MisImportResultSchema(Schema):

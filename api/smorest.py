@@ -308,8 +308,28 @@ class Blueprint(flask_smorest.Blueprint):
         return decorator
 
     def updates(self, schema, *, body, current: Callable, scope: str | None = None, **access):
-        """An idempotent change from a `body` under `If-Match`: 200 with `schema`. The ETag
-        is checked against `current(session, caller, **path_ids)` before the view runs."""
+        """An idempotent change from a `body` under `If-Match` (see `_if_match`): 200 with
+        `schema`."""
+
+        def decorator(view):
+            wrapper = self.response(200, schema)(self._if_match(schema, current)(view))
+            wrapper = self.etag(self.arguments(body)(wrapper))
+            return self.login_required(scope, **access)(self.idempotent(wrapper))
+
+        return decorator
+
+    def deletes(self, schema, *, current: Callable, scope: str | None = None, **access):
+        """An idempotent delete under `If-Match` (see `_if_match`): 204."""
+
+        def decorator(view):
+            wrapper = self.etag(self.response(204)(self._if_match(schema, current)(view)))
+            return self.login_required(scope, **access)(self.idempotent(wrapper))
+
+        return decorator
+
+    def _if_match(self, schema, current: Callable):
+        """Check the `If-Match` ETag against `current(session, caller, **path_ids)`, as
+        `schema` dumps it, before the view changes anything."""
 
         def decorator(view):
             @wraps(view)
@@ -317,8 +337,7 @@ class Blueprint(flask_smorest.Blueprint):
                 self.check_etag(current(db.session, current_caller(), **kwargs), schema)
                 return view(*args, **kwargs)
 
-            wrapper = self.etag(self.arguments(body)(self.response(200, schema)(checked)))
-            return self.login_required(scope, **access)(self.idempotent(wrapper))
+            return checked
 
         return decorator
 
