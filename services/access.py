@@ -719,6 +719,14 @@ def get_visible(session: Session, caller: Caller, model: type, object_id: uuid.U
     return obj
 
 
+def get_authorized(session: Session, caller: Caller, action: Action, model: type, object_id):
+    """Load an object for `action`: NotFound for missing and foreign alike (as
+    `get_visible`), Forbidden for one the caller sees but may not change so."""
+    obj = get_visible(session, caller, model, object_id)
+    authorize(session, caller, action, obj)
+    return obj
+
+
 def organisation_kind(session: Session, organisation_id: uuid.UUID) -> OrganisationKind | None:
     return session.scalar(select(Organisation.kind).where(Organisation.id == organisation_id))
 

@@ -10,10 +10,10 @@ from models.volunteers import AdviserStatus, EnterpriseAdviser, Volunteer
 from services.access import (
     Action,
     Caller,
-    authorize,
     can_enrol_adviser,
     can_place_adviser,
     can_set_adviser_status,
+    get_authorized,
     get_visible,
     visible_advisers,
 )
@@ -60,9 +60,7 @@ def get(session: Session, caller: Caller, adviser_id: uuid.UUID) -> EnterpriseAd
 
 
 def get_for_update(session: Session, caller: Caller, adviser_id: uuid.UUID) -> EnterpriseAdviser:
-    adviser = get(session, caller, adviser_id)
-    authorize(session, caller, Action.UPDATE, adviser)
-    return adviser
+    return get_authorized(session, caller, Action.UPDATE, EnterpriseAdviser, adviser_id)
 
 
 def create(
@@ -95,8 +93,7 @@ def update(
 
 def delete(session: Session, caller: Caller, adviser_id: uuid.UUID) -> None:
     """End the commitment (the volunteer's profile stays)."""
-    adviser = get(session, caller, adviser_id)
-    authorize(session, caller, Action.DELETE, adviser)
+    adviser = get_authorized(session, caller, Action.DELETE, EnterpriseAdviser, adviser_id)
     session.delete(adviser)
     session.flush()
 

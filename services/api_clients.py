@@ -15,7 +15,7 @@ from services.access import (
     SCOPES,
     Action,
     Caller,
-    authorize,
+    get_authorized,
     get_visible,
     organisation_kind,
 )
@@ -67,8 +67,7 @@ def get(session: Session, caller: Caller, client_uuid: uuid.UUID) -> ApiClient:
 
 
 def revoke(session: Session, caller: Caller, client_uuid: uuid.UUID) -> ApiClient:
-    client = get_visible(session, caller, ApiClient, client_uuid)
-    authorize(session, caller, Action.DELETE, client)
+    client = get_authorized(session, caller, Action.DELETE, ApiClient, client_uuid)
     client.revoked_at = client.revoked_at or utcnow()
     session.flush()
     return client

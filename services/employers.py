@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from models.organisations import Employer, EmployerSize
 from models.reference import SicDivision, SicSection
-from services.access import Action, Caller, authorize, get_visible
+from services.access import Action, Caller, get_authorized, get_visible
 from services.errors import Forbidden, InvalidInput
 from services.geo import geocode
 from services.pagination import Page
@@ -49,9 +49,7 @@ def get(session: Session, caller: Caller, employer_id: uuid.UUID) -> Employer:
 
 
 def get_for_update(session: Session, caller: Caller, employer_id: uuid.UUID) -> Employer:
-    employer = get(session, caller, employer_id)
-    authorize(session, caller, Action.UPDATE, employer)
-    return employer
+    return get_authorized(session, caller, Action.UPDATE, Employer, employer_id)
 
 
 def create(session: Session, caller: Caller, **profile) -> Employer:

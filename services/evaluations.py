@@ -23,7 +23,7 @@ from models.encounters import Attendance, Encounter
 from models.evaluations import TERM_ORDER, SelfEvaluation, Term
 from models.organisations import Hub, School
 from services import benchmarks, outbox, school_years
-from services.access import Action, Caller, authorize, coordinates_hub, get_visible
+from services.access import Action, Caller, authorize, coordinates_hub, get_authorized, get_visible
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.pagination import Page, paginate
 
@@ -121,9 +121,7 @@ def get(session: Session, caller: Caller, evaluation_id: uuid.UUID) -> SelfEvalu
 
 
 def get_for_update(session: Session, caller: Caller, evaluation_id: uuid.UUID) -> SelfEvaluation:
-    evaluation = get(session, caller, evaluation_id)
-    authorize(session, caller, Action.UPDATE, evaluation)
-    return evaluation
+    return get_authorized(session, caller, Action.UPDATE, SelfEvaluation, evaluation_id)
 
 
 def create(

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.organisations import Hub, School
-from services.access import Action, Caller, authorize, get_visible, visible_hubs
+from services.access import Action, Caller, get_authorized, get_visible, visible_hubs
 from services.errors import Conflict, Forbidden, NotFound
 from services.pagination import Page, paginate
 
@@ -30,8 +30,7 @@ def get(session: Session, caller: Caller, hub_id: uuid.UUID) -> Hub:
 
 
 def update(session: Session, caller: Caller, hub_id: uuid.UUID, changes: dict) -> Hub:
-    hub = get_visible(session, caller, Hub, hub_id)
-    authorize(session, caller, Action.UPDATE, hub)
+    hub = get_authorized(session, caller, Action.UPDATE, Hub, hub_id)
     for field in ("name", "area"):
         if field in changes:
             setattr(hub, field, changes[field])
@@ -40,8 +39,7 @@ def update(session: Session, caller: Caller, hub_id: uuid.UUID, changes: dict) -
 
 
 def add_school(session: Session, caller: Caller, hub_id: uuid.UUID, school_id: uuid.UUID) -> School:
-    hub = get_visible(session, caller, Hub, hub_id)
-    authorize(session, caller, Action.UPDATE, hub)
+    hub = get_authorized(session, caller, Action.UPDATE, Hub, hub_id)
     school = session.get(School, school_id)
     if school is None:
         raise NotFound("No such school.")
@@ -55,8 +53,7 @@ def add_school(session: Session, caller: Caller, hub_id: uuid.UUID, school_id: u
 def remove_school(
     session: Session, caller: Caller, hub_id: uuid.UUID, school_id: uuid.UUID
 ) -> None:
-    hub = get_visible(session, caller, Hub, hub_id)
-    authorize(session, caller, Action.UPDATE, hub)
+    hub = get_authorized(session, caller, Action.UPDATE, Hub, hub_id)
     school = session.get(School, school_id)
     if school is None or school.hub_id != hub.id:
         raise NotFound("That school is not in this hub.")

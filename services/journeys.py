@@ -27,7 +27,13 @@ from models.organisations import Employer
 from models.users import User
 from models.volunteers import SIC_SECTIONS, Volunteer
 from services import outbox
-from services.access import Action, Caller, authorize, get_visible, may_act_as_volunteer
+from services.access import (
+    Action,
+    Caller,
+    get_authorized,
+    get_visible,
+    may_act_as_volunteer,
+)
 from services.errors import Forbidden, InvalidInput
 from services.imports import ImportResult
 from services.reference_data import soc_minor_groups
@@ -316,8 +322,7 @@ def import_(
     """Replace the steps of an employer's volunteers from CSV rows `(line, step)`, all or
     nothing. Each row is a step with the volunteer's `email`; a volunteer's rows, in file
     order, are their whole journey. Sharing choices stay as each volunteer set them."""
-    employer = get_visible(session, caller, Employer, employer_id)
-    authorize(session, caller, Action.UPDATE, employer)
+    employer = get_authorized(session, caller, Action.UPDATE, Employer, employer_id)
     parse_errors = parse_errors or {}
     unread = set(parse_errors) - {line for line, _ in rows} - {1}  # rows that failed to parse
     result = ImportResult(rows=len(rows) + len(unread), errors=dict(parse_errors))

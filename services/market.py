@@ -29,7 +29,7 @@ from services.access import (
     Action,
     Caller,
     acts_for_school,
-    authorize,
+    get_authorized,
     get_visible,
     may_act_as_volunteer,
 )
@@ -73,8 +73,7 @@ def open_needs(
     """Open needs the employer's volunteers could meet: addressed ones first, then those
     of schools its offers aim at, then best fit."""
     now = now or datetime.now(UTC)
-    employer = get_visible(session, caller, Employer, employer_id)
-    authorize(session, caller, Action.UPDATE, employer)
+    employer = get_authorized(session, caller, Action.UPDATE, Employer, employer_id)
     shared = set(
         session.scalars(
             select(Need.id).where(

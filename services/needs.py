@@ -15,7 +15,7 @@ from services.access import (
     Action,
     Caller,
     acts_for_school,
-    authorize,
+    get_authorized,
     get_visible,
     visible_needs,
 )
@@ -78,9 +78,7 @@ def get(session: Session, caller: Caller, need_id: uuid.UUID) -> Need:
 
 
 def get_for_update(session: Session, caller: Caller, need_id: uuid.UUID) -> Need:
-    need = get(session, caller, need_id)
-    authorize(session, caller, Action.UPDATE, need)
-    return need
+    return get_authorized(session, caller, Action.UPDATE, Need, need_id)
 
 
 def create(

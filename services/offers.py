@@ -16,7 +16,7 @@ from models.offers import ENCOUNTER_KINDS, MAX_DAY_HOURS, Offer, OfferKind, Offe
 from models.organisations import Employer, Provider
 from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, Mode, Volunteer
 from services import audit, outbox, reference_data, safeguarding
-from services.access import Action, Caller, authorize, get_visible, visible_offers
+from services.access import Action, Caller, authorize, get_authorized, get_visible, visible_offers
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.geo import distance_km, geocode
 from services.pagination import Page, paginate
@@ -203,9 +203,7 @@ def get(session: Session, caller: Caller, offer_id: uuid.UUID) -> Offer:
 
 
 def get_for_update(session: Session, caller: Caller, offer_id: uuid.UUID) -> Offer:
-    offer = get(session, caller, offer_id)
-    authorize(session, caller, Action.UPDATE, offer)
-    return offer
+    return get_authorized(session, caller, Action.UPDATE, Offer, offer_id)
 
 
 def create(

@@ -30,7 +30,13 @@ from models.pairings import (
 )
 from models.volunteers import SIC_SECTIONS, AdviserStatus, EnterpriseAdviser, ExpertiseArea
 from services import adviser_assignments, benchmarks, outbox, school_years
-from services.access import Action, Caller, authorize, get_visible, visible_pairing_plans
+from services.access import (
+    Action,
+    Caller,
+    get_authorized,
+    get_visible,
+    visible_pairing_plans,
+)
 from services.errors import Conflict, InvalidInput, NotFound
 from services.geo import EARTH_RADIUS_KM
 from services.labels import label
@@ -168,9 +174,7 @@ def _preference(advisers: Side, schools: Side, a: np.ndarray, s: np.ndarray) -> 
 
 
 def _hub_for_coordinator(session: Session, caller: Caller, hub_id: uuid.UUID) -> Hub:
-    hub = get_visible(session, caller, Hub, hub_id)
-    authorize(session, caller, Action.UPDATE, hub)
-    return hub
+    return get_authorized(session, caller, Action.UPDATE, Hub, hub_id)
 
 
 def _active_counts(session: Session, column, ids) -> dict:

@@ -6,7 +6,7 @@ import uuid
 from sqlalchemy.orm import Session
 
 from models.organisations import Provider, ProviderType
-from services.access import Action, Caller, authorize, get_visible
+from services.access import Action, Caller, get_authorized, get_visible
 from services.errors import Forbidden
 from services.geo import geocode
 from services.pagination import Page
@@ -44,9 +44,7 @@ def get(session: Session, caller: Caller, provider_id: uuid.UUID) -> Provider:
 
 
 def get_for_update(session: Session, caller: Caller, provider_id: uuid.UUID) -> Provider:
-    provider = get(session, caller, provider_id)
-    authorize(session, caller, Action.UPDATE, provider)
-    return provider
+    return get_authorized(session, caller, Action.UPDATE, Provider, provider_id)
 
 
 def create(

@@ -11,7 +11,7 @@ from models.encounters import Attendance, Encounter, EncounterSource
 from models.pupils import Pupil, school_year_start
 from models.volunteers import SIC_SECTIONS
 from services import audit, encounters, school_years
-from services.access import Action, Caller, authorize, ensure_pupils_of, get_visible
+from services.access import Action, Caller, ensure_pupils_of, get_authorized, get_visible
 from services.errors import Conflict, InvalidInput
 from services.pagination import Page, paginate
 
@@ -90,9 +90,7 @@ def _own_pupil(
     session: Session, caller: Caller, school_id: uuid.UUID, pupil_id: uuid.UUID
 ) -> Pupil:
     ensure_pupils_of(caller, school_id)
-    pupil = get_visible(session, caller, Pupil, pupil_id)
-    authorize(session, caller, Action.UPDATE, pupil)
-    return pupil
+    return get_authorized(session, caller, Action.UPDATE, Pupil, pupil_id)
 
 
 def _ensure_reference_free(session: Session, school_id: uuid.UUID, reference: str) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from models.organisations import Organisation, School
-from services.access import Action, Caller, authorize, get_visible
+from services.access import Action, Caller, get_authorized, get_visible
 from services.errors import Forbidden, InvalidInput
 from services.geo import geocode
 from services.imports import ImportResult
@@ -100,9 +100,7 @@ def get(session: Session, caller: Caller, school_id: uuid.UUID) -> School:
 
 
 def get_for_update(session: Session, caller: Caller, school_id: uuid.UUID) -> School:
-    school = get(session, caller, school_id)
-    authorize(session, caller, Action.UPDATE, school)
-    return school
+    return get_authorized(session, caller, Action.UPDATE, School, school_id)
 
 
 def update(session: Session, caller: Caller, school_id: uuid.UUID, changes: dict) -> School:

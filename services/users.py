@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.users import User
-from services.access import Action, Caller, authorize, get_visible, visible_users
+from services.access import Action, Caller, get_authorized, get_visible, visible_users
 from services.errors import InvalidInput, Unauthenticated
 from services.pagination import Page, paginate
 
@@ -73,8 +73,7 @@ def get(session: Session, caller: Caller, user_id: uuid.UUID) -> User:
 
 def deactivate_user(session: Session, caller: Caller, user_id: uuid.UUID) -> User:
     """Deactivate a member: every token they hold stops working on their next call."""
-    user = get_visible(session, caller, User, user_id)
-    authorize(session, caller, Action.DELETE, user)
+    user = get_authorized(session, caller, Action.DELETE, User, user_id)
     user.is_active = False
     user.token_version += 1
     session.flush()

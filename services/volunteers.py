@@ -17,7 +17,7 @@ from models.volunteers import SIC_SECTIONS, Volunteer
 from services.access import (
     Action,
     Caller,
-    authorize,
+    get_authorized,
     get_visible,
     sees_volunteers_in_part,
     visible_volunteers,
@@ -213,15 +213,12 @@ def get(session: Session, caller: Caller, volunteer_id: uuid.UUID) -> Volunteer:
 
 
 def get_for_update(session: Session, caller: Caller, volunteer_id: uuid.UUID) -> Volunteer:
-    volunteer = get(session, caller, volunteer_id)
-    authorize(session, caller, Action.UPDATE, volunteer)
-    return volunteer
+    return get_authorized(session, caller, Action.UPDATE, Volunteer, volunteer_id)
 
 
 def create(session: Session, caller: Caller, employer_id: uuid.UUID, profile: dict) -> Volunteer:
     """Add a volunteer (and their not-yet-usable login) to an employer: its staff or admins."""
-    employer = get_visible(session, caller, Employer, employer_id)
-    authorize(session, caller, Action.UPDATE, employer)
+    employer = get_authorized(session, caller, Action.UPDATE, Employer, employer_id)
     email = normalise_email(profile["email"])
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict("Someone with that email is already registered.")
@@ -351,8 +348,7 @@ def import_(
     `progress(n)` counts each row twice: once checked, once written (or skipped as wrong),
     in steps of WRITE_BATCH rows flushed.
     """
-    employer = get_visible(session, caller, Employer, employer_id)
-    authorize(session, caller, Action.UPDATE, employer)
+    employer = get_authorized(session, caller, Action.UPDATE, Employer, employer_id)
     parse_errors = parse_errors or {}
     result = ImportResult(rows=len(rows))
     lines = {line for line, _ in rows}

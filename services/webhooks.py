@@ -27,7 +27,13 @@ from models.webhooks import (
     WebhookSubscription,
 )
 from services import audit, egress, outbox
-from services.access import Action, Caller, authorize, get_visible, manages_integrations
+from services.access import (
+    Action,
+    Caller,
+    get_authorized,
+    get_visible,
+    manages_integrations,
+)
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.pagination import Page, paginate
 
@@ -115,8 +121,9 @@ def update(
 
 
 def delete(session: Session, caller: Caller, subscription_id: uuid.UUID) -> None:
-    subscription = get_visible(session, caller, WebhookSubscription, subscription_id)
-    authorize(session, caller, Action.DELETE, subscription)
+    subscription = get_authorized(
+        session, caller, Action.DELETE, WebhookSubscription, subscription_id
+    )
     session.delete(subscription)
     session.flush()
 
@@ -247,9 +254,7 @@ def _check_manager(caller: Caller) -> None:
 
 
 def _for_update(session: Session, caller: Caller, subscription_id: uuid.UUID):
-    subscription = get_visible(session, caller, WebhookSubscription, subscription_id)
-    authorize(session, caller, Action.UPDATE, subscription)
-    return subscription
+    return get_authorized(session, caller, Action.UPDATE, WebhookSubscription, subscription_id)
 
 
 def _checked_url(url: str, policy: egress.Policy, resolve: egress.Resolver) -> str:
