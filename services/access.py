@@ -248,8 +248,7 @@ def visible_requests(caller: Caller) -> ColumnElement[bool]:
     if caller.role is Role.SCHOOL_STAFF:
         return OfferRequest.school_id == caller.organisation_id
     if caller.role is Role.COORDINATOR:
-        hub_schools = select(School.id).where(School.hub_id == caller.organisation_id)
-        return OfferRequest.school_id.in_(hub_schools)
+        return OfferRequest.school_id.in_(coordinated_schools(caller))
     if caller.role is Role.EMPLOYER_STAFF:
         return OfferRequest.employer_id == caller.organisation_id
     if caller.role is Role.PROVIDER_STAFF:
@@ -372,28 +371,28 @@ def acts_for_volunteer(caller: Caller, match: Match) -> bool:
 
 def visible_needs(caller: Caller) -> ColumnElement[bool]:
     """A WHERE clause on `needs` (joined to `schools`) matching `can_see`'s school side."""
-    if caller.is_admin:
-        return true()
-    if caller.role is Role.SCHOOL_STAFF:
-        return Need.school_id == caller.organisation_id
-    if caller.role is Role.COORDINATOR:
-        return School.hub_id == caller.organisation_id
     if caller.role in (Role.VOLUNTEER, Role.EMPLOYER_STAFF):
         invited = select(Match.need_id).join(Volunteer, Volunteer.id == Match.volunteer_id)
         return Need.id.in_(invited.where(visible_volunteers(caller)))
-    return false()
+    return _needs_of_schools_seen(caller)
 
 
 def visible_matches(caller: Caller) -> ColumnElement[bool]:
     """A WHERE clause on `matches` (joined to needs, schools and volunteers)."""
+    if caller.role in (Role.VOLUNTEER, Role.EMPLOYER_STAFF):
+        return visible_volunteers(caller)
+    return _needs_of_schools_seen(caller)
+
+
+def _needs_of_schools_seen(caller: Caller) -> ColumnElement[bool]:
+    """On `needs` joined to `schools`: every need for admins, the school's own for its staff,
+    the hub's schools' for its coordinators, and none for anyone else."""
     if caller.is_admin:
         return true()
     if caller.role is Role.SCHOOL_STAFF:
         return Need.school_id == caller.organisation_id
     if caller.role is Role.COORDINATOR:
         return School.hub_id == caller.organisation_id
-    if caller.role in (Role.VOLUNTEER, Role.EMPLOYER_STAFF):
-        return visible_volunteers(caller)
     return false()
 
 
@@ -491,10 +490,9 @@ def visible_adviser_assignments(caller: Caller) -> ColumnElement[bool]:
     if caller.role is Role.SCHOOL_STAFF:
         return AdviserAssignment.school_id == caller.organisation_id
     if caller.role is Role.COORDINATOR:
-        hub_schools = select(School.id).where(School.hub_id == caller.organisation_id)
         return or_(
             AdviserAssignment.hub_id == caller.organisation_id,
-            AdviserAssignment.school_id.in_(hub_schools),
+            AdviserAssignment.school_id.in_(coordinated_schools(caller)),
         )
     # The adviser themself, and their employer's staff.
     own_advisers = select(EnterpriseAdviser.id).join(EnterpriseAdviser.volunteer)
@@ -543,7 +541,7 @@ def visible_bookings(caller: Caller, school_column, employer_column) -> ColumnEl
     if caller.role is Role.EMPLOYER_STAFF:
         return employer_column == caller.organisation_id
     if caller.role is Role.COORDINATOR:
-        return school_column.in_(select(School.id).where(School.hub_id == caller.organisation_id))
+        return school_column.in_(coordinated_schools(caller))
     return false()
 
 
@@ -552,9 +550,8 @@ def visible_advisers(caller: Caller) -> ColumnElement[bool]:
     if caller.is_admin:
         return true()
     if caller.role is Role.COORDINATOR:
-        hub_schools = select(School.id).where(School.hub_id == caller.organisation_id)
         advising = select(AdviserAssignment.adviser_id).where(
-            AdviserAssignment.school_id.in_(hub_schools)
+            AdviserAssignment.school_id.in_(coordinated_schools(caller))
         )
         return or_(
             EnterpriseAdviser.hub_id == caller.organisation_id,
@@ -667,7 +664,12 @@ def hub_ids_of(session: Session, caller: Caller) -> set[uuid.UUID]:
 def hub_school_ids(session: Session, caller: Caller) -> set[uuid.UUID]:
     if caller.role is not Role.COORDINATOR:
         return set()
-    return set(session.scalars(select(School.id).where(School.hub_id == caller.organisation_id)))
+    return set(session.scalars(coordinated_schools(caller)))
+
+
+def coordinated_schools(caller: Caller) -> Select:
+    """The ids of the schools in the hub a coordinator coordinates, as a subquery."""
+    return select(School.id).where(School.hub_id == caller.organisation_id)
 
 
 def organisations_overseen(session: Session, caller: Caller) -> set[uuid.UUID]:

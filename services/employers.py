@@ -26,17 +26,11 @@ def list_(
     near: Origin | None = None,
     sort: str | None = None,
 ) -> Page:
-    conditions = []
-    if name:
-        conditions.append(Employer.name.ilike(f"%{name}%"))
-    if sector_code:
-        conditions.append(Employer.sector_code == sector_code)
-    if size_band:
-        conditions.append(Employer.size_band == size_band)
     return search_organisations(
         session,
         Employer,
-        conditions=conditions,
+        name=name,
+        equal={"sector_code": sector_code, "size_band": size_band},
         near=near,
         sort=sort,
         page=page,

@@ -159,7 +159,7 @@ def request_offer(
 ) -> OfferRequest:
     """A school asks for a published encounter offer on a date and time of its day."""
     offer = get_visible(session, caller, Offer, offer_id)
-    school = _school_of(session, caller, school_id)
+    school = _own(session, caller, School, school_id, noun="school", refusal=REFUSE_SCHOOL)
     if offer.kind.is_workplace:
         raise Conflict("Workplace experiences are booked by slot (POST /bookings), not requested.")
     if offer.status is not OfferStatus.PUBLISHED:
@@ -167,8 +167,9 @@ def request_offer(
     mode = mode or (Mode.IN_PERSON if Mode.IN_PERSON in offer.modes else Mode.VIRTUAL)
     _check_fit(offer, school, date, year_groups, pupils, mode)
     check_terms(school, date, starts_at, ends_at, notice_days=offer.notice_days)
-    request = OfferRequest(
-        id=uuid.uuid4(),
+    return _open(
+        session,
+        caller,
         kind=RequestKind.OFFER,
         offer=offer,
         school_id=school.id,
@@ -177,30 +178,44 @@ def request_offer(
         requested_by=Side.SCHOOL,
         activity=offer.kind.value,
         mode=mode,
-        status=RequestStatus.REQUESTED,
         date=date,
         starts_at=starts_at,
         ends_at=ends_at,
-        year_groups=sorted(set(year_groups)),
+        year_groups=year_groups,
         pupils=pupils,
         notes=notes,
+    )
+
+
+REFUSE_SCHOOL = "Only a school's own staff and partner apps (or an admin) request for it."
+REFUSE_PROVIDER = "Only a provider's own staff and partner apps (or an admin) ask for access."
+
+
+def _own(session: Session, caller: Caller, model: type, organisation_id, *, noun, refusal):
+    """The organisation a request is made for: the caller's own, or the one an admin names."""
+    organisation_id = organisation_id or caller.organisation_id
+    organisation = session.get(model, organisation_id)
+    if organisation is None and caller.is_admin:
+        raise InvalidInput(f"Unknown {noun}.", errors={f"{noun}_id": [f"No such {noun}."]})
+    if organisation is None or not (caller.is_admin or caller.organisation_id == organisation_id):
+        raise Forbidden(refusal)
+    return organisation
+
+
+def _open(session: Session, caller: Caller, *, year_groups: list[int], **terms) -> OfferRequest:
+    """Store a new request on the caller's terms, and publish it."""
+    request = OfferRequest(
+        id=uuid.uuid4(),
+        status=RequestStatus.REQUESTED,
+        year_groups=sorted(set(year_groups)),
         created_by_user_id=caller.user_id,
         created_by_client_id=caller.client_id,
+        **terms,
     )
     session.add(request)
     session.flush()
     _publish(session, request, by=request.requested_by)
     return request
-
-
-def _school_of(session: Session, caller: Caller, school_id: uuid.UUID | None) -> School:
-    school_id = school_id or caller.organisation_id
-    school = session.get(School, school_id)
-    if school is None and caller.is_admin:
-        raise InvalidInput("Unknown school.", errors={"school_id": ["No such school."]})
-    if school is None or not (caller.is_admin or caller.organisation_id == school_id):
-        raise Forbidden("Only a school's own staff and partner apps (or an admin) request for it.")
-    return school
 
 
 def _check_fit(offer: Offer, school: School, day: date, year_groups, pupils: int, mode: Mode):
@@ -257,7 +272,9 @@ def request_access(
     """A provider asks a school for an encounter with some of its Y8-Y13 pupils, covering
     the four required items; the school grants, proposes another time, or refuses."""
     school = get_visible(session, caller, School, school_id)
-    provider = _provider_of(session, caller, provider_id)
+    provider = _own(
+        session, caller, Provider, provider_id, noun="provider", refusal=REFUSE_PROVIDER
+    )
     errors: dict[str, list[str]] = {}
     if set(year_groups) - set(ACCESS_YEAR_GROUPS):
         errors["year_groups"] = ["Provider access covers Y8 to Y13."]
@@ -271,8 +288,9 @@ def request_access(
         errors["preferred_dates"] = ["Dates from today."]
     if errors:
         raise InvalidInput("The request is not acceptable.", errors=errors)
-    request = OfferRequest(
-        id=uuid.uuid4(),
+    return _open(
+        session,
+        caller,
         kind=RequestKind.PROVIDER_ACCESS,
         school=school,
         school_id=school.id,
@@ -280,31 +298,12 @@ def request_access(
         requested_by=Side.PARTNER,
         activity=activity.value,
         mode=mode,
-        status=RequestStatus.REQUESTED,
         preferred_dates=sorted({day.isoformat() for day in preferred_dates}),
-        year_groups=sorted(set(year_groups)),
+        year_groups=year_groups,
         pupils=pupils,
         content=[item.value for item in AccessContent if item in set(content)],
         notes=notes,
-        created_by_user_id=caller.user_id,
-        created_by_client_id=caller.client_id,
     )
-    session.add(request)
-    session.flush()
-    _publish(session, request, by=request.requested_by)
-    return request
-
-
-def _provider_of(session: Session, caller: Caller, provider_id: uuid.UUID | None) -> Provider:
-    provider_id = provider_id or caller.organisation_id
-    provider = session.get(Provider, provider_id)
-    if provider is None and caller.is_admin:
-        raise InvalidInput("Unknown provider.", errors={"provider_id": ["No such provider."]})
-    if provider is None or not (caller.is_admin or caller.organisation_id == provider_id):
-        raise Forbidden(
-            "Only a provider's own staff and partner apps (or an admin) ask for access."
-        )
-    return provider
 
 
 # --- transitions ----------------------------------------------------------------------

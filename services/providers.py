@@ -23,15 +23,11 @@ def list_(
     near: Origin | None = None,
     sort: str | None = None,
 ) -> Page:
-    conditions = []
-    if name:
-        conditions.append(Provider.name.ilike(f"%{name}%"))
-    if provider_type:
-        conditions.append(Provider.provider_type == provider_type)
     return search_organisations(
         session,
         Provider,
-        conditions=conditions,
+        name=name,
+        equal={"provider_type": provider_type},
         near=near,
         sort=sort,
         page=page,

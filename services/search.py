@@ -163,13 +163,18 @@ def search_organisations(
     session: Session,
     model: type,
     *,
-    conditions: Sequence,
+    name: str | None,
+    equal: dict[str, object],
     near: Origin | None,
     sort: str | None,
     page: int,
     page_size: int,
 ) -> Page:
-    """An organisation directory page: by name, or nearest first (or by name) around `near`."""
+    """An organisation directory page: those whose name contains `name` and whose columns
+    named in `equal` hold its values (a filter not given, None or empty, is left out); by
+    name, or nearest first (or by name) around `near`."""
+    conditions = [model.name.ilike(f"%{name}%")] if name else []
+    conditions += [getattr(model, column) == value for column, value in equal.items() if value]
     if near is None:
         if sort == "distance":
             raise InvalidInput(
