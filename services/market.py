@@ -228,8 +228,4 @@ def reject(  # the school turns the volunteer down, with a reason
 ) -> Match:
     now = now or datetime.now(UTC)
     match = _put_forward_match(session, caller, match_id)
-    match.status, match.decline_reason, match.note = MatchStatus.DECLINED, reason, note
-    match.responded_at = match.closed_at = now
-    matches.publish(session, "match.declined", match, reason=reason.value)
-    session.flush()
-    return match
+    return matches.close_declined(session, match, reason=reason, note=note, now=now)

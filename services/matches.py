@@ -201,6 +201,14 @@ def decline(
     if not acts_for_volunteer(caller, match):
         raise Forbidden("Only the invited volunteer answers an invitation.")
     _require(match, MatchStatus.INVITED, MatchStatus.ACCEPTED, action="declined")
+    return close_declined(session, match, reason=reason, note=note, now=now)
+
+
+def close_declined(
+    session: Session, match: Match, *, reason: DeclineReason, note: str | None, now: datetime
+) -> Match:
+    """Close a match as declined, with its reason: the volunteer's answer to an invitation,
+    or the school's to a volunteer put forward."""
     match.status, match.decline_reason, match.note = MatchStatus.DECLINED, reason, note
     match.responded_at = match.responded_at or now
     match.closed_at = now
