@@ -211,7 +211,9 @@ class JourneysAnswerSchema(Schema):
     routes = ma.fields.List(ma.fields.Nested(RouteCountSchema), required=True)
 
 
-def _filters(args: dict) -> tuple[tube_map.Filters, int]:
+def _map_query(args: dict) -> dict:
+    """The map's `filters` and `min_count` (never below the configured floor, so that no
+    station or line can single someone out), as `tube_map.build` and `answer` take them."""
     floor = current_app.config["TUBE_MAP_MIN_COUNT"]
     min_count = args.pop("min_count", floor)
     if min_count < floor:
@@ -219,7 +221,7 @@ def _filters(args: dict) -> tuple[tube_map.Filters, int]:
             "That minimum could single someone out.",
             errors={"min_count": [f"At least {floor}."]},
         )
-    return tube_map.Filters(**args), min_count
+    return {"filters": tube_map.Filters(**args), "min_count": min_count}
 
 
 @blp.route("/volunteers/<uuid:volunteer_id>/journey")
@@ -276,8 +278,7 @@ class TubeMap(MethodView):
     @blp.response(200, TubeMapSchema)
     def get(self, args):
         """The Careers Tube Map as data: stations, lines and interchanges"""
-        filters, min_count = _filters(args)
-        return tube_map.build(db.session, filters=filters, min_count=min_count)
+        return tube_map.build(db.session, **_map_query(args))
 
 
 @blp.route("/tube-map.svg")
@@ -287,8 +288,7 @@ class TubeMapPicture(MethodView):
     @blp.response(200, description="The tube map as an SVG picture.", content_type=SVG)
     def get(self, args):
         """The Careers Tube Map as a picture (SVG)"""
-        filters, min_count = _filters(args)
-        graph = tube_map.build(db.session, filters=filters, min_count=min_count)
+        graph = tube_map.build(db.session, **_map_query(args))
         return Response(
             tube_map_svg.render(graph), mimetype=SVG, headers={"Cache-Control": "private"}
         )
@@ -302,8 +302,7 @@ class Journeys(MethodView):
     @blp.response(200, JourneysAnswerSchema)
     def get(self, args):
         """How many shared journeys match, how long they took and by which routes"""
-        filters, min_count = _filters(args)
-        return tube_map.answer(db.session, filters=filters, min_count=min_count)
+        return tube_map.answer(db.session, **_map_query(args))
 
 
 def parse_journey_csv(text: str) -> tuple[list[tuple[int, dict]], dict[int, dict]]:

@@ -1,5 +1,7 @@
 """The one seam where flask-smorest is customised: Api, Blueprint and Schema subclasses.
 
+The Blueprint also names the usual operations (`lists`, `reads`, `creates`, `updates`,
+`deletes`), each flask-smorest's own decorators in the one order, auth outermost.
 Error responses are documented as RFC 9457 problems, lists get an RFC 8288 `Link`
 header beside `X-Pagination`, and schemas refuse unknown fields (so a server-owned
 field sent in a body is a 422, never silently applied).

@@ -3,7 +3,8 @@
 Views stay a few lines each: they declare the route, its scope and schemas, and hand the
 work to one service call. A change is committed here (for an idempotent operation, by its
 seam), so every write is one transaction (a domain error raised before the commit rolls
-the session back in `api.errors`).
+the session back in `api.errors`). A resource's state transitions (`POST /things/{id}/verb`)
+are declared as a table of `Transition`s with `transitions`.
 """
 
 from collections.abc import Callable
