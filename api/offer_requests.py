@@ -5,6 +5,7 @@ cancels. The same machinery serves provider-access requests (api.provider_access
 Creating and every transition take an `Idempotency-Key`, so a partner app may retry.
 """
 
+from dataclasses import replace
 from functools import partial
 
 import marshmallow as ma
@@ -133,42 +134,41 @@ class OfferRequestQueryArgsSchema(Schema):
     school_id = ma.fields.UUID()
 
 
+# The transitions of both kinds of request, on the one machinery (`kind` bound per resource).
+REQUEST_TRANSITIONS = [
+    Transition(
+        "accept",
+        offer_requests.accept,
+        "Accept: the side asked (volunteers named, or a date granted), or the side\n"
+        "that asked taking a proposal. It becomes scheduled, with the school's encounter",
+        body=AcceptSchema,
+    ),
+    Transition(
+        "propose",
+        offer_requests.propose,
+        "Propose another date and time (the side asked)",
+        body=ProposeSchema,
+    ),
+    Transition(
+        "decline",
+        offer_requests.decline,
+        "Decline with a reason (the side asked), or turn a proposal down",
+        body=ReasonSchema,
+    ),
+    Transition(
+        "cancel",
+        offer_requests.cancel,
+        "Cancel with a reason (either side); a scheduled one loses its encounter",
+        body=ReasonSchema,
+    ),
+]
+
+
 def request_transitions(blp, resource: str, name: str, kind: RequestKind, schema, noun: str):
-    """The four transition routes of a request resource, on the one machinery."""
-    transitions(
-        blp,
-        f"/{resource}/<uuid:request_id>",
-        name,
-        schema,
-        scope=f"{noun}:write",
-        table=[
-            Transition(
-                "accept",
-                partial(offer_requests.accept, kind=kind),
-                "Accept: the side asked (volunteers named, or a date granted), or the side\n"
-                "that asked taking a proposal. It becomes scheduled, with the school's encounter",
-                body=AcceptSchema,
-            ),
-            Transition(
-                "propose",
-                partial(offer_requests.propose, kind=kind),
-                "Propose another date and time (the side asked)",
-                body=ProposeSchema,
-            ),
-            Transition(
-                "decline",
-                partial(offer_requests.decline, kind=kind),
-                "Decline with a reason (the side asked), or turn a proposal down",
-                body=ReasonSchema,
-            ),
-            Transition(
-                "cancel",
-                partial(offer_requests.cancel, kind=kind),
-                "Cancel with a reason (either side); a scheduled one loses its encounter",
-                body=ReasonSchema,
-            ),
-        ],
-    )
+    """The four transition routes of a request resource of `kind`."""
+    table = [replace(t, change=partial(t.change, kind=kind)) for t in REQUEST_TRANSITIONS]
+    rule = f"/{resource}/<uuid:request_id>"
+    transitions(blp, rule, name, schema, scope=f"{noun}:write", table=table)
 
 
 @blp.route("/offer-requests")

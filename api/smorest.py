@@ -277,7 +277,7 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
-    # The four usual operations, each flask-smorest's decorators in the one order (auth
+    # The usual operations, each flask-smorest's decorators in the one order (auth
     # outermost, so an anonymous call gets 401 first); `access` goes to `login_required`.
 
     def lists(self, schema, *, scope: str | None = None, query=None, **access):
