@@ -170,6 +170,4 @@ class HubReport(MethodView):
 
 
 def report_year(args: dict) -> str:
-    return args.get("academic_year") or school_years.label(
-        school_years.school_year_start(school_years.london_today())
-    )
+    return args.get("academic_year") or school_years.current_label()

@@ -195,9 +195,7 @@ def purge_revoked_sessions() -> None:
 @click.option("--school", "school_id", type=click.UUID, help="One school only.")
 def roll_over_pupils(academic_year: str | None, school_id: uuid.UUID | None) -> None:
     """Year-end roll-over: year groups move up, pupils past Y13 leave (idempotent)."""
-    year = academic_year or school_years.label(
-        school_years.school_year_start(school_years.london_today())
-    )
+    year = academic_year or school_years.current_label()
     audit.system_context(db.session, "cli:pupils-roll-over")
     try:
         result = pupils.roll_over_schools(db.session, academic_year=year, school_id=school_id)

@@ -7,6 +7,7 @@ import marshmallow as ma
 from flask import url_for
 from flask.views import MethodView
 
+from api.benchmarks import report_year
 from api.extensions import db
 from api.offer_requests import RequestSchema, request_transitions
 from api.security import current_caller
@@ -15,7 +16,7 @@ from api.views import commit, list_page
 from models.offer_requests import AccessActivity, AccessContent, RequestKind, RequestStatus
 from models.provider_access import KeyPhase
 from models.volunteers import Mode
-from services import offer_requests, provider_access, provider_compliance, school_years
+from services import offer_requests, provider_access, provider_compliance
 from services.pagination import Page
 
 blp = Blueprint(
@@ -285,12 +286,6 @@ class OwingArgsSchema(ComplianceArgsSchema):
     phase = ma.fields.Enum(KeyPhase, by_value=True)
 
 
-def _year(args) -> str:
-    return args.get("academic_year") or school_years.label(
-        school_years.school_year_start(school_years.london_today())
-    )
-
-
 @blp.route("/schools/<uuid:school_id>/provider-access-compliance")
 class SchoolCompliance(MethodView):
     @blp.login_required("reports:read")
@@ -299,7 +294,7 @@ class SchoolCompliance(MethodView):
     def get(self, args, school_id):
         """The school's provider access duty this year: held, owed, who attended (staff)"""
         return provider_compliance.for_school(
-            db.session, current_caller(), school_id, academic_year=_year(args)
+            db.session, current_caller(), school_id, academic_year=report_year(args)
         )
 
 
@@ -310,7 +305,7 @@ class HubCompliance(MethodView):
     @blp.response(200, HubComplianceSchema)
     def get(self, args, hub_id):
         """Every hub school's provider access duty (counts, never pupils)"""
-        year = _year(args)
+        year = report_year(args)
         schools = provider_compliance.for_hub(
             db.session, current_caller(), hub_id, academic_year=year
         )
@@ -326,7 +321,7 @@ class ProviderSchoolsOwing(MethodView):
             db.session,
             current_caller(),
             provider_id,
-            academic_year=_year(args),
+            academic_year=report_year(args),
             within_km=args["within_km"],
             phase=args.get("phase"),
         )

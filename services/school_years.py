@@ -11,6 +11,7 @@ PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
 __all__ = [
     "bounds",
+    "current_label",
     "label",
     "london_date",
     "london_today",
@@ -33,6 +34,11 @@ def parse(text: str) -> int:
 
 def label(start: int) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
+
+
+def current_label() -> str:
+    """This school year's name, such as `2025-26` (today in Europe/London)."""
+    return label(school_year_start(london_today()))
 
 
 def bounds(start: int) -> tuple[date, date]:
