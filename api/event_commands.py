@@ -20,7 +20,9 @@ def retention_purge(group: AppGroup, purge, *, rows: str, unit: str, minimum: in
     """Register `<group> purge [--older-than-<unit> N]`: `purge(session, older_than=...)`
     deletes the `rows` past their retention, never fewer than `minimum` units old."""
 
-    @group.command("purge")
+    @group.command(
+        "purge", help=f"Delete {rows} past their retention (run it daily, e.g. from cron)."
+    )
     @click.option(
         f"--older-than-{unit}",
         "older_than",
@@ -30,12 +32,9 @@ def retention_purge(group: AppGroup, purge, *, rows: str, unit: str, minimum: in
         help=f"Delete {rows} older than this (never fewer than {minimum} {unit}).",
     )
     def purge_command(older_than: int) -> None:
-        """Delete {rows} past their retention (run it daily, e.g. from cron)."""
         purged = purge(db.session, older_than=timedelta(**{unit: older_than}))
         db.session.commit()
         click.echo(f"{purged} {rows} older than {older_than} {unit} deleted.")
-
-    purge_command.help = purge_command.help.format(rows=rows)
 
 
 retention_purge(events_cli, outbox.purge, rows="events", unit="days", minimum=30)
