@@ -300,7 +300,9 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
-    def creates(self, schema, location: Callable[..., str], *, body, scope=None, **access):
+    def creates(
+        self, schema, location: Callable[..., str], *, body, scope: str | None = None, **access
+    ):
         """An idempotent create from a `body`: 201 with `schema` (see `created`)."""
 
         def decorator(view):

@@ -30,13 +30,7 @@ from models.pairings import (
 )
 from models.volunteers import SIC_SECTIONS, AdviserStatus, EnterpriseAdviser, ExpertiseArea
 from services import adviser_assignments, benchmarks, outbox, school_years
-from services.access import (
-    Action,
-    Caller,
-    get_authorized,
-    get_visible,
-    visible_pairing_plans,
-)
+from services.access import Action, Caller, get_authorized, get_visible, visible_pairing_plans
 from services.errors import Conflict, InvalidInput, NotFound
 from services.geo import EARTH_RADIUS_KM
 from services.labels import label
