@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from models.auth import ApiClient
-from models.base import london_today
+from models.base import UUIDPrimaryKey, london_today
 from models.bookings import Booking, BookingStatus, Slot, SlotAllocation
 from models.checklists import CURRENT_VERSION
 from models.destinations import DestinationRecord, Leaver, Route
@@ -424,9 +424,17 @@ class World:
 
 
 def world(session: Session) -> World:
-    platform = _add(session, Organisation(kind=OrganisationKind.PLATFORM, name="Engage"))
-    admin = user(session, Role.ADMIN, platform.id, email="admin@example.org", is_org_admin=True)
-    return World(admin, _side(session, "a"), _side(session, "b"))
+    """Built with one flush at the end (ids given up front), not one per object: nearly
+    every test starts with a world."""
+    session.info[DEFER_FLUSH] = True
+    try:
+        platform = _add(session, Organisation(kind=OrganisationKind.PLATFORM, name="Engage"))
+        admin = user(session, Role.ADMIN, platform.id, email="admin@example.org", is_org_admin=True)
+        built = World(admin, _side(session, "a"), _side(session, "b"))
+    finally:
+        session.info.pop(DEFER_FLUSH)
+    session.flush()
+    return built
 
 
 def _side(session: Session, label: str) -> Side:
@@ -470,9 +478,17 @@ def _side(session: Session, label: str) -> Side:
     )
 
 
+DEFER_FLUSH = "factories_defer_flush"
+
+
 def _add(session: Session, obj):
+    if not session.info.get(DEFER_FLUSH):
+        session.add(obj)
+        session.flush()
+        return obj
+    if isinstance(obj, UUIDPrimaryKey) and obj.id is None:
+        obj.id = uuid.uuid4()  # what the flush would give it, now, so others can name it
     session.add(obj)
-    session.flush()
     return obj
 
 

@@ -46,6 +46,8 @@ DOMAIN_REFUSALS = {
     ("GET", "/api/v1/tube-map"),
     ("GET", "/api/v1/tube-map.svg"),
     ("GET", "/api/v1/journeys"),
+    # A list's `after` must be a cursor the list handed out in a `next` link.
+    ("GET", "/api/v1/audit-log"),
     # An admin names a real employer or school; a slot's date is not in the past; a booking's
     # year group is one the offer takes; `near` is a known postcode.
     ("POST", "/api/v1/offers"),
