@@ -125,7 +125,6 @@ def create_plan(
         raise Conflict(f"The school already has a programme plan for {academic_year}.")
     _apply(plan, fields, PLAN_FIELDS)
     session.add(plan)
-    session.flush()
     _publish(session, "programme_plan.created", plan)
     return plan
 
@@ -135,7 +134,6 @@ def update_plan(
 ) -> ProgrammePlan:
     plan = get_plan_for_update(session, caller, school_id=school_id, academic_year=academic_year)
     _apply(plan, changes, PLAN_FIELDS)
-    session.flush()
     _publish(session, "programme_plan.updated", plan)
     return plan
 
@@ -157,7 +155,6 @@ def publish(
     if missing:
         raise InvalidInput("The statutory publication is incomplete; see `errors`.", errors=missing)
     plan.status, plan.published_at = PlanStatus.PUBLISHED, datetime.now(UTC)
-    session.flush()
     _publish(session, "programme_plan.published", plan)
     return plan
 
@@ -181,7 +178,6 @@ def roll_over(
         kept = {name: getattr(activity, name) for name in ACTIVITY_FIELDS}
         copy.activities.append(ProgrammeActivity(**{**kept, "status": ActivityStatus.PLANNED}))
     session.add(copy)
-    session.flush()
     _publish(session, "programme_plan.created", copy, rolled_from=str(plan.id))
     return copy
 
@@ -245,7 +241,6 @@ def create_activity(
     fields.setdefault("partner_type", PartnerType.NONE)
     _apply_activity(activity, fields)
     session.add(activity)
-    session.flush()
     publish_activity(session, "programme_activity.created", activity)
     return activity
 
@@ -255,7 +250,6 @@ def update_activity(
 ) -> ProgrammeActivity:
     activity = get_activity_for_update(session, caller, activity_id)
     _apply_activity(activity, changes)
-    session.flush()
     publish_activity(session, "programme_activity.updated", activity)
     return activity
 
@@ -376,6 +370,8 @@ def happened_encounters(
 
 
 def _publish(session: Session, event_type: str, plan: ProgrammePlan, **extra) -> None:
+    """Flush the plan's changes, then record its event (ids and values as stored)."""
+    session.flush()
     outbox.publish(
         session,
         event_type,
@@ -391,6 +387,8 @@ def _publish(session: Session, event_type: str, plan: ProgrammePlan, **extra) ->
 
 
 def publish_activity(session: Session, event_type: str, activity: ProgrammeActivity) -> None:
+    """Flush the activity's changes, then record its event (ids and values as stored)."""
+    session.flush()
     outbox.publish(
         session,
         event_type,

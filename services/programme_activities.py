@@ -227,5 +227,4 @@ def _link(
 ) -> None:
     setattr(activity, name, made)
     activity.status = ActivityStatus.REQUESTED
-    session.flush()
     _publish(session, event, activity)
