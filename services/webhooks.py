@@ -178,13 +178,7 @@ def ping(
         subscription_id=subscription.id, event_position=event.position, next_attempt_at=now
     )
     session.add(delivery)
-    session.flush()
-    audit.record(
-        session,
-        action="webhook_delivery.pinged",
-        object_type="webhook_delivery",
-        object_id=delivery.id,
-    )
+    _audit(session, "webhook_delivery.pinged", delivery)
     return delivery
 
 
@@ -238,14 +232,14 @@ def redeliver(
     delivery.status, delivery.attempts = DeliveryStatus.PENDING, 0
     delivery.next_attempt_at, delivery.completed_at = now or utcnow(), None
     delivery.leased_until = delivery.lease_token = None
-    session.flush()
-    audit.record(
-        session,
-        action="webhook_delivery.redelivered",
-        object_type="webhook_delivery",
-        object_id=delivery.id,
-    )
+    _audit(session, "webhook_delivery.redelivered", delivery)
     return delivery
+
+
+def _audit(session: Session, action: str, delivery: WebhookDelivery) -> None:
+    """Flush the delivery (so it has its id), then audit what was done to it."""
+    session.flush()
+    audit.record(session, action=action, object_type="webhook_delivery", object_id=delivery.id)
 
 
 def _check_manager(caller: Caller) -> None:
