@@ -106,28 +106,20 @@ def _employer_offers(session, schools, employers, today) -> list[Offer]:
         base, employer = schools[i % len(schools)], employers[i % len(employers)]
         online = kind is OfferKind.VIRTUAL_TALK
         made.append(
-            get_or_add(
+            _published_offer(
                 session,
-                Offer,
-                demo_id(f"encounter-offer:{i}"),
+                f"encounter-offer:{i}",
+                base,
+                today,
                 employer_id=employer.id,
                 kind=kind,
                 title=f"{kind.value.replace('_', ' ').capitalize()} with {employer.name}",
                 description="Our people talk about their jobs and how they got there.",
-                postcode=base.postcode,
-                latitude=base.latitude,
-                longitude=base.longitude,
-                sectors=[employers[i % len(employers)].sector_code]
-                if employers[i % len(employers)].sector_code
-                else [],
+                sectors=[employer.sector_code] if employer.sector_code else [],
                 year_groups=[[9, 10, 11], [10, 11], [12, 13], [7, 8, 9]][i % 4],
                 modes=[Mode.VIRTUAL] if online else [Mode.IN_PERSON, Mode.VIRTUAL],
                 max_group=[30, 60, 120, 240][i % 4],
                 send_suitable=i % 3 == 0,
-                available_from=today,
-                available_to=today + timedelta(days=150),
-                available_weekdays=[],
-                available_dates=[],
                 travel_radius_km=25,
                 notice_days=7,
                 supervised=kind is not OfferKind.MENTORING,
@@ -136,7 +128,6 @@ def _employer_offers(session, schools, employers, today) -> list[Offer]:
                 target_disadvantaged=i % 4 == 1,
                 target_rural=i % 4 == 3,
                 target_local_authorities=[],
-                status=OfferStatus.PUBLISHED,
             )
         )
     return made
@@ -147,30 +138,40 @@ def _provider_offers(session, schools, providers, today) -> list[Offer]:
     for j, (kind, provider) in enumerate(
         zip((OfferKind.ASSEMBLY, OfferKind.QA_PANEL), providers, strict=False)
     ):
-        base = schools[j]
         made.append(
-            get_or_add(
+            _published_offer(
                 session,
-                Offer,
-                demo_id(f"provider-offer:{j}"),
+                f"provider-offer:{j}",
+                schools[j],
+                today,
                 provider_id=provider.id,
                 kind=kind,
                 title=f"{provider.name}: T Levels and apprenticeships",
-                postcode=base.postcode,
-                latitude=base.latitude,
-                longitude=base.longitude,
                 year_groups=[8, 9, 10, 11],
                 modes=[Mode.IN_PERSON],
                 max_group=240,
-                available_from=today,
-                available_to=today + timedelta(days=150),
-                available_weekdays=[],
-                available_dates=[],
                 travel_radius_km=30,
-                status=OfferStatus.PUBLISHED,
             )
         )
     return made
+
+
+def _published_offer(session, key: str, base: School, today: date, **fields) -> Offer:
+    """A published demo offer based at the school `base`, available for the next 150 days."""
+    return get_or_add(
+        session,
+        Offer,
+        demo_id(key),
+        postcode=base.postcode,
+        latitude=base.latitude,
+        longitude=base.longitude,
+        available_from=today,
+        available_to=today + timedelta(days=150),
+        available_weekdays=[],
+        available_dates=[],
+        status=OfferStatus.PUBLISHED,
+        **fields,
+    )
 
 
 def _request(session, request_id, status, today, **values) -> OfferRequest:
