@@ -172,9 +172,7 @@ def book(
     adjustments: str | None = None,
 ) -> Booking:
     """Book seats for a school (its staff or partner app; admins name the school)."""
-    slot = get_visible(session, caller, Slot, slot_id)
-    school_id = _booking_school(session, caller, school_id)
-    _check_bookable(slot, year_group)
+    slot, school_id = _bookable(session, caller, slot_id, school_id, year_group)
     booking = Booking(
         id=uuid.uuid4(),
         slot=slot,
@@ -196,17 +194,21 @@ def book(
     return booking
 
 
-def _booking_school(session: Session, caller: Caller, school_id: uuid.UUID | None) -> uuid.UUID:
-    """The school booked for; its own staff belong to a school by construction."""
+def _bookable(
+    session: Session,
+    caller: Caller,
+    slot_id: uuid.UUID,
+    school_id: uuid.UUID | None,
+    year_group: int,
+) -> tuple[Slot, uuid.UUID]:
+    """The slot asked for (a booking or a place on its waitlist), checked open to the year
+    group, and the school booked for: its own staff belong to a school by construction."""
+    slot = get_visible(session, caller, Slot, slot_id)
     school_id = school_id or caller.organisation_id
     if not may_book_for(caller, school_id):
         raise Forbidden("Only a school's own staff and partner apps (or an admin) book for it.")
     if caller.is_admin and session.get(School, school_id) is None:
         raise InvalidInput("Unknown school.", errors={"school_id": ["No such school."]})
-    return school_id
-
-
-def _check_bookable(slot: Slot, year_group: int) -> None:
     require_slot_bookable(slot)
     if year_group not in slot.offer.year_groups:
         years = ", ".join(f"Y{y}" for y in slot.offer.year_groups)
@@ -214,6 +216,7 @@ def _check_bookable(slot: Slot, year_group: int) -> None:
             "The offer is not for this year group.",
             errors={"year_group": [f"This offer is for {years}."]},
         )
+    return slot, school_id
 
 
 def list_(
@@ -375,9 +378,7 @@ def join_waitlist(
     adjustments: str | None = None,
 ) -> WaitlistEntry:
     """Queue for seats on a slot that cannot take the booking now."""
-    slot = get_visible(session, caller, Slot, slot_id)
-    school_id = _booking_school(session, caller, school_id)
-    _check_bookable(slot, year_group)
+    slot, school_id = _bookable(session, caller, slot_id, school_id, year_group)
     if slot.seats_left >= seats and not _capped(session, slot, school_id, seats):
         raise SeatsAvailable(f"{slot.seats_left} seats are free: book them instead.")
     position = (
