@@ -8,7 +8,7 @@ from models.organisations import Employer, EmployerSize
 from models.reference import SicDivision, SicSection
 from services.access import Action, Caller, get_authorized, get_visible
 from services.errors import Forbidden, InvalidInput
-from services.geo import geocode
+from services.geo import geocode, located
 from services.pagination import Page
 from services.search import Origin, search_organisations
 
@@ -74,9 +74,7 @@ def _apply(session: Session, employer: Employer, changes: dict) -> None:
         if name in changes:
             setattr(employer, name, changes[name])
     if "postcode" in changes:
-        employer.postcode = location.postcode if location else None
-        employer.latitude = location.latitude if location else None
-        employer.longitude = location.longitude if location else None
+        employer.postcode, employer.latitude, employer.longitude = located(location)
 
 
 def check_sector(session: Session, section: str | None, division: str | None) -> None:

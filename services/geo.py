@@ -24,6 +24,14 @@ class Location:
     precision: Literal["postcode", "outcode"]
 
 
+def located(location: Location | None) -> tuple[str | None, float | None, float | None]:
+    """The (postcode, latitude, longitude) an object stores for a geocoded postcode; all
+    three None when the postcode was cleared."""
+    if location is None:
+        return None, None, None
+    return location.postcode, location.latitude, location.longitude
+
+
 def outward_code(postcode: str) -> str:
     """`LS1 4DY` -> `LS1`: the district, without the street-level part."""
     return postcode.split(" ", 1)[0]

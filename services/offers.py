@@ -18,7 +18,7 @@ from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, Mode, Volunteer
 from services import audit, outbox, reference_data, safeguarding
 from services.access import Action, Caller, authorize, get_authorized, get_visible, visible_offers
 from services.errors import Conflict, Forbidden, InvalidInput
-from services.geo import distance_km, geocode
+from services.geo import distance_km, geocode, located
 from services.pagination import Page, paginate
 from services.search import Near, Origin, _as_uuid, bounding_box, load_by_id
 
@@ -344,9 +344,7 @@ def _apply(session: Session, offer: Offer, changes: dict) -> None:
         if name in changes:
             setattr(offer, name, changes[name])
     if "postcode" in changes:
-        offer.postcode = location.postcode if location else None
-        offer.latitude = location.latitude if location else None
-        offer.longitude = location.longitude if location else None
+        offer.postcode, offer.latitude, offer.longitude = located(location)
 
 
 def _check_areas(changes: dict) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from models.organisations import Provider, ProviderType
 from services.access import Action, Caller, get_authorized, get_visible
 from services.errors import Forbidden
-from services.geo import geocode
+from services.geo import geocode, located
 from services.pagination import Page
 from services.search import Origin, search_organisations
 
@@ -77,6 +77,4 @@ def update(session: Session, caller: Caller, provider_id: uuid.UUID, changes: di
 
 def _locate(session: Session, provider: Provider, postcode: str | None) -> None:
     location = geocode(session, postcode) if postcode else None  # raises before any change
-    provider.postcode = location.postcode if location else None
-    provider.latitude = location.latitude if location else None
-    provider.longitude = location.longitude if location else None
+    provider.postcode, provider.latitude, provider.longitude = located(location)

@@ -23,7 +23,7 @@ from services.access import (
     visible_volunteers,
 )
 from services.errors import Conflict, InvalidInput
-from services.geo import geocode
+from services.geo import geocode, located
 from services.imports import ImportResult
 from services.pagination import Page, paginate
 from services.school_years import london_today
@@ -284,9 +284,7 @@ def _apply(session: Session, volunteer: Volunteer, changes: dict) -> None:
     if "unavailable_dates" in changes:
         volunteer.unavailable_dates = sorted({d.isoformat() for d in changes["unavailable_dates"]})
     if "base_postcode" in changes:
-        volunteer.base_postcode = location.postcode if location else None
-        volunteer.latitude = location.latitude if location else None
-        volunteer.longitude = location.longitude if location else None
+        volunteer.base_postcode, volunteer.latitude, volunteer.longitude = located(location)
 
 
 def availability_problems(slots: list[dict]) -> list[str]:

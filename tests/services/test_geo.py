@@ -6,7 +6,7 @@ from api.extensions import db
 from models.users import Role
 from services import reference_data
 from services.errors import InvalidInput
-from services.geo import distance_km, geocode, normalise_postcode
+from services.geo import Location, distance_km, geocode, located, normalise_postcode
 from tests import factories
 
 BUCKINGHAM_PALACE = (51.501, -0.142)
@@ -112,6 +112,12 @@ def test_a_malformed_postcode_is_refused_with_a_clear_message(malformed):
 )
 def test_postcodes_are_normalised(raw, normalised):
     assert normalise_postcode(raw) == normalised
+
+
+def test_located_gives_what_an_object_stores_for_a_postcode_or_for_none():
+    location = Location("LS1 4DY", *LEEDS, "postcode")
+    assert located(location) == ("LS1 4DY", *LEEDS)
+    assert located(None) == (None, None, None)
 
 
 def test_distance_between_london_and_leeds_is_about_270_km():
