@@ -193,9 +193,7 @@ def put_forward(
 
 
 def _put_forward_match(session: Session, caller: Caller, match_id: uuid.UUID) -> Match:
-    match = get_visible(session, caller, Match, match_id)
-    session.execute(select(Match.id).where(Match.id == match.id).with_for_update())
-    session.refresh(match)
+    match = matches.locked(session, caller, match_id)
     if not acts_for_school(caller, match.need):
         raise Forbidden("Only the school's staff and its hub's coordinators answer.")
     if match.status is not MatchStatus.PUT_FORWARD:

@@ -155,7 +155,7 @@ def _explain(need: Need, volunteer: Volunteer, reason: str) -> list[str]:
     return [f"Safeguarding: {required.name} required; {m}." for m in check.missing]
 
 
-def _locked(session: Session, caller: Caller, match_id: uuid.UUID) -> Match:
+def locked(session: Session, caller: Caller, match_id: uuid.UUID) -> Match:
     """The match, visible to the caller, with its row locked (PostgreSQL) for the change."""
     match = get(session, caller, match_id)
     # Lock the row alone (FOR UPDATE cannot reach the nullable side of the eager join).
@@ -173,7 +173,7 @@ def accept(
     session: Session, caller: Caller, match_id: uuid.UUID, *, now: datetime | None = None
 ) -> Match:
     now = now or datetime.now(UTC)
-    match = _locked(session, caller, match_id)
+    match = locked(session, caller, match_id)
     if not acts_for_volunteer(caller, match):
         raise Forbidden("Only the invited volunteer answers an invitation.")
     _require(match, MatchStatus.INVITED, action="accepted")
@@ -197,7 +197,7 @@ def decline(
     now: datetime | None = None,
 ) -> Match:
     now = now or datetime.now(UTC)
-    match = _locked(session, caller, match_id)
+    match = locked(session, caller, match_id)
     if not acts_for_volunteer(caller, match):
         raise Forbidden("Only the invited volunteer answers an invitation.")
     _require(match, MatchStatus.INVITED, MatchStatus.ACCEPTED, action="declined")
@@ -227,7 +227,7 @@ def withdraw(
 ) -> Match:
     """Either side steps back; a confirmed match withdrawn reopens its need."""
     now = now or datetime.now(UTC)
-    match = _locked(session, caller, match_id)
+    match = locked(session, caller, match_id)
     if not (acts_for_volunteer(caller, match) or acts_for_school(caller, match.need)):
         raise Forbidden("Only the volunteer or the school side withdraws a match.")
     _require(
@@ -253,7 +253,7 @@ def confirm(
     """The school confirms an accepted volunteer: the need is matched, other open
     invitations on it are withdrawn."""
     now = now or datetime.now(UTC)
-    match = _locked(session, caller, match_id)
+    match = locked(session, caller, match_id)
     if not acts_for_school(caller, match.need):
         raise Forbidden("Only the school's staff and its hub's coordinators confirm.")
     _require(match, MatchStatus.ACCEPTED, action="confirmed")
@@ -285,7 +285,7 @@ def schedule(
 ) -> Match:
     """Fix the encounter's date and time (within the need's window, a London school day):
     the match becomes a scheduled encounter, which the school then records on."""
-    match = _locked(session, caller, match_id)
+    match = locked(session, caller, match_id)
     if not acts_for_school(caller, match.need):
         raise Forbidden("Only the school's staff and its hub's coordinators schedule.")
     _require(match, MatchStatus.CONFIRMED, action="scheduled")
