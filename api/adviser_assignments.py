@@ -6,9 +6,8 @@ from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
-from api.needs import RefSchema
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp
+from api.smorest import Blueprint, RefSchema, Schema, Timestamp
 from api.views import Transition, commit, list_page, transitions
 from services import adviser_assignments
 from services.adviser_assignments import MAX_HOURS_A_DAY, QUARTER_HOUR

@@ -6,16 +6,14 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp
+from api.smorest import Blueprint, RefSchema, Schema, Timestamp
 from api.views import commit, list_page
 from services import hubs
 
 blp = Blueprint("hubs", __name__, url_prefix="/api/v1/hubs", description="Careers Hubs.")
 
 
-class PersonRefSchema(Schema):
-    id = ma.fields.UUID(required=True)
-    name = ma.fields.String(required=True)
+class PersonRefSchema(RefSchema):
     email = ma.fields.Email(required=True)
 
 

@@ -6,11 +6,9 @@ from flask import url_for
 from flask.views import MethodView
 
 from api.matches import DeclineSchema, MatchSchema
-from api.needs import FactorSchema, RefSchema
+from api.needs import FactorSchema, NeedSummaryFields
 from api.smorest import Blueprint, Schema
 from api.views import Transition, commit, list_page, transitions
-from models.needs import NeedMode
-from models.volunteers import ActivityType
 from services import market
 
 blp = Blueprint(
@@ -21,24 +19,11 @@ blp = Blueprint(
 )
 
 
-class SharedNeedSchema(Schema):
+class SharedNeedSchema(NeedSummaryFields):
     """What a school publishes of a need to employers: never its notes, never a pupil."""
 
-    id = ma.fields.UUID(required=True)
-    school = ma.fields.Nested(RefSchema, required=True)
     school_town = ma.fields.String(attribute="school.town", allow_none=True, required=True)
-    title = ma.fields.String(required=True)
-    activity_type = ma.fields.Enum(ActivityType, by_value=True, required=True)
-    benchmark = ma.fields.Integer(required=True)
-    year_groups = ma.fields.List(ma.fields.Integer(), required=True)
     pupils = ma.fields.Integer(required=True, metadata={"description": "The group's size."})
-    mode = ma.fields.Enum(NeedMode, by_value=True, required=True)
-    starts_on = ma.fields.Date(required=True)
-    ends_on = ma.fields.Date(required=True)
-    preferred_days = ma.fields.List(ma.fields.String(), required=True)
-    earliest_time = ma.fields.Time(allow_none=True, required=True)
-    latest_time = ma.fields.Time(allow_none=True, required=True)
-    send_adjustments = ma.fields.String(allow_none=True, required=True)
 
 
 class VolunteerFitSchema(Schema):

@@ -10,7 +10,7 @@ from api.extensions import db
 from api.matches import MatchSchema
 from api.offers import OfferDirectoryEntrySchema, OfferFactorSchema, OfferSchema, SlotSchema
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.smorest import Blueprint, RefSchema, Schema, Timestamp, paged
 from api.views import Transition, commit, list_page, transitions
 from models.journeys import RoleModelKind
 from models.needs import Frequency, NeedMode, NeedStatus
@@ -29,11 +29,6 @@ WEIGHTS_NOTE = "Weights: " + ", ".join(f"{name} {weight}" for name, weight in WE
 
 def invitation_ttl() -> timedelta:
     return timedelta(hours=current_app.config["MATCH_INVITATION_TTL_HOURS"])
-
-
-class RefSchema(Schema):
-    id = ma.fields.UUID(required=True)
-    name = ma.fields.String(required=True)
 
 
 class RequirementSchema(Schema):
@@ -152,7 +147,9 @@ class NeedUpdateSchema(NeedFields):
     """Any field of an open need."""
 
 
-class NeedSchema(Schema):
+class NeedSummaryFields(Schema):
+    """What every answer shows of a need (the school's own view, and what employers see)."""
+
     id = ma.fields.UUID(required=True)
     school = ma.fields.Nested(RefSchema, required=True)
     title = ma.fields.String(required=True)
@@ -160,21 +157,24 @@ class NeedSchema(Schema):
     benchmark = ma.fields.Integer(required=True)
     year_groups = ma.fields.List(ma.fields.Integer(), required=True)
     pupils = ma.fields.Integer(required=True)
-    sectors = ma.fields.List(ma.fields.String(), required=True)
-    topics = ma.fields.List(ma.fields.String(), required=True)
-    role_model_journeys = ma.fields.List(
-        ma.fields.Enum(RoleModelKind, by_value=True), required=True
-    )
     mode = ma.fields.Enum(NeedMode, by_value=True, required=True)
     starts_on = ma.fields.Date(required=True)
     ends_on = ma.fields.Date(required=True)
     preferred_days = ma.fields.List(ma.fields.String(), required=True)
     earliest_time = ma.fields.Time(allow_none=True, required=True)
     latest_time = ma.fields.Time(allow_none=True, required=True)
+    send_adjustments = ma.fields.String(allow_none=True, required=True)
+
+
+class NeedSchema(NeedSummaryFields):
+    sectors = ma.fields.List(ma.fields.String(), required=True)
+    topics = ma.fields.List(ma.fields.String(), required=True)
+    role_model_journeys = ma.fields.List(
+        ma.fields.Enum(RoleModelKind, by_value=True), required=True
+    )
     supervised = ma.fields.Boolean(required=True)
     frequency = ma.fields.Enum(Frequency, by_value=True, required=True)
     overnight = ma.fields.Boolean(required=True)
-    send_adjustments = ma.fields.String(allow_none=True, required=True)
     notes = ma.fields.String(allow_none=True, required=True)
     shared_with_employers = ma.fields.Boolean(required=True)
     addressed_employer_id = ma.fields.UUID(allow_none=True, required=True)
@@ -247,9 +247,7 @@ def excluded_counts(reasons) -> ma.fields.Dict:
 EXCLUDED = excluded_counts(EXCLUSION_REASONS)
 
 
-class ProviderRefSchema(Schema):
-    id = ma.fields.UUID(required=True)
-    name = ma.fields.String(required=True)
+class ProviderRefSchema(RefSchema):
     provider_type = ma.fields.Enum(ProviderType, by_value=True, required=True)
 
 

@@ -11,7 +11,7 @@ from api.benchmarks import report_year
 from api.extensions import db
 from api.offer_requests import RequestSchema, request_transitions
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.smorest import Blueprint, RefSchema, Schema, Timestamp, paged
 from api.views import commit, list_page
 from models.offer_requests import AccessActivity, AccessContent, RequestKind, RequestStatus
 from models.provider_access import KeyPhase
@@ -267,9 +267,7 @@ class ComplianceArgsSchema(Schema):
     )
 
 
-class SchoolRefSchema(Schema):
-    id = ma.fields.UUID(required=True)
-    name = ma.fields.String(required=True)
+class SchoolRefSchema(RefSchema):
     town = ma.fields.String(allow_none=True, required=True)
 
 

@@ -17,7 +17,7 @@ from api.imports import (
 )
 from api.search import DirectoryEntrySchema, NearQueryArgsSchema, directory_page
 from api.security import current_caller
-from api.smorest import Blueprint, Schema
+from api.smorest import Blueprint, RefSchema, Schema
 from api.views import commit
 from services import schools
 
@@ -34,9 +34,8 @@ GIAS_BODY = csv_body(
 URL = ma.validate.URL(schemes={"http", "https"}, require_tld=True)
 
 
-class HubRefSchema(Schema):
-    id = ma.fields.UUID(required=True)
-    name = ma.fields.String(required=True)
+class HubRefSchema(RefSchema):
+    """The school's Careers Hub."""
 
 
 class SchoolSchema(DirectoryEntrySchema):

@@ -54,6 +54,13 @@ class Schema(ma.Schema):
         unknown = ma.RAISE
 
 
+class RefSchema(Schema):
+    """What an answer shows of a related resource: its id and name (subclasses add more)."""
+
+    id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+
+
 HH_MM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 

@@ -13,7 +13,7 @@ from api.extensions import db
 from api.imports import read_csv
 from api.search import DirectoryEntrySchema, NearQueryArgsSchema, pop_origin
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp
+from api.smorest import Blueprint, RefSchema, Schema, Timestamp
 from api.views import commit, list_page
 from models.volunteers import (
     DEFAULT_MONTHLY_CAPACITY,
@@ -83,9 +83,8 @@ class SafeguardingInputSchema(Schema):
     update_service = ma.fields.Boolean(load_default=False)
 
 
-class EmployerRefSchema(Schema):
-    id = ma.fields.UUID(required=True)
-    name = ma.fields.String(required=True)
+class EmployerRefSchema(RefSchema):
+    """The volunteer's employer."""
 
 
 class VolunteerSchema(DirectoryEntrySchema):
