@@ -23,7 +23,9 @@ YEAR_GROUP = ma.validate.OneOf(YEAR_GROUPS)
 SEATS = ma.validate.Range(min=1, max=1000)
 
 
-class BookingSchema(Schema):
+class GroupFields(Schema):
+    """A school's group on a slot, as a booking and a waitlist entry both show it."""
+
     id = ma.fields.UUID(required=True)
     slot_id = ma.fields.UUID(required=True)
     school_id = ma.fields.UUID(required=True)
@@ -32,6 +34,9 @@ class BookingSchema(Schema):
     staff_lead_name = ma.fields.String(required=True)
     staff_lead_email = ma.fields.String(allow_none=True)
     adjustments = ma.fields.String(allow_none=True)
+
+
+class BookingSchema(GroupFields):
     status = ma.fields.Enum(BookingStatus, by_value=True, required=True)
     parental_consent_recorded = ma.fields.Boolean(required=True)
     consent_recorded_at = Timestamp(allow_none=True)
@@ -75,16 +80,8 @@ class CancelSchema(Schema):
     reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500))
 
 
-class WaitlistEntrySchema(Schema):
-    id = ma.fields.UUID(required=True)
-    slot_id = ma.fields.UUID(required=True)
-    school_id = ma.fields.UUID(required=True)
+class WaitlistEntrySchema(GroupFields):
     position = ma.fields.Integer(required=True)
-    year_group = ma.fields.Integer(required=True)
-    seats = ma.fields.Integer(required=True)
-    staff_lead_name = ma.fields.String(required=True)
-    staff_lead_email = ma.fields.String(allow_none=True)
-    adjustments = ma.fields.String(allow_none=True)
     status = ma.fields.Enum(WaitlistStatus, by_value=True, required=True)
     booking_id = ma.fields.UUID(
         allow_none=True, metadata={"description": "The booking made when seats came free."}

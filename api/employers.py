@@ -15,7 +15,14 @@ from api.imports import (
     refuse_if_not_written,
     request_csv,
 )
-from api.search import DirectoryEntrySchema, NearQueryArgsSchema, directory_page, pop_origin
+from api.search import (
+    WEBSITE,
+    DirectoryEntrySchema,
+    NearQueryArgsSchema,
+    PlaceFields,
+    directory_page,
+    pop_origin,
+)
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp
 from api.views import commit, list_page
@@ -41,7 +48,7 @@ VOLUNTEERS_BODY = csv_body(
 SIZE_BANDS = "micro < 10 people, small 10-49, medium 50-249, large 250+, or self_employed"
 
 
-class EmployerSchema(DirectoryEntrySchema):
+class EmployerSchema(DirectoryEntrySchema, PlaceFields):
     id = ma.fields.UUID(required=True)
     name = ma.fields.String(required=True)
     sector_code = ma.fields.String(allow_none=True, metadata={"description": "SIC 2007 section."})
@@ -51,9 +58,6 @@ class EmployerSchema(DirectoryEntrySchema):
     size_band = ma.fields.Enum(
         EmployerSize, by_value=True, allow_none=True, metadata={"description": SIZE_BANDS}
     )
-    postcode = ma.fields.String(allow_none=True)
-    latitude = ma.fields.Float(allow_none=True)
-    longitude = ma.fields.Float(allow_none=True)
     description = ma.fields.String(allow_none=True)
     website = ma.fields.String(allow_none=True)
     updated_at = Timestamp(required=True)
@@ -69,13 +73,7 @@ class EmployerProfileFields(Schema):
     size_band = ma.fields.Enum(EmployerSize, by_value=True, allow_none=True)
     postcode = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=10))
     description = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=2000))
-    website = ma.fields.String(
-        allow_none=True,
-        validate=[
-            ma.validate.URL(schemes={"http", "https"}, require_tld=True),
-            ma.validate.Length(max=500),
-        ],
-    )
+    website = ma.fields.String(allow_none=True, validate=WEBSITE)
 
 
 class EmployerCreateSchema(EmployerProfileFields):

@@ -8,7 +8,7 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.search import DirectoryEntrySchema as NearEntrySchema
-from api.search import NearQueryArgsSchema, pop_origin
+from api.search import NearQueryArgsSchema, PlaceFields, pop_origin
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp
 from api.views import Transition, commit, list_page, transitions
@@ -39,7 +39,7 @@ LIST_ATTRIBUTES = {  # NULL on offers older than the column: answered as []
 }
 
 
-class OfferSchema(Schema):
+class OfferSchema(PlaceFields):
     id = ma.fields.UUID(required=True)
     employer_id = ma.fields.UUID(allow_none=True, required=True)
     employer_name = ma.fields.String(
@@ -58,9 +58,6 @@ class OfferSchema(Schema):
     )
     title = ma.fields.String(required=True)
     description = ma.fields.String(allow_none=True)
-    postcode = ma.fields.String(allow_none=True)
-    latitude = ma.fields.Float(allow_none=True)
-    longitude = ma.fields.Float(allow_none=True)
     sectors = ma.fields.List(ma.fields.String(), required=True)
     year_groups = ma.fields.List(ma.fields.Integer(), required=True)
     accessibility_notes = ma.fields.String(allow_none=True)

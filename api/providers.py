@@ -5,7 +5,13 @@ from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
-from api.search import DirectoryEntrySchema, NearQueryArgsSchema, directory_page
+from api.search import (
+    WEBSITE,
+    DirectoryEntrySchema,
+    NearQueryArgsSchema,
+    PlaceFields,
+    directory_page,
+)
 from api.security import current_caller
 from api.smorest import Blueprint, Schema
 from api.views import commit
@@ -14,21 +20,13 @@ from services import providers
 
 blp = Blueprint("providers", __name__, url_prefix="/api/v1/providers", description="Providers.")
 
-WEBSITE = [
-    ma.validate.URL(schemes={"http", "https"}, require_tld=True),
-    ma.validate.Length(max=500),
-]
 
-
-class ProviderSchema(DirectoryEntrySchema):
+class ProviderSchema(DirectoryEntrySchema, PlaceFields):
     id = ma.fields.UUID(required=True)
     name = ma.fields.String(required=True)
     provider_type = ma.fields.Enum(ProviderType, by_value=True, required=True)
     ukprn = ma.fields.Integer(allow_none=True)
     town = ma.fields.String(allow_none=True)
-    postcode = ma.fields.String(allow_none=True)
-    latitude = ma.fields.Float(allow_none=True)
-    longitude = ma.fields.Float(allow_none=True)
     website = ma.fields.String(allow_none=True)
 
 

@@ -15,7 +15,7 @@ from api.imports import (
     refuse_if_not_written,
     request_csv,
 )
-from api.search import DirectoryEntrySchema, NearQueryArgsSchema, directory_page
+from api.search import DirectoryEntrySchema, NearQueryArgsSchema, PlaceFields, directory_page
 from api.security import current_caller
 from api.smorest import Blueprint, RefSchema, Schema
 from api.views import commit
@@ -38,7 +38,7 @@ class HubRefSchema(RefSchema):
     """The school's Careers Hub."""
 
 
-class SchoolSchema(DirectoryEntrySchema):
+class SchoolSchema(DirectoryEntrySchema, PlaceFields):
     id = ma.fields.UUID(required=True)
     urn = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
@@ -55,9 +55,6 @@ class SchoolSchema(DirectoryEntrySchema):
     )
     region = ma.fields.String(required=True)
     town = ma.fields.String(allow_none=True)
-    postcode = ma.fields.String(allow_none=True)
-    latitude = ma.fields.Float(allow_none=True)
-    longitude = ma.fields.Float(allow_none=True)
     number_of_pupils = ma.fields.Integer(allow_none=True)
     percentage_fsm = ma.fields.Float(allow_none=True)
     hub_id = ma.fields.UUID(allow_none=True)

@@ -41,6 +41,21 @@ def directory_page(list_, pagination_parameters, filters: dict) -> list:
     return paged(pagination_parameters, page)
 
 
+WEBSITE = [
+    ma.validate.URL(schemes={"http", "https"}, require_tld=True),
+    ma.validate.Length(max=500),
+]
+
+
+class PlaceFields(Schema):
+    """Where a school, an employer, a provider or an offer is: its postcode, and the point
+    that postcode geocodes to (none until it has)."""
+
+    postcode = ma.fields.String(allow_none=True)
+    latitude = ma.fields.Float(allow_none=True)
+    longitude = ma.fields.Float(allow_none=True)
+
+
 class DirectoryEntrySchema(Schema):
     """Dumps a model, or a `Near` hit (which reads as its model) plus the distance."""
 
