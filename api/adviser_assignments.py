@@ -7,7 +7,7 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.security import current_caller
-from api.smorest import Blueprint, RefSchema, Schema, Timestamp
+from api.smorest import Blueprint, RefSchema, Schema, Timestamp, Timestamped
 from api.views import Transition, commit, list_page, transitions
 from services import adviser_assignments
 from services.adviser_assignments import MAX_HOURS_A_DAY, QUARTER_HOUR
@@ -22,7 +22,7 @@ blp = Blueprint(
 FREE_TEXT = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=500))
 
 
-class AdviserAssignmentSchema(Schema):
+class AdviserAssignmentSchema(Timestamped):
     id = ma.fields.UUID(required=True)
     adviser = ma.fields.Nested(RefSchema, required=True)
     school = ma.fields.Nested(RefSchema, required=True)
@@ -43,8 +43,6 @@ class AdviserAssignmentSchema(Schema):
         required=True, metadata={"description": "Logged on days of this calendar month."}
     )
     hours_logged = ma.fields.Float(required=True, metadata={"description": "Logged in all."})
-    created_at = Timestamp(required=True)
-    updated_at = Timestamp(required=True)
 
 
 class AdviserAssignmentQueryArgsSchema(Schema):

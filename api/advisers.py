@@ -6,7 +6,7 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp
+from api.smorest import Blueprint, Schema, Timestamped
 from api.views import commit, list_page
 from models.volunteers import AdviserStatus, ExpertiseArea
 from services import advisers
@@ -25,7 +25,7 @@ class AdviserVolunteerSchema(Schema):
     employer_id = ma.fields.UUID(required=True)
 
 
-class AdviserSchema(Schema):
+class AdviserSchema(Timestamped):
     id = ma.fields.UUID(required=True)
     volunteer = ma.fields.Nested(AdviserVolunteerSchema, required=True)
     hub_id = ma.fields.UUID(allow_none=True, required=True)
@@ -38,8 +38,6 @@ class AdviserSchema(Schema):
     preferred_phases = ma.fields.List(ma.fields.String(), required=True)
     preferred_school_types = ma.fields.List(ma.fields.String(), required=True)
     status = ma.fields.Enum(AdviserStatus, by_value=True, required=True)
-    created_at = Timestamp(required=True)
-    updated_at = Timestamp(required=True)
 
 
 class AdviserFields(Schema):

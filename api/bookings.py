@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp
+from api.smorest import Blueprint, Schema, Timestamp, Timestamped
 from api.views import Transition, commit, list_page, transitions
 from models.bookings import BookingParty, BookingStatus, WaitlistStatus
 from models.volunteers import YEAR_GROUPS
@@ -36,7 +36,7 @@ class GroupFields(Schema):
     adjustments = ma.fields.String(allow_none=True)
 
 
-class BookingSchema(GroupFields):
+class BookingSchema(GroupFields, Timestamped):
     status = ma.fields.Enum(BookingStatus, by_value=True, required=True)
     parental_consent_recorded = ma.fields.Boolean(required=True)
     consent_recorded_at = Timestamp(allow_none=True)
@@ -45,8 +45,6 @@ class BookingSchema(GroupFields):
     cancelled_at = Timestamp(allow_none=True)
     decided_at = Timestamp(allow_none=True)
     from_waitlist = ma.fields.Boolean(required=True)
-    created_at = Timestamp(required=True)
-    updated_at = Timestamp(required=True)
 
 
 class RequestFields(Schema):

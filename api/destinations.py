@@ -17,7 +17,7 @@ from api.imports import (
     request_csv,
 )
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp
+from api.smorest import Blueprint, Schema, Timestamped
 from api.views import list_page
 from models.destinations import Route
 from services import destinations, school_years
@@ -76,7 +76,7 @@ class LeaverCreateSchema(Schema):
     )
 
 
-class LeaverSchema(Schema):
+class LeaverSchema(Timestamped):
     id = ma.fields.UUID(required=True)
     school_id = ma.fields.UUID(required=True)
     reference = ma.fields.String(required=True)
@@ -87,8 +87,6 @@ class LeaverSchema(Schema):
     disadvantaged = ma.fields.Boolean(required=True)
     send = ma.fields.Boolean(required=True)
     records = ma.fields.List(ma.fields.Nested(DestinationRecordSchema), required=True)
-    created_at = Timestamp(required=True)
-    updated_at = Timestamp(required=True)
 
 
 class LeaverQueryArgsSchema(Schema):

@@ -11,7 +11,7 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp
+from api.smorest import Blueprint, Schema, Timestamped
 from api.views import commit, list_page
 from models.checklists import CHECKLISTS, CURRENT_VERSION, Party
 from models.encounters import BENCHMARKS, EncounterActivity, EncounterSource
@@ -33,7 +33,7 @@ ACADEMIC_YEAR = ma.fields.String(
 )
 
 
-class EncounterSchema(Schema):
+class EncounterSchema(Timestamped):
     id = ma.fields.UUID(required=True)
     school_id = ma.fields.UUID(required=True)
     source = ma.fields.Enum(EncounterSource, by_value=True, required=True)
@@ -77,8 +77,6 @@ class EncounterSchema(Schema):
     attendance_count = ma.fields.Integer(
         required=True, metadata={"description": "Pupils named as attending."}
     )
-    created_at = Timestamp(required=True)
-    updated_at = Timestamp(required=True)
 
 
 class EncounterFields(Schema):

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from api.downloads import CSV, csv_doc, csv_response, wants_csv
 from api.extensions import db
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp
+from api.smorest import Blueprint, Schema, Timestamped
 from api.views import list_page
 from models.evaluations import Term
 from services import evaluations, school_years
@@ -90,7 +90,7 @@ class BenchmarkStates(ma.fields.List):
         return evaluations.summary(obj)
 
 
-class EvaluationSchema(Schema):
+class EvaluationSchema(Timestamped):
     id = ma.fields.UUID(required=True)
     school_id = ma.fields.UUID(required=True)
     academic_year = ma.fields.Function(lambda e: school_years.label(e.academic_year), required=True)
@@ -99,8 +99,6 @@ class EvaluationSchema(Schema):
         keys=ma.fields.String(), values=ma.fields.Nested(EvaluationAnswerSchema), required=True
     )
     benchmarks = ma.fields.Function(evaluations.summary, required=True, metadata={"type": "array"})
-    created_at = Timestamp(required=True)
-    updated_at = Timestamp(required=True)
 
 
 class HubEvaluationQueryArgsSchema(Schema):

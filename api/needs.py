@@ -10,7 +10,7 @@ from api.extensions import db
 from api.matches import MatchSchema
 from api.offers import OfferDirectoryEntrySchema, OfferFactorSchema, OfferSchema, SlotSchema
 from api.security import current_caller
-from api.smorest import Blueprint, RefSchema, Schema, Timestamp, paged
+from api.smorest import Blueprint, RefSchema, Schema, Timestamped, paged
 from api.views import Transition, commit, list_page, transitions
 from models.journeys import RoleModelKind
 from models.needs import Frequency, NeedMode, NeedStatus
@@ -166,7 +166,7 @@ class NeedSummaryFields(Schema):
     send_adjustments = ma.fields.String(allow_none=True, required=True)
 
 
-class NeedSchema(NeedSummaryFields):
+class NeedSchema(NeedSummaryFields, Timestamped):
     sectors = ma.fields.List(ma.fields.String(), required=True)
     topics = ma.fields.List(ma.fields.String(), required=True)
     role_model_journeys = ma.fields.List(
@@ -186,8 +186,6 @@ class NeedSchema(NeedSummaryFields):
             "type": "object",
         },
     )
-    created_at = Timestamp(required=True)
-    updated_at = Timestamp(required=True)
 
     def requirement(self, need):
         return RequirementSchema().dump(safeguarding.requirement(safeguarding.need_activity(need)))

@@ -14,7 +14,7 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, WallClockTime
+from api.smorest import Blueprint, Schema, Timestamp, Timestamped, WallClockTime
 from api.views import Transition, list_page, transitions
 from models.base import LONDON
 from models.offer_requests import RequestKind, RequestStatus, Side
@@ -32,7 +32,7 @@ REASON = ma.validate.Length(min=1, max=500)
 KIND = RequestKind.OFFER
 
 
-class RequestSchema(Schema):
+class RequestSchema(Timestamped):
     """What both kinds of request show."""
 
     id = ma.fields.UUID(required=True)
@@ -61,8 +61,6 @@ class RequestSchema(Schema):
     cancel_reason = ma.fields.String(allow_none=True)
     cancelled_by = ma.fields.Enum(Side, by_value=True, allow_none=True)
     cancelled_at = Timestamp(allow_none=True)
-    created_at = Timestamp(required=True)
-    updated_at = Timestamp(required=True)
 
 
 class OfferRequestSchema(RequestSchema):

@@ -10,7 +10,7 @@ from api.extensions import db
 from api.search import DirectoryEntrySchema as NearEntrySchema
 from api.search import NearQueryArgsSchema, PlaceFields, pop_origin
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp
+from api.smorest import Blueprint, Schema, Timestamp, Timestamped
 from api.views import Transition, commit, list_page, transitions
 from models.base import LONDON
 from models.needs import Frequency
@@ -39,7 +39,7 @@ LIST_ATTRIBUTES = {  # NULL on offers older than the column: answered as []
 }
 
 
-class OfferSchema(PlaceFields):
+class OfferSchema(PlaceFields, Timestamped):
     id = ma.fields.UUID(required=True)
     employer_id = ma.fields.UUID(allow_none=True, required=True)
     employer_name = ma.fields.String(
@@ -94,8 +94,6 @@ class OfferSchema(PlaceFields):
         required=True,
         metadata={"description": "What the host must still declare before it can be booked."},
     )
-    created_at = Timestamp(required=True)
-    updated_at = Timestamp(required=True)
 
     def get_attribute(self, obj, attr, default):
         if attr == "missing_declarations":

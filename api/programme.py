@@ -10,7 +10,7 @@ from flask.views import MethodView
 from api.downloads import HTML, page_response
 from api.extensions import db
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp
+from api.smorest import Blueprint, Schema, Timestamp, Timestamped
 from api.views import commit, list_page
 from models.programme import ALL_BENCHMARKS, HALF_TERMS, ActivityStatus, PartnerType, PlanStatus
 from models.volunteers import ActivityType
@@ -48,7 +48,7 @@ class ProgrammePlanUpdateSchema(ProgrammePlanFields):
     """Any of the plan's own fields."""
 
 
-class ProgrammePlanSchema(Schema):
+class ProgrammePlanSchema(Timestamped):
     id = ma.fields.UUID(required=True)
     school_id = ma.fields.UUID(required=True)
     academic_year = ma.fields.Function(
@@ -64,8 +64,6 @@ class ProgrammePlanSchema(Schema):
     next_review_on = ma.fields.Date(allow_none=True, required=True)
     published_at = Timestamp(allow_none=True, required=True)
     activity_count = ma.fields.Function(lambda plan: len(plan.activities), required=True)
-    created_at = Timestamp(required=True)
-    updated_at = Timestamp(required=True)
 
 
 BENCHMARK_LIST = ma.fields.List(
@@ -115,7 +113,7 @@ class ProgrammeActivityUpdateSchema(ProgrammeActivityFields):
     """Any of the activity's fields."""
 
 
-class ProgrammeActivitySchema(Schema):
+class ProgrammeActivitySchema(Timestamped):
     id = ma.fields.UUID(required=True)
     plan_id = ma.fields.UUID(required=True)
     school_id = ma.fields.UUID(required=True)
@@ -140,8 +138,6 @@ class ProgrammeActivitySchema(Schema):
     booking_id = ma.fields.UUID(
         allow_none=True, required=True, metadata={"description": "The booking it produced."}
     )
-    created_at = Timestamp(required=True)
-    updated_at = Timestamp(required=True)
 
 
 class ProgrammeActivityQueryArgsSchema(Schema):

@@ -81,6 +81,13 @@ class Timestamp(ma.fields.AwareDateTime):
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+class Timestamped(Schema):
+    """A resource's `created_at` and `updated_at` (mixed into the schemas that show both)."""
+
+    created_at = Timestamp(required=True)
+    updated_at = Timestamp(required=True)
+
+
 def paged(pagination_parameters, page):
     """Hand a service's Page to flask-smorest's in-view pagination."""
     pagination_parameters.item_count = page.total

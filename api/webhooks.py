@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, paged
+from api.smorest import Blueprint, Schema, Timestamp, Timestamped, paged
 from api.views import commit, list_page
 from models.webhooks import DeliveryStatus, SubscriptionStatus
 from services import egress, webhooks
@@ -33,7 +33,7 @@ def egress_policy() -> egress.Policy:
     )
 
 
-class SubscriptionSchema(Schema):
+class SubscriptionSchema(Timestamped):
     id = ma.fields.UUID(required=True)
     organisation_id = ma.fields.UUID(required=True)
     url = ma.fields.String(required=True, metadata={"format": "uri"})
@@ -46,8 +46,6 @@ class SubscriptionSchema(Schema):
         required=True,
         metadata={"description": "Until then deliveries carry the old secret's signature too."},
     )
-    created_at = Timestamp(required=True)
-    updated_at = Timestamp(required=True)
 
 
 def _url(**kwargs):
