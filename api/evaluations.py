@@ -43,34 +43,27 @@ class EvaluationAnswerSchema(Schema):
     evidence = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
 
 
-ANSWERS = ma.fields.Dict(
-    keys=ma.fields.String(),
-    values=ma.fields.Nested(EvaluationAnswerSchema),
-    metadata={
-        "description": "Criterion id (Benchmarks 1, 2 and 4 only) -> the answer and its "
-        "evidence; criteria of 3 and 5-8 are refused: the ledger answers them."
-    },
-)
+def answers_field(**kwargs) -> ma.fields.Dict:
+    """A body's answers (`required` or a `load_default` in `kwargs`)."""
+    return ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Nested(EvaluationAnswerSchema),
+        metadata={
+            "description": "Criterion id (Benchmarks 1, 2 and 4 only) -> the answer and its "
+            "evidence; criteria of 3 and 5-8 are refused: the ledger answers them."
+        },
+        **kwargs,
+    )
 
 
 class EvaluationCreateSchema(Schema):
     academic_year = ma.fields.String(required=True, validate=YEAR)
     term = ma.fields.Enum(Term, by_value=True, required=True)
-    answers = ma.fields.Dict(
-        keys=ma.fields.String(),
-        values=ma.fields.Nested(EvaluationAnswerSchema),
-        load_default=dict,
-        metadata=ANSWERS.metadata,
-    )
+    answers = answers_field(load_default=dict)
 
 
 class EvaluationUpdateSchema(Schema):
-    answers = ma.fields.Dict(
-        keys=ma.fields.String(),
-        values=ma.fields.Nested(EvaluationAnswerSchema),
-        required=True,
-        metadata=ANSWERS.metadata,
-    )
+    answers = answers_field(required=True)
 
 
 class BenchmarkStateSchema(Schema):
