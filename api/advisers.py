@@ -6,7 +6,7 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamped
+from api.smorest import Blueprint, RefSchema, Schema, Timestamped
 from api.views import commit, list_page
 from models.volunteers import AdviserStatus, ExpertiseArea
 from services import advisers
@@ -18,9 +18,7 @@ blp = Blueprint(
 PREFERENCE = ma.fields.String(validate=ma.validate.Length(min=1, max=100))
 
 
-class AdviserVolunteerSchema(Schema):
-    id = ma.fields.UUID(required=True)
-    name = ma.fields.String(required=True)
+class AdviserVolunteerSchema(RefSchema):
     job_title = ma.fields.String(required=True)
     employer_id = ma.fields.UUID(required=True)
 

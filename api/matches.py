@@ -5,7 +5,7 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp
+from api.smorest import Blueprint, RefSchema, Schema, Timestamp
 from api.views import Transition, list_page, transitions
 from models.matches import DeclineReason, MatchStatus
 from services import matches
@@ -13,9 +13,7 @@ from services import matches
 blp = Blueprint("matches", __name__, url_prefix="/api/v1/matches", description="Matches.")
 
 
-class MatchVolunteerSchema(Schema):
-    id = ma.fields.UUID(required=True)
-    name = ma.fields.String(required=True)
+class MatchVolunteerSchema(RefSchema):
     job_title = ma.fields.String(required=True)
 
 

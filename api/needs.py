@@ -205,9 +205,7 @@ class FactorSchema(Schema):
     )
 
 
-class CandidateVolunteerSchema(Schema):
-    id = ma.fields.UUID(required=True)
-    name = ma.fields.String(required=True)
+class CandidateVolunteerSchema(RefSchema):
     job_title = ma.fields.String(required=True)
     employer = ma.fields.Nested(RefSchema, required=True)
 
