@@ -20,11 +20,9 @@ Targets (issue 7): a 1,500-pupil school with ~100,000 rows <= 200 ms; a 40-schoo
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import date, timedelta
@@ -33,7 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from harness import on_each_database  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 
 from api.app import create_app, freeze_startup_heap  # noqa: E402
 from api.extensions import db  # noqa: E402
@@ -232,14 +231,6 @@ def run(label: str, url: str, args) -> list[tuple]:
     ]
 
 
-def postgres_url() -> str | None:
-    for name in ("TEST_DATABASE_URL", "DATABASE_URL"):
-        url = os.environ.get(name, "")
-        if url.startswith("postgresql"):
-            return url
-    return None
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pupils", type=int, default=1500)
@@ -249,22 +240,7 @@ def main() -> None:
     parser.add_argument("--hub-attendance", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
-    rows = []
-    with tempfile.TemporaryDirectory() as directory:
-        rows += run("sqlite", f"sqlite:///{directory}/bench.db", args)
-    url = postgres_url()
-    if url:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text(f"CREATE SCHEMA {schema}"))
-        separator = "&" if "?" in url else "?"
-        try:
-            rows += run("postgresql", f"{url}{separator}options=-csearch_path%3D{schema}", args)
-        finally:
-            with engine.begin() as connection:
-                connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            engine.dispose()
+    rows = on_each_database(lambda label, url: run(label, url, args))
     print()
     print(f"Benchmark 5-8 report for 2025-26, {args.runs} runs each")
     print(

@@ -15,10 +15,7 @@ in every case (services.pagination).
 """
 
 import argparse
-import os
-import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -27,7 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from harness import on_each_database, percentiles  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
 
 from api.app import create_app, freeze_startup_heap  # noqa: E402
 from api.extensions import db  # noqa: E402
@@ -89,8 +87,7 @@ def timed(client, url: str, headers: dict, runs: int) -> tuple[float, float]:
         response = client.get(url, headers=headers)
         samples.append(time.perf_counter() - started)
         assert response.status_code == 200, response.get_json()
-    ordered = sorted(samples[3:])
-    return statistics.median(ordered), ordered[round(0.95 * (len(ordered) - 1))]
+    return percentiles(samples[3:])
 
 
 def run(label: str, url: str, rows: int, runs: int) -> list[tuple]:
@@ -114,29 +111,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    rows = []
-    with tempfile.TemporaryDirectory() as directory:
-        rows += run("sqlite", f"sqlite:///{directory}/bench.db", args.rows, args.runs)
-    url = next(
-        (
-            os.environ[n]
-            for n in ("TEST_DATABASE_URL", "DATABASE_URL")
-            if os.environ.get(n, "").startswith("postgresql")
-        ),
-        None,
-    )
-    if url:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text(f"CREATE SCHEMA {schema}"))
-        try:
-            scoped = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-            rows += run("postgresql", scoped, args.rows, args.runs)
-        finally:
-            with engine.begin() as connection:
-                connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            engine.dispose()
+    rows = on_each_database(lambda label, url: run(label, url, args.rows, args.runs))
     print(
         f"\nGET /api/v1/audit-log, {args.rows:,} entries, a page of {PAGE_SIZE}, {args.runs} runs"
     )

@@ -12,11 +12,8 @@ with volunteers spread over England plus a denser cluster around Leeds, then tim
 """
 
 import argparse
-import os
 import random
-import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -24,7 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from harness import on_each_database, percentiles  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 
 from api.app import create_app, freeze_startup_heap  # noqa: E402
 from api.extensions import db  # noqa: E402
@@ -119,12 +117,6 @@ def build(app, count: int, rng: random.Random) -> User:
         return session.get(User, coordinator.id)
 
 
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return statistics.median(ordered), p95
-
-
 def measure(app, coordinator: User, runs: int) -> dict[str, tuple]:
     caller = Caller(role=Role.COORDINATOR, organisation_id=coordinator.organisation_id)
     results = {}
@@ -172,36 +164,12 @@ def run(label: str, url: str, count: int, runs: int) -> list[tuple]:
     return [(label, kind, *figures) for kind, figures in measure(app, coordinator, runs).items()]
 
 
-def postgres_url() -> str | None:
-    for name in ("TEST_DATABASE_URL", "DATABASE_URL"):
-        url = os.environ.get(name, "")
-        if url.startswith("postgresql"):
-            return url
-    return None
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--volunteers", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=60)
     args = parser.parse_args()
-    rows = []
-    with tempfile.TemporaryDirectory() as directory:
-        rows += run("sqlite", f"sqlite:///{directory}/bench.db", args.volunteers, args.runs)
-    url = postgres_url()
-    if url:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text(f"CREATE SCHEMA {schema}"))
-        separator = "&" if "?" in url else "?"
-        try:
-            scoped = f"{url}{separator}options=-csearch_path%3D{schema}"
-            rows += run("postgresql", scoped, args.volunteers, args.runs)
-        finally:
-            with engine.begin() as connection:
-                connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            engine.dispose()
+    rows = on_each_database(lambda label, url: run(label, url, args.volunteers, args.runs))
     print()
     print(f"25 km search around LS1 4DY, page of 50, {args.runs} runs each")
     print(f"{'database':<11} {'path':<8} {'p50 ms':>8} {'p95 ms':>8} {'matches':>8}")

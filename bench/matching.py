@@ -37,8 +37,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from directory_search import LEEDS, build, postgres_url  # noqa: E402
+from directory_search import LEEDS, build  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
+from harness import postgres_url  # noqa: E402
 from sqlalchemy import create_engine, select, text  # noqa: E402
 
 from api.app import create_app, freeze_startup_heap  # noqa: E402

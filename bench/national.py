@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bookings import SECRETS  # noqa: E402  (the app's, so the booking tokens verify)
 from bookings import build as build_bookings  # noqa: E402
 from directory_search import build as build_volunteers  # noqa: E402
-from directory_search import postgres_url  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
+from harness import postgres_url  # noqa: E402
 from matching import a_need  # noqa: E402
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402

@@ -18,11 +18,9 @@ Budget (DESIGN.md): HTTP p95 <= 50 ms.
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import timedelta
@@ -31,7 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from harness import on_each_database, percentiles  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 
 from api.app import create_app, freeze_startup_heap  # noqa: E402
 from api.extensions import db  # noqa: E402
@@ -142,12 +141,6 @@ def build(app, offers: int, schools: int, rng: random.Random) -> list[User]:
         return [session.get(User, user.id) for user in staff]
 
 
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return statistics.median(ordered), p95
-
-
 def measure(app, staff: list[User], runs: int) -> dict[str, tuple]:
     results = {}
     filters = offer_directory.Filters(year_group=10)
@@ -202,39 +195,15 @@ def run(label: str, url: str, offers: int, schools: int, runs: int) -> list[tupl
     return [(label, kind, *figures) for kind, figures in measure(app, staff, runs).items()]
 
 
-def postgres_url() -> str | None:
-    for name in ("TEST_DATABASE_URL", "DATABASE_URL"):
-        url = os.environ.get(name, "")
-        if url.startswith("postgresql"):
-            return url
-    return None
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--offers", type=int, default=20_000)
     parser.add_argument("--schools", type=int, default=4_500)
     parser.add_argument("--runs", type=int, default=60)
     args = parser.parse_args()
-    rows = []
-    with tempfile.TemporaryDirectory() as directory:
-        rows += run(
-            "sqlite", f"sqlite:///{directory}/bench.db", args.offers, args.schools, args.runs
-        )
-    url = postgres_url()
-    if url:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text(f"CREATE SCHEMA {schema}"))
-        separator = "&" if "?" in url else "?"
-        try:
-            scoped = f"{url}{separator}options=-csearch_path%3D{schema}"
-            rows += run("postgresql", scoped, args.offers, args.schools, args.runs)
-        finally:
-            with engine.begin() as connection:
-                connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            engine.dispose()
+    rows = on_each_database(
+        lambda label, url: run(label, url, args.offers, args.schools, args.runs)
+    )
     print()
     print(
         f"Directory for a school (Y10), page of 20, {args.runs} runs over {SAMPLED_SCHOOLS} schools"
