@@ -152,14 +152,13 @@ def list_(
         conditions.append(or_(User.name.ilike(f"%{q}%"), Volunteer.job_title.ilike(f"%{q}%")))
     if employer_id:
         conditions.append(Volunteer.employer_id == employer_id)
-    if activity_type:
-        conditions.append(any_of(Volunteer.activity_types, [activity_type]))
-    if sector:
-        conditions.append(any_of(Volunteer.sectors, [sector]))
-    if year_group:
-        conditions.append(any_of(Volunteer.year_groups, [year_group]))
-    if mode:
-        conditions.append(any_of(Volunteer.modes, [mode]))
+    lists = {  # each a JSON list that must hold the value asked for
+        Volunteer.activity_types: activity_type,
+        Volunteer.sectors: sector,
+        Volunteer.year_groups: year_group,
+        Volunteer.modes: mode,
+    }
+    conditions += [any_of(column, [value]) for column, value in lists.items() if value]
     if soc_major_group:
         conditions.append(Volunteer.soc_major_group == soc_major_group)
     if near is not None:
