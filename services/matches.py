@@ -164,6 +164,14 @@ def locked(session: Session, caller: Caller, match_id: uuid.UUID) -> Match:
     return match
 
 
+def _invitation_to_answer(session: Session, caller: Caller, match_id: uuid.UUID) -> Match:
+    """The match, locked, that the caller answers as the invited volunteer (no one else may)."""
+    match = locked(session, caller, match_id)
+    if not acts_for_volunteer(caller, match):
+        raise Forbidden("Only the invited volunteer answers an invitation.")
+    return match
+
+
 def _require(match: Match, *allowed: MatchStatus, action: str) -> None:
     if match.status not in allowed:
         raise Conflict(f"A {match.status.value} match cannot be {action}.")
@@ -173,9 +181,7 @@ def accept(
     session: Session, caller: Caller, match_id: uuid.UUID, *, now: datetime | None = None
 ) -> Match:
     now = now or datetime.now(UTC)
-    match = locked(session, caller, match_id)
-    if not acts_for_volunteer(caller, match):
-        raise Forbidden("Only the invited volunteer answers an invitation.")
+    match = _invitation_to_answer(session, caller, match_id)
     _require(match, MatchStatus.INVITED, action="accepted")
     if match.expires_at <= now:
         raise Conflict(f"The invitation expired at {match.expires_at.isoformat()}.")
@@ -197,9 +203,7 @@ def decline(
     now: datetime | None = None,
 ) -> Match:
     now = now or datetime.now(UTC)
-    match = locked(session, caller, match_id)
-    if not acts_for_volunteer(caller, match):
-        raise Forbidden("Only the invited volunteer answers an invitation.")
+    match = _invitation_to_answer(session, caller, match_id)
     _require(match, MatchStatus.INVITED, MatchStatus.ACCEPTED, action="declined")
     return close_declined(session, match, reason=reason, note=note, now=now)
 
