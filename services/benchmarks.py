@@ -57,12 +57,17 @@ from services import audit, school_years
 from services.access import Caller, ensure_pupils_of, get_visible, hub_school_ids
 from services.errors import Forbidden, NotFound
 
-BENCHMARK_TITLES = {
+GATSBY_TITLES = {  # the eight Gatsby benchmarks
+    1: "A stable careers programme",
+    2: "Learning from career and labour market information",
+    3: "Addressing the needs of each pupil",
+    4: "Linking curriculum learning to careers",
     5: "Encounters with employers",
     6: "Experiences of workplaces",
     7: "Encounters with further and higher education",
     8: "Personal guidance",
 }
+BENCHMARK_TITLES = {b: GATSBY_TITLES[b] for b in (5, 6, 7, 8)}  # the ones reported here
 YEAR_GROUPS = range(7, 14)
 PROVIDER_ACCESS_PHASES = ((8, 9), (10, 11), (12, 13))
 PROVIDER_ACCESS_REQUIRED = 2

@@ -58,13 +58,7 @@ CRITERIA: dict[int, dict[str, str]] = {
 }
 SCHOOL_ANSWERED = tuple(CRITERIA)
 COMPUTED = (3, 5, 6, 7, 8)
-TITLES = {
-    1: "A stable careers programme",
-    2: "Learning from career and labour market information",
-    3: "Addressing the needs of each pupil",
-    4: "Linking curriculum learning to careers",
-    **benchmarks.BENCHMARK_TITLES,
-}
+TITLES = benchmarks.GATSBY_TITLES
 CRITERION_BENCHMARK = {cid: b for b, items in CRITERIA.items() for cid in items}
 FOLLOW_UPS_KEPT = 3
 

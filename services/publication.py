@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from models.organisations import School
 from models.programme import ActivityStatus, PlanStatus, ProgrammePlan
-from services import provider_access, school_years
+from services import benchmarks, provider_access, school_years
 from services.errors import NotFound
 
 TEMPLATES = Environment(
@@ -32,16 +32,6 @@ HALF_TERM_NAMES = {
     4: "Spring 2",
     5: "Summer 1",
     6: "Summer 2",
-}
-BENCHMARK_NAMES = {
-    1: "A stable careers programme",
-    2: "Learning from career and labour market information",
-    3: "Addressing the needs of each pupil",
-    4: "Linking curriculum learning to careers",
-    5: "Encounters with employers",
-    6: "Experiences of workplaces",
-    7: "Encounters with further and higher education",
-    8: "Personal guidance",
 }
 NOT_YET_PUBLISHED = "not yet published"
 
@@ -125,5 +115,5 @@ def _document(session: Session, school: School, plan: ProgrammePlan) -> dict:
 
 def render_html(document: dict) -> str:
     return TEMPLATES.get_template("publication.html.j2").render(
-        doc=document, benchmark_names=BENCHMARK_NAMES
+        doc=document, benchmark_names=benchmarks.GATSBY_TITLES
     )
