@@ -144,15 +144,7 @@ def _explain(need: Need, volunteer: Volunteer, reason: str) -> list[str]:
     if reason != "safeguarding":
         return [reason.replace("_", " ").capitalize() + "."]
     required = safeguarding.requirement(safeguarding.need_activity(need))
-    check = safeguarding.check_volunteer(
-        required,
-        dbs_enhanced=volunteer.dbs_enhanced,
-        dbs_barred_list=volunteer.dbs_barred_list,
-        dbs_issued_on=volunteer.dbs_issued_on,
-        dbs_update_service=volunteer.dbs_update_service,
-        until=need.ends_on,
-    )
-    return [f"Safeguarding: {required.name} required; {m}." for m in check.missing]
+    return safeguarding.volunteer_shortfalls(required, volunteer, until=need.ends_on)
 
 
 def locked(session: Session, caller: Caller, match_id: uuid.UUID) -> Match:

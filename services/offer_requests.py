@@ -478,18 +478,9 @@ def _checked_volunteers(session, request: OfferRequest, volunteer_ids: list[uuid
         if allowed and volunteer.id not in allowed:
             errors[str(volunteer_id)] = ["Not one of the volunteers named on the offer."]
             continue
-        check = safeguarding.check_volunteer(
-            required,
-            dbs_enhanced=volunteer.dbs_enhanced,
-            dbs_barred_list=volunteer.dbs_barred_list,
-            dbs_issued_on=volunteer.dbs_issued_on,
-            dbs_update_service=volunteer.dbs_update_service,
-            until=request.date,
-        )
-        if not check.meets:
-            errors[str(volunteer_id)] = [
-                f"Safeguarding: {required.name} required; {m}." for m in check.missing
-            ]
+        shortfalls = safeguarding.volunteer_shortfalls(required, volunteer, until=request.date)
+        if shortfalls:
+            errors[str(volunteer_id)] = shortfalls
         chosen.append(volunteer)
     if errors:
         raise Conflict("Some volunteers cannot come; see `errors`.", errors=errors)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from models.needs import Frequency
+from models.volunteers import Volunteer
 from services.volunteers import dbs_expiry
 
 ADULT_AGE = 18
@@ -150,3 +151,17 @@ def check_volunteer(
                 f"on {until.isoformat()} (and the volunteer is not on the update service)"
             )
     return Check(not missing, missing)
+
+
+def volunteer_shortfalls(required: Requirement, volunteer: Volunteer, *, until: date) -> list[str]:
+    """Why the volunteer's record does not meet the requirement until `until`, each reason a
+    sentence naming the requirement (none: it does)."""
+    check = check_volunteer(
+        required,
+        dbs_enhanced=volunteer.dbs_enhanced,
+        dbs_barred_list=volunteer.dbs_barred_list,
+        dbs_issued_on=volunteer.dbs_issued_on,
+        dbs_update_service=volunteer.dbs_update_service,
+        until=until,
+    )
+    return [f"Safeguarding: {required.name} required; {m}." for m in check.missing]

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from models.needs import Frequency
+from models.volunteers import Volunteer
 from services.safeguarding import (
     Activity,
     Level,
@@ -12,6 +13,7 @@ from services.safeguarding import (
     check_volunteer,
     requirement,
     setting_of,
+    volunteer_shortfalls,
     youngest_age,
 )
 
@@ -109,6 +111,17 @@ def test_check_volunteer_says_exactly_what_is_missing(record, expected):
     assert len(check.missing) == len(expected)
     for fragment, message in zip(expected, check.missing, strict=True):
         assert fragment in message
+
+
+def test_volunteer_shortfalls_name_the_requirement_in_each_sentence():
+    cleared = Volunteer(
+        dbs_enhanced=True, dbs_barred_list=True, dbs_issued_on=None, dbs_update_service=True
+    )
+    assert volunteer_shortfalls(DBS, cleared, until=UNTIL) == [
+        f"Safeguarding: {DBS.name} required; the DBS check has no issue date."
+    ]
+    cleared.dbs_issued_on = date(2025, 1, 1)
+    assert volunteer_shortfalls(DBS, cleared, until=UNTIL) == []
 
 
 @pytest.mark.parametrize("level", [Level.NONE, Level.EMPLOYER_ASSURANCE])
