@@ -32,7 +32,7 @@ from models.volunteers import SIC_SECTIONS, AdviserStatus, EnterpriseAdviser, Ex
 from services import adviser_assignments, benchmarks, outbox, school_years
 from services.access import Action, Caller, get_authorized, get_visible, visible_pairing_plans
 from services.errors import Conflict, InvalidInput, NotFound
-from services.geo import EARTH_RADIUS_KM
+from services.geo import distances_km
 from services.labels import label
 from services.pagination import Page, paginate
 from services.pairing_solver import FIT_UNITS, fit_units, solve_edges
@@ -110,7 +110,7 @@ def candidate_edges(advisers: Side, schools: Side) -> tuple[np.ndarray, np.ndarr
         lo, hi = np.searchsorted(latitudes, [lat - band, lat + band])
         near = order[lo:hi]
         near = near[(schools.longitude[near] >= west) & (schools.longitude[near] <= east)]
-        distance = _haversine(lat, lon, schools.latitude[near], schools.longitude[near])
+        distance = distances_km(lat, lon, schools.latitude[near], schools.longitude[near])
         keep = distance <= MAX_ADVISER_KM
         found_a.append(np.full(int(keep.sum()), i))
         found_s.append(near[keep])
@@ -118,15 +118,6 @@ def candidate_edges(advisers: Side, schools: Side) -> tuple[np.ndarray, np.ndarr
     if not found_a:
         return np.empty(0, int), np.empty(0, int), np.empty(0)
     return np.concatenate(found_a), np.concatenate(found_s), np.concatenate(found_d)
-
-
-def _haversine(lat0, lon0, lat, lon) -> np.ndarray:
-    phi0, phi = np.radians(lat0), np.radians(lat)
-    a = (
-        np.sin((phi - phi0) / 2) ** 2
-        + np.cos(phi0) * np.cos(phi) * np.sin((np.radians(lon) - np.radians(lon0)) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
 def edge_factors(

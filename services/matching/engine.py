@@ -26,7 +26,7 @@ import numpy as np
 
 from models.needs import NeedMode
 from models.volunteers import Mode
-from services.geo import EARTH_RADIUS_KM
+from services.geo import distances_km
 from services.search import bounding_box
 
 # The one place the factors are weighed. Each factor is in [0, 1]; the weights sum to 1,
@@ -267,7 +267,7 @@ def reach_of(target: Target, pool: Pool) -> Reach:
     if target.latitude is None or target.mode is NeedMode.VIRTUAL:
         distance = np.full(n, np.inf)
     else:
-        distance = _haversine(target.latitude, target.longitude, pool.latitude, pool.longitude)
+        distance = distances_km(target.latitude, target.longitude, pool.latitude, pool.longitude)
         distance = np.where(np.isnan(distance), np.inf, distance)
     radius = np.minimum(pool.radius, REACH_CAP_KM)
     wanted_hours = max(1, bin(target.availability).count("1"))
@@ -439,15 +439,6 @@ def ordering(
 
 def popcount(values: np.ndarray) -> np.ndarray:
     return np.bitwise_count(values.astype(np.uint64)).astype(np.float64)
-
-
-def _haversine(lat0: float, lon0: float, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    phi0, phi = np.radians(lat0), np.radians(lat)
-    a = (
-        np.sin((phi - phi0) / 2) ** 2
-        + np.cos(phi0) * np.cos(phi) * np.sin((np.radians(lon) - np.radians(lon0)) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
 # Results -------------------------------------------------------------------------------

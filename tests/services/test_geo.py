@@ -1,12 +1,20 @@
 """Geocoding UK postcodes: exact postcode, else outcode centroid, else a clear refusal."""
 
+import numpy as np
 import pytest
 
 from api.extensions import db
 from models.users import Role
 from services import reference_data
 from services.errors import InvalidInput
-from services.geo import Location, distance_km, geocode, located, normalise_postcode
+from services.geo import (
+    Location,
+    distance_km,
+    distances_km,
+    geocode,
+    located,
+    normalise_postcode,
+)
 from tests import factories
 
 BUCKINGHAM_PALACE = (51.501, -0.142)
@@ -112,6 +120,12 @@ def test_a_malformed_postcode_is_refused_with_a_clear_message(malformed):
 )
 def test_postcodes_are_normalised(raw, normalised):
     assert normalise_postcode(raw) == normalised
+
+
+def test_distances_km_agrees_with_distance_km_for_each_point():
+    lat, lon = np.array([LEEDS[0], LONDON[0]]), np.array([LEEDS[1], LONDON[1]])
+    far = distances_km(*BUCKINGHAM_PALACE, lat, lon)
+    assert far == pytest.approx([distance_km(*BUCKINGHAM_PALACE, *p) for p in (LEEDS, LONDON)])
 
 
 def test_located_gives_what_an_object_stores_for_a_postcode_or_for_none():
