@@ -134,10 +134,7 @@ class HubReportSchema(Schema):
 
 @blp.route("/schools/<uuid:school_id>/benchmarks")
 class SchoolBenchmarks(MethodView):
-    @blp.login_required("reports:read")
-    @blp.arguments(ReportQueryArgsSchema, location="query")
-    @blp.response(200, SchoolReportSchema)
-    @blp.doc(**CSV_RESPONSE)
+    @blp.reports(SchoolReportSchema, query=ReportQueryArgsSchema, csv=CSV_RESPONSE)
     def get(self, args, school_id):
         """A school's Benchmark 5-8 report for a school year (pupils: its own staff only)"""
         report = benchmarks.school_report(
@@ -152,10 +149,7 @@ class SchoolBenchmarks(MethodView):
 
 @blp.route("/hubs/<uuid:hub_id>/report")
 class HubReport(MethodView):
-    @blp.login_required("reports:read")
-    @blp.arguments(ReportQueryArgsSchema, location="query")
-    @blp.response(200, HubReportSchema)
-    @blp.doc(**CSV_RESPONSE)
+    @blp.reports(HubReportSchema, query=ReportQueryArgsSchema, csv=CSV_RESPONSE)
     def get(self, args, hub_id):
         """Every school of a Careers Hub, the same numbers, no pupil-level data"""
         report = benchmarks.hub_report(

@@ -191,9 +191,7 @@ class LeaverImport(MethodView):
 
 @blp.route("/summary")
 class DestinationSummary(MethodView):
-    @blp.login_required("reports:read")
-    @blp.arguments(SummaryQueryArgsSchema, location="query")
-    @blp.response(200, DestinationSummarySchema)
+    @blp.reports(DestinationSummarySchema, query=SummaryQueryArgsSchema)
     def get(self, args, school_id):
         """Leavers' destinations by route at each stage, with the disadvantaged and SEND gaps"""
         return destinations.summary(

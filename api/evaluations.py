@@ -177,10 +177,7 @@ class EvaluationById(MethodView):
 
 @blp.route("/hubs/<uuid:hub_id>/evaluations")
 class HubEvaluations(MethodView):
-    @blp.login_required("reports:read")
-    @blp.arguments(HubEvaluationQueryArgsSchema, location="query")
-    @blp.response(200, HubEvaluationsSchema)
-    @blp.doc(**CSV_DOC)
+    @blp.reports(HubEvaluationsSchema, query=HubEvaluationQueryArgsSchema, csv=CSV_DOC)
     def get(self, args, hub_id):
         """The hub's schools side by side for one term (no pupil data); CSV with format=csv"""
         view = evaluations.hub_view(

@@ -71,9 +71,7 @@ def _build(args: dict, school_id) -> dict:
 
 @blp.route("/governors-report")
 class GovernorsReport(MethodView):
-    @blp.login_required("reports:read")
-    @blp.arguments(GovernorsReportQueryArgsSchema, location="query")
-    @blp.response(200, GovernorsReportSchema)
+    @blp.reports(GovernorsReportSchema, query=GovernorsReportQueryArgsSchema)
     def get(self, args, school_id):
         """The governors' report's figures (the school's staff, admins)"""
         return _build(args, school_id)

@@ -79,10 +79,7 @@ def _tally(tally: impact.Tally) -> dict:
 
 @blp.route("/employers/<uuid:employer_id>/impact")
 class EmployerImpact(MethodView):
-    @blp.login_required("reports:read")
-    @blp.arguments(ReportQueryArgsSchema, location="query")
-    @blp.response(200, ImpactSchema)
-    @blp.doc(**CSV_RESPONSE)
+    @blp.reports(ImpactSchema, query=ReportQueryArgsSchema, csv=CSV_RESPONSE)
     def get(self, args, employer_id):
         """Your employer's impact over a school year, per volunteer and in total (counts only)"""
         found = impact.get(

@@ -286,9 +286,7 @@ class OwingArgsSchema(ComplianceArgsSchema):
 
 @blp.route("/schools/<uuid:school_id>/provider-access-compliance")
 class SchoolCompliance(MethodView):
-    @blp.login_required("reports:read")
-    @blp.arguments(ComplianceArgsSchema, location="query")
-    @blp.response(200, ComplianceSchema)
+    @blp.reports(ComplianceSchema, query=ComplianceArgsSchema)
     def get(self, args, school_id):
         """The school's provider access duty this year: held, owed, who attended (staff)"""
         return provider_compliance.for_school(
@@ -298,9 +296,7 @@ class SchoolCompliance(MethodView):
 
 @blp.route("/hubs/<uuid:hub_id>/provider-access-compliance")
 class HubCompliance(MethodView):
-    @blp.login_required("reports:read")
-    @blp.arguments(ComplianceArgsSchema, location="query")
-    @blp.response(200, HubComplianceSchema)
+    @blp.reports(HubComplianceSchema, query=ComplianceArgsSchema)
     def get(self, args, hub_id):
         """Every hub school's provider access duty (counts, never pupils)"""
         year = report_year(args)

@@ -1,7 +1,7 @@
 """The one seam where flask-smorest is customised: Api, Blueprint and Schema subclasses.
 
-The Blueprint also names the usual operations (`lists`, `reads`, `creates`, `updates`,
-`deletes`), each flask-smorest's own decorators in the one order, auth outermost.
+The Blueprint also names the usual operations (`lists`, `reads`, `reports`, `creates`,
+`updates`, `deletes`), each flask-smorest's own decorators in the one order, auth outermost.
 Error responses are documented as RFC 9457 problems, lists get an RFC 8288 `Link`
 header beside `X-Pagination`, and schemas refuse unknown fields (so a server-owned
 field sent in a body is a 422, never silently applied).
@@ -311,6 +311,17 @@ class Blueprint(flask_smorest.Blueprint):
         def decorator(view):
             wrapper = self.etag(self.response(200, schema)(view))
             return self.login_required(scope, **access)(wrapper)
+
+        return decorator
+
+    def reports(self, schema, *, query, scope: str = "reports:read", csv: dict | None = None):
+        """A report of `schema` for the `query` arguments; `csv` is its `csv_doc` when it
+        also answers CSV (see `api.downloads`)."""
+
+        def decorator(view):
+            wrapper = self.response(200, schema)(view if csv is None else self.doc(**csv)(view))
+            wrapper = self.arguments(query, location="query")(wrapper)
+            return self.login_required(scope)(wrapper)
 
         return decorator
 
