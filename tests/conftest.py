@@ -15,6 +15,7 @@ test's own on the same engine, as the flask-sqlalchemy-lite docs recommend.
 
 import os
 import re
+from collections import Counter
 
 import pytest
 from flask_migrate import upgrade
@@ -98,15 +99,22 @@ def database_url(request, tmp_path_factory, worker_id):
 
 INSERT_INTO = re.compile(r'^\s*INSERT\s+INTO\s+"?(\w+)"?', re.IGNORECASE)
 WRITTEN: set[str] = set()  # the tables any engine of this process inserted into
-BULK_ROWS = 1_000  # past this many inserted rows, PostgreSQL empties the tables by TRUNCATE
-inserted = [0]  # rows inserted since the last reset (parameter sets, roughly)
+# Past this many rows inserted into a table that others refer to, PostgreSQL empties the
+# written tables by TRUNCATE (deleting them would check each row's referring foreign keys).
+BULK_ROWS = 1_000
+REFERRED_TO = {fk.column.table.name for t in Base.metadata.tables.values() for fk in t.foreign_keys}
+inserted: Counter = Counter()  # rows inserted since the last reset, by table (roughly)
 
 
 @event.listens_for(Engine, "before_cursor_execute")
 def note_insert(conn, cursor, statement, parameters, context, executemany):
     if found := INSERT_INTO.match(statement):
         WRITTEN.add(found.group(1))
-        inserted[0] += len(parameters) if executemany else 1
+        inserted[found.group(1)] += len(parameters) if executemany else 1
+
+
+def bulk_loaded() -> bool:
+    return any(inserted[table] > BULK_ROWS for table in REFERRED_TO)
 
 
 @pytest.fixture(scope="session")
@@ -144,11 +152,9 @@ def app(shared_app, request):
     shared_app.config.update(config)
     shared_app.extensions["rate_limiter"].reset()
     everything = "other_writers" in request.fixturenames
-    empty_tables(
-        shared_app, only=None if everything else set(WRITTEN), bulk=inserted[0] > BULK_ROWS
-    )
+    empty_tables(shared_app, only=None if everything else set(WRITTEN), bulk=bulk_loaded())
     WRITTEN.clear()
-    inserted[0] = 0
+    inserted.clear()
 
 
 @pytest.fixture
