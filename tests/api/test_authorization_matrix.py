@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from api import problems
 from api.app import create_app
@@ -1672,8 +1672,23 @@ def test_every_protected_route_answers_401_without_a_token(route_app, client):
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-def _snapshot(app) -> dict[str, list]:
+# PostgreSQL digests every table's rows itself, in one statement: reading each table's rows
+# back over 56 round trips cost a refused case twice what its request did.
+TABLE_DIGESTS = text(
+    "SELECT "
+    + ", ".join(
+        f"(SELECT md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) "
+        f'FROM "{table.name}" r) AS "{table.name}"'
+        for table in Base.metadata.sorted_tables
+    )
+)
+
+
+def _snapshot(app) -> dict:
+    """What every table holds: its rows (SQLite), or a digest of them (PostgreSQL)."""
     with app.app_context(), db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            return dict(connection.execute(TABLE_DIGESTS).one()._mapping)
         return {
             table.name: sorted(map(repr, connection.execute(select(table)).all()))
             for table in Base.metadata.sorted_tables
