@@ -19,8 +19,8 @@ from api.imports import (
     request_csv,
 )
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, paged
-from api.views import commit
+from api.smorest import Blueprint, Schema, Timestamp
+from api.views import commit, list_page
 from models.checklists import CHECKLISTS
 from models.encounters import BENCHMARKS, EncounterActivity
 from models.organisations import EmployerSize, ProviderType
@@ -73,28 +73,25 @@ class PupilQueryArgsSchema(Schema):
     year_group = ma.fields.Integer(validate=YEAR_GROUP)
 
 
+def _adds_pupil(body):
+    """A create answered with the pupil record it added to the school (from `body`)."""
+    return blp.creates(PupilSchema, _pupil_location, body=body, scope="pupils:write")
+
+
+def _pupil_location(pupil, **_) -> str:
+    return url_for("pupils.PupilById", school_id=pupil.school_id, pupil_id=pupil.id)
+
+
 @blp.route("")
 class Pupils(MethodView):
     @blp.lists(PupilSchema, scope="pupils:read", query=PupilQueryArgsSchema)
     def get(self, filters, school_id, pagination_parameters):
         """List the school's pupils (audited)"""
-        page = pupils.list_(
-            db.session,
-            current_caller(),
-            school_id,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-            **filters,
-        )
+        listed = list_page(pupils.list_, pagination_parameters, school_id, **filters)
         db.session.commit()  # the audit rows of this read
-        return paged(pagination_parameters, page)
+        return listed
 
-    @blp.creates(
-        PupilSchema,
-        lambda made, **_: _pupil_location(made),
-        body=PupilCreateSchema,
-        scope="pupils:write",
-    )
+    @_adds_pupil(PupilCreateSchema)
     def post(self, pupil, school_id):
         """Add a pupil record"""
         return commit(pupils.create, school_id, **pupil)
@@ -275,12 +272,7 @@ class PupilRollOver(MethodView):
 
 @blp.route("/transfer")
 class PupilTransfer(MethodView):
-    @blp.creates(
-        PupilSchema,
-        lambda made, **_: _pupil_location(made),
-        body=TransferInSchema,
-        scope="pupils:write",
-    )
+    @_adds_pupil(TransferInSchema)
     def post(self, transfer, school_id):
         """Add a pupil joining from another school, with the record that school exported"""
         return commit(pupils.import_transfer, school_id, **transfer)
@@ -293,7 +285,3 @@ class PupilRecord(MethodView):
     def get(self, school_id, pupil_id):
         """Export the pupil's whole record as JSON: encounters, reflections (audited)"""
         return commit(pupils.export_record, school_id, pupil_id)
-
-
-def _pupil_location(pupil) -> str:
-    return url_for("pupils.PupilById", school_id=pupil.school_id, pupil_id=pupil.id)

@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.security import current_caller
-from api.smorest import Blueprint, Schema, Timestamp, Timestamped, paged
+from api.smorest import Blueprint, Schema, Timestamp, Timestamped
 from api.views import commit, list_page
 from models.webhooks import DeliveryStatus, SubscriptionStatus
 from services import egress, webhooks
@@ -222,15 +222,9 @@ class SubscriptionDeliveries(MethodView):
     @blp.lists(DeliverySchema, scope="webhooks:read", query=DeliveryQueryArgsSchema)
     def get(self, filters, subscription_id, pagination_parameters):
         """The delivery log, newest first: each delivery with its attempts"""
-        page = webhooks.list_deliveries(
-            db.session,
-            current_caller(),
-            subscription_id,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-            **filters,
+        return _with_attempts(
+            list_page(webhooks.list_deliveries, pagination_parameters, subscription_id, **filters)
         )
-        return _with_attempts(paged(pagination_parameters, page))
 
 
 @blp.route("/<uuid:subscription_id>/deliveries/<uuid:delivery_id>/redeliver")
