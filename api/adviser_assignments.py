@@ -102,6 +102,14 @@ class AdviserAssignmentById(MethodView):
         return adviser_assignments.get(db.session, current_caller(), assignment_id)
 
 
+def _hours_location(entry, **_) -> str:
+    return url_for(
+        "adviser-assignments.AdviserHoursById",
+        assignment_id=entry.assignment_id,
+        hours_id=entry.id,
+    )
+
+
 @blp.route("/<uuid:assignment_id>/hours")
 class AdviserAssignmentHours(MethodView):
     @blp.lists(AdviserHoursSchema, scope="advisers:read")
@@ -111,21 +119,13 @@ class AdviserAssignmentHours(MethodView):
 
     @blp.creates(
         AdviserHoursSchema,
-        lambda made, **_: _hours_location(made),
+        _hours_location,
         body=AdviserHoursCreateSchema,
         scope="advisers:write",
     )
     def post(self, entry, assignment_id):
         """Log hours given on one day (the adviser, the hub's coordinators, admins)"""
         return commit(adviser_assignments.log_hours, assignment_id, **entry)
-
-
-def _hours_location(entry) -> str:
-    return url_for(
-        "adviser-assignments.AdviserHoursById",
-        assignment_id=entry.assignment_id,
-        hours_id=entry.id,
-    )
 
 
 @blp.route("/<uuid:assignment_id>/hours/<uuid:hours_id>")

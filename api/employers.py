@@ -126,6 +126,10 @@ class EmployerById(MethodView):
         return commit(employers.update, employer_id, changes)
 
 
+def _volunteer_location(volunteer, **_) -> str:
+    return url_for("volunteers.VolunteerById", volunteer_id=volunteer.id)
+
+
 @blp.route("/<uuid:employer_id>/volunteers")
 class EmployerVolunteers(MethodView):
     @blp.lists(VolunteerSchema, scope="volunteers:read", query=VolunteerFilterArgsSchema)
@@ -139,7 +143,7 @@ class EmployerVolunteers(MethodView):
 
     @blp.creates(
         VolunteerSchema,
-        lambda made, **_: _volunteer_location(made),
+        _volunteer_location,
         body=VolunteerCreateSchema,
         scope="volunteers:write",
     )
@@ -169,7 +173,3 @@ class EmployerVolunteerImport(MethodView):
         )
         refuse_if_not_written(result)
         return result
-
-
-def _volunteer_location(volunteer) -> str:
-    return url_for("volunteers.VolunteerById", volunteer_id=volunteer.id)

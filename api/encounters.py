@@ -222,6 +222,10 @@ class ChecklistQueryArgsSchema(Schema):
     version = ma.fields.Integer(validate=ma.validate.OneOf(checklists.versions()))
 
 
+def _encounter_location(encounter) -> str:
+    return url_for("encounters.EncounterById", encounter_id=encounter.id)
+
+
 @blp.route("/encounters")
 class Encounters(MethodView):
     @blp.lists(EncounterSchema, scope="encounters:read", query=EncounterQueryArgsSchema)
@@ -231,7 +235,7 @@ class Encounters(MethodView):
 
     @blp.creates(
         EncounterSchema,
-        lambda made: _encounter_location(made),
+        _encounter_location,
         body=EncounterCreateSchema,
         scope="encounters:write",
     )
@@ -328,7 +332,3 @@ class MeaningfulEncounterChecklist(MethodView):
                 for version in wanted
             ],
         }
-
-
-def _encounter_location(encounter) -> str:
-    return url_for("encounters.EncounterById", encounter_id=encounter.id)

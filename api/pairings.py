@@ -146,6 +146,10 @@ class AssignmentSchema(Schema):
     plan_id = ma.fields.UUID(allow_none=True, required=True)
 
 
+def _plan_location(plan, **_) -> str:
+    return url_for("adviser-pairings.AdviserPairingById", hub_id=plan.hub_id, plan_id=plan.id)
+
+
 @blp.route("/<uuid:hub_id>/adviser-pairings")
 class AdviserPairings(MethodView):
     @blp.lists(PlanSchema, scope="advisers:read")
@@ -155,7 +159,7 @@ class AdviserPairings(MethodView):
 
     @blp.login_required("advisers:write")
     @blp.idempotent
-    @blp.created(PlanSchema, lambda made, **_: _plan_location(made))
+    @blp.created(PlanSchema, _plan_location)
     def post(self, hub_id):
         """Plan the hub's adviser pairing at the optimum (coordinators of the hub, admins)"""
         return commit(pairings.plan, hub_id)
@@ -187,10 +191,6 @@ class AdviserPairingConfirm(MethodView):
             pairs=None if pairs is None else [(p["adviser_id"], p["school_id"]) for p in pairs],
             starts_on=body.get("starts_on"),
         )
-
-
-def _plan_location(plan) -> str:
-    return url_for("adviser-pairings.AdviserPairingById", hub_id=plan.hub_id, plan_id=plan.id)
 
 
 def _assignments_of(plan_id) -> str:
