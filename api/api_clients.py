@@ -54,8 +54,7 @@ class ApiClients(MethodView):
     @blp.created(RegisteredClientSchema, lambda made: _location(made.client))
     def post(self, client):
         """Register a partner app for your organisation (org admins)"""
-        registered = api_clients.register(db.session, current_caller(), **client)
-        db.session.commit()
+        registered = commit(api_clients.register, **client)
         blp.set_etag(registered.client, ApiClientSchema)
         return registered
 

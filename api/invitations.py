@@ -8,6 +8,7 @@ from api.extensions import db
 from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp
 from api.users import UserSchema
+from api.views import commit
 from models.users import Role
 from services import invitations
 
@@ -38,21 +39,18 @@ class InvitationAcceptSchema(Schema):
     password = ma.fields.String(required=True, validate=ma.validate.Length(max=256))
 
 
+def _location(invitation) -> str:
+    return url_for("invitations.InvitationById", invitation_id=invitation.id)
+
+
 @blp.route("")
 class Invitations(MethodView):
     @blp.login_required()
     @blp.arguments(InvitationCreateSchema)
-    @blp.created(InvitationSchema, lambda made: _location(made))
+    @blp.created(InvitationSchema, _location)
     def post(self, invitation):
         """Invite a person to an organisation; they get the one-time link by email"""
-        made = invitations.invite(db.session, current_caller(), **invitation)
-        db.session.commit()
-        blp.set_etag(made, InvitationSchema)
-        return made
-
-
-def _location(invitation) -> str:
-    return url_for("invitations.InvitationById", invitation_id=invitation.id)
+        return commit(invitations.invite, **invitation)
 
 
 @blp.route("/<uuid:invitation_id>")
