@@ -125,6 +125,14 @@ def read_csv(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     return header, rows
 
 
+def header_problems(header: list[str], columns, required) -> dict[str, list[str]]:
+    """The header row's errors, by column: those not among `columns`, and those of
+    `required` it lacks (none: the header is fine)."""
+    problems = {name: ["Unknown column."] for name in sorted(set(header) - set(columns))}
+    problems |= {name: ["Missing column."] for name in required if name not in header}
+    return problems
+
+
 def refuse_if_not_written(result: ImportResult) -> ImportResult:
     """One success answer per view: an import that wrote nothing is a 422 listing its errors
     (the first MAX_LISTED_ERRORS lines of them; the detail counts them all)."""

@@ -16,6 +16,7 @@ from api.imports import (
     CSV_MEDIA_TYPES,
     ImportResultSchema,
     csv_body,
+    header_problems,
     read_csv,
     refuse_if_not_written,
     request_csv,
@@ -308,9 +309,8 @@ class Journeys(MethodView):
 def parse_journey_csv(text: str) -> tuple[list[tuple[int, dict]], dict[int, dict]]:
     """Each CSV row as `(line, step with email)`; and the errors of rows that fail."""
     header, rows = read_csv(text)
-    problems = {name: ["Unknown column."] for name in sorted(set(header) - set(CSV_COLUMNS))}
     required = ("email", "kind", "route", "level", "start_year")
-    problems |= {name: ["Missing column."] for name in required if name not in header}
+    problems = header_problems(header, CSV_COLUMNS, required)
     if problems:
         return [], {1: problems}
     schema = StepSchema()
