@@ -271,12 +271,20 @@ class EmployerJourneyImport(MethodView):
         return result
 
 
+def _answers_map_query(schema):
+    """A read of the map's data for the map query: 200 with `schema` and its ETag."""
+
+    def decorator(view):
+        wrapper = blp.response(200, schema)(view)
+        wrapper = blp.arguments(MapQueryArgsSchema, location="query")(wrapper)
+        return blp.login_required("journeys:read")(blp.etag(wrapper))
+
+    return decorator
+
+
 @blp.route("/tube-map")
 class TubeMap(MethodView):
-    @blp.login_required("journeys:read")
-    @blp.etag
-    @blp.arguments(MapQueryArgsSchema, location="query")
-    @blp.response(200, TubeMapSchema)
+    @_answers_map_query(TubeMapSchema)
     def get(self, args):
         """The Careers Tube Map as data: stations, lines and interchanges"""
         return tube_map.build(db.session, **_map_query(args))
@@ -297,10 +305,7 @@ class TubeMapPicture(MethodView):
 
 @blp.route("/journeys")
 class Journeys(MethodView):
-    @blp.login_required("journeys:read")
-    @blp.etag
-    @blp.arguments(MapQueryArgsSchema, location="query")
-    @blp.response(200, JourneysAnswerSchema)
+    @_answers_map_query(JourneysAnswerSchema)
     def get(self, args):
         """How many shared journeys match, how long they took and by which routes"""
         return tube_map.answer(db.session, **_map_query(args))
