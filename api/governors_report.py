@@ -77,11 +77,21 @@ class GovernorsReport(MethodView):
         return _build(args, school_id)
 
 
+def _as_document(content_type: str, description: str):
+    """The report rendered as a document of `content_type`, for the same callers and query
+    as its JSON."""
+
+    def decorator(view):
+        wrapper = blp.response(200, description=description, content_type=content_type)(view)
+        wrapper = blp.arguments(GovernorsReportQueryArgsSchema, location="query")(wrapper)
+        return blp.login_required("reports:read")(wrapper)
+
+    return decorator
+
+
 @blp.route("/governors-report.html")
 class GovernorsReportPage(MethodView):
-    @blp.login_required("reports:read")
-    @blp.arguments(GovernorsReportQueryArgsSchema, location="query")
-    @blp.response(200, description="A printable, accessible HTML page.", content_type=HTML)
+    @_as_document(HTML, "A printable, accessible HTML page.")
     def get(self, args, school_id):
         """The governors' report as a printable web page"""
         page = governors_report.render_html(_build(args, school_id))
@@ -90,9 +100,7 @@ class GovernorsReportPage(MethodView):
 
 @blp.route("/governors-report.pdf")
 class GovernorsReportPdf(MethodView):
-    @blp.login_required("reports:read")
-    @blp.arguments(GovernorsReportQueryArgsSchema, location="query")
-    @blp.response(200, description="An A4 PDF.", content_type=PDF)
+    @_as_document(PDF, "An A4 PDF.")
     def get(self, args, school_id):
         """The governors' report as a PDF to print or circulate"""
         data = _build(args, school_id)
