@@ -7,9 +7,7 @@ from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
-from api.http import accepts
 from api.imports import (
-    CSV_MEDIA_TYPES,
     ImportResultSchema,
     csv_body,
     read_csv,
@@ -28,6 +26,11 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1/schools/<uuid:school_id>/destinations",
     description="Leavers' destinations, followed up for three years (Benchmark 3).",
+)
+LEAVERS_BODY = csv_body(
+    destinations.CSV_COLUMNS,
+    "reference,leaving_year,year_group,stage,route,education_level\n"
+    "L0001,2025-26,13,0,education,6\nL0002,2025-26,11,0,apprenticeship,\n",
 )
 
 YEAR = ma.validate.Regexp(r"^\d{4}-\d{2}$", error="Use the form YYYY-YY, such as 2025-26.")
@@ -163,17 +166,7 @@ class LeaverById(MethodView):
 
 @blp.route("/import")
 class LeaverImport(MethodView):
-    @blp.login_required("pupils:write")
-    @blp.idempotent
-    @accepts(*CSV_MEDIA_TYPES)
-    @blp.doc(
-        requestBody=csv_body(
-            destinations.CSV_COLUMNS,
-            "reference,leaving_year,year_group,stage,route,education_level\n"
-            "L0001,2025-26,13,0,education,6\nL0002,2025-26,11,0,apprenticeship,\n",
-        )
-    )
-    @blp.response(200, ImportResultSchema)
+    @blp.imports(ImportResultSchema, csv=LEAVERS_BODY, scope="pupils:write")
     def post(self, school_id):
         """Import destinations from the MIS (one per row; all or nothing)
 

@@ -6,9 +6,7 @@ from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
-from api.http import accepts
 from api.imports import (
-    CSV_MEDIA_TYPES,
     ImportArgsSchema,
     ImportResultSchema,
     csv_body,
@@ -154,12 +152,9 @@ class EmployerVolunteers(MethodView):
 
 @blp.route("/<uuid:employer_id>/volunteers/import")
 class EmployerVolunteerImport(MethodView):
-    @blp.login_required("volunteers:write")
-    @blp.idempotent
-    @accepts(*CSV_MEDIA_TYPES)
-    @blp.arguments(ImportArgsSchema, location="query")
-    @blp.doc(requestBody=VOLUNTEERS_BODY)
-    @blp.response(200, ImportResultSchema)
+    @blp.imports(
+        ImportResultSchema, csv=VOLUNTEERS_BODY, query=ImportArgsSchema, scope="volunteers:write"
+    )
     def post(self, args, employer_id):
         """Import the employer's volunteers from CSV (all rows or none by default)"""
         rows, parse_errors = parse_volunteer_csv(request_csv())

@@ -16,12 +16,12 @@ NUL = "\x00"
 
 # A CSV import takes the file as the body, or as a form's `file` field: what a browser's
 # file input and clients generated from the spec send.
-CSV_MEDIA_TYPES = ("text/csv", "multipart/form-data")
 FILE_FIELD = "file"
 
 
 def csv_body(columns, example: str) -> dict:
-    """The OpenAPI request body of a CSV import: its columns and an example file."""
+    """The OpenAPI request body of a CSV import: its columns and an example file (its media
+    types are the ones `Blueprint.imports` accepts)."""
     return {
         "required": True,
         "description": "A CSV file with a header row, UTF-8, without NUL characters. "

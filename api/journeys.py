@@ -11,9 +11,7 @@ from flask import Response, current_app
 from flask.views import MethodView
 
 from api.extensions import db
-from api.http import accepts
 from api.imports import (
-    CSV_MEDIA_TYPES,
     ImportResultSchema,
     csv_body,
     header_problems,
@@ -256,11 +254,7 @@ JOURNEYS_BODY = csv_body(
 
 @blp.route("/employers/<uuid:employer_id>/journeys/import")
 class EmployerJourneyImport(MethodView):
-    @blp.login_required("volunteers:write")
-    @blp.idempotent
-    @accepts(*CSV_MEDIA_TYPES)
-    @blp.doc(requestBody=JOURNEYS_BODY)
-    @blp.response(200, ImportResultSchema)
+    @blp.imports(ImportResultSchema, csv=JOURNEYS_BODY, scope="volunteers:write")
     def post(self, employer_id):
         """Import the employer's volunteers' journeys from CSV (all rows or none)"""
         rows, parse_errors = parse_journey_csv(request_csv())

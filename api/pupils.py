@@ -9,9 +9,7 @@ from flask import url_for
 from flask.views import MethodView
 
 from api.extensions import db
-from api.http import accepts
 from api.imports import (
-    CSV_MEDIA_TYPES,
     ImportErrorSchema,
     csv_body,
     read_csv,
@@ -29,6 +27,11 @@ from services import pupils
 
 blp = Blueprint(
     "pupils", __name__, url_prefix="/api/v1/schools/<uuid:school_id>/pupils", description="Pupils."
+)
+MIS_BODY = csv_body(
+    ("reference", "year_group", *pupils.MIS_FLAGS),
+    "reference,year_group,disadvantaged,send,considering_higher_education\n"
+    "P0001,9,yes,no,no\nP0002,12,no,yes,yes\n",
 )
 
 YEAR_GROUP = ma.validate.Range(min=7, max=13)
@@ -229,18 +232,9 @@ class MisImportArgsSchema(Schema):
 
 @blp.route("/import")
 class PupilImport(MethodView):
-    @blp.login_required("pupils:write")
-    @blp.idempotent
-    @accepts(*CSV_MEDIA_TYPES)
-    @blp.arguments(MisImportArgsSchema, location="query")
-    @blp.doc(
-        requestBody=csv_body(
-            ("reference", "year_group", *pupils.MIS_FLAGS),
-            "reference,year_group,disadvantaged,send,considering_higher_education\n"
-            "P0001,9,yes,no,no\nP0002,12,no,yes,yes\n",
-        )
+    @blp.imports(
+        MisImportResultSchema, csv=MIS_BODY, query=MisImportArgsSchema, scope="pupils:write"
     )
-    @blp.response(200, MisImportResultSchema)
     def post(self, args, school_id):
         """Bring the pupils in line with an MIS export (added, changed, left; all or nothing)
 

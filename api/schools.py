@@ -5,9 +5,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from api.extensions import db
-from api.http import accepts
 from api.imports import (
-    CSV_MEDIA_TYPES,
     ImportArgsSchema,
     ImportResultSchema,
     csv_body,
@@ -129,11 +127,7 @@ class SchoolById(MethodView):
 
 @blp.route("/import")
 class SchoolImport(MethodView):
-    @blp.login_required()
-    @accepts(*CSV_MEDIA_TYPES)
-    @blp.arguments(ImportArgsSchema, location="query")
-    @blp.doc(requestBody=GIAS_BODY)
-    @blp.response(200, ImportResultSchema)
+    @blp.imports(ImportResultSchema, csv=GIAS_BODY, query=ImportArgsSchema, idempotent=False)
     def post(self, args):
         """Import schools from a GIAS extract (admins; all rows or none by default)"""
         header, rows = read_csv(request_csv())

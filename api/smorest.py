@@ -1,9 +1,9 @@
 """The one seam where flask-smorest is customised: Api, Blueprint and Schema subclasses.
 
 The Blueprint also names the usual operations (`lists`, `reads`, `reports`, `creates`,
-`updates`, `deletes`), each flask-smorest's own decorators in the one order, auth outermost.
-Error responses are documented as RFC 9457 problems, lists get an RFC 8288 `Link`
-header beside `X-Pagination`, and schemas refuse unknown fields (so a server-owned
+`updates`, `deletes`, `imports`), each flask-smorest's own decorators in the one order,
+auth outermost. Error responses are documented as RFC 9457 problems, lists get an RFC 8288
+`Link` header beside `X-Pagination`, and schemas refuse unknown fields (so a server-owned
 field sent in a body is a 422, never silently applied).
 """
 
@@ -23,7 +23,7 @@ from flask_smorest.utils import prepare_response
 
 from api import idempotency, problems
 from api.extensions import db
-from api.http import has_body
+from api.http import accepts, has_body
 from api.security import AccessPolicy, authenticate, current_caller
 from services.access import SCOPES
 from services.errors import InvalidInput
@@ -353,6 +353,31 @@ class Blueprint(flask_smorest.Blueprint):
         def decorator(view):
             wrapper = self.etag(self.response(204)(self._if_match(schema, current)(view)))
             return self.login_required(scope, **access)(self.idempotent(wrapper))
+
+        return decorator
+
+    def imports(
+        self,
+        schema,
+        *,
+        csv: dict,
+        query=None,
+        scope: str | None = None,
+        idempotent: bool = True,
+        **access,
+    ):
+        """A bulk import of a CSV file, `csv` its request body (`api.imports.csv_body`), whose
+        media types are the ones the view accepts: 200 with `schema`. Idempotent unless
+        `idempotent=False` (an admin's import that commits itself)."""
+
+        def decorator(view):
+            wrapper = self.response(200, schema)(self.doc(requestBody=csv)(view))
+            if query is not None:
+                wrapper = self.arguments(query, location="query")(wrapper)
+            wrapper = accepts(*csv["content"])(wrapper)
+            if idempotent:
+                wrapper = self.idempotent(wrapper)
+            return self.login_required(scope, **access)(wrapper)
 
         return decorator
 
