@@ -391,14 +391,19 @@ class NeedCandidates(MethodView):
         }
 
 
+def _invites(body):
+    """Invitations of volunteers to a need (`body`: whom, or how many), answered with the
+    matches made; they are listed with the need's other matches."""
+    return blp.creates(MatchSchema(many=True), _matches_of, body=body, scope="matches:write")
+
+
+def _matches_of(made, need_id) -> str:
+    return url_for("matches.Matches", need_id=need_id)
+
+
 @blp.route("/needs/<uuid:need_id>/invitations")
 class NeedInvitations(MethodView):
-    @blp.creates(
-        MatchSchema(many=True),
-        lambda made, need_id: _matches_of(need_id),
-        body=InviteSchema,
-        scope="matches:write",
-    )
+    @_invites(InviteSchema)
     def post(self, body, need_id):
         """Invite volunteers to a need (all or none; 409 names who cannot take it and why)"""
         return commit(
@@ -411,12 +416,7 @@ class NeedInvitations(MethodView):
 
 @blp.route("/needs/<uuid:need_id>/backups")
 class NeedBackups(MethodView):
-    @blp.creates(
-        MatchSchema(many=True),
-        lambda made, need_id: _matches_of(need_id),
-        body=BackupsSchema,
-        scope="matches:write",
-    )
+    @_invites(BackupsSchema)
     def post(self, body, need_id):
         """Invite the next-best volunteers not yet asked, in one call"""
         return commit(matches.backups, need_id=need_id, count=body["count"], ttl=invitation_ttl())
@@ -438,8 +438,3 @@ class VolunteerOpportunities(MethodView):
         )
         paged(pagination_parameters, Page(items, total))
         return {"items": items, "total": total, "excluded": excluded}
-
-
-def _matches_of(need_id) -> str:
-    """Invitations made in one call are listed with the need's other matches."""
-    return url_for("matches.Matches", need_id=need_id)
