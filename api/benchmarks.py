@@ -137,9 +137,7 @@ class SchoolBenchmarks(MethodView):
     @blp.reports(SchoolReportSchema, query=ReportQueryArgsSchema, csv=CSV_RESPONSE)
     def get(self, args, school_id):
         """A school's Benchmark 5-8 report for a school year (pupils: its own staff only)"""
-        report = benchmarks.school_report(
-            db.session, current_caller(), school_id, academic_year=report_year(args)
-        )
+        report = report_for_year(benchmarks.school_report, args, school_id)
         db.session.commit()  # the audit rows of the pupils listed
         if wants_csv(args):
             name = f"benchmarks-{report['urn']}"
@@ -152,9 +150,7 @@ class HubReport(MethodView):
     @blp.reports(HubReportSchema, query=ReportQueryArgsSchema, csv=CSV_RESPONSE)
     def get(self, args, hub_id):
         """Every school of a Careers Hub, the same numbers, no pupil-level data"""
-        report = benchmarks.hub_report(
-            db.session, current_caller(), hub_id, academic_year=report_year(args)
-        )
+        report = report_for_year(benchmarks.hub_report, args, hub_id)
         if wants_csv(args):
             rows = [row for school in report["schools"] for row in benchmarks.csv_rows(school)]
             return csv_response(
@@ -165,3 +161,8 @@ class HubReport(MethodView):
 
 def report_year(args: dict) -> str:
     return args.get("academic_year") or school_years.current_label()
+
+
+def report_for_year(report, args: dict, *ids, **options):
+    """`report` for the caller over the school year `args` asks for (default: this one)."""
+    return report(db.session, current_caller(), *ids, academic_year=report_year(args), **options)

@@ -6,10 +6,8 @@ only, never a pupil. JSON, or CSV with `format=csv` or `Accept: text/csv`."""
 import marshmallow as ma
 from flask.views import MethodView
 
-from api.benchmarks import ReportQueryArgsSchema, report_year
+from api.benchmarks import ReportQueryArgsSchema, report_for_year
 from api.downloads import csv_doc, csv_response, wants_csv
-from api.extensions import db
-from api.security import current_caller
 from api.smorest import Blueprint, Schema
 from services import impact
 
@@ -82,9 +80,7 @@ class EmployerImpact(MethodView):
     @blp.reports(ImpactSchema, query=ReportQueryArgsSchema, csv=CSV_RESPONSE)
     def get(self, args, employer_id):
         """Your employer's impact over a school year, per volunteer and in total (counts only)"""
-        found = impact.get(
-            db.session, current_caller(), employer_id, academic_year=report_year(args)
-        )
+        found = report_for_year(impact.get, args, employer_id)
         if wants_csv(args):
             name = f"impact-{found.academic_year}"
             return csv_response(impact.csv_rows(found), name, impact.CSV_COLUMNS)

@@ -7,7 +7,7 @@ import marshmallow as ma
 from flask import url_for
 from flask.views import MethodView
 
-from api.benchmarks import report_year
+from api.benchmarks import report_for_year, report_year
 from api.extensions import db
 from api.offer_requests import RequestSchema, request_transitions
 from api.security import current_caller
@@ -289,9 +289,7 @@ class SchoolCompliance(MethodView):
     @blp.reports(ComplianceSchema, query=ComplianceArgsSchema)
     def get(self, args, school_id):
         """The school's provider access duty this year: held, owed, who attended (staff)"""
-        return provider_compliance.for_school(
-            db.session, current_caller(), school_id, academic_year=report_year(args)
-        )
+        return report_for_year(provider_compliance.for_school, args, school_id)
 
 
 @blp.route("/hubs/<uuid:hub_id>/provider-access-compliance")
@@ -311,11 +309,10 @@ class ProviderSchoolsOwing(MethodView):
     @blp.lists(OwingSchema, scope="providers:read", query=OwingArgsSchema)
     def get(self, args, provider_id, pagination_parameters):
         """Schools near your provider that still owe provider encounters this year"""
-        found = provider_compliance.schools_owing(
-            db.session,
-            current_caller(),
+        found = report_for_year(
+            provider_compliance.schools_owing,
+            args,
             provider_id,
-            academic_year=report_year(args),
             within_km=args["within_km"],
             phase=args.get("phase"),
         )
