@@ -157,9 +157,7 @@ class AdviserPairings(MethodView):
         """List the hub's pairing plans, newest first, each pair showing whether it is confirmed"""
         return list_page(pairings.list_plans, pagination_parameters, hub_id)
 
-    @blp.login_required("advisers:write")
-    @blp.idempotent
-    @blp.created(PlanSchema, _plan_location)
+    @blp.creates(PlanSchema, _plan_location, scope="advisers:write")
     def post(self, hub_id):
         """Plan the hub's adviser pairing at the optimum (coordinators of the hub, admins)"""
         return commit(pairings.plan, hub_id)

@@ -266,9 +266,7 @@ class PlanByYear(MethodView):
 
 @blp.route(PLAN + "/publish")
 class PlanPublish(MethodView):
-    @blp.login_required("programme:write")
-    @blp.idempotent
-    @blp.response(200, ProgrammePlanSchema)
+    @blp.acts(ProgrammePlanSchema, scope="programme:write")
     def post(self, school_id, academic_year):
         """Publish the plan: the statutory publication then shows it"""
         return commit(programme.publish, school_id=school_id, academic_year=academic_year)
@@ -276,9 +274,7 @@ class PlanPublish(MethodView):
 
 @blp.route(PLAN + "/roll-over")
 class PlanRollOver(MethodView):
-    @blp.login_required("programme:write")
-    @blp.idempotent
-    @blp.created(ProgrammePlanSchema, _plan_location)
+    @blp.creates(ProgrammePlanSchema, _plan_location, scope="programme:write")
     def post(self, school_id, academic_year):
         """Copy the plan into the next school year as a draft"""
         plan = programme.roll_over(

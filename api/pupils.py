@@ -255,10 +255,7 @@ class PupilImport(MethodView):
 
 @blp.route("/roll-over")
 class PupilRollOver(MethodView):
-    @blp.login_required("pupils:write")
-    @blp.idempotent
-    @blp.arguments(RollOverSchema)
-    @blp.response(200, RollOverResultSchema)
+    @blp.acts(RollOverResultSchema, body=RollOverSchema, scope="pupils:write")
     def post(self, args, school_id):
         """Move pupils up into a new school year; those past Y13 leave (idempotent)"""
         return commit(pupils.roll_over, school_id, academic_year=args["academic_year"])

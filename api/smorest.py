@@ -1,10 +1,10 @@
 """The one seam where flask-smorest is customised: Api, Blueprint and Schema subclasses.
 
 The Blueprint also names the usual operations (`lists`, `reads`, `reports`, `creates`,
-`updates`, `deletes`, `imports`), each flask-smorest's own decorators in the one order,
-auth outermost. Error responses are documented as RFC 9457 problems, lists get an RFC 8288
-`Link` header beside `X-Pagination`, and schemas refuse unknown fields (so a server-owned
-field sent in a body is a 422, never silently applied).
+`updates`, `deletes`, `acts`, `imports`), each flask-smorest's own decorators in the one
+order, auth outermost. Error responses are documented as RFC 9457 problems, lists get an
+RFC 8288 `Link` header beside `X-Pagination`, and schemas refuse unknown fields (so a
+server-owned field sent in a body is a 422, never silently applied).
 """
 
 import http
@@ -326,15 +326,37 @@ class Blueprint(flask_smorest.Blueprint):
         return decorator
 
     def creates(
-        self, schema, location: Callable[..., str], *, body, scope: str | None = None, **access
+        self,
+        schema,
+        location: Callable[..., str],
+        *,
+        body=None,
+        scope: str | None = None,
+        **access,
     ):
-        """An idempotent create from a `body`: 201 with `schema` (see `created`)."""
+        """An idempotent create, from a `body` if it takes one: 201 with `schema` (see
+        `created`)."""
 
         def decorator(view):
-            wrapper = self.arguments(body)(self.created(schema, location)(view))
-            return self.login_required(scope, **access)(self.idempotent(wrapper))
+            return self._unsafe(self.created(schema, location)(view), body, scope, access)
 
         return decorator
+
+    def acts(self, schema, *, body=None, status: int = 200, scope: str | None = None, **access):
+        """An idempotent action (`POST …/verb`: a transition, a roll-over), from a `body` if
+        it takes one: `status` with `schema`."""
+
+        def decorator(view):
+            return self._unsafe(self.response(status, schema)(view), body, scope, access)
+
+        return decorator
+
+    def _unsafe(self, answered, body, scope: str | None, access: dict):
+        """The outer layers of an unsafe operation whose answer `answered` declares: its
+        `body` (if it takes one), under `idempotent`, under `login_required`."""
+        if body is not None:
+            answered = self.arguments(body)(answered)
+        return self.login_required(scope, **access)(self.idempotent(answered))
 
     def updates(self, schema, *, body, current: Callable, scope: str | None = None, **access):
         """An idempotent change from a `body` under `If-Match` (see `_if_match`): 200 with

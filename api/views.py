@@ -79,7 +79,4 @@ def _transition_view(blp, schema, scope: str, transition: Transition):
             return commit(transition.change, *ids.values(), **body)
 
     post.__doc__ = transition.summary
-    view = blp.response(200, schema)(post)
-    if transition.body is not None:
-        view = blp.arguments(transition.body)(view)
-    return blp.login_required(scope)(blp.idempotent(view))
+    return blp.acts(schema, body=transition.body, scope=scope)(post)

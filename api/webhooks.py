@@ -186,10 +186,7 @@ class SubscriptionById(MethodView):
 
 @blp.route("/<uuid:subscription_id>/rotate-secret")
 class SubscriptionSecret(MethodView):
-    @blp.login_required("webhooks:write")
-    @blp.idempotent
-    @blp.arguments(RotationSchema)
-    @blp.response(200, NewSecretSchema)
+    @blp.acts(NewSecretSchema, body=RotationSchema, scope="webhooks:write")
     def post(self, rotation, subscription_id):
         """Rotate the signing secret; the old one stays valid for the overlap"""
         return commit(
@@ -208,9 +205,7 @@ def _with_attempts(deliveries):
 
 @blp.route("/<uuid:subscription_id>/ping")
 class SubscriptionPing(MethodView):
-    @blp.login_required("webhooks:write")
-    @blp.idempotent
-    @blp.response(202, DeliverySchema)
+    @blp.acts(DeliverySchema, status=202, scope="webhooks:write")
     def post(self, subscription_id):
         """Send a `webhook.ping` test event to this subscription (the worker sends it)"""
         delivery = webhooks.ping(db.session, current_caller(), subscription_id)
@@ -229,9 +224,7 @@ class SubscriptionDeliveries(MethodView):
 
 @blp.route("/<uuid:subscription_id>/deliveries/<uuid:delivery_id>/redeliver")
 class SubscriptionRedelivery(MethodView):
-    @blp.login_required("webhooks:write")
-    @blp.idempotent
-    @blp.response(202, DeliverySchema)
+    @blp.acts(DeliverySchema, status=202, scope="webhooks:write")
     def post(self, subscription_id, delivery_id):
         """Send a failed delivery again, with the same webhook-id"""
         delivery = webhooks.redeliver(db.session, current_caller(), subscription_id, delivery_id)
