@@ -11,7 +11,7 @@ from api.matches import MatchSchema
 from api.offers import OfferDirectoryEntrySchema, OfferFactorSchema, OfferSchema, SlotSchema
 from api.security import current_caller
 from api.smorest import Blueprint, RefSchema, Schema, Timestamped, paged
-from api.views import Transition, commit, list_page, transitions
+from api.views import Transition, commit, for_page, list_page, transitions
 from models.journeys import RoleModelKind
 from models.needs import Frequency, NeedMode, NeedStatus
 from models.organisations import ProviderType
@@ -370,13 +370,7 @@ class NeedCandidates(MethodView):
     @blp.paginate()
     def get(self, need_id, pagination_parameters):
         """Volunteers and offers ranked for a need, each score explained, with exclusions"""
-        page = matching.candidates(
-            db.session,
-            current_caller(),
-            need_id,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
+        page = for_page(matching.candidates, pagination_parameters, need_id)
         paged(pagination_parameters, Page(page.items, page.total))
         return {
             "items": page.items,
@@ -429,12 +423,8 @@ class VolunteerOpportunities(MethodView):
     @blp.paginate()
     def get(self, volunteer_id, pagination_parameters):
         """Open needs the volunteer fits, ranked by the same engine"""
-        items, total, excluded = matching.opportunities(
-            db.session,
-            current_caller(),
-            volunteer_id,
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
+        items, total, excluded = for_page(
+            matching.opportunities, pagination_parameters, volunteer_id
         )
         paged(pagination_parameters, Page(items, total))
         return {"items": items, "total": total, "excluded": excluded}

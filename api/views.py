@@ -32,15 +32,20 @@ def commit(change: Callable[..., Any], *args, **kwargs) -> Any:
 
 def list_page(list_: Callable[..., Any], pagination_parameters, *args, **filters) -> list:
     """One page of a service's list for the caller, with flask-smorest's pagination set."""
-    page = list_(
+    return paged(pagination_parameters, for_page(list_, pagination_parameters, *args, **filters))
+
+
+def for_page(service: Callable[..., Any], pagination_parameters, *args, **kwargs) -> Any:
+    """What a paginating service answers for the caller and the page asked for (a ranking
+    answers more than a `Page`: its view sets the pagination from what it answers)."""
+    return service(
         db.session,
         current_caller(),
         *args,
         page=pagination_parameters.page,
         page_size=pagination_parameters.page_size,
-        **filters,
+        **kwargs,
     )
-    return paged(pagination_parameters, page)
 
 
 @dataclass(frozen=True)
