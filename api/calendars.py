@@ -11,7 +11,6 @@ from flask.views import MethodView
 from werkzeug.http import generate_etag
 
 from api.extensions import db
-from api.security import current_caller
 from api.smorest import Blueprint, Schema
 from api.views import commit
 from models.organisations import Employer, School
@@ -59,11 +58,7 @@ def _feed_of(kind: type, noun: str) -> type[MethodView]:
 
     def put(self, **path):
         (organisation_id,) = path.values()
-        token = calendars.rotate(
-            db.session, current_caller(), organisation_id=organisation_id, kind=kind
-        )
-        db.session.commit()
-        return _created(token)
+        return _created(commit(calendars.rotate, organisation_id=organisation_id, kind=kind))
 
     def delete(self, **path):
         (organisation_id,) = path.values()
