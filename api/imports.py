@@ -125,12 +125,13 @@ def read_csv(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     return header, rows
 
 
-def header_problems(header: list[str], columns, required) -> dict[str, list[str]]:
-    """The header row's errors, by column: those not among `columns`, and those of
-    `required` it lacks (none: the header is fine)."""
+def read_rows(text: str, columns, required) -> tuple[list[tuple[int, dict[str, str]]], dict]:
+    """The data rows of a CSV (as `read_csv`) and, where its header has a column not among
+    `columns` or lacks one of `required`, no rows but line 1's errors by column."""
+    header, rows = read_csv(text)
     problems = {name: ["Unknown column."] for name in sorted(set(header) - set(columns))}
     problems |= {name: ["Missing column."] for name in required if name not in header}
-    return problems
+    return ([], {1: problems}) if problems else (rows, {})
 
 
 def refuse_if_not_written(result: ImportResult) -> ImportResult:

@@ -14,8 +14,7 @@ from api.extensions import db
 from api.imports import (
     ImportResultSchema,
     csv_body,
-    header_problems,
-    read_csv,
+    read_rows,
     refuse_if_not_written,
     request_csv,
 )
@@ -307,13 +306,10 @@ class Journeys(MethodView):
 
 def parse_journey_csv(text: str) -> tuple[list[tuple[int, dict]], dict[int, dict]]:
     """Each CSV row as `(line, step with email)`; and the errors of rows that fail."""
-    header, rows = read_csv(text)
     required = ("email", "kind", "route", "level", "start_year")
-    problems = header_problems(header, CSV_COLUMNS, required)
-    if problems:
-        return [], {1: problems}
+    rows, errors = read_rows(text, CSV_COLUMNS, required)
     schema = StepSchema()
-    steps, errors = [], {}
+    steps = []
     for line, cells in rows:
         email = cells.pop("email", "")
         data = {name: value for name, value in cells.items() if value != ""}

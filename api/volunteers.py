@@ -10,7 +10,7 @@ from flask import g
 from flask.views import MethodView
 
 from api.extensions import db
-from api.imports import header_problems, read_csv
+from api.imports import read_rows
 from api.search import DirectoryEntrySchema, NearQueryArgsSchema, pop_origin
 from api.security import current_caller
 from api.smorest import Blueprint, RefSchema, Schema, Timestamp
@@ -236,12 +236,9 @@ def parse_volunteer_csv(text: str) -> tuple[list[tuple[int, dict]], dict[int, di
 
     List cells are separated by `;`; availability reads `monday 09:00-12:00; friday 13:00-15:00`.
     """
-    header, rows = read_csv(text)
-    problems = header_problems(header, CSV_COLUMNS, REQUIRED_COLUMNS)
-    if problems:
-        return [], {1: problems}
+    rows, errors = read_rows(text, CSV_COLUMNS, REQUIRED_COLUMNS)
     schema = VolunteerCreateSchema()
-    profiles, errors = [], {}
+    profiles = []
     for line, cells in rows:
         data, problems = _csv_row(cells)
         try:
