@@ -10,7 +10,7 @@ from api.extensions import db
 from api.matches import MatchSchema
 from api.offers import OfferDirectoryEntrySchema, OfferFactorSchema, OfferSchema, SlotSchema
 from api.security import current_caller
-from api.smorest import Blueprint, RefSchema, Schema, Timestamped, paged
+from api.smorest import HH_MM, Blueprint, RefSchema, Schema, Timestamped, paged
 from api.views import Transition, commit, for_page, list_page, transitions
 from models.journeys import RoleModelKind
 from models.needs import Frequency, NeedMode, NeedStatus
@@ -22,7 +22,6 @@ from services.pagination import Page
 
 blp = Blueprint("needs", __name__, url_prefix="/api/v1", description="Needs and matching.")
 
-HH_MM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday"]
 WEIGHTS_NOTE = "Weights: " + ", ".join(f"{name} {weight}" for name, weight in WEIGHTS.items())
 
