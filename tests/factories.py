@@ -386,6 +386,11 @@ def booking(
     )
     if status in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
         slot_.booked += seats
+        if session.info.get(DEFER_FLUSH):  # a world's fresh slot: no allocation yet
+            session.info[AFTER_FLUSH].append(
+                SlotAllocation(slot_id=slot_.id, school_id=school_.id, booked=seats)
+            )
+            return made
         allocation = session.get(SlotAllocation, (slot_.id, school_.id))
         if allocation is None:
             session.add(SlotAllocation(slot_id=slot_.id, school_id=school_.id, booked=seats))
@@ -426,13 +431,16 @@ class World:
 def world(session: Session) -> World:
     """Built with one flush at the end (ids given up front), not one per object: nearly
     every test starts with a world."""
-    session.info[DEFER_FLUSH] = True
+    session.info[DEFER_FLUSH], session.info[AFTER_FLUSH] = True, []
     try:
         platform = _add(session, Organisation(kind=OrganisationKind.PLATFORM, name="Engage"))
         admin = user(session, Role.ADMIN, platform.id, email="admin@example.org", is_org_admin=True)
         built = World(admin, _side(session, "a"), _side(session, "b"))
     finally:
         session.info.pop(DEFER_FLUSH)
+        dependants = session.info.pop(AFTER_FLUSH)
+    session.flush()
+    session.add_all(dependants)  # rows whose keys' tables the unit of work cannot order
     session.flush()
     return built
 
@@ -479,6 +487,7 @@ def _side(session: Session, label: str) -> Side:
 
 
 DEFER_FLUSH = "factories_defer_flush"
+AFTER_FLUSH = "factories_after_flush"  # what a deferred world adds after its flush
 
 
 def _add(session: Session, obj):
