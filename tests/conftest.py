@@ -16,6 +16,7 @@ test's own on the same engine, as the flask-sqlalchemy-lite docs recommend.
 import os
 import re
 from collections import Counter
+from contextlib import contextmanager
 
 import pytest
 from flask_migrate import upgrade
@@ -126,14 +127,19 @@ def shared_app(database_url):
 
 
 def empty_tables(app, *, only: set[str] | None = None, bulk: bool = False) -> None:
-    """Delete every row of the tables named in `only` (all tables when None), children first.
+    """Delete every row of the tables named in `only` (all tables when None, and never those
+    `kept_for_module` holds), children first.
 
     After a bulk load (`bulk`) PostgreSQL truncates them instead: deleting thousands of rows
     checks every foreign key that refers to each one, which took a reference-data test
     over ten seconds. Each worker's database holds only its own tests' rows, so CASCADE
     (which empties the tables that refer to these, already empty) loses nothing.
     """
-    tables = [t for t in reversed(Base.metadata.sorted_tables) if only is None or t.name in only]
+    tables = [
+        t
+        for t in reversed(Base.metadata.sorted_tables)
+        if (only is None or t.name in only) and t.name not in KEPT
+    ]
     with app.app_context(), db.engine.begin() as connection:
         if bulk and tables and connection.dialect.name == "postgresql":
             names = ", ".join(f'"{table.name}"' for table in tables)
@@ -155,6 +161,28 @@ def app(shared_app, request):
     empty_tables(shared_app, only=None if everything else set(WRITTEN), bulk=bulk_loaded())
     WRITTEN.clear()
     inserted.clear()
+
+
+KEPT: set[str] = set()  # tables a module's fixture filled once for all its tests
+
+
+@contextmanager
+def kept_for_module(app, load):
+    """Fill tables once for a module's tests (`load(session)`, committed), keep them between
+    its tests, and empty them after its last one."""
+    before = set(WRITTEN)
+    with app.app_context():
+        load(db.session)
+        db.session.commit()
+    loaded = WRITTEN - before
+    KEPT.update(loaded)
+    WRITTEN.difference_update(loaded)
+    inserted.clear()
+    try:
+        yield
+    finally:
+        KEPT.difference_update(loaded)
+        empty_tables(app, only=loaded, bulk=True)
 
 
 @pytest.fixture
