@@ -1,6 +1,7 @@
 """The demo's directory: employers of every size and sector, 1,000 volunteers at real
 postcodes, the hub's Enterprise Advisers, a login for every role and a partner app."""
 
+import functools
 import random
 import uuid
 from dataclasses import dataclass
@@ -263,6 +264,13 @@ def _employer_name(i: int) -> str:
     return f"{PLACE_WORDS[i % len(PLACE_WORDS)]} {TRADE_WORDS[section]} (demo {i})"
 
 
+@functools.cache
+def _demo_password_hash() -> str:
+    """Hashed once: every demo login has the one published password (argon2 is slow on
+    purpose, 0.1 s a hash)."""
+    return hash_password(DEMO_PASSWORD)
+
+
 def _login(session: Session, role: Role, handle: str, organisation: Organisation) -> DemoLogin:
     email = f"{handle}@demo.engage.example"
     if session.scalar(select(User.id).where(User.email == email)) is None:
@@ -271,7 +279,7 @@ def _login(session: Session, role: Role, handle: str, organisation: Organisation
                 id=demo_id(f"user:{handle}"),
                 email=email,
                 name=f"Demo {handle.replace('.', ' ').title()}",
-                password_hash=hash_password(DEMO_PASSWORD),
+                password_hash=_demo_password_hash(),
                 role=role,
                 organisation_id=organisation.id,
                 is_org_admin=role is not Role.VOLUNTEER,
