@@ -243,17 +243,28 @@ def request_side(caller: Caller, request: OfferRequest) -> Side | None:
 
 def visible_requests(caller: Caller) -> ColumnElement[bool]:
     """A WHERE clause on `offer_requests` matching `can_see`."""
+    parties = _parties(
+        caller, OfferRequest.school_id, OfferRequest.employer_id, OfferRequest.provider_id
+    )
+    return false() if parties is None else parties
+
+
+def _parties(
+    caller: Caller, school_id, employer_id=None, provider_id=None
+) -> ColumnElement[bool] | None:
+    """A WHERE clause for the parties to a school's activity with an employer or provider:
+    admins, the school's staff, its hub's coordinators (to follow), and the other side's
+    staff; None when the caller is none of them."""
     if caller.is_admin:
         return true()
-    if caller.role is Role.SCHOOL_STAFF:
-        return OfferRequest.school_id == caller.organisation_id
     if caller.role is Role.COORDINATOR:
-        return OfferRequest.school_id.in_(coordinated_schools(caller))
-    if caller.role is Role.EMPLOYER_STAFF:
-        return OfferRequest.employer_id == caller.organisation_id
-    if caller.role is Role.PROVIDER_STAFF:
-        return OfferRequest.provider_id == caller.organisation_id
-    return false()
+        return school_id.in_(coordinated_schools(caller))
+    own = {
+        Role.SCHOOL_STAFF: school_id,
+        Role.EMPLOYER_STAFF: employer_id,
+        Role.PROVIDER_STAFF: provider_id,
+    }.get(caller.role)
+    return None if own is None else own == caller.organisation_id
 
 
 def _books(caller: Caller, school_id: uuid.UUID) -> bool:
@@ -298,18 +309,11 @@ def _sees_encounter(session: Session, caller: Caller, encounter: Encounter) -> b
     return False
 
 
-def visible_encounters(session: Session, caller: Caller) -> ColumnElement[bool]:
+def visible_encounters(caller: Caller) -> ColumnElement[bool]:
     """A WHERE clause on `encounters` matching `can_see`."""
-    if caller.is_admin:
-        return true()
-    if caller.role is Role.SCHOOL_STAFF:
-        return Encounter.school_id == caller.organisation_id
-    if caller.role is Role.COORDINATOR:
-        return Encounter.school_id.in_(hub_school_ids(session, caller))
-    if caller.role is Role.EMPLOYER_STAFF:
-        return Encounter.employer_id == caller.organisation_id
-    if caller.role is Role.PROVIDER_STAFF:
-        return Encounter.provider_id == caller.organisation_id
+    parties = _parties(caller, Encounter.school_id, Encounter.employer_id, Encounter.provider_id)
+    if parties is not None:
+        return parties
     if caller.user_id is not None:
         return Encounter.volunteers.any(Volunteer.user_id == caller.user_id)
     return false()
@@ -534,15 +538,8 @@ def visible_offers(caller: Caller) -> ColumnElement[bool]:
 def visible_bookings(caller: Caller, school_column, employer_column) -> ColumnElement[bool]:
     """A WHERE clause on bookings (or waitlist entries) joined to their slot's offer:
     the school's, the host's, and (to follow, not act) the school's hub coordinators'."""
-    if caller.is_admin:
-        return true()
-    if caller.role is Role.SCHOOL_STAFF:
-        return school_column == caller.organisation_id
-    if caller.role is Role.EMPLOYER_STAFF:
-        return employer_column == caller.organisation_id
-    if caller.role is Role.COORDINATOR:
-        return school_column.in_(coordinated_schools(caller))
-    return false()
+    parties = _parties(caller, school_column, employer_column)
+    return false() if parties is None else parties
 
 
 def visible_advisers(caller: Caller) -> ColumnElement[bool]:

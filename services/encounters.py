@@ -36,7 +36,7 @@ from services.access import (
     visible_encounters,
 )
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.pagination import Page, paginate
+from services.pagination import Page, equal_to, paginate
 
 EDITABLE = (
     "title",
@@ -122,14 +122,14 @@ def list_(
     match_id: uuid.UUID | None = None,
     academic_year: str | None = None,
 ) -> Page:
-    query = select(Encounter).where(visible_encounters(session, caller))
+    query = select(Encounter).where(visible_encounters(caller))
     filters = {
         Encounter.school_id: school_id,
         Encounter.benchmark: benchmark,
         Encounter.booking_id: booking_id,
         Encounter.match_id: match_id,
     }
-    query = query.where(*(column == value for column, value in filters.items() if value))
+    query = query.where(*equal_to(filters))
     if academic_year is not None:
         first, last = school_years.bounds(school_years.parse(academic_year))
         query = query.where(Encounter.occurred_on.between(first, last))
