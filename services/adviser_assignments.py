@@ -20,7 +20,7 @@ from services.access import (
 )
 from services.errors import Conflict, InvalidInput, NotFound
 from services.labels import label
-from services.pagination import Page, paginate
+from services.pagination import Page, equal_to, paginate
 from services.school_years import london_today
 
 QUARTER_HOUR = 0.25  # advisers log time in quarter hours
@@ -44,10 +44,7 @@ def list_(
         AdviserAssignment.school_id: school_id,
         AdviserAssignment.adviser_id: adviser_id,
     }
-    query = select(AdviserAssignment).where(
-        visible_adviser_assignments(caller),
-        *(column == value for column, value in filters.items() if value is not None),
-    )
+    query = select(AdviserAssignment).where(visible_adviser_assignments(caller), *equal_to(filters))
     if active is not None:
         ended = AdviserAssignment.ends_on.is_not(None)
         query = query.where(~ended if active else ended)

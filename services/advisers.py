@@ -18,7 +18,7 @@ from services.access import (
     visible_advisers,
 )
 from services.errors import Conflict, Forbidden, InvalidInput
-from services.pagination import Page, paginate
+from services.pagination import Page, equal_to, paginate
 
 MIN_HOURS_PER_MONTH = 8
 COMMITMENT_FIELDS = (
@@ -41,11 +41,8 @@ def list_(
     expertise: str | None = None,
 ) -> Page:
     query = select(EnterpriseAdviser).join(EnterpriseAdviser.volunteer)
-    query = query.where(visible_advisers(caller))
-    if status:
-        query = query.where(EnterpriseAdviser.status == status)
-    if hub_id:
-        query = query.where(EnterpriseAdviser.hub_id == hub_id)
+    filters = {EnterpriseAdviser.status: status, EnterpriseAdviser.hub_id: hub_id}
+    query = query.where(visible_advisers(caller), *equal_to(filters))
     query = query.order_by(EnterpriseAdviser.created_at, EnterpriseAdviser.id)
     if expertise:
         # JSON lists are filtered here: a hub's advisers number in the dozens, not thousands.

@@ -28,7 +28,7 @@ from models import Base
 from models.audit import AuditEntry
 from services.access import Caller
 from services.errors import Forbidden
-from services.pagination import Page, paginate_by_keyset
+from services.pagination import Page, equal_to, paginate_by_keyset
 
 CONTEXT_KEY = "audit_context"
 AUDITED_OPTION = "audited"
@@ -130,9 +130,7 @@ def list_(
         AuditEntry.object_id: object_id,
         AuditEntry.actor_user_id: actor_user_id,
     }
-    query = query.where(
-        *(column == value for column, value in filters.items() if value is not None)
-    )
+    query = query.where(*equal_to(filters))
     if since:
         query = query.where(AuditEntry.occurred_at >= since)
     if until:

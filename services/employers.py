@@ -30,7 +30,7 @@ def list_(
         session,
         Employer,
         name=name,
-        equal={"sector_code": sector_code, "size_band": size_band},
+        equal={Employer.sector_code: sector_code, Employer.size_band: size_band},
         near=near,
         sort=sort,
         page=page,

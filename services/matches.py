@@ -30,7 +30,7 @@ from services.access import (
     visible_matches,
 )
 from services.errors import Conflict, Forbidden, InvalidInput
-from services.pagination import Page, paginate
+from services.pagination import Page, equal_to, paginate
 
 DEFAULT_INVITATION_TTL = timedelta(hours=72)
 MAX_INVITATIONS_PER_CALL = 20
@@ -54,7 +54,7 @@ def list_(
         .where(visible_matches(caller))
     )
     filters = {Match.need_id: need_id, Match.volunteer_id: volunteer_id, Match.status: status}
-    query = query.where(*(column == value for column, value in filters.items() if value))
+    query = query.where(*equal_to(filters))
     query = query.order_by(Match.invited_at.desc(), Match.id)
     return paginate(session, query, page=page, page_size=page_size)
 

@@ -20,7 +20,7 @@ from services.access import (
     visible_needs,
 )
 from services.errors import Conflict, Forbidden, InvalidInput
-from services.pagination import Page, paginate
+from services.pagination import Page, equal_to, paginate
 from services.safeguarding import WORKPLACE_ACTIVITIES
 from services.school_years import london_today
 
@@ -63,12 +63,8 @@ def list_(
         select(Need)
         .join(Need.school)
         .options(contains_eager(Need.school))
-        .where(visible_needs(caller))
+        .where(visible_needs(caller), *equal_to({Need.status: status, Need.school_id: school_id}))
     )
-    if status:
-        query = query.where(Need.status == status)
-    if school_id:
-        query = query.where(Need.school_id == school_id)
     query = query.order_by(Need.starts_on, Need.created_at, Need.id)
     return paginate(session, query, page=page, page_size=page_size)
 

@@ -35,7 +35,7 @@ from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.geo import distance_km
 from services.offer_directory.targeting import aimed_at
 from services.offers import activity_of
-from services.pagination import Page, paginate
+from services.pagination import Page, equal_to, paginate
 from services.provider_access import get_policy
 from services.school_years import london_today
 
@@ -71,7 +71,7 @@ def list_(
         OfferRequest.school_id: school_id,
         OfferRequest.provider_id: provider_id,
     }
-    query = query.where(*(column == value for column, value in filters.items() if value))
+    query = query.where(*equal_to(filters))
     order = [OfferRequest.created_at.desc(), OfferRequest.id]
     if caller.role in PARTNER_ROLES:  # requests from the schools its offers aim at first
         dialect = session.get_bind().dialect.name

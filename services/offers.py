@@ -19,7 +19,7 @@ from services import audit, outbox, reference_data, safeguarding
 from services.access import Action, Caller, authorize, get_authorized, get_visible, visible_offers
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.geo import distance_km, geocode, located
-from services.pagination import Page, paginate
+from services.pagination import Page, equal_to, paginate
 from services.search import Near, Origin, _as_uuid, bounding_box, load_by_id
 
 OFFER_FIELDS = (
@@ -185,15 +185,13 @@ def list_(
     kind: OfferKind | None = None,
     status: OfferStatus | None = None,
 ) -> Page:
-    query = select(Offer).where(visible_offers(caller)).options(*WITH_PARTNER)
-    if employer_id:
-        query = query.where(Offer.employer_id == employer_id)
-    if provider_id:
-        query = query.where(Offer.provider_id == provider_id)
-    if kind:
-        query = query.where(Offer.kind == kind)
-    if status:
-        query = query.where(Offer.status == status)
+    filters = {
+        Offer.employer_id: employer_id,
+        Offer.provider_id: provider_id,
+        Offer.kind: kind,
+        Offer.status: status,
+    }
+    query = select(Offer).where(visible_offers(caller), *equal_to(filters)).options(*WITH_PARTNER)
     query = query.order_by(Offer.created_at.desc(), Offer.id)
     return paginate(session, query, page=page, page_size=page_size)
 

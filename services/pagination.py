@@ -1,4 +1,5 @@
-"""One way to page through any query: a deterministic order, a count, one page of rows.
+"""One way to page through any query: a deterministic order, a count, one page of rows
+(and one way to filter a list by the columns its caller names).
 
 The count stops at COUNT_LIMIT, so no page of a large table counts all of it: past the
 limit, `Page.exact` is False and `total` is a lower bound (more than the limit, the rows
@@ -15,7 +16,7 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,6 +39,11 @@ class Page:
     total: int
     exact: bool = True  # False: more rows match than were counted; `total` is a lower bound
     after: str | None = None  # keyset lists: the cursor of the next page (None: no next page)
+
+
+def equal_to(filters: Mapping[Any, object]) -> list[ColumnElement[bool]]:
+    """The conditions that each column holds its value, for the filters given (not None)."""
+    return [column == value for column, value in filters.items() if value is not None]
 
 
 def paginate(

@@ -27,7 +27,7 @@ def list_(
         session,
         Provider,
         name=name,
-        equal={"provider_type": provider_type},
+        equal={Provider.provider_type: provider_type},
         near=near,
         sort=sort,
         page=page,

@@ -12,7 +12,7 @@ from services.access import Action, Caller, get_authorized, get_visible
 from services.errors import Forbidden, InvalidInput
 from services.geo import geocode
 from services.imports import ImportResult
-from services.pagination import Page, paginate
+from services.pagination import Page, equal_to, paginate
 from services.reference_data import school_id as urn_id
 from services.search import Origin, search_near
 
@@ -61,7 +61,7 @@ def list_(
         School.region: region,
         School.hub_id: hub_id,
     }
-    conditions += [column == value for column, value in exact.items() if value is not None]
+    conditions += equal_to(exact)
     if near is not None:
         return _search_near(session, conditions, near, page=page, page_size=page_size, sort=sort)
     if sort == "distance":

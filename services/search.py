@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from models.organisations import Organisation
 from services.errors import InvalidInput
 from services.geo import EARTH_RADIUS_KM, Location, geocode
-from services.pagination import Page, paginate
+from services.pagination import Page, equal_to, paginate
 
 KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180
 MAX_WITHIN_KM = 200
@@ -164,17 +164,17 @@ def search_organisations(
     model: type,
     *,
     name: str | None,
-    equal: dict[str, object],
+    equal: dict[Any, object],
     near: Origin | None,
     sort: str | None,
     page: int,
     page_size: int,
 ) -> Page:
     """An organisation directory page: those whose name contains `name` and whose columns
-    named in `equal` hold its values (a filter not given, None or empty, is left out); by
-    name, or nearest first (or by name) around `near`."""
+    in `equal` hold their values (see `equal_to`); by name, or nearest first (or by name)
+    around `near`."""
     conditions = [model.name.ilike(f"%{name}%")] if name else []
-    conditions += [getattr(model, column) == value for column, value in equal.items() if value]
+    conditions += equal_to(equal)
     if near is None:
         if sort == "distance":
             raise InvalidInput(
