@@ -18,7 +18,7 @@ from services.access import (
     visible_advisers,
 )
 from services.errors import Conflict, Forbidden, InvalidInput
-from services.pagination import Page, equal_to, paginate
+from services.pagination import Page, equal_to, page_of, paginate
 
 MIN_HOURS_PER_MONTH = 8
 COMMITMENT_FIELDS = (
@@ -47,8 +47,7 @@ def list_(
     if expertise:
         # JSON lists are filtered here: a hub's advisers number in the dozens, not thousands.
         advisers = [a for a in session.scalars(query) if expertise in a.expertise]
-        start = (page - 1) * page_size
-        return Page(advisers[start : start + page_size], len(advisers))
+        return page_of(advisers, page=page, page_size=page_size)
     return paginate(session, query, page=page, page_size=page_size)
 
 

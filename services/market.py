@@ -34,7 +34,7 @@ from services.access import (
     may_act_as_volunteer,
 )
 from services.errors import Conflict, Forbidden, NotFound
-from services.pagination import Page
+from services.pagination import Page, page_of
 
 PUT_FORWARD_TTL = timedelta(days=14)
 MAX_VOLUNTEERS = 200  # an employer's volunteers ranked per call
@@ -110,8 +110,7 @@ def open_needs(
             str(o.need.id),
         )
     )
-    start = (page - 1) * page_size
-    return Page(ranked[start : start + page_size], len(ranked))
+    return page_of(ranked, page=page, page_size=page_size)
 
 
 def _fits(session: Session, caller: Caller, employer: Employer, shared: set, now) -> dict:

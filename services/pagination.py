@@ -67,6 +67,12 @@ def paginate(
     return Page(list(rows[:page_size]), max(at_least, seen), exact=False)
 
 
+def page_of(items: Sequence, *, page: int, page_size: int) -> Page:
+    """One page of a list already in memory (filtered or ranked here, not by the query)."""
+    start = (page - 1) * page_size
+    return Page(list(items[start : start + page_size]), len(items))
+
+
 def _exact(session: Session, query: Select, total: int, offset: int, page_size: int) -> Page:
     if offset >= total:  # past the end: nothing to fetch (and no OFFSET beyond BIGINT)
         return Page([], total)

@@ -28,7 +28,7 @@ from models.programme import (
 from services import outbox, school_years
 from services.access import Action, Caller, authorize, get_visible
 from services.errors import Conflict, InvalidInput, NotFound
-from services.pagination import Page, paginate
+from services.pagination import Page, page_of, paginate
 
 PLAN_FIELDS = (
     "summary",
@@ -215,8 +215,7 @@ def list_activities(
     )
     if benchmark:  # JSON lists are filtered here: a plan holds tens of activities
         items = [a for a in session.scalars(query) if benchmark in a.benchmarks]
-        first = (page - 1) * page_size
-        return Page(items[first : first + page_size], len(items))
+        return page_of(items, page=page, page_size=page_size)
     return paginate(session, query, page=page, page_size=page_size)
 
 
