@@ -117,14 +117,11 @@ def _match_invited_context(session: Session, context: dict, settings: MailSettin
     match = _match(session, context)
     if match is None or match.status is not MatchStatus.INVITED:
         return None
-    operations = f"/api/v1/matches/{match.id}"
     return {
         **need_facts(match),
         "name": match.volunteer.user.name,
         "expires_on": long_date(match.expires_at.date()),
-        "accept_link": settings.link(f"{operations}/accept"),
-        "decline_link": settings.link(f"{operations}/decline"),
-        "link": settings.link(operations),
+        **settings.links(f"/api/v1/matches/{match.id}", "accept", "decline"),
     }
 
 
@@ -190,13 +187,10 @@ def _booking_context(session: Session, context: dict, settings: MailSettings) ->
     booking = _booking(session, context)
     if booking is None:
         return None
-    operations = f"/api/v1/bookings/{booking.id}"
     return {
         **booking_facts(booking),
         "answer": context["status"],
-        "link": settings.link(operations),
-        "confirm_link": settings.link(f"{operations}/confirm"),
-        "decline_link": settings.link(f"{operations}/decline"),
+        **settings.links(f"/api/v1/bookings/{booking.id}", "confirm", "decline"),
     }
 
 

@@ -42,6 +42,10 @@ class MailSettings:
     def link(self, path: str) -> str:
         return f"{self.base_url.rstrip('/')}{path}"
 
+    def links(self, path: str, *verbs: str) -> dict[str, str]:
+        """`link` to the resource at `path`, and `<verb>_link` to each of its transitions."""
+        return {"link": self.link(path)} | {f"{v}_link": self.link(f"{path}/{v}") for v in verbs}
+
 
 def message_id(key: str, domain: str) -> str:
     """The same source and recipient always give the same Message-ID."""

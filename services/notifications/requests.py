@@ -121,15 +121,13 @@ def received_context(session: Session, context: dict, settings: MailSettings) ->
     request = _request(session, context)
     if request is None or request.status is not RequestStatus.REQUESTED:
         return None
-    operations = f"/api/v1/{RESOURCES[request.kind]}/{request.id}"
     return {
         **request_facts(session, request),
         "from_school": request.requested_by is Side.SCHOOL,
         "has_notes": bool(request.notes),
-        "link": settings.link(operations),
-        "accept_link": settings.link(f"{operations}/accept"),
-        "propose_link": settings.link(f"{operations}/propose"),
-        "decline_link": settings.link(f"{operations}/decline"),
+        **settings.links(
+            f"/api/v1/{RESOURCES[request.kind]}/{request.id}", "accept", "propose", "decline"
+        ),
     }
 
 
