@@ -173,22 +173,16 @@ def put_forward(
             "The volunteer cannot take this need.",
             errors={"volunteer_id": [reason.replace("_", " ").capitalize() + "."]},
         )
-    match = Match(
-        id=uuid.uuid4(),
-        need=need,
-        need_id=need.id,
-        volunteer_id=volunteer.id,
+    return matches.start(
+        session,
+        caller,
+        need,
+        one,
         status=MatchStatus.PUT_FORWARD,
-        score=one.score,
-        invited_by_id=caller.user_id,
-        invited_at=now,
-        expires_at=now + PUT_FORWARD_TTL,
+        ttl=PUT_FORWARD_TTL,
+        now=now,
         note=note,
     )
-    session.add(match)
-    matches.publish(session, "match.put_forward", match, score=one.score)
-    session.flush()
-    return match
 
 
 def _put_forward_match(session: Session, caller: Caller, match_id: uuid.UUID) -> Match:

@@ -123,19 +123,36 @@ def backups(
 
 
 def _invite(session, caller, need, one: matching.Scored, ttl, now) -> Match:
+    return start(session, caller, need, one, status=MatchStatus.INVITED, ttl=ttl, now=now)
+
+
+def start(
+    session: Session,
+    caller: Caller,
+    need: Need,
+    one: matching.Scored,
+    *,
+    status: MatchStatus,
+    ttl: timedelta,
+    now: datetime,
+    note: str | None = None,
+) -> Match:
+    """A new match of the scored volunteer to the need, asked by the caller now: invited
+    (by the school) or put forward (by an employer), published as `match.<status>`."""
     match = Match(
         id=uuid.uuid4(),
         need_id=need.id,
         need=need,
         volunteer_id=one.volunteer_id,
-        status=MatchStatus.INVITED,
+        status=status,
         score=one.score,
         invited_by_id=caller.user_id,
         invited_at=now,
         expires_at=now + ttl,
+        note=note,
     )
     session.add(match)
-    publish(session, "match.invited", match, score=one.score)
+    publish(session, f"match.{status.value}", match, score=one.score)
     session.flush()
     return match
 
