@@ -323,8 +323,7 @@ def accept(
     """The side asked accepts (a partner names its volunteers; a school granting access
     gives the date and times), or the side that asked takes a proposal: `scheduled`, and
     the school's encounter is made."""
-    request = get(session, caller, request_id, kind=kind)
-    side = _side(caller, request)
+    request, side = _acting(session, caller, request_id, kind)
     if request.status is RequestStatus.PROPOSED and side in (request.requested_by, Side.ADMIN):
         _move(session, request, RequestStatus.PROPOSED, RequestStatus.SCHEDULED, by=side)
     else:
@@ -348,8 +347,7 @@ def propose(
     note: str | None = None,
 ) -> OfferRequest:
     """The side asked proposes another date and time (a partner names its volunteers)."""
-    request = get(session, caller, request_id, kind=kind)
-    side = _side(caller, request)
+    request, side = _acting(session, caller, request_id, kind)
     _answering(request, side, "propose other terms for")
     _set_terms(session, request, volunteer_ids, date, starts_at, ends_at)
     request.response_note = note
@@ -362,8 +360,7 @@ def decline(
 ) -> OfferRequest:
     """The side asked declines with a reason (a school refusing access: one of its
     policy's published grounds); or the side that asked turns a proposal down."""
-    request = get(session, caller, request_id, kind=kind)
-    side = _side(caller, request)
+    request, side = _acting(session, caller, request_id, kind)
     if request.status is RequestStatus.PROPOSED and side in (request.requested_by, Side.ADMIN):
         source = RequestStatus.PROPOSED
     else:
@@ -380,8 +377,7 @@ def cancel(
     session: Session, caller: Caller, request_id: uuid.UUID, *, kind: RequestKind, reason: str
 ) -> OfferRequest:
     """Either side calls it off, with a reason; a scheduled one takes its encounter along."""
-    request = get(session, caller, request_id, kind=kind)
-    side = _side(caller, request)
+    request, side = _acting(session, caller, request_id, kind)
     if request.status not in OPEN_STATUSES:
         raise _impossible(request, "cancelled")
     if request.status is RequestStatus.SCHEDULED:
@@ -391,11 +387,15 @@ def cancel(
     return request
 
 
-def _side(caller: Caller, request: OfferRequest) -> Side:
+def _acting(
+    session: Session, caller: Caller, request_id: uuid.UUID, kind: RequestKind
+) -> tuple[OfferRequest, Side]:
+    """The request, and the side the caller acts for on it."""
+    request = get(session, caller, request_id, kind=kind)
     side = request_side(caller, request)
     if side is None:
         raise Forbidden("Only the school and the partner act on a request; coordinators follow it.")
-    return side
+    return request, side
 
 
 def _answering(request: OfferRequest, side: Side, verb: str) -> None:
