@@ -585,10 +585,8 @@ def can_change(session: Session, caller: Caller, action: Action, obj: object) ->
             return obj.id != caller.user_id and may_manage_members_of(
                 session, caller, obj.organisation_id
             )
-        case ApiClient():
-            return caller.is_org_admin and obj.organisation_id == caller.organisation_id
-        case WebhookSubscription():
-            return manages_integrations(caller, obj.organisation_id)
+        case ApiClient() | WebhookSubscription() | AdviserPairingPlan():
+            return can_see(session, caller, obj)  # those who see them manage them
         case Volunteer():
             return _owns_volunteer(caller, obj)
         case EnterpriseAdviser():
@@ -609,8 +607,6 @@ def can_change(session: Session, caller: Caller, action: Action, obj: object) ->
             return _school_side(caller, obj.school)
         case Match():
             return _school_side(caller, obj.need.school) or acts_for_volunteer(caller, obj)
-        case AdviserPairingPlan():
-            return caller.role is Role.COORDINATOR and obj.hub_id == caller.organisation_id
         case AdviserAssignment():
             if action is Action.LOG_HOURS:
                 return _coordinates(caller, obj.hub_id) or _is_volunteer(
