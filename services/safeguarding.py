@@ -109,6 +109,18 @@ def youngest_age(year_groups: list[int]) -> int:
     return min(year_groups) + 4 if year_groups else 11
 
 
+def supervised_visit(youngest_age: int, setting: Setting) -> Activity:
+    """A one-off visit, with no overnight stay, that the school's or host's staff supervise
+    (a booked workplace visit, a provider's visit to a school)."""
+    return Activity(
+        supervised=True,
+        frequency=Frequency.ONE_OFF,
+        overnight=False,
+        youngest_age=youngest_age,
+        setting=setting,
+    )
+
+
 def need_activity(need) -> Activity:
     """A need's attributes as an Activity (mode `either`: judged as in person)."""
     return Activity(

@@ -17,7 +17,6 @@ from models.base import london_date
 from models.bookings import Booking, BookingStatus, Slot
 from models.encounters import Encounter, EncounterSource
 from models.matches import Match, MatchStatus
-from models.needs import Frequency
 from models.organisations import School
 from services import safeguarding
 from services.notifications import queue, requests
@@ -151,14 +150,9 @@ def _visit_context(session: Session, context: dict, settings: MailSettings) -> d
     if booking is None or booking.status is not BookingStatus.CONFIRMED:
         return None
     offer = booking.slot.offer
-    activity = safeguarding.Activity(
-        supervised=True,
-        frequency=Frequency.ONE_OFF,
-        overnight=False,
-        youngest_age=booking.year_group + 4,
-        setting=safeguarding.Setting.WORKPLACE
-        if offer.kind.in_person
-        else safeguarding.Setting.VIRTUAL,
+    activity = safeguarding.supervised_visit(
+        booking.year_group + 4,
+        safeguarding.Setting.WORKPLACE if offer.kind.in_person else safeguarding.Setting.VIRTUAL,
     )
     checks = list(safeguarding.requirement(activity).checks)
     if offer.kind.needs_parental_consent:

@@ -15,7 +15,6 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.needs import Frequency
 from models.offer_requests import OfferRequest, RequestKind, RequestStatus, Side
 from models.organisations import Employer, Provider
 from models.users import Role, User
@@ -188,12 +187,9 @@ def _safeguarding(request: OfferRequest) -> list[str]:
     if request.offer is not None:
         activity = activity_of(request.offer, request.year_groups, request.mode)
     else:  # a provider's visit to a school, supervised by its staff
-        activity = safeguarding.Activity(
-            supervised=True,
-            frequency=Frequency.ONE_OFF,
-            overnight=False,
-            youngest_age=safeguarding.youngest_age(request.year_groups),
-            setting=safeguarding.Setting.VIRTUAL
+        activity = safeguarding.supervised_visit(
+            safeguarding.youngest_age(request.year_groups),
+            safeguarding.Setting.VIRTUAL
             if request.mode is Mode.VIRTUAL
             else safeguarding.Setting.SCHOOL,
         )
