@@ -3,9 +3,9 @@
 import json
 import logging
 import re
+import secrets
 import threading
 import time
-import uuid
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from limits.storage import MemoryStorage
@@ -51,7 +51,7 @@ def register_request_hooks(app: Flask) -> None:
 
 def assign_request_id() -> None:
     incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = incoming if SAFE_REQUEST_ID.match(incoming) else secrets.token_hex(16)
 
 
 def open_audit_context() -> None:
@@ -78,6 +78,8 @@ def check_json_body() -> None:
     (malformed, nested deeper than MAX_JSON_DEPTH, an integer past Python's digit limit) is
     a 400; text that cannot be stored (NUL, a lone UTF-16 surrogate) is a 422 naming each
     field. Query parameters are held to the same text rule."""
+    if not request.query_string and request.method not in BODY_METHODS:
+        return  # nothing to read: most requests, so the cheapest test goes first
     if _anonymous_on_protected_route():
         return
     errors = {
@@ -151,7 +153,7 @@ def add_standard_headers(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers.setdefault("Content-Security-Policy", API_CSP)
     response.headers.setdefault("X-Frame-Options", "DENY")
-    if request.authorization is not None:
+    if "Authorization" in request.headers:  # the header as sent, not parsed
         response.headers["Cache-Control"] = "no-store"
     return response
 
