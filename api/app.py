@@ -3,8 +3,7 @@
 import gc
 from pathlib import Path
 
-from flask import Flask, request
-from flask_limiter import Limiter
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import (
@@ -52,7 +51,8 @@ from api import (
 from api.config import load_config
 from api.errors import register_error_handlers
 from api.extensions import cors, db, jwt, migrate
-from api.http import configure_logging, rate_limit_key, register_request_hooks
+from api.http import configure_logging, register_request_hooks
+from api.rate_limits import RateLimiter
 from api.smorest import Api
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -150,12 +150,7 @@ def register_extensions(app: Flask) -> None:
     cors.init_app(app, origins=app.config["CORS_ORIGINS"], expose_headers=EXPOSED_HEADERS)
     jwt.init_app(app)
     # One limiter per app: its storage (memory or Redis) comes from this app's config.
-    app.extensions["rate_limiter"] = Limiter(
-        rate_limit_key,
-        app=app,
-        headers_enabled=True,
-        default_limits_exempt_when=lambda: request.blueprint in UNMETERED_BLUEPRINTS,
-    )
+    app.extensions["rate_limiter"] = RateLimiter(app, unmetered_blueprints=UNMETERED_BLUEPRINTS)
 
 
 def register_blueprints(app: Flask) -> None:

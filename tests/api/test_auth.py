@@ -295,9 +295,12 @@ def test_every_caller_has_a_per_minute_budget(database_url, world, auth_headers)
     client = app.test_client()
     headers = auth_headers(world.a.users[Role.COORDINATOR])
 
-    statuses = [client.get("/api/v1/me", headers=headers).status_code for _ in range(4)]
+    answers = [client.get("/api/v1/me", headers=headers) for _ in range(4)]
 
-    assert statuses == [200, 200, 200, 429]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    assert {answer.headers["X-RateLimit-Limit"] for answer in answers} == {"3"}
+    assert [answer.headers["X-RateLimit-Remaining"] for answer in answers] == ["2", "1", "0", "0"]
+    assert client.get("/api/v1/hubs", headers=headers).status_code == 200  # a budget per route
     response = client.get("/api/v1/me", headers=headers)
     assert response.content_type == "application/problem+json"
     assert int(response.headers["Retry-After"]) > 0
