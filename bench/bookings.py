@@ -11,6 +11,8 @@ threads POST /api/v1/bookings for one seat at a time, each with its own Idempote
 spread over the slots, until `--requests` attempts are made (more than the seats, so the
 slots fill and the rest must get 409 slot-full). At the end it checks, in the database,
 that every slot's `booked` equals the seats of its bookings and never exceeds its seats.
+Last, the same clients and workers send as many `GET /healthz` (no token, no database):
+the ceiling this machine puts on any endpoint through this harness.
 """
 
 import argparse
@@ -157,41 +159,52 @@ def serve(url: str, port: int, workers: int) -> subprocess.Popen:
     sys.exit("gunicorn did not become ready")
 
 
-def drive(port: int, slot_ids: list[str], tokens: list[str], total: int, with_key: bool):
-    """Each client thread books one seat at a time until `total` attempts are made."""
+def bookings(slot_ids: list[str], tokens: list[str], with_key: bool):
+    """The request of each attempt: one seat, on the slots in turn, as the client's school."""
+
+    def request(client: int, attempt: int) -> tuple:
+        body = {
+            "slot_id": slot_ids[attempt % len(slot_ids)],
+            "seats": 1,
+            "year_group": 10,
+            "staff_lead_name": "Bench lead",
+        }
+        headers = {"Authorization": f"Bearer {tokens[client]}", "Content-Type": "application/json"}
+        if with_key:
+            headers["Idempotency-Key"] = str(uuid.uuid4())
+        return "POST", "/api/v1/bookings", json.dumps(body), headers
+
+    return request
+
+
+def health_checks(client: int, attempt: int) -> tuple:
+    return "GET", "/healthz", None, {}
+
+
+def drive(port: int, clients: int, total: int, request):
+    """Each client thread sends one request at a time until `total` attempts are made."""
     counter = iter(range(total))
     lock = threading.Lock()
     results: list[tuple[int, float]] = []
 
     def client(index: int) -> None:
-        token = tokens[index]
         mine = []
         while True:
             with lock:
                 attempt = next(counter, None)
             if attempt is None:
                 break
-            body = json.dumps(
-                {
-                    "slot_id": slot_ids[attempt % len(slot_ids)],
-                    "seats": 1,
-                    "year_group": 10,
-                    "staff_lead_name": "Bench lead",
-                }
-            )
-            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-            if with_key:
-                headers["Idempotency-Key"] = str(uuid.uuid4())
+            method, path, body, headers = request(index, attempt)
             started = time.perf_counter()
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            connection.request("POST", "/api/v1/bookings", body=body, headers=headers)
+            connection.request(method, path, body=body, headers=headers)
             status = connection.getresponse().status
             connection.close()
             mine.append((status, time.perf_counter() - started))
         with lock:
             results.extend(mine)
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(tokens))]
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -238,10 +251,10 @@ def main() -> None:
     try:
         slot_ids, tokens = build(scoped, args.clients, args.slots, args.seats)
         server = serve(scoped, args.port, args.workers)
-        results, elapsed = drive(
-            args.port, slot_ids, tokens, args.requests, not args.no_idempotency_key
-        )
+        booking = bookings(slot_ids, tokens, not args.no_idempotency_key)
+        results, elapsed = drive(args.port, args.clients, args.requests, booking)
         slots = check(scoped)
+        probes, probes_elapsed = drive(args.port, args.clients, args.requests, health_checks)
     finally:
         if server is not None:
             server.terminate()
@@ -281,6 +294,7 @@ def main() -> None:
         ("final booked == capacity", f"{booked == capacity}"),
         ("overbookings", f"{overbooked}"),
         ("slots where booked != bookings", f"{mismatched}"),
+        ("ceiling: GET /healthz/s", f"{len(probes) / probes_elapsed:.0f}"),
     ]
     for name, value in rows:
         print(f"{name:<32} {value:>12}")
