@@ -409,3 +409,14 @@ def test_logout_deactivation_and_a_revoked_app_each_stop_the_very_next_request(
     partner.revoked_at = utcnow()
     session.commit()
     assert_unauthorized(client.get("/api/v1/schools", headers=bearer(token)), "no longer active")
+
+
+def test_rate_limiting_can_be_switched_off_for_benchmarks(database_url, world, auth_headers):
+    config = app_config(database_url, RATELIMIT_DEFAULT="1 per minute", RATELIMIT_ENABLED=False)
+    client = create_app(config).test_client()
+    headers = auth_headers(world.a.users[Role.COORDINATOR])
+
+    answers = [client.get("/api/v1/me", headers=headers) for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert "X-RateLimit-Limit" not in answers[0].headers
