@@ -4,6 +4,7 @@ import gc
 from pathlib import Path
 
 from flask import Flask
+from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import (
@@ -122,8 +123,20 @@ API_SETTINGS = {
 }
 
 
+class NoCookieSessions(SessionInterface):
+    """The API is stateless (bearer tokens): Flask's cookie session, which every request
+    would otherwise open (a signed-cookie serializer each time), is never read or written."""
+
+    def open_session(self, app: Flask, request) -> None:
+        return None  # Flask then holds a null session, which refuses writes
+
+    def save_session(self, app: Flask, session, response) -> None:
+        return None
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
+    app.session_interface = NoCookieSessions()
     app.config.update(API_SETTINGS)
     app.config.update(load_config(config))
     configure_logging(app)
