@@ -99,6 +99,8 @@ def _bad_tokens(client, world):
         "revoked by logout": bearer(logged_out["access_token"]),
         "refresh token on a resource": bearer(tokens["refresh_token"]),
         "unknown user": bearer(_forge({**claims, "sub": "00000000-0000-0000-0000-000000000000"})),
+        "no subject": bearer(_forge({k: v for k, v in claims.items() if k != "sub"})),
+        "not yet valid": bearer(_forge({**claims, "nbf": int(time.time()) + 3600})),
     }
 
 
@@ -112,6 +114,8 @@ BAD_TOKEN_KINDS = [
     "revoked by logout",
     "refresh token on a resource",
     "unknown user",
+    "no subject",
+    "not yet valid",
 ]
 
 
