@@ -53,11 +53,20 @@ from api.config import load_config
 from api.errors import register_error_handlers
 from api.extensions import cors, db, jwt, migrate
 from api.http import configure_logging, register_request_hooks
-from api.rate_limits import RateLimiter
+from api.rate_limits import RATE_LIMIT_HEADERS, RateLimiter
 from api.smorest import Api
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-EXPOSED_HEADERS = ["ETag", "Link", "X-Pagination", "X-Request-ID", "Retry-After"]
+# What a browser front end may read: pages, versions, request ids and the caller's budget.
+EXPOSED_HEADERS = [
+    "ETag",
+    "Link",
+    "X-Pagination",
+    "X-Request-ID",
+    "Retry-After",
+    *RATE_LIMIT_HEADERS,
+]
+
 API_BLUEPRINTS = [
     health.blp,
     auth.blp,

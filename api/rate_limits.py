@@ -19,6 +19,8 @@ from werkzeug.exceptions import TooManyRequests
 
 from api.http import rate_limit_key
 
+RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+
 
 class RateLimiter:
     def __init__(self, app: Flask, *, unmetered_blueprints: set[str]):
@@ -65,9 +67,8 @@ class RateLimiter:
             return response
         budget = self.budgets[0]  # metered, so there is one
         stats = self.limiter.get_window_stats(budget, *key)
-        response.headers["X-RateLimit-Limit"] = str(budget.amount)
-        response.headers["X-RateLimit-Remaining"] = str(stats.remaining)
-        response.headers["X-RateLimit-Reset"] = str(int(stats.reset_time))
+        values = (budget.amount, stats.remaining, int(stats.reset_time))
+        response.headers.update(zip(RATE_LIMIT_HEADERS, map(str, values), strict=True))
         return response
 
     def _metered(self) -> bool:

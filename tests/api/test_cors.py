@@ -17,7 +17,7 @@ def test_an_allowed_origin_gets_cors_headers_and_exposed_pagination_headers(cors
     response = cors_client.get("/healthz", headers={"Origin": ALLOWED})
     assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
     exposed = response.headers["Access-Control-Expose-Headers"]
-    assert {"ETag", "Link", "X-Pagination", "X-Request-ID"} <= {
+    assert {"ETag", "Link", "X-Pagination", "X-Request-ID", "X-RateLimit-Remaining"} <= {
         h.strip() for h in exposed.split(",")
     }
 
