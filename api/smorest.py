@@ -21,7 +21,7 @@ from apispec.ext.marshmallow.field_converter import make_type_list
 from flask import request
 from flask_smorest.utils import prepare_response
 
-from api import idempotency, problems
+from api import dumping, idempotency, problems
 from api.extensions import db
 from api.http import accepts, has_body
 from api.security import AccessPolicy, authenticate, current_caller
@@ -50,8 +50,19 @@ LINK_HEADER = {
 
 
 class Schema(ma.Schema):
+    """Refuses unknown fields; dumps through `api.dumping`'s plan (marshmallow's output)."""
+
     class Meta:
         unknown = ma.RAISE
+
+    def _serialize(self, obj, *, many: bool = False):
+        steps = self.__dict__.get("_dump_plan")
+        if steps is None:
+            steps = self._dump_plan = dumping.plan(self)
+        own_accessor = dumping.accessor_is_own(type(self))
+        if many and obj is not None:
+            return [dumping.dump_fields(self, steps, item, own_accessor) for item in obj]
+        return dumping.dump_fields(self, steps, obj, own_accessor)
 
 
 class RefSchema(Schema):
