@@ -200,12 +200,7 @@ def approve(
     """The school takes the volunteer: the match continues at `accepted` (confirm next)."""
     now = now or datetime.now(UTC)
     match = _put_forward_match(session, caller, match_id)
-    if match.need.status is not NeedStatus.OPEN:
-        raise Conflict(f"The need is {match.need.status.value}.")
-    match.status, match.responded_at = MatchStatus.ACCEPTED, now
-    matches.publish(session, "match.accepted", match)
-    session.flush()
-    return match
+    return matches.mark_accepted(session, match, now=now)
 
 
 def reject(  # the school turns the volunteer down, with a reason

@@ -194,12 +194,7 @@ def accept(
     _require(match, MatchStatus.INVITED, action="accepted")
     if match.expires_at <= now:
         raise Conflict(f"The invitation expired at {match.expires_at.isoformat()}.")
-    if match.need.status is not NeedStatus.OPEN:
-        raise Conflict(f"The need is {match.need.status.value}.")
-    match.status, match.responded_at = MatchStatus.ACCEPTED, now
-    publish(session, "match.accepted", match)
-    session.flush()
-    return match
+    return mark_accepted(session, match, now=now)
 
 
 def decline(
@@ -215,6 +210,17 @@ def decline(
     match = _invitation_to_answer(session, caller, match_id)
     _require(match, MatchStatus.INVITED, MatchStatus.ACCEPTED, action="declined")
     return close_declined(session, match, reason=reason, note=note, now=now)
+
+
+def mark_accepted(session: Session, match: Match, *, now: datetime) -> Match:
+    """Move a match to accepted while its need is still open: the volunteer's answer to an
+    invitation, or the school's approval of a volunteer put forward."""
+    if match.need.status is not NeedStatus.OPEN:
+        raise Conflict(f"The need is {match.need.status.value}.")
+    match.status, match.responded_at = MatchStatus.ACCEPTED, now
+    publish(session, "match.accepted", match)
+    session.flush()
+    return match
 
 
 def close_declined(
