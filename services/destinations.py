@@ -22,7 +22,7 @@ from services.access import Caller, ensure_pupils_of, get_visible, may_read_scho
 from services.benchmarks import gap, share
 from services.errors import Conflict, InvalidInput, NotFound
 from services.evaluations import follow_up_due_from
-from services.imports import ImportResult
+from services.imports import FALSE_WORDS, TRUE_WORDS, ImportResult
 from services.pagination import Page, paginate
 
 CSV_COLUMNS = (
@@ -36,7 +36,6 @@ CSV_COLUMNS = (
     "education_level",
     "recorded_on",
 )
-TRUE, FALSE = {"1", "true", "yes", "y"}, {"0", "false", "no", "n", ""}
 
 
 def list_(
@@ -268,9 +267,9 @@ def _parse_row(cells: dict[str, str]) -> dict:
 
     def flag(name: str) -> bool:
         value = cells.get(name, "").casefold()
-        if value not in TRUE | FALSE:
+        if value not in TRUE_WORDS | FALSE_WORDS:
             errors[name] = ["Use 1 or 0."]
-        return value in TRUE
+        return value in TRUE_WORDS
 
     try:
         start = school_years.parse(cells.get("leaving_year", ""))

@@ -1,8 +1,12 @@
-"""What a bulk import reports: rows read, rows written, and every error by line and field."""
+"""What a bulk import reports (rows read, rows written, every error by line and field), and
+the words its yes/no columns may hold."""
 
 from dataclasses import dataclass, field
 
 Errors = dict[str, list[str]]
+# Compared with the lower-cased cell; an empty cell is no.
+TRUE_WORDS = frozenset({"1", "true", "yes", "y"})
+FALSE_WORDS = frozenset({"0", "false", "no", "n", ""})
 
 
 @dataclass

@@ -13,6 +13,7 @@ from models.volunteers import SIC_SECTIONS
 from services import audit, encounters, school_years
 from services.access import Action, Caller, ensure_pupils_of, get_authorized, get_visible
 from services.errors import Conflict, InvalidInput
+from services.imports import FALSE_WORDS, TRUE_WORDS
 from services.pagination import Page, paginate
 
 EDITABLE = ("reference", "year_group", "disadvantaged", "send", "considering_higher_education")
@@ -109,8 +110,6 @@ def _audit_read(session: Session, pupil: Pupil) -> None:
 
 MIS_COLUMNS = ("reference", "year_group")
 MIS_FLAGS = ("disadvantaged", "send", "considering_higher_education")
-TRUE_WORDS = {"1", "true", "yes", "y"}
-FALSE_WORDS = {"0", "false", "no", "n", ""}
 RECORD_FORMAT = "engage.pupil-record/1"
 # An import may mark this many pupils as left unasked, or this share of those on roll:
 # past both, the caller must confirm (an incomplete export would empty the roll).
