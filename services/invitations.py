@@ -57,8 +57,7 @@ def invite(
         )
     _check_may_invite(session, caller, role, organisation, is_org_admin)
     email = normalise_email(email)
-    if session.scalar(select(User.id).where(User.email == email)):
-        raise Conflict("Someone with that email already has an account.")
+    _ensure_no_account(session, email)
     invitation = Invitation(
         token_digest=digest(new_secret()),  # nobody holds it: the email gets a fresh one
         email=email,
@@ -102,8 +101,7 @@ def accept(session: Session, *, token: str, name: str, password: str) -> User:
             "The invitation is not valid.",
             errors={"token": ["This invitation is unknown, already used or expired."]},
         )
-    if session.scalar(select(User.id).where(User.email == invitation.email)):
-        raise Conflict("Someone with that email already has an account.")
+    _ensure_no_account(session, invitation.email)
     user = User(
         email=invitation.email,
         name=name,
@@ -116,6 +114,13 @@ def accept(session: Session, *, token: str, name: str, password: str) -> User:
     session.add(user)
     session.flush()
     return user
+
+
+def _ensure_no_account(session: Session, email: str) -> None:
+    """One account per email: checked when inviting, and again when accepting (someone
+    may have registered the address in between)."""
+    if session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict("Someone with that email already has an account.")
 
 
 def _check_may_invite(
