@@ -324,7 +324,7 @@ def accept(
     gives the date and times), or the side that asked takes a proposal: `scheduled`, and
     the school's encounter is made."""
     request, side = _acting(session, caller, request_id, kind)
-    if request.status is RequestStatus.PROPOSED and side in (request.requested_by, Side.ADMIN):
+    if _answers_proposal(request, side):
         _move(session, request, RequestStatus.PROPOSED, RequestStatus.SCHEDULED, by=side)
     else:
         _answering(request, side, "accept")
@@ -361,7 +361,7 @@ def decline(
     """The side asked declines with a reason (a school refusing access: one of its
     policy's published grounds); or the side that asked turns a proposal down."""
     request, side = _acting(session, caller, request_id, kind)
-    if request.status is RequestStatus.PROPOSED and side in (request.requested_by, Side.ADMIN):
+    if _answers_proposal(request, side):
         source = RequestStatus.PROPOSED
     else:
         _answering(request, side, "decline")
@@ -396,6 +396,12 @@ def _acting(
     if side is None:
         raise Forbidden("Only the school and the partner act on a request; coordinators follow it.")
     return request, side
+
+
+def _answers_proposal(request: OfferRequest, side: Side) -> bool:
+    """The request holds other terms proposed to the caller: the side that asked (or an
+    admin) now takes or turns them down."""
+    return request.status is RequestStatus.PROPOSED and side in (request.requested_by, Side.ADMIN)
 
 
 def _answering(request: OfferRequest, side: Side, verb: str) -> None:
