@@ -39,7 +39,7 @@ from services.access import (
     visible_bookings,
 )
 from services.errors import Conflict, Forbidden, InvalidInput
-from services.idempotency import upsert
+from services.idempotency import typed_text
 from services.offers import require_slot_bookable
 from services.pagination import Page, paginate
 from services.school_years import london_today
@@ -113,16 +113,21 @@ def _allocate(session: Session, slot: Slot, school_id: uuid.UUID, seats: int) ->
     cap = slot.school_cap
     if cap is not None and seats > cap:
         return False
-    table = SlotAllocation.__table__
-    statement = upsert(session, SlotAllocation).values(
-        slot_id=slot.id, school_id=school_id, booked=seats
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.slot_id, table.c.school_id],
-        set_={"booked": table.c.booked + seats},
-        where=(table.c.booked + seats <= cap) if cap is not None else None,
-    ).returning(table.c.booked)
-    return session.execute(statement).first() is not None
+    values = {"slot_id": slot.id, "school_id": school_id, "seats": seats, "cap": cap}
+    statement = _ALLOCATE if cap is None else _ALLOCATE_WITHIN_CAP
+    return session.execute(statement, values).first() is not None
+
+
+_ALLOCATION_UPSERT = (
+    "INSERT INTO slot_allocations (slot_id, school_id, booked) "
+    "VALUES (:slot_id, :school_id, :seats) "
+    "ON CONFLICT (slot_id, school_id) DO UPDATE SET booked = slot_allocations.booked + :seats "
+)
+_ALLOCATE = typed_text(SlotAllocation, _ALLOCATION_UPSERT + "RETURNING booked")
+_ALLOCATE_WITHIN_CAP = typed_text(
+    SlotAllocation,
+    _ALLOCATION_UPSERT + "WHERE slot_allocations.booked + :seats <= :cap RETURNING booked",
+)
 
 
 def give_back_seats(session: Session, slot: Slot, school_id: uuid.UUID, seats: int) -> None:
