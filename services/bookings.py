@@ -85,12 +85,12 @@ EVENTS = {
 
 def take_seats(session: Session, slot: Slot, school_id: uuid.UUID, seats: int) -> None:
     """Take `seats` on the slot for the school, or raise SlotFull / SchoolCapReached."""
+    slots = Slot.__table__  # Core, not the ORM's bulk update: half its cost, same SQL
     taken = session.execute(
         audit.derived(
-            update(Slot)
-            .where(Slot.id == slot.id, Slot.booked + seats <= Slot.seats)
-            .values(booked=Slot.booked + seats)
-            .execution_options(synchronize_session=False)
+            update(slots)
+            .where(slots.c.id == slot.id, slots.c.booked + seats <= slots.c.seats)
+            .values(booked=slots.c.booked + seats)
         )
     )
     session.expire(slot, ["booked"])
@@ -133,27 +133,27 @@ _ALLOCATE_WITHIN_CAP = typed_text(
 def give_back_seats(session: Session, slot: Slot, school_id: uuid.UUID, seats: int) -> None:
     """Return seats to the slot (conditionally: the count never goes below zero)."""
     _return_to_slot(session, slot, seats)
+    allocations = SlotAllocation.__table__
     returned = session.execute(
-        update(SlotAllocation)
+        update(allocations)
         .where(
-            SlotAllocation.slot_id == slot.id,
-            SlotAllocation.school_id == school_id,
-            SlotAllocation.booked >= seats,
+            allocations.c.slot_id == slot.id,
+            allocations.c.school_id == school_id,
+            allocations.c.booked >= seats,
         )
-        .values(booked=SlotAllocation.booked - seats)
-        .execution_options(synchronize_session=False)
+        .values(booked=allocations.c.booked - seats)
     )
     if returned.rowcount != 1:
         raise RuntimeError(f"school allocation on slot {slot.id} is short of {seats} seats")
 
 
 def _return_to_slot(session: Session, slot: Slot, seats: int) -> None:
+    slots = Slot.__table__
     returned = session.execute(
         audit.derived(
-            update(Slot)
-            .where(Slot.id == slot.id, Slot.booked >= seats)
-            .values(booked=Slot.booked - seats)
-            .execution_options(synchronize_session=False)
+            update(slots)
+            .where(slots.c.id == slot.id, slots.c.booked >= seats)
+            .values(booked=slots.c.booked - seats)
         )
     )
     session.expire(slot, ["booked"])
