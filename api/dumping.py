@@ -3,12 +3,12 @@
 marshmallow serialises each field of each item through five calls (`serialize`,
 `get_value`, the schema's `get_attribute`, `utils.get_value`, `_serialize`), which is most
 of a 50-row list's cost. `dump_fields` here walks a plan made once per schema instance:
-each field's key and attribute, read with one `getattr` (objects) or marshmallow's own
-accessor (mappings, and schemas that override `get_attribute`), and a value of a type the
-field would pass through unchanged (a `str` for a `String`, a `UUID` for a `UUID` as its
-`str`, a by-value enum as its value) is taken as it is. Every other value, and every
-field this does not know, goes to the field's own `serialize`, so the output is
-marshmallow's, byte for byte.
+each field's key and attribute, read with one `getattr` (objects), a key (dicts) or
+marshmallow's own accessor (other mappings, and schemas that override `get_attribute`);
+a value of a type the field would pass through unchanged (a `str` for a `String`, a
+`UUID` for a `UUID` as its `str`, a by-value enum as its value) is taken as it is. Every
+other value, and every field this does not know, goes to the field's own `serialize`, so
+the output is marshmallow's, byte for byte.
 """
 
 import uuid
@@ -60,7 +60,14 @@ def plan(schema: ma.Schema) -> list[tuple]:
 
 def dump_fields(schema: ma.Schema, steps: list[tuple], obj: Any, own_accessor: bool) -> dict:
     """What marshmallow's `Schema._serialize` returns for one object."""
-    read = schema.get_attribute if own_accessor or hasattr(obj, "__getitem__") else None
+    if own_accessor:
+        read = schema.get_attribute
+    elif type(obj) is dict:
+        read = _from_dict
+    elif hasattr(obj, "__getitem__"):  # other mappings and sequences: marshmallow's rules
+        read = schema.get_attribute
+    else:
+        read = None  # an object: getattr
     missing = ma.missing
     result = {}
     for key, name, attribute, field, fast in steps:
@@ -81,6 +88,11 @@ def dump_fields(schema: ma.Schema, steps: list[tuple], obj: Any, own_accessor: b
         if value is not missing:
             result[key] = value
     return result
+
+
+def _from_dict(obj: dict, key: str, default: Any) -> Any:
+    """marshmallow's `get_value` for a plain dict (its key, else an attribute)."""
+    return obj[key] if key in obj else getattr(obj, key, default)
 
 
 def accessor_is_own(schema_class: type) -> bool:

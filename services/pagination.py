@@ -47,10 +47,18 @@ def equal_to(filters: Mapping[Any, object]) -> list[ColumnElement[bool]]:
 
 
 def paginate(
-    session: Session, query: Select, *, page: int, page_size: int, count: Select | None = None
+    session: Session,
+    query: Select,
+    *,
+    page: int,
+    page_size: int,
+    count: Select | None = None,
+    rows: bool = False,
 ) -> Page:
     """`query` must already carry an ORDER BY that ends in a unique column; `count`, when
-    given, is a cheaper query for the same total (counted in full)."""
+    given, is a cheaper query for the same total (counted in full). The items are the
+    values of the query's first column (an entity), or with `rows` each row as a mapping
+    (read-only columns, where loading entities would cost several times as much)."""
     capped = count is None
     if capped:
         counted = query.order_by(None).limit(COUNT_LIMIT + 1).subquery()
@@ -58,25 +66,27 @@ def paginate(
     total = session.scalar(count) or 0
     offset = (page - 1) * page_size
     if not capped or total <= COUNT_LIMIT:
-        return _exact(session, query, total, offset, page_size)
+        if offset >= total:  # past the end: nothing to fetch (and no OFFSET beyond BIGINT)
+            return Page([], total)
+        return Page(_fetch(session, query.limit(page_size).offset(offset), rows), total)
     at_least = COUNT_LIMIT + 1  # what the count found
     if offset > MAX_OFFSET:  # no OFFSET beyond BIGINT, and no table is that long
         return Page([], at_least, exact=False)
-    rows = session.scalars(query.limit(page_size + 1).offset(offset)).all()
-    seen = offset + len(rows) if rows else 0
-    return Page(list(rows[:page_size]), max(at_least, seen), exact=False)
+    found = _fetch(session, query.limit(page_size + 1).offset(offset), rows)
+    seen = offset + len(found) if found else 0
+    return Page(found[:page_size], max(at_least, seen), exact=False)
+
+
+def _fetch(session: Session, query: Select, rows: bool) -> list:
+    if rows:
+        return list(session.execute(query).mappings())
+    return list(session.scalars(query))
 
 
 def page_of(items: Sequence, *, page: int, page_size: int) -> Page:
     """One page of a list already in memory (filtered or ranked here, not by the query)."""
     start = (page - 1) * page_size
     return Page(list(items[start : start + page_size]), len(items))
-
-
-def _exact(session: Session, query: Select, total: int, offset: int, page_size: int) -> Page:
-    if offset >= total:  # past the end: nothing to fetch (and no OFFSET beyond BIGINT)
-        return Page([], total)
-    return Page(list(session.scalars(query.limit(page_size).offset(offset)).all()), total)
 
 
 def paginate_by_keyset(

@@ -2,10 +2,11 @@
 bulk import from a GIAS extract."""
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, func, inspect, select
+from sqlalchemy.orm import Session, aliased
 
 from models.organisations import Organisation, School
 from services.access import Action, Caller, get_authorized, get_visible
@@ -48,7 +49,8 @@ def list_(
     near: Origin | None = None,
     sort: str | None = None,
 ) -> Page:
-    """Schools matching every filter given; with `near`, each item is a `Near` hit."""
+    """Schools matching every filter given, each a mapping of its columns and `hub`; with
+    `near`, each item is a `Near` hit of a School."""
     conditions = []
     if name:
         conditions.append(School.name.ilike(f"%{name}%"))
@@ -68,12 +70,32 @@ def list_(
         raise InvalidInput("Sorting by distance needs `near`.", errors={"sort": ["Give `near`."]})
     order = SORTS[sort or "name"]
     # Ties by organisations.id (the same id), so ix_organisations_name_id serves the order.
-    query = select(School).options(joinedload(School.hub)).where(*conditions)
-    query = query.order_by(*order, Organisation.id)
+    query = _LISTING.where(*conditions).order_by(*order, Organisation.id)
     # Only a name filter needs the organisations table to count; otherwise schools alone
     # answer, sparing a join that costs more than the page itself.
     count = None if name else select(func.count()).select_from(School.__table__).where(*conditions)
-    return paginate(session, query, page=page, page_size=page_size, count=count)
+    found = paginate(session, query, page=page, page_size=page_size, count=count, rows=True)
+    return replace(found, items=[_listed(row) for row in found.items])
+
+
+def _listing() -> Select:
+    """A directory page's rows: each school's columns and its hub's name. Read as rows, not
+    as entities, which cost four times as much to load for a page that only shows them."""
+    hub = aliased(Organisation)
+    columns = [getattr(School, column.key) for column in inspect(School).column_attrs]
+    query = select(*columns, hub.name.label("hub_name"))
+    return query.outerjoin(hub, hub.id == School.hub_id)
+
+
+_LISTING = _listing()
+
+
+def _listed(row) -> dict[str, Any]:
+    """A school of a directory page: its columns, and its hub as `{id, name}` (or None)."""
+    school = dict(row)
+    hub_name = school.pop("hub_name")
+    school["hub"] = {"id": school["hub_id"], "name": hub_name} if school["hub_id"] else None
+    return school
 
 
 def _search_near(session, conditions, near, *, page, page_size, sort) -> Page:
