@@ -4,7 +4,7 @@ marshmallow serialises each field of each item through five calls (`serialize`,
 `get_value`, the schema's `get_attribute`, `utils.get_value`, `_serialize`), which is most
 of a 50-row list's cost. `dump_fields` here walks a plan made once per schema instance:
 each field's key and attribute, read with one `getattr` (objects), a key (dicts) or
-marshmallow's own accessor (other mappings, and schemas that override `get_attribute`);
+marshmallow's own accessor (other mappings, and what a schema reads its own way);
 a value of a type the field would pass through unchanged (a `str` for a `String`, a
 `UUID` for a `UUID` as its `str`, a by-value enum as its value) is taken as it is. Every
 other value, and every field this does not know, goes to the field's own `serialize`, so
@@ -48,21 +48,21 @@ def _fast_types(field: ma.fields.Field) -> dict[type, Callable[[Any], Any] | Non
 
 
 def plan(schema: ma.Schema) -> list[tuple]:
-    """(key, name, attribute, field, fast types) for each field the schema dumps."""
+    """(key, name, attribute, field, fast types) for each field the schema dumps; a field
+    its schema reads its own way (`own_attributes`) gets no fast types."""
+    own = _own_attributes(type(schema))
     steps = []
     for name, field in schema.dump_fields.items():
         key = field.data_key if field.data_key is not None else name
-        fast = _fast_types(field) if field.dump_default is ma.missing else {}
         attribute = name if field.attribute is None else field.attribute
-        steps.append((key, name, attribute, field, fast))
+        plain = field.dump_default is ma.missing and (own is not None and attribute not in own)
+        steps.append((key, name, attribute, field, _fast_types(field) if plain else {}))
     return steps
 
 
-def dump_fields(schema: ma.Schema, steps: list[tuple], obj: Any, own_accessor: bool) -> dict:
+def dump_fields(schema: ma.Schema, steps: list[tuple], obj: Any) -> dict:
     """What marshmallow's `Schema._serialize` returns for one object."""
-    if own_accessor:
-        read = schema.get_attribute
-    elif type(obj) is dict:
+    if type(obj) is dict:
         read = _from_dict
     elif hasattr(obj, "__getitem__"):  # other mappings and sequences: marshmallow's rules
         read = schema.get_attribute
@@ -95,6 +95,9 @@ def _from_dict(obj: dict, key: str, default: Any) -> Any:
     return obj[key] if key in obj else getattr(obj, key, default)
 
 
-def accessor_is_own(schema_class: type) -> bool:
-    """Whether the schema reads its objects its own way (an overridden `get_attribute`)."""
-    return schema_class.get_attribute is not ma.Schema.get_attribute
+def _own_attributes(schema_class: type) -> frozenset[str] | None:
+    """The attributes the schema reads its own way: none without a `get_attribute` of its
+    own, else those it names in `own_attributes` (all when it names none: None)."""
+    if schema_class.get_attribute is ma.Schema.get_attribute:
+        return frozenset()
+    return getattr(schema_class, "own_attributes", None)

@@ -95,6 +95,8 @@ class OfferSchema(PlaceFields, Timestamped):
         metadata={"description": "What the host must still declare before it can be booked."},
     )
 
+    own_attributes = frozenset({"missing_declarations", "safeguarding", *LIST_ATTRIBUTES})
+
     def get_attribute(self, obj, attr, default):
         if attr == "missing_declarations":
             return offers.missing_declarations(obj)

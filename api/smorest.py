@@ -50,7 +50,12 @@ LINK_HEADER = {
 
 
 class Schema(ma.Schema):
-    """Refuses unknown fields; dumps through `api.dumping`'s plan (marshmallow's output)."""
+    """Refuses unknown fields; dumps through `api.dumping`'s plan (marshmallow's output).
+
+    A schema that overrides `get_attribute` names in `own_attributes` the attributes it
+    reads its own way (the others go by marshmallow's rules); without it, all of them."""
+
+    own_attributes: frozenset[str] | None = None
 
     class Meta:
         unknown = ma.RAISE
@@ -59,10 +64,9 @@ class Schema(ma.Schema):
         steps = self.__dict__.get("_dump_plan")
         if steps is None:
             steps = self._dump_plan = dumping.plan(self)
-        own_accessor = dumping.accessor_is_own(type(self))
         if many and obj is not None:
-            return [dumping.dump_fields(self, steps, item, own_accessor) for item in obj]
-        return dumping.dump_fields(self, steps, obj, own_accessor)
+            return [dumping.dump_fields(self, steps, item) for item in obj]
+        return dumping.dump_fields(self, steps, obj)
 
 
 class RefSchema(Schema):

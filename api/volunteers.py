@@ -114,6 +114,8 @@ class VolunteerSchema(DirectoryEntrySchema):
     safeguarding = ma.fields.Nested(SafeguardingSchema, metadata={"description": SAFEGUARDING_NOTE})
     updated_at = Timestamp(required=True)
 
+    own_attributes = frozenset(PRIVATE_DETAILS)
+
     def get_attribute(self, obj, attr, default):
         if attr in PRIVATE_DETAILS:
             volunteer = getattr(obj, "item", obj)
