@@ -180,6 +180,7 @@ def book(
     slot, school_id = _bookable(session, caller, slot_id, school_id, year_group)
     booking = Booking(
         id=uuid.uuid4(),
+        slot_id=slot.id,
         slot=slot,
         school_id=school_id,
         year_group=year_group,
@@ -191,7 +192,7 @@ def book(
         created_by_user_id=caller.user_id,
         created_by_client_id=caller.client_id,
     )
-    session.add(booking)
+    audit.insert_new(session, booking)  # the peak write: no unit of work
     outbox.publish(session, "booking.requested", booking, _payload(booking))
     session.flush()
     # The slot's row is locked from here to commit: take the seats last.

@@ -37,12 +37,12 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, func, or_, select, text, tuple_
+from sqlalchemy import delete, exists, func, insert, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
 from models.outbox import OutboxAudience, OutboxConsumer, OutboxEvent
-from services import access
+from services import access, audit
 from services.errors import InvalidInput
 from services.idempotency import insert_or_ignore
 
@@ -183,11 +183,15 @@ def append(
         broadcast=organisation_ids is None,
         organisation_ids=[str(i) for i in ids],
         data=data,
-        audience=[OutboxAudience(organisation_id=i) for i in ids],
     )
     if session.get_bind().dialect.name == "postgresql":
         event.txid = func.txid_current()
-    session.add(event)
+    # Written at once, in the order of publication, with no unit of work (every change
+    # publishes, so its cost falls on every write).
+    audit.insert_new(session, event)
+    if ids:
+        audience = [{"organisation_id": i, "event_position": event.position} for i in ids]
+        session.execute(insert(OutboxAudience.__table__), audience)
     return event
 
 

@@ -5,6 +5,7 @@ from sqlalchemy import select, update
 
 from models.audit import AuditEntry
 from models.organisations import Hub
+from models.pupils import Pupil
 from services import audit
 from tests import factories
 
@@ -53,3 +54,25 @@ def test_without_an_audit_context_core_writes_run_as_before(session):
     session.flush()
     session.execute(update(Hub).where(Hub.id == hub.id).values(area="Batch"))
     assert session.scalar(select(Hub.area).where(Hub.id == hub.id)) == "Batch"
+
+
+def test_insert_new_writes_the_row_and_its_entry_and_keeps_the_object_loaded(audited):
+    school = factories.school(audited)
+    audited.flush()
+    pupil = Pupil(school_id=school.id, reference="P777", year_group=9)
+
+    audit.insert_new(audited, pupil)
+
+    assert pupil.id is not None and pupil.created_at is not None  # the table's defaults
+    assert pupil in audited and pupil not in audited.new and not audited.dirty
+    stored = audited.execute(select(Pupil.reference).where(Pupil.id == pupil.id)).scalar_one()
+    entries = audited.scalars(select(AuditEntry).where(AuditEntry.object_id == str(pupil.id)))
+    assert stored == "P777"
+    assert [(e.action, e.request_id) for e in entries] == [("pupil.created", "test-audit-core")]
+
+    pupil.year_group = 10  # a later change is the ORM's, audited as an update
+    audited.flush()
+    actions = audited.scalars(
+        select(AuditEntry.action).where(AuditEntry.object_id == str(pupil.id))
+    ).all()
+    assert sorted(actions) == ["pupil.created", "pupil.updated"]
