@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from models.audit import AuditEntry
@@ -769,7 +769,10 @@ def audience(session: Session, obj: object) -> set[uuid.UUID] | None:
     raise TypeError(f"no audience rule for {type(obj).__name__}")
 
 
+_HUB_OF_SCHOOL = select(School.hub_id).where(School.id == bindparam("school_id"))  # built once
+
+
 def _with_hub(session: Session, school_id: uuid.UUID, others: set) -> set[uuid.UUID]:
     """The school, the coordinators of its hub (who follow its work), and `others`."""
-    hub_id = session.scalar(select(School.hub_id).where(School.id == school_id))
+    hub_id = session.scalar(_HUB_OF_SCHOOL, {"school_id": school_id})
     return {school_id, *others} | ({hub_id} if hub_id else set())

@@ -12,7 +12,7 @@ outbox event in the same transaction.
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from models.base import london_now, utcnow
@@ -85,14 +85,7 @@ EVENTS = {
 
 def take_seats(session: Session, slot: Slot, school_id: uuid.UUID, seats: int) -> None:
     """Take `seats` on the slot for the school, or raise SlotFull / SchoolCapReached."""
-    slots = Slot.__table__  # Core, not the ORM's bulk update: half its cost, same SQL
-    taken = session.execute(
-        audit.derived(
-            update(slots)
-            .where(slots.c.id == slot.id, slots.c.booked + seats <= slots.c.seats)
-            .values(booked=slots.c.booked + seats)
-        )
-    )
+    taken = session.execute(_TAKE_FROM_SLOT, {"slot": slot.id, "moving": seats})
     session.expire(slot, ["booked"])
     if taken.rowcount != 1:
         raise SlotFull(
@@ -133,32 +126,43 @@ _ALLOCATE_WITHIN_CAP = typed_text(
 def give_back_seats(session: Session, slot: Slot, school_id: uuid.UUID, seats: int) -> None:
     """Return seats to the slot (conditionally: the count never goes below zero)."""
     _return_to_slot(session, slot, seats)
-    allocations = SlotAllocation.__table__
-    returned = session.execute(
-        update(allocations)
-        .where(
-            allocations.c.slot_id == slot.id,
-            allocations.c.school_id == school_id,
-            allocations.c.booked >= seats,
-        )
-        .values(booked=allocations.c.booked - seats)
-    )
+    moving = {"slot": slot.id, "school": school_id, "moving": seats}
+    returned = session.execute(_RETURN_TO_ALLOCATION, moving)
     if returned.rowcount != 1:
         raise RuntimeError(f"school allocation on slot {slot.id} is short of {seats} seats")
 
 
 def _return_to_slot(session: Session, slot: Slot, seats: int) -> None:
-    slots = Slot.__table__
-    returned = session.execute(
-        audit.derived(
-            update(slots)
-            .where(slots.c.id == slot.id, slots.c.booked >= seats)
-            .values(booked=slots.c.booked - seats)
-        )
-    )
+    returned = session.execute(_RETURN_TO_SLOT, {"slot": slot.id, "moving": seats})
     session.expire(slot, ["booked"])
     if returned.rowcount != 1:
         raise RuntimeError(f"slot {slot.id} has fewer than {seats} seats booked")
+
+
+# Written once, with named parameters: a statement built per call is built, and keyed for
+# SQLAlchemy's cache, again on every run. (The names are not the tables' columns, which an
+# UPDATE's parameters would also set.)
+_SLOTS, _ALLOCATIONS = Slot.__table__, SlotAllocation.__table__
+_MOVING = bindparam("moving")
+_TAKE_FROM_SLOT = audit.derived(
+    update(_SLOTS)
+    .where(_SLOTS.c.id == bindparam("slot"), _SLOTS.c.booked + _MOVING <= _SLOTS.c.seats)
+    .values(booked=_SLOTS.c.booked + _MOVING)
+)
+_RETURN_TO_SLOT = audit.derived(
+    update(_SLOTS)
+    .where(_SLOTS.c.id == bindparam("slot"), _SLOTS.c.booked >= _MOVING)
+    .values(booked=_SLOTS.c.booked - _MOVING)
+)
+_RETURN_TO_ALLOCATION = (
+    update(_ALLOCATIONS)
+    .where(
+        _ALLOCATIONS.c.slot_id == bindparam("slot"),
+        _ALLOCATIONS.c.school_id == bindparam("school"),
+        _ALLOCATIONS.c.booked >= _MOVING,
+    )
+    .values(booked=_ALLOCATIONS.c.booked - _MOVING)
+)
 
 
 # --- booking --------------------------------------------------------------------------
