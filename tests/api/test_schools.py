@@ -5,6 +5,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from api.schools import SchoolSchema
 from models.organisations import School
 from models.users import Role
 from tests import factories
@@ -94,6 +95,19 @@ def test_a_school_shows_its_hub(client, world, auth_headers):
         f"/api/v1/schools/{world.a.school.id}", headers=auth_headers(world.a.users[Role.VOLUNTEER])
     ).get_json()
     assert body["hub"] == {"id": str(world.a.hub.id), "name": "Hub A"}
+
+
+def test_a_directory_page_shows_each_school_as_its_own_page_does(client, world, auth_headers):
+    """A page reads only the columns it lists; every field of a listed school is there, as
+    the school's own page shows it (a field added to the listing but not to the read fails)."""
+    headers = auth_headers(world.a.users[Role.VOLUNTEER])
+    listed = client.get("/api/v1/schools", headers=headers, query_string={"page_size": 50})
+    shown = set(SchoolSchema().fields) - {"distance_km"}
+    assert listed.get_json()
+    for item in listed.get_json():
+        assert set(item) == shown
+        detail = client.get(f"/api/v1/schools/{item['id']}", headers=headers).get_json()
+        assert item == {field: detail[field] for field in shown}
 
 
 def test_the_schools_staff_update_its_profile_with_the_current_etag(
