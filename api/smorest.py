@@ -450,16 +450,8 @@ class Blueprint(flask_smorest.Blueprint):
         return doc
 
     def _set_pagination_metadata(self, page_params, result, headers):
-        result, headers = super()._set_pagination_metadata(page_params, result, headers)
-        metadata = json.loads(headers[self.PAGINATION_HEADER_NAME])
-        metadata["total_exact"] = getattr(page_params, "total_exact", True)
-        if not metadata["total_exact"]:  # a lower bound: the last page is not known
-            metadata.pop("total_pages", None)
-            metadata.pop("last_page", None)
-        by_cursor = "after" in request.args  # a keyset page: its number is not known
-        if by_cursor:
-            for unknown in ("page", "previous_page", "next_page", "last_page", "total_pages"):
-                metadata.pop(unknown, None)
+        metadata = _page_metadata(page_params)
+        headers = {} if headers is None else headers
         headers[self.PAGINATION_HEADER_NAME] = json.dumps(metadata)
         links = _page_links(
             metadata, page_params.page_size, getattr(page_params, "next_after", None)
@@ -471,6 +463,31 @@ class Blueprint(flask_smorest.Blueprint):
     def _document_pagination_metadata(self, spec, resp_doc):
         super()._document_pagination_metadata(spec, resp_doc)
         resp_doc["headers"]["Link"] = "LINK"
+
+
+def _page_metadata(page_params) -> dict:
+    """flask-smorest's pagination header, in its order, built in one pass (its own goes
+    through a marshmallow dump), plus `total_exact`: without the last page when the total
+    is a lower bound, and without page numbers on a keyset page (its number is unknown)."""
+    page, total = page_params.page, page_params.item_count
+    pages = (total - 1) // page_params.page_size + 1 if total else 0
+    exact = getattr(page_params, "total_exact", True)
+    metadata = {"total": total, "total_pages": pages}
+    if total:
+        metadata |= {"first_page": 1, "last_page": pages}
+        if page <= pages:
+            metadata["page"] = page
+            if page > 1:
+                metadata["previous_page"] = page - 1
+            if page < pages:
+                metadata["next_page"] = page + 1
+    metadata["total_exact"] = exact
+    unknown = () if exact else ("total_pages", "last_page")
+    if "after" in request.args:
+        unknown = ("page", "previous_page", "next_page", "last_page", "total_pages")
+    for key in unknown:
+        metadata.pop(key, None)
+    return metadata
 
 
 def _page_links(metadata: dict, page_size: int, next_after: str | None) -> str:
