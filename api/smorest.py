@@ -231,7 +231,10 @@ class Blueprint(flask_smorest.Blueprint):
 
     def arguments(self, schema, *, location: str = "json", required: bool = True, **kwargs):
         """As flask-smorest's, and a required JSON body is enforced as the spec says: a call
-        without one is a 422 (send `{}` to take every default), not a silent default."""
+        without one is a 422 (send `{}` to take every default), not a silent default. A
+        schema class is made an instance here, once: webargs would make one per request."""
+        if isinstance(schema, type):
+            schema = schema()
         parse = super().arguments(schema, location=location, required=required, **kwargs)
         if location != "json" or not required:
             return parse
