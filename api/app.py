@@ -3,7 +3,9 @@
 import gc
 from pathlib import Path
 
+import orjson
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -143,8 +145,28 @@ class NoCookieSessions(SessionInterface):
         return None
 
 
+class FastJSON(DefaultJSONProvider):
+    """Flask's compact JSON responses, written by orjson: keys sorted as Flask sorts them,
+    dates and dataclasses through Flask's own conversions, non-ASCII text as UTF-8 (not
+    escaped). The standard library spent a tenth of a 50-school page encoding it. Any other
+    call (the OpenAPI document, indented output) is Flask's own."""
+
+    OPTIONS = (
+        orjson.OPT_SORT_KEYS
+        | orjson.OPT_NON_STR_KEYS
+        | orjson.OPT_PASSTHROUGH_DATETIME
+        | orjson.OPT_PASSTHROUGH_DATACLASS
+    )
+
+    def dumps(self, obj, **kwargs) -> str:
+        if set(kwargs) - {"separators"} or not self.sort_keys:
+            return super().dumps(obj, **kwargs)
+        return orjson.dumps(obj, default=self.default, option=self.OPTIONS).decode()
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
+    app.json = FastJSON(app)
     app.session_interface = NoCookieSessions()
     app.config.update(API_SETTINGS)
     app.config.update(load_config(config))
