@@ -8,7 +8,7 @@ and only one page of objects is loaded. Ties in distance are broken by id.
 
 import math
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,12 +82,15 @@ def search_near(
     sort_key: Callable[[Any, float], Any] | None = None,
     keep: Callable[[Any, float], bool] | None = None,
     options: Sequence = (),
+    load: Callable[[Session, list[uuid.UUID]], Mapping[uuid.UUID, Any]] | None = None,
 ) -> Page:
     """Page through `model` rows matching `conditions` within reach of `where`, nearest first.
 
     Only the id, the coordinates and `columns` (what `sort_key(row, distance)` and
     `keep(row, distance)` read) are fetched for the candidates; ids stay raw until the page
     is chosen. `join` is `(table, onclause)` when a condition or column needs another table.
+    The page's items are `model` entities loaded with `options`, or what `load(session, ids)`
+    reads for those ids.
     """
     rows = _candidates(session, model.__table__, where, conditions, columns, join)
     hits = _within_reach(rows, where, sort_key, keep)
@@ -95,7 +98,8 @@ def search_near(
         (_as_uuid(object_id), distance)
         for _, object_id, distance in hits[(page - 1) * page_size :][:page_size]
     ]
-    objects = load_by_id(session, model, [object_id for object_id, _ in window], options)
+    ids = [object_id for object_id, _ in window]
+    objects = load(session, ids) if load else load_by_id(session, model, ids, options)
     return Page(
         [Near(objects[object_id], round(distance, 3)) for object_id, distance in window], len(hits)
     )
