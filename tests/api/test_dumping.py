@@ -4,6 +4,7 @@ import enum
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import marshmallow as ma
 import pytest
@@ -127,3 +128,30 @@ def test_a_list_dumps_each_item_and_only_and_exclude_hold():
     assert dumped == [ma.Schema._serialize(schema, item) for item in items]
     assert [set(row) for row in dumped] == [{"id", "name"}] * 3
     assert dumped[0] == {"id": str(items[0].id), "name": "Ada"}
+
+
+class Lists(Schema):
+    tags = ma.fields.List(ma.fields.String())
+    colours = ma.fields.List(ma.fields.Enum(Colour, by_value=True))
+    counts = ma.fields.List(ma.fields.Integer())
+    inners = ma.fields.List(ma.fields.Nested(Inner))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"tags": ["a", "b"], "colours": [Colour.RED, None], "counts": [1, 2], "inners": []},
+        {"tags": [], "colours": [], "counts": [], "inners": None},
+        # Items the inner field converts: a StrEnum in a String, a bool in an Integer.
+        {"tags": ["a", Colour.RED], "colours": [Colour.RED], "counts": [True, 3], "inners": []},
+        {"tags": ("a",), "colours": None, "counts": [Size.BIG], "inners": [{"name": "in"}]},
+    ],
+)
+@pytest.mark.parametrize("as_object", [False, True])
+def test_lists_dump_their_items_as_marshmallow_dumps_them(values, as_object):
+    item = SimpleNamespace(**values) if as_object else values
+    schema = Lists()
+
+    fast = schema.dump(item)
+
+    assert repr(fast) == repr(ma.Schema._serialize(schema, item))  # the same types too
