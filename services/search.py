@@ -3,7 +3,8 @@ the exact great-circle distance on the few rows inside it.
 
 The box is wide enough to hold the whole circle, so no row within `within_km` is lost;
 only the candidates' id and coordinates are read (from a covering index on volunteers),
-and only one page of objects is loaded. Ties in distance are broken by id.
+and only one page of objects is loaded. Ties in distance are broken by id. Nearest
+first, numpy's distances choose the page and the exact ones order it (see `_nearest`).
 """
 
 import math
