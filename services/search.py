@@ -130,8 +130,9 @@ def _candidates(session: Session, table, where: Origin, conditions, columns, joi
         *conditions, table.c.latitude.between(south, north), table.c.longitude.between(west, east)
     )
     # Core execution: thousands of candidate rows skip the ORM's per-row bookkeeping.
-    connection = session.connection().execution_options(**{BINARY_RESULTS: True})
-    return connection.execute(query).all()
+    # The option on the statement, not the connection (which would keep it, in place, for
+    # the rest of the request's statements).
+    return session.connection().execute(query.execution_options(**{BINARY_RESULTS: True})).all()
 
 
 @event.listens_for(Engine, "before_cursor_execute")
