@@ -5,8 +5,9 @@
 Builds a temporary SQLite database (and, when TEST_DATABASE_URL or DATABASE_URL names a
 PostgreSQL server, a throw-away schema there, dropped afterwards), migrated by Alembic,
 with volunteers spread over England plus a denser cluster around Leeds, then times:
-  service  services.volunteers.list_ (bounding box on the indexed coordinates, exact
-           great-circle distance on the candidates, one page of 50 loaded)
+  service  services.volunteers.list_ (bounding box on the indexed coordinates, numpy's
+           distances for every candidate choosing the page, the exact great-circle distance
+           for the rows that could be on it, one page of 50 read as rows)
   http     GET /api/v1/volunteers?near=LS1 4DY&within_km=25&page_size=50 through the app
            (JWT, access policy, marshmallow), as a coordinator.
 """
