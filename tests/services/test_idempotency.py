@@ -5,7 +5,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from models.base import utcnow
 from models.idempotency import IdempotencyKey
@@ -154,3 +154,14 @@ def test_old_keys_are_purged_after_24_hours_and_never_sooner(session):
     assert session.scalar(select(func.count()).select_from(IdempotencyKey)) == 2
     with pytest.raises(InvalidInput):
         idempotency.purge(session, now=now, older_than=timedelta(hours=1))
+
+
+def test_a_claim_commits_without_waiting_for_the_disk_on_postgresql(session):
+    """Its transaction only: the request's own commit, which makes the claim durable, waits."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite has no asynchronous commit: its claim is the plain insert")
+    idempotency.claim(session, person(), key="k-s", request_fingerprint=PRINT)
+    assert session.scalar(text("SHOW synchronous_commit")) == "off"
+    session.commit()
+    assert session.scalar(text("SHOW synchronous_commit")) == "on"
+    assert session.scalar(select(func.count()).select_from(IdempotencyKey)) == 1
