@@ -19,9 +19,20 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    TypeDecorator,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
@@ -68,19 +79,30 @@ def paginate(
     if not capped or total <= COUNT_LIMIT:
         if offset >= total:  # past the end: nothing to fetch (and no OFFSET beyond BIGINT)
             return Page([], total)
-        return Page(_fetch(session, query.limit(page_size).offset(offset), rows), total)
+        return Page(_fetch(session, query, rows, page_size, offset), total)
     at_least = COUNT_LIMIT + 1  # what the count found
     if offset > MAX_OFFSET:  # no OFFSET beyond BIGINT, and no table is that long
         return Page([], at_least, exact=False)
-    found = _fetch(session, query.limit(page_size + 1).offset(offset), rows)
+    found = _fetch(session, query, rows, page_size + 1, offset)
     seen = offset + len(found) if found else 0
     return Page(found[:page_size], max(at_least, seen), exact=False)
 
 
-def _fetch(session: Session, query: Select, rows: bool) -> list:
+def _fetch(session: Session, query: Select, rows: bool, limit: int, offset: int) -> list:
+    window = {"page_limit": limit, "page_offset": offset}
     if rows:
-        return list(session.execute(query).mappings())
-    return list(session.scalars(query))
+        return list(session.execute(_windowed(query), window).mappings())
+    return list(session.scalars(_windowed(query), window))
+
+
+@lru_cache(maxsize=256)
+def _windowed(query: Select) -> Select:
+    """`query` with LIMIT and OFFSET as parameters, made once per statement object: the
+    page of a query built once (a directory's unfiltered list) keeps its key in
+    SQLAlchemy's statement cache, where a statement made anew is keyed again each time."""
+    return query.limit(bindparam("page_limit", type_=Integer)).offset(
+        bindparam("page_offset", type_=Integer)
+    )
 
 
 def page_of(items: Sequence, *, page: int, page_size: int) -> Page:

@@ -71,9 +71,8 @@ def list_(
         return _search_near(session, conditions, near, page=page, page_size=page_size, sort=sort)
     if sort == "distance":
         raise InvalidInput("Sorting by distance needs `near`.", errors={"sort": ["Give `near`."]})
-    order = SORTS[sort or "name"]
-    # Ties by organisations.id (the same id), so ix_organisations_name_id serves the order.
-    query = _LISTING.where(*conditions).order_by(*order, _ORGANISATIONS.c.id)
+    query = _PAGES[sort or "name"]
+    query = query.where(*conditions) if conditions else query
     # Only a name filter needs the organisations table to count; otherwise schools alone
     # answer, sparing a join that costs more than the page itself.
     count = None if name else _COUNT.where(*conditions) if conditions else _COUNT
@@ -117,6 +116,9 @@ def _listing() -> Select:
 
 
 _LISTING = _listing()
+# Each order's statement built once: an unfiltered page keeps its key in SQLAlchemy's
+# cache. Ties by organisations.id (the same id), so ix_organisations_name_id serves it.
+_PAGES = {sort: _LISTING.order_by(*order, _ORGANISATIONS.c.id) for sort, order in SORTS.items()}
 _COUNT = select(func.count()).select_from(_SCHOOLS)  # built once: the unfiltered count's key
 
 
