@@ -1,10 +1,10 @@
 """Idempotency keys: a retried unsafe request replays its first response.
 
-A key is claimed in its own short transaction (so a concurrent duplicate sees it at once
-and is told the first is still running); the response is stored in the same transaction
-as the work it describes, so a committed booking always has its stored answer; a request
-that fails releases its key, so the client may retry it. Keys belong to one caller and are
-kept at least 24 hours.
+A key is claimed in a statement that commits at once, on a connection of its own (so a
+concurrent duplicate sees it at once and is told the first is still running); the
+response is stored in the same transaction as the work it describes, so a committed
+booking always has its stored answer; a request that fails releases its key, so the
+client may retry it. Keys belong to one caller and are kept at least 24 hours.
 """
 
 import hashlib
@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import TextClause, bindparam, delete, select, text, update
+from sqlalchemy import Connection, TextClause, bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -84,14 +84,15 @@ def check_key(key: str) -> None:
 
 
 def claim(
-    session: Session,
+    session: Session | Connection,
     caller: Caller,
     *,
     key: str,
     request_fingerprint: str,
     now: datetime | None = None,
 ) -> Claim:
-    """Claim `key` for this request. Use a session of its own and commit it at once."""
+    """Claim `key` for this request, on a connection (or session) of its own that commits it
+    at once: one in autocommit mode saves the claim's BEGIN and COMMIT."""
     check_key(key)
     now = now or utcnow()
     scope = caller_scope(caller)
@@ -104,13 +105,11 @@ def claim(
         "in_progress": True,
         "created_at": now,
     }
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = _dialect_name(session) == "postgresql"
     statement = _CLAIM_COMMITTING_ASYNCHRONOUSLY if postgres else _CLAIM
     if session.execute(statement, values).first() is not None:
         return Claim(key_id=key_id)
-    existing = session.scalar(
-        select(IdempotencyKey).where(IdempotencyKey.caller == scope, IdempotencyKey.key == key)
-    )
+    existing = session.execute(_EXISTING, {"caller": scope, "key": key}).first()
     if existing is None:  # released between our insert and this read: claim it again
         return claim(session, caller, key=key, request_fingerprint=request_fingerprint, now=now)
     if existing.fingerprint != request_fingerprint:
@@ -129,6 +128,14 @@ def claim(
         body=existing.response_body,
         headers=existing.response_headers,
     )
+
+
+def _dialect_name(session: Session | Connection) -> str:
+    bind = session if isinstance(session, Connection) else session.get_bind()
+    return bind.dialect.name
+
+
+_EXISTING = select(KEYS).where(KEYS.c.caller == bindparam("caller"), KEYS.c.key == bindparam("key"))
 
 
 def upsert(session: Session, model: type):
@@ -175,7 +182,7 @@ def insert_or_ignore(session: Session, model: type):
     return upsert(session, model).on_conflict_do_nothing()
 
 
-def _take_over(session: Session, key_id: uuid.UUID, now: datetime) -> bool:
+def _take_over(session: Session | Connection, key_id: uuid.UUID, now: datetime) -> bool:
     """Claim a key whose first request was abandoned (a conditional update: one winner)."""
     result = session.execute(
         update(KEYS)
@@ -198,20 +205,32 @@ def complete(
     headers: dict[str, str] | None = None,
 ) -> None:
     """Store the response, in the transaction of the work it answers (the caller commits)."""
-    session.execute(
-        update(KEYS)
-        .where(KEYS.c.id == key_id)
-        .values(
-            in_progress=False,
-            status_code=status_code,
-            response_body=body,
-            response_headers=headers or None,
-            completed_at=utcnow(),
-        )
+    answer = {
+        "claimed": key_id,
+        "answer_status": status_code,
+        "answer_body": body,
+        "answer_headers": headers or None,
+        "answered_at": utcnow(),
+    }
+    session.execute(_COMPLETE, answer)
+
+
+# Built once, since every idempotent request runs it (its parameters are not named after
+# the columns, which an UPDATE's parameters would also set).
+_COMPLETE = (
+    update(KEYS)
+    .where(KEYS.c.id == bindparam("claimed"))
+    .values(
+        in_progress=False,
+        status_code=bindparam("answer_status", type_=KEYS.c.status_code.type),
+        response_body=bindparam("answer_body", type_=KEYS.c.response_body.type),
+        response_headers=bindparam("answer_headers", type_=KEYS.c.response_headers.type),
+        completed_at=bindparam("answered_at", type_=KEYS.c.completed_at.type),
     )
+)
 
 
-def release(session: Session, key_id: uuid.UUID) -> None:
+def release(session: Session | Connection, key_id: uuid.UUID) -> None:
     """Forget a claim whose request failed, so a retry runs again (in the claim's session)."""
     session.execute(delete(KEYS).where(KEYS.c.id == key_id, KEYS.c.in_progress.is_(True)))
 
