@@ -167,15 +167,14 @@ def ping(
     subscription = _for_update(session, caller, subscription_id)
     if subscription.status is not SubscriptionStatus.ACTIVE:
         raise Conflict(f"The subscription is {subscription.status.value}: resume it first.")
-    event = outbox.append(
+    position = outbox.append(
         session,
         PING,
         {"subscription_id": str(subscription.id)},
         organisation_ids=[subscription.organisation_id],
     )
-    session.flush()
     delivery = WebhookDelivery(
-        subscription_id=subscription.id, event_position=event.position, next_attempt_at=now
+        subscription_id=subscription.id, event_position=position, next_attempt_at=now
     )
     session.add(delivery)
     _audit(session, "webhook_delivery.pinged", delivery)

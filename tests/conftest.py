@@ -98,7 +98,8 @@ def database_url(request, tmp_path_factory, worker_id):
     return migrate_afresh(worker_database_url(POSTGRES_URL, worker_id))
 
 
-INSERT_INTO = re.compile(r'^\s*INSERT\s+INTO\s+"?(\w+)"?', re.IGNORECASE)
+# Anywhere in a statement: a data-modifying CTE inserts into more than one table.
+INSERT_INTO = re.compile(r'\bINSERT\s+INTO\s+"?(\w+)"?', re.IGNORECASE)
 WRITTEN: set[str] = set()  # the tables any engine of this process inserted into
 # Past this many rows inserted into a table that others refer to, PostgreSQL empties the
 # written tables by TRUNCATE (deleting them would check each row's referring foreign keys).
@@ -109,9 +110,9 @@ inserted: Counter = Counter()  # rows inserted since the last reset, by table (r
 
 @event.listens_for(Engine, "before_cursor_execute")
 def note_insert(conn, cursor, statement, parameters, context, executemany):
-    if found := INSERT_INTO.match(statement):
-        WRITTEN.add(found.group(1))
-        inserted[found.group(1)] += len(parameters) if executemany else 1
+    for table in INSERT_INTO.findall(statement):
+        WRITTEN.add(table)
+        inserted[table] += len(parameters) if executemany else 1
 
 
 def bulk_loaded() -> bool:

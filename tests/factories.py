@@ -631,18 +631,17 @@ def webhook_subscription(
 
 
 def failed_delivery(session: Session, subscription: WebhookSubscription) -> WebhookDelivery:
-    event = outbox.append(
+    position = outbox.append(
         session,
         "booking.confirmed",
         {"booking_id": str(uuid.uuid4())},
         organisation_ids=[subscription.organisation_id],
     )
-    session.flush()
     return _add(
         session,
         WebhookDelivery(
             subscription_id=subscription.id,
-            event_position=event.position,
+            event_position=position,
             status=DeliveryStatus.FAILED,
             attempts=len(webhook_delivery.RETRY_DELAYS) + 1,
             next_attempt_at=None,
