@@ -1,10 +1,11 @@
 """The audit log by construction: Core writes are audited or refused in an audited session."""
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from models.audit import AuditEntry
 from models.organisations import Hub
+from models.outbox import OutboxEvent
 from models.pupils import Pupil
 from services import audit
 from tests import factories
@@ -76,3 +77,10 @@ def test_insert_new_writes_the_row_and_its_entry_and_keeps_the_object_loaded(aud
         select(AuditEntry.action).where(AuditEntry.object_id == str(pupil.id))
     ).all()
     assert sorted(actions) == ["pupil.created", "pupil.updated"]
+
+
+def test_insert_new_refuses_a_table_whose_row_the_database_fills_in(audited):
+    event = OutboxEvent(type="booking.requested", data={})  # its position is a sequence's
+    with pytest.raises(TypeError, match="outbox_events.position"):
+        audit.insert_new(audited, event)
+    assert audited.scalar(select(func.count()).select_from(OutboxEvent)) == 0

@@ -54,6 +54,19 @@ def test_broadcast_events_reach_every_organisation(session, world):
     assert len(outbox.read(session, organisation_id=world.b.provider.id)) == 1
 
 
+def test_append_returns_each_events_position_with_its_audience_written_once(session, world):
+    ids = [world.a.school.id, world.b.school.id]
+    broadcast = outbox.append(session, "offer.published", {}, organisation_ids=None)
+    targeted = outbox.append(session, "booking.requested", {}, organisation_ids=ids * 2)
+    session.commit()
+
+    assert [e.position for e in outbox.read(session)] == [broadcast, targeted]
+    audience = session.execute(
+        select(OutboxAudience.event_position, OutboxAudience.organisation_id)
+    )
+    assert sorted(audience) == sorted((targeted, i) for i in ids)
+
+
 def test_reading_after_a_cursor_pages_through_in_order_with_a_type_filter(session, world):
     ids = [world.a.school.id]
     for n in range(5):
