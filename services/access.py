@@ -786,10 +786,24 @@ def audience(session: Session, obj: object) -> set[uuid.UUID] | None:
     raise TypeError(f"no audience rule for {type(obj).__name__}")
 
 
-_HUB_OF_SCHOOL = select(School.hub_id).where(School.id == bindparam("school_id"))  # built once
+_SCHOOLS = School.__table__
+_HUB_OF_SCHOOL = select(_SCHOOLS.c.hub_id).where(_SCHOOLS.c.id == bindparam("school_id"))
 
 
 def _with_hub(session: Session, school_id: uuid.UUID, others: set) -> set[uuid.UUID]:
     """The school, the coordinators of its hub (who follow its work), and `others`."""
-    hub_id = session.scalar(_HUB_OF_SCHOOL, {"school_id": school_id})
+    hub_id = _hub_of(session, school_id)
     return {school_id, *others} | ({hub_id} if hub_id else set())
+
+
+def _hub_of(session: Session, school_id: uuid.UUID) -> uuid.UUID | None:
+    """The school's hub, from the session when the school is in it, else read from its own
+    table (a third of what the ORM's query, joined to organisations, costs; every event
+    about a school's work asks). A school added and not yet flushed is flushed first, as the
+    ORM's autoflush would."""
+    school = session.identity_map.get(identity_key(School, school_id))
+    if isinstance(school, School):
+        return school.hub_id
+    if session.new:
+        session.flush()
+    return session.connection().scalar(_HUB_OF_SCHOOL, {"school_id": school_id})

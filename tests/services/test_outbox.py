@@ -48,6 +48,21 @@ def test_an_event_goes_to_the_organisations_that_may_see_its_object(session, wor
     assert outbox.read(session, organisation_id=world.b.employer.id) == []
 
 
+def test_an_events_audience_has_the_schools_hub_as_the_session_holds_it(session, world):
+    side, moved_to = world.a, world.b.hub
+    school_id, employer_id, hub_id = side.school.id, side.employer.id, side.hub.id
+    with session.no_autoflush:
+        side.school.hub_id = moved_to.id  # not flushed: the session's view is the one to follow
+        outbox.publish(session, "booking.confirmed", side.booking, {})
+    session.expunge(side.school)  # the change is dropped; the school is read from its table
+    outbox.publish(session, "booking.confirmed", side.booking, {})
+    session.commit()
+
+    audiences = [{row.organisation_id for row in e.audience} for e in outbox.read(session)]
+    parties = {school_id, employer_id}
+    assert audiences == [parties | {moved_to.id}, parties | {hub_id}]
+
+
 def test_broadcast_events_reach_every_organisation(session, world):
     outbox.append(session, "offer.published", {"offer_id": "x"}, organisation_ids=None)
     session.commit()
