@@ -85,27 +85,38 @@ EVENTS = {
 
 def take_seats(session: Session, slot: Slot, school_id: uuid.UUID, seats: int) -> None:
     """Take `seats` on the slot for the school, or raise SlotFull / SchoolCapReached."""
-    taken = session.execute(_TAKE_FROM_SLOT, {"slot": slot.id, "moving": seats})
+    cap = slot.school_cap
+    if cap is not None and seats > cap:
+        taken, allocated = _take_from_slot(session, slot, seats), False
+    elif session.get_bind().dialect.name == "postgresql":
+        moving = {"slot_id": slot.id, "school_id": school_id, "seats": seats, "cap": cap}
+        statement = _TAKE_AND_ALLOCATE if cap is None else _TAKE_AND_ALLOCATE_WITHIN_CAP
+        taken, allocated = session.execute(statement, {**moving, "updated_at": utcnow()}).one()
+    else:
+        taken = _take_from_slot(session, slot, seats)
+        allocated = taken and _allocate(session, slot, school_id, seats)
     session.expire(slot, ["booked"])
-    if taken.rowcount != 1:
+    if not taken:
         raise SlotFull(
             f"Not enough seats left on this slot for {seats}; join the waitlist to be offered "
             "seats that come free.",
             errors={"seats": [f"Only {max(slot.seats - slot.booked, 0)} left."]},
         )
-    if not _allocate(session, slot, school_id, seats):
+    if not allocated:
         _return_to_slot(session, slot, seats)
         raise SchoolCapReached(
-            f"A school may hold at most {slot.school_cap} seats on this slot.",
-            errors={"seats": [f"At most {slot.school_cap} per school."]},
+            f"A school may hold at most {cap} seats on this slot.",
+            errors={"seats": [f"At most {cap} per school."]},
         )
+
+
+def _take_from_slot(session: Session, slot: Slot, seats: int) -> bool:
+    return session.execute(_TAKE_FROM_SLOT, {"slot": slot.id, "moving": seats}).rowcount == 1
 
 
 def _allocate(session: Session, slot: Slot, school_id: uuid.UUID, seats: int) -> bool:
     """Add to the school's seats on the slot, within the cap, in one conditional upsert."""
     cap = slot.school_cap
-    if cap is not None and seats > cap:
-        return False
     values = {"slot_id": slot.id, "school_id": school_id, "seats": seats, "cap": cap}
     statement = _ALLOCATE if cap is None else _ALLOCATE_WITHIN_CAP
     return session.execute(statement, values).first() is not None
@@ -116,10 +127,28 @@ _ALLOCATION_UPSERT = (
     "VALUES (:slot_id, :school_id, :seats) "
     "ON CONFLICT (slot_id, school_id) DO UPDATE SET booked = slot_allocations.booked + :seats "
 )
+_WITHIN_CAP = "WHERE slot_allocations.booked + :seats <= :cap "
 _ALLOCATE = typed_text(SlotAllocation, _ALLOCATION_UPSERT + "RETURNING booked")
 _ALLOCATE_WITHIN_CAP = typed_text(
-    SlotAllocation,
-    _ALLOCATION_UPSERT + "WHERE slot_allocations.booked + :seats <= :cap RETURNING booked",
+    SlotAllocation, _ALLOCATION_UPSERT + _WITHIN_CAP + "RETURNING booked"
+)
+# On PostgreSQL the slot's seats and the school's allocation move in one statement (one
+# round trip on the peak write): how many rows each part changed comes back, so a full slot
+# and a reached cap are told apart as on SQLite, where they are two statements.
+_TAKE_AND_ALLOCATE_SQL = (
+    "WITH taken AS (UPDATE slots SET booked = booked + :seats, updated_at = :updated_at "
+    "WHERE id = :slot_id AND booked + :seats <= seats RETURNING id), "
+    "allocated AS (INSERT INTO slot_allocations (slot_id, school_id, booked) "
+    "SELECT id, :school_id, :seats FROM taken "
+    "ON CONFLICT (slot_id, school_id) DO UPDATE SET booked = slot_allocations.booked + :seats "
+    "{cap}RETURNING booked) "
+    "SELECT (SELECT count(*) FROM taken) = 1, (SELECT count(*) FROM allocated) = 1"
+)
+_TAKE_AND_ALLOCATE, _TAKE_AND_ALLOCATE_WITHIN_CAP = (
+    typed_text(SlotAllocation, _TAKE_AND_ALLOCATE_SQL.format(cap=cap)).bindparams(
+        bindparam("updated_at", type_=Slot.__table__.c.updated_at.type)
+    )
+    for cap in ("", _WITHIN_CAP)
 )
 
 

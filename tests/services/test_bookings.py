@@ -93,6 +93,17 @@ def test_a_school_cap_refusal_gives_the_slot_its_seats_back(session, world):
     assert session.get(SlotAllocation, (world.a.slot.id, world.a.school.id)).booked == 2
 
 
+@pytest.mark.parametrize("seats, refused", [(2, SchoolCapReached), (9, SlotFull)])
+def test_more_seats_than_the_cap_allows_move_no_seat(session, world, seats, refused):
+    world.a.slot.school_cap = 1  # the school holds 2 already; 8 of the 10 are free
+    session.flush()
+    with pytest.raises(refused):
+        book(session, world.a, world.a.slot, seats=seats)
+    session.expire_all()
+    assert session.get(Slot, world.a.slot.id).booked == 2
+    assert session.get(SlotAllocation, (world.a.slot.id, world.a.school.id)).booked == 2
+
+
 def test_the_database_refuses_an_overbooked_slot(session, world):
     """The CHECK constraint backs the conditional update."""
     from sqlalchemy.exc import IntegrityError
