@@ -55,6 +55,7 @@ from api.config import load_config
 from api.errors import register_error_handlers
 from api.extensions import cors, db, jwt, migrate
 from api.http import configure_logging, register_request_hooks
+from api.pooling import ping_when_idle
 from api.rate_limits import RATE_LIMIT_HEADERS, RateLimiter
 from api.smorest import Api
 
@@ -190,6 +191,9 @@ def trust_proxies(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":  # an SQLite connection is an open file
+            ping_when_idle(db.engine, app.config["DATABASE_IDLE_BEFORE_PING"])
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     cors.init_app(app, origins=app.config["CORS_ORIGINS"], expose_headers=EXPOSED_HEADERS)
     jwt.init_app(app)

@@ -45,6 +45,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "MATCH_INVITATION_TTL_HOURS": _int_env("MATCH_INVITATION_TTL_HOURS", 72),
         "TUBE_MAP_MIN_COUNT": _int_env("TUBE_MAP_MIN_COUNT", 5),
+        # A pooled PostgreSQL connection idle this many seconds is pinged before use.
+        "DATABASE_IDLE_BEFORE_PING": _int_env("DATABASE_IDLE_BEFORE_PING", 10),
         # Proxies in front whose X-Forwarded-For names the client (throttles are per address).
         "TRUSTED_PROXIES": _int_env("TRUSTED_PROXIES", 0),
         # Webhook receivers on 127.0.0.1 / ::1 (local development and tests only).
@@ -52,18 +54,8 @@ def load_config(overrides: dict | None = None) -> dict:
         **_mail_config(),
     }
     config.update(overrides or {})
-    config.setdefault(
-        "SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config["SQLALCHEMY_DATABASE_URI"])
-    )
     _check_secrets(config)
     return config
-
-
-def _engine_options(url: str) -> dict:
-    """Ping a pooled connection before use where it can go stale (a server restarted, a
-    connection dropped); an SQLite connection is an open file and never does, so it is not
-    pinged (a ping is one more statement on every request)."""
-    return {"pool_pre_ping": not url.startswith("sqlite")}
 
 
 def _mail_config() -> dict:
