@@ -181,7 +181,7 @@ def append(
     the order of publication, and return its position. Every change publishes, so this is
     written in as few statements as it takes: one on PostgreSQL, and no unit of work."""
     ids = sorted(set(organisation_ids)) if organisation_ids is not None else []
-    event = {  # EVENT_FIELDS
+    event = {  # _EVENT_FIELDS
         "id": uuid.uuid4(),
         "type": event_type,
         "occurred_at": occurred_at or utcnow(),
@@ -194,23 +194,24 @@ def append(
         if not ids:
             return connection.execute(_EVENT_IN_TRANSACTION, event).scalar_one()
         return connection.execute(_EVENT_WITH_AUDIENCE, {**event, "audience": ids}).scalar()
-    position = connection.execute(_EVENTS.insert(), event).inserted_primary_key[0]
+    position = connection.execute(_INSERT_EVENT, event).inserted_primary_key[0]
     if ids:
         audience = [{"organisation_id": i, "event_position": position} for i in ids]
-        connection.execute(_AUDIENCES.insert(), audience)
+        connection.execute(_INSERT_AUDIENCE, audience)
     return position
 
 
 # Built once. On PostgreSQL each event records its transaction's id, and the event and its
 # audience go in one statement (a data-modifying CTE): one round trip for every change.
 _EVENTS, _AUDIENCES = OutboxEvent.__table__, OutboxAudience.__table__
-EVENT_FIELDS = ("id", "type", "occurred_at", "broadcast", "organisation_ids", "data")
+_EVENT_FIELDS = ("id", "type", "occurred_at", "broadcast", "organisation_ids", "data")
+_INSERT_EVENT, _INSERT_AUDIENCE = insert(_EVENTS), insert(_AUDIENCES)
 _EVENT_IN_TRANSACTION = (
     insert(_EVENTS).values(txid=func.txid_current()).returning(_EVENTS.c.position)
 )
 _NEW_EVENT = (
     insert(_EVENTS)
-    .values(txid=func.txid_current(), **{key: bindparam(key) for key in EVENT_FIELDS})
+    .values(txid=func.txid_current(), **{key: bindparam(key) for key in _EVENT_FIELDS})
     .returning(_EVENTS.c.position)
     .cte("new_event")
 )
