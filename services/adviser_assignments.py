@@ -5,7 +5,7 @@ next pairing plan, as `services.pairing` counts only assignments still running).
 import uuid
 from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, joinedload, with_expression
 
 from models.pairings import AdviserAssignment, AdviserHours, hours_between
@@ -20,37 +20,36 @@ from services.access import (
 )
 from services.errors import Conflict, InvalidInput, NotFound
 from services.labels import label
-from services.pagination import Page, equal_to, paginate
+from services.pagination import Listing, Page, paginate
 from services.school_years import london_today
 
 QUARTER_HOUR = 0.25  # advisers log time in quarter hours
 MAX_HOURS_A_DAY = 24.0
 
 
-def list_(
-    session: Session,
-    caller: Caller,
-    *,
-    page: int,
-    page_size: int,
-    hub_id: uuid.UUID | None = None,
-    school_id: uuid.UUID | None = None,
-    adviser_id: uuid.UUID | None = None,
-    active: bool | None = None,
-) -> Page:
-    """The assignments the caller may see, the latest to start first."""
-    filters = {
-        AdviserAssignment.hub_id: hub_id,
-        AdviserAssignment.school_id: school_id,
-        AdviserAssignment.adviser_id: adviser_id,
-    }
-    query = select(AdviserAssignment).where(visible_adviser_assignments(caller), *equal_to(filters))
-    if active is not None:
-        ended = AdviserAssignment.ends_on.is_not(None)
-        query = query.where(~ended if active else ended)
-    newest = (AdviserAssignment.starts_on.desc(), AdviserAssignment.created_at.desc())
-    query = query.order_by(*newest, AdviserAssignment.id)
-    return paginate(session, _shown(query), page=page, page_size=page_size)
+def _active(active: bool) -> ColumnElement[bool]:
+    """Assignments not ended, or (False) those ended."""
+    ended = AdviserAssignment.ends_on.is_not(None)
+    return ~ended if active else ended
+
+
+ASSIGNMENTS = Listing(
+    AdviserAssignment,
+    visible=visible_adviser_assignments,
+    equal=("hub_id", "school_id", "adviser_id"),
+    conditions={"active": _active},
+    order=(
+        AdviserAssignment.starts_on.desc(),
+        AdviserAssignment.created_at.desc(),
+        AdviserAssignment.id,
+    ),
+)
+
+
+def list_(session: Session, caller: Caller, *, page: int, page_size: int, **filters) -> Page:
+    """The assignments the caller may see, the latest to start first (filters: ASSIGNMENTS)."""
+    query = _shown(ASSIGNMENTS.select(caller, filters))
+    return paginate(session, query, page=page, page_size=page_size)
 
 
 def get(session: Session, caller: Caller, assignment_id: uuid.UUID) -> AdviserAssignment:

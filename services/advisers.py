@@ -18,7 +18,7 @@ from services.access import (
     visible_advisers,
 )
 from services.errors import Conflict, Forbidden, InvalidInput
-from services.pagination import Page, equal_to, page_of, paginate
+from services.pagination import Listing, Page, page_of
 
 MIN_HOURS_PER_MONTH = 8
 COMMITMENT_FIELDS = (
@@ -30,25 +30,32 @@ COMMITMENT_FIELDS = (
 )
 
 
+ADVISERS = Listing(
+    EnterpriseAdviser,
+    query=select(EnterpriseAdviser).join(EnterpriseAdviser.volunteer),
+    visible=visible_advisers,
+    equal=("status", "hub_id"),
+    order=(EnterpriseAdviser.created_at, EnterpriseAdviser.id),
+)
+
+
 def list_(
     session: Session,
     caller: Caller,
     *,
     page: int,
     page_size: int,
-    status: AdviserStatus | None = None,
-    hub_id: uuid.UUID | None = None,
     expertise: str | None = None,
+    **filters,
 ) -> Page:
-    query = select(EnterpriseAdviser).join(EnterpriseAdviser.volunteer)
-    filters = {EnterpriseAdviser.status: status, EnterpriseAdviser.hub_id: hub_id}
-    query = query.where(visible_advisers(caller), *equal_to(filters))
-    query = query.order_by(EnterpriseAdviser.created_at, EnterpriseAdviser.id)
+    """The advisers the caller may see, the first to commit first (filters: ADVISERS); with
+    `expertise`, those who offer it."""
     if expertise:
         # JSON lists are filtered here: a hub's advisers number in the dozens, not thousands.
-        advisers = [a for a in session.scalars(query) if expertise in a.expertise]
+        found = session.scalars(ADVISERS.select(caller, filters))
+        advisers = [a for a in found if expertise in a.expertise]
         return page_of(advisers, page=page, page_size=page_size)
-    return paginate(session, query, page=page, page_size=page_size)
+    return ADVISERS.page(session, caller, page=page, page_size=page_size, **filters)
 
 
 def get(session: Session, caller: Caller, adviser_id: uuid.UUID) -> EnterpriseAdviser:

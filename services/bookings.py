@@ -41,7 +41,7 @@ from services.access import (
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.idempotency import typed_text
 from services.offers import require_slot_bookable
-from services.pagination import Page, paginate
+from services.pagination import Listing, Page, paginate
 from services.school_years import london_today
 
 
@@ -258,30 +258,17 @@ def _bookable(
     return slot, school_id
 
 
-def list_(
-    session: Session,
-    caller: Caller,
-    *,
-    page: int,
-    page_size: int,
-    status: BookingStatus | None = None,
-    slot_id: uuid.UUID | None = None,
-    school_id: uuid.UUID | None = None,
-) -> Page:
-    query = (
-        select(Booking)
-        .join(Slot, Slot.id == Booking.slot_id)
-        .join(Offer, Offer.id == Slot.offer_id)
-        .where(visible_bookings(caller, Booking.school_id, Offer.employer_id))
-    )
-    if status:
-        query = query.where(Booking.status == status)
-    if slot_id:
-        query = query.where(Booking.slot_id == slot_id)
-    if school_id:
-        query = query.where(Booking.school_id == school_id)
-    query = query.order_by(Booking.created_at.desc(), Booking.id)
-    return paginate(session, query, page=page, page_size=page_size)
+# The bookings the caller may see, the newest first.
+BOOKINGS = Listing(
+    Booking,
+    query=select(Booking)
+    .join(Slot, Slot.id == Booking.slot_id)
+    .join(Offer, Offer.id == Slot.offer_id),
+    visible=lambda caller: visible_bookings(caller, Booking.school_id, Offer.employer_id),
+    equal=("status", "slot_id", "school_id"),
+    order=(Booking.created_at.desc(), Booking.id),
+)
+list_ = BOOKINGS.page
 
 
 def get(session: Session, caller: Caller, booking_id: uuid.UUID) -> Booking:

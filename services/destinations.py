@@ -23,7 +23,7 @@ from services.benchmarks import gap, share
 from services.errors import Conflict, InvalidInput, NotFound
 from services.evaluations import follow_up_due_from
 from services.imports import FALSE_WORDS, TRUE_WORDS, ImportResult
-from services.pagination import Page, paginate
+from services.pagination import Listing, Page
 
 CSV_COLUMNS = (
     "reference",
@@ -38,21 +38,22 @@ CSV_COLUMNS = (
 )
 
 
+LEAVERS = Listing(
+    Leaver,
+    equal=("school_id",),
+    conditions={"leaving_year": lambda year: Leaver.leaving_year == school_years.parse(year)},
+    order=(Leaver.leaving_year.desc(), Leaver.reference, Leaver.id),
+)
+
+
 def list_(
-    session: Session,
-    caller: Caller,
-    *,
-    school_id: uuid.UUID,
-    page: int,
-    page_size: int,
-    leaving_year: str | None = None,
+    session: Session, caller: Caller, *, school_id: uuid.UUID, page: int, page_size: int, **filters
 ) -> Page:
+    """The school's leavers, the latest to leave first (filters: LEAVERS)."""
     ensure_pupils_of(caller, school_id)
-    query = select(Leaver).where(Leaver.school_id == school_id)
-    if leaving_year:
-        query = query.where(Leaver.leaving_year == school_years.parse(leaving_year))
-    query = query.order_by(Leaver.leaving_year.desc(), Leaver.reference, Leaver.id)
-    return paginate(session, query, page=page, page_size=page_size)
+    return LEAVERS.page(
+        session, caller, page=page, page_size=page_size, school_id=school_id, **filters
+    )
 
 
 def get(session: Session, caller: Caller, *, school_id: uuid.UUID, leaver_id: uuid.UUID) -> Leaver:

@@ -4,38 +4,23 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from models.organisations import Employer, EmployerSize
+from models.organisations import Employer
 from models.reference import SicDivision, SicSection
 from services.access import Action, Caller, get_authorized, get_visible
 from services.errors import Forbidden, InvalidInput
 from services.geo import geocode, located
 from services.pagination import Page
-from services.search import Origin, search_organisations
+from services.search import search_organisations
 
 PROFILE_FIELDS = ("name", "description", "website", "size_band")
 
 
-def list_(
-    session: Session,
-    *,
-    page: int,
-    page_size: int,
-    name: str | None = None,
-    sector_code: str | None = None,
-    size_band: EmployerSize | None = None,
-    near: Origin | None = None,
-    sort: str | None = None,
-) -> Page:
-    return search_organisations(
-        session,
-        Employer,
-        name=name,
-        equal={Employer.sector_code: sector_code, Employer.size_band: size_band},
-        near=near,
-        sort=sort,
-        page=page,
-        page_size=page_size,
-    )
+EQUAL = ("sector_code", "size_band")  # filters that the column hold the value
+
+
+def list_(session: Session, *, page: int, page_size: int, **filters) -> Page:
+    """The employer directory (see `search_organisations`; filters of EQUAL too)."""
+    return search_organisations(session, Employer, EQUAL, page=page, page_size=page_size, **filters)
 
 
 def get(session: Session, caller: Caller, employer_id: uuid.UUID) -> Employer:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from models.bookings import Booking
@@ -36,7 +36,7 @@ from services.access import (
     visible_encounters,
 )
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.pagination import Page, equal_to, paginate
+from services.pagination import Listing
 
 EDITABLE = (
     "title",
@@ -110,31 +110,21 @@ class ChecklistView:
     missing: list[checklists.Missing]
 
 
-def list_(
-    session: Session,
-    caller: Caller,
-    *,
-    page: int,
-    page_size: int,
-    school_id: uuid.UUID | None = None,
-    benchmark: int | None = None,
-    booking_id: uuid.UUID | None = None,
-    match_id: uuid.UUID | None = None,
-    academic_year: str | None = None,
-) -> Page:
-    query = select(Encounter).where(visible_encounters(caller))
-    filters = {
-        Encounter.school_id: school_id,
-        Encounter.benchmark: benchmark,
-        Encounter.booking_id: booking_id,
-        Encounter.match_id: match_id,
-    }
-    query = query.where(*equal_to(filters))
-    if academic_year is not None:
-        first, last = school_years.bounds(school_years.parse(academic_year))
-        query = query.where(Encounter.occurred_on.between(first, last))
-    query = query.order_by(Encounter.occurred_on.desc(), Encounter.id)
-    return paginate(session, query, page=page, page_size=page_size)
+def _in_year(academic_year: str) -> ColumnElement[bool]:
+    """Encounters that took place in the academic year (such as 2025-26)."""
+    first, last = school_years.bounds(school_years.parse(academic_year))
+    return Encounter.occurred_on.between(first, last)
+
+
+# The encounters the caller may see, the latest first.
+ENCOUNTERS = Listing(
+    Encounter,
+    visible=visible_encounters,
+    equal=("school_id", "benchmark", "booking_id", "match_id"),
+    conditions={"academic_year": _in_year},
+    order=(Encounter.occurred_on.desc(), Encounter.id),
+)
+list_ = ENCOUNTERS.page
 
 
 def get(session: Session, caller: Caller, encounter_id: uuid.UUID) -> Encounter:

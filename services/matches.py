@@ -30,33 +30,24 @@ from services.access import (
     visible_matches,
 )
 from services.errors import Conflict, Forbidden, InvalidInput
-from services.pagination import Page, equal_to, paginate
+from services.pagination import Listing
 
 DEFAULT_INVITATION_TTL = timedelta(hours=72)
 MAX_INVITATIONS_PER_CALL = 20
 
 
-def list_(
-    session: Session,
-    caller: Caller,
-    *,
-    page: int,
-    page_size: int,
-    need_id: uuid.UUID | None = None,
-    volunteer_id: uuid.UUID | None = None,
-    status: MatchStatus | None = None,
-) -> Page:
-    query = (
-        select(Match)
-        .join(Need, Need.id == Match.need_id)
-        .join(School, School.id == Need.school_id)
-        .join(Volunteer, Volunteer.id == Match.volunteer_id)
-        .where(visible_matches(caller))
-    )
-    filters = {Match.need_id: need_id, Match.volunteer_id: volunteer_id, Match.status: status}
-    query = query.where(*equal_to(filters))
-    query = query.order_by(Match.invited_at.desc(), Match.id)
-    return paginate(session, query, page=page, page_size=page_size)
+# The matches the caller may see, the latest invitation first.
+MATCHES = Listing(
+    Match,
+    query=select(Match)
+    .join(Need, Need.id == Match.need_id)
+    .join(School, School.id == Need.school_id)
+    .join(Volunteer, Volunteer.id == Match.volunteer_id),
+    visible=visible_matches,
+    equal=("need_id", "volunteer_id", "status"),
+    order=(Match.invited_at.desc(), Match.id),
+)
+list_ = MATCHES.page
 
 
 def get(session: Session, caller: Caller, match_id: uuid.UUID) -> Match:

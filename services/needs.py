@@ -20,7 +20,7 @@ from services.access import (
     visible_needs,
 )
 from services.errors import Conflict, Forbidden, InvalidInput
-from services.pagination import Page, equal_to, paginate
+from services.pagination import Listing
 from services.safeguarding import WORKPLACE_ACTIVITIES
 from services.school_years import london_today
 
@@ -50,23 +50,15 @@ FIELDS = (
 OUTSTANDING = (MatchStatus.INVITED, MatchStatus.ACCEPTED, MatchStatus.CONFIRMED)
 
 
-def list_(
-    session: Session,
-    caller: Caller,
-    *,
-    page: int,
-    page_size: int,
-    status: NeedStatus | None = None,
-    school_id: uuid.UUID | None = None,
-) -> Page:
-    query = (
-        select(Need)
-        .join(Need.school)
-        .options(contains_eager(Need.school))
-        .where(visible_needs(caller), *equal_to({Need.status: status, Need.school_id: school_id}))
-    )
-    query = query.order_by(Need.starts_on, Need.created_at, Need.id)
-    return paginate(session, query, page=page, page_size=page_size)
+# The needs the caller may see, the soonest to start first.
+NEEDS = Listing(
+    Need,
+    query=select(Need).join(Need.school).options(contains_eager(Need.school)),
+    visible=visible_needs,
+    equal=("status", "school_id"),
+    order=(Need.starts_on, Need.created_at, Need.id),
+)
+list_ = NEEDS.page
 
 
 def get(session: Session, caller: Caller, need_id: uuid.UUID) -> Need:

@@ -35,7 +35,7 @@ from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.geo import distance_km
 from services.offer_directory.targeting import aimed_at
 from services.offers import activity_of
-from services.pagination import Page, equal_to, paginate
+from services.pagination import Listing, Page, paginate
 from services.provider_access import get_policy
 from services.school_years import london_today
 
@@ -51,36 +51,30 @@ PARTNER_ROLES = (Role.EMPLOYER_STAFF, Role.PROVIDER_STAFF)
 # --- reading --------------------------------------------------------------------------
 
 
-def list_(
-    session: Session,
-    caller: Caller,
-    *,
-    page: int,
-    page_size: int,
-    kind: RequestKind | None = None,
-    status: RequestStatus | None = None,
-    offer_id: uuid.UUID | None = None,
-    school_id: uuid.UUID | None = None,
-    provider_id: uuid.UUID | None = None,
-) -> Page:
-    query = select(OfferRequest).where(visible_requests(caller))
-    filters = {
-        OfferRequest.kind: kind,
-        OfferRequest.status: status,
-        OfferRequest.offer_id: offer_id,
-        OfferRequest.school_id: school_id,
-        OfferRequest.provider_id: provider_id,
-    }
-    query = query.where(*equal_to(filters))
-    order = [OfferRequest.created_at.desc(), OfferRequest.id]
-    if caller.role in PARTNER_ROLES:  # requests from the schools its offers aim at first
-        dialect = session.get_bind().dialect.name
-        query = query.outerjoin(Offer, Offer.id == OfferRequest.offer_id).join(
-            School, School.id == OfferRequest.school_id
-        )
-        order.insert(0, case((aimed_at(dialect), 0), else_=1))
-    query = query.options(selectinload(OfferRequest.offer), selectinload(OfferRequest.school))
-    return paginate(session, query.order_by(*order), page=page, page_size=page_size)
+REQUESTS = Listing(
+    OfferRequest,
+    query=select(OfferRequest).options(
+        selectinload(OfferRequest.offer), selectinload(OfferRequest.school)
+    ),
+    visible=visible_requests,
+    equal=("kind", "status", "offer_id", "school_id", "provider_id"),
+    order=(OfferRequest.created_at.desc(), OfferRequest.id),
+)
+
+
+def list_(session: Session, caller: Caller, *, page: int, page_size: int, **filters) -> Page:
+    """The requests the caller may see, the newest first (filters: REQUESTS); for an
+    employer or provider, those from the schools its offers aim at first."""
+    if caller.role not in PARTNER_ROLES:
+        return REQUESTS.page(session, caller, page=page, page_size=page_size, **filters)
+    dialect = session.get_bind().dialect.name
+    query = (
+        REQUESTS.matching(caller, filters)
+        .outerjoin(Offer, Offer.id == OfferRequest.offer_id)
+        .join(School, School.id == OfferRequest.school_id)
+        .order_by(case((aimed_at(dialect), 0), else_=1), *REQUESTS.order)
+    )
+    return paginate(session, query, page=page, page_size=page_size)
 
 
 def targeting(request: OfferRequest) -> str | None:

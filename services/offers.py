@@ -19,7 +19,7 @@ from services import audit, outbox, reference_data, safeguarding
 from services.access import Action, Caller, authorize, get_authorized, get_visible, visible_offers
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.geo import distance_km, geocode, located
-from services.pagination import Page, equal_to, paginate
+from services.pagination import Listing, Page, paginate
 from services.search import Near, Origin, _as_uuid, bounding_box, load_by_id
 
 OFFER_FIELDS = (
@@ -174,26 +174,15 @@ def require_bookable(offer: Offer) -> None:
 # --- offers ---------------------------------------------------------------------------
 
 
-def list_(
-    session: Session,
-    caller: Caller,
-    *,
-    page: int,
-    page_size: int,
-    employer_id: uuid.UUID | None = None,
-    provider_id: uuid.UUID | None = None,
-    kind: OfferKind | None = None,
-    status: OfferStatus | None = None,
-) -> Page:
-    filters = {
-        Offer.employer_id: employer_id,
-        Offer.provider_id: provider_id,
-        Offer.kind: kind,
-        Offer.status: status,
-    }
-    query = select(Offer).where(visible_offers(caller), *equal_to(filters)).options(*WITH_PARTNER)
-    query = query.order_by(Offer.created_at.desc(), Offer.id)
-    return paginate(session, query, page=page, page_size=page_size)
+# The offers the caller may see, the newest first.
+OFFERS = Listing(
+    Offer,
+    query=select(Offer).options(*WITH_PARTNER),
+    visible=visible_offers,
+    equal=("employer_id", "provider_id", "kind", "status"),
+    order=(Offer.created_at.desc(), Offer.id),
+)
+list_ = OFFERS.page
 
 
 def get(session: Session, caller: Caller, offer_id: uuid.UUID) -> Offer:

@@ -1,5 +1,6 @@
 """One way to page through any query: a deterministic order, a count, one page of rows
-(and one way to filter a list by the columns its caller names).
+(and one way to declare a list: what it reads, whom it shows what, the columns its caller
+filters on by name, and its order: see `Listing`).
 
 The count stops at COUNT_LIMIT, so no page of a large table counts all of it: past the
 limit, `Page.exact` is False and `total` is a lower bound (more than the limit, the rows
@@ -16,8 +17,8 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -37,6 +38,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 
+from services.access import Caller
 from services.errors import InvalidInput
 
 COUNT_LIMIT = 10_000
@@ -52,9 +54,89 @@ class Page:
     after: str | None = None  # keyset lists: the cursor of the next page (None: no next page)
 
 
-def equal_to(filters: Mapping[Any, object]) -> list[ColumnElement[bool]]:
-    """The conditions that each column holds its value, for the filters given (not None)."""
-    return [column == value for column, value in filters.items() if value is not None]
+def equal_by_name(
+    source: Any, names: Collection[str], filters: Mapping[str, object]
+) -> list[ColumnElement[bool]]:
+    """The conditions that each column holds its value, for the filters given by name (each
+    one of `names`, a column of `source`: a model, or a table's `.c`; None leaves one off)."""
+    _check_names(filters, names)
+    return [getattr(source, name) == value for name, value in filters.items() if value is not None]
+
+
+def _check_names(filters: Mapping[str, object], *known: Collection[str]) -> None:
+    """A TypeError for a filter a list does not have: a caller's mistake, not one to ignore."""
+    unknown = sorted(set(filters).difference(*known))
+    if unknown:
+        raise TypeError(f"No filter {', '.join(map(repr, unknown))} on this list.")
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A list of `model` declared once: its order (ending in a unique column, or a keyset:
+    see `paginate_by_keyset`), the WHERE clause of what a caller may see, and the filters a
+    caller gives by name (None leaves one off). Each name in `equal` is a column of `model`
+    that must hold the value; each function in `conditions` makes its filter's condition
+    from the value. `query` is the statement read (its joins and load options) when it is
+    more than `select(model)`.
+
+    `page` is a module's `list_`. Filters that change how a list is read (a distance
+    search, a sort, a filter applied in memory) stay explicit in a `list_` of its own."""
+
+    model: type
+    order: Sequence[ColumnElement]
+    visible: Callable[[Caller], ColumnElement[bool]] | None = None
+    equal: Collection[str] = ()
+    conditions: Mapping[str, Callable[[Any], ColumnElement[bool]]] = field(default_factory=dict)
+    query: Select | None = None
+    keyset: bool = False
+
+    def __post_init__(self) -> None:
+        missing = [name for name in self.equal if not hasattr(self.model, name)]
+        if missing:  # a misspelt column fails at import, not on the first request
+            raise TypeError(f"{self.model.__name__} has no column {', '.join(missing)}.")
+
+    def where(self, caller: Caller, filters: Mapping[str, object]) -> list[ColumnElement[bool]]:
+        """The conditions of the rows `caller` may see that match `filters`."""
+        _check_names(filters, self.equal, self.conditions)
+        where = [] if self.visible is None else [self.visible(caller)]
+        for name, value in filters.items():
+            if value is None:
+                continue
+            condition = self.conditions.get(name)
+            where.append(
+                getattr(self.model, name) == value if condition is None else condition(value)
+            )
+        return where
+
+    def matching(self, caller: Caller, filters: Mapping[str, object]) -> Select:
+        """The rows `caller` may see that match `filters`, in no order yet."""
+        query = select(self.model) if self.query is None else self.query
+        return query.where(*self.where(caller, filters))
+
+    def select(self, caller: Caller, filters: Mapping[str, object]) -> Select:
+        """`matching`, in the listing's order."""
+        return self.matching(caller, filters).order_by(*self.order)
+
+    def page(
+        self,
+        session: Session,
+        caller: Caller,
+        *,
+        page: int,
+        page_size: int,
+        after: str | None = None,
+        **filters: object,
+    ) -> Page:
+        """One page of what `caller` may see that matches `filters`; with a keyset, the
+        page after the cursor `after` when it is given."""
+        if self.keyset:
+            query = self.matching(caller, filters)
+            return paginate_by_keyset(
+                session, query, keyset=self.order, page=page, page_size=page_size, after=after
+            )
+        if after is not None:
+            raise TypeError("Only a list in keyset order reads on from a cursor.")
+        return paginate(session, self.select(caller, filters), page=page, page_size=page_size)
 
 
 def paginate(

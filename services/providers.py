@@ -10,29 +10,14 @@ from services.access import Action, Caller, get_authorized, get_visible
 from services.errors import Forbidden
 from services.geo import geocode, located
 from services.pagination import Page
-from services.search import Origin, search_organisations
+from services.search import search_organisations
+
+EQUAL = ("provider_type",)  # filters that the column hold the value
 
 
-def list_(
-    session: Session,
-    *,
-    page: int,
-    page_size: int,
-    name: str | None = None,
-    provider_type: ProviderType | None = None,
-    near: Origin | None = None,
-    sort: str | None = None,
-) -> Page:
-    return search_organisations(
-        session,
-        Provider,
-        name=name,
-        equal={Provider.provider_type: provider_type},
-        near=near,
-        sort=sort,
-        page=page,
-        page_size=page_size,
-    )
+def list_(session: Session, *, page: int, page_size: int, **filters) -> Page:
+    """The provider directory (see `search_organisations`; filters of EQUAL too)."""
+    return search_organisations(session, Provider, EQUAL, page=page, page_size=page_size, **filters)
 
 
 def get(session: Session, caller: Caller, provider_id: uuid.UUID) -> Provider:

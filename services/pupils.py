@@ -14,26 +14,21 @@ from services import audit, encounters, school_years
 from services.access import Action, Caller, ensure_pupils_of, get_authorized, get_visible
 from services.errors import Conflict, InvalidInput
 from services.imports import FALSE_WORDS, TRUE_WORDS
-from services.pagination import Page, paginate
+from services.pagination import Listing, Page
 
 EDITABLE = ("reference", "year_group", "disadvantaged", "send", "considering_higher_education")
 
 
+PUPILS = Listing(Pupil, equal=("school_id", "year_group"), order=(Pupil.reference, Pupil.id))
+
+
 def list_(
-    session: Session,
-    caller: Caller,
-    school_id: uuid.UUID,
-    *,
-    page: int,
-    page_size: int,
-    year_group: int | None = None,
+    session: Session, caller: Caller, school_id: uuid.UUID, *, page: int, page_size: int, **filters
 ) -> Page:
+    """The school's pupils by reference (filters: PUPILS); each read is audited."""
     ensure_pupils_of(caller, school_id)
-    query = select(Pupil).where(Pupil.school_id == school_id)
-    if year_group is not None:
-        query = query.where(Pupil.year_group == year_group)
-    result = paginate(
-        session, query.order_by(Pupil.reference, Pupil.id), page=page, page_size=page_size
+    result = PUPILS.page(
+        session, caller, page=page, page_size=page_size, school_id=school_id, **filters
     )
     for pupil in result.items:
         _audit_read(session, pupil)

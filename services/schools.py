@@ -13,7 +13,7 @@ from services.access import Action, Caller, get_authorized, get_visible
 from services.errors import Forbidden, InvalidInput
 from services.geo import geocode
 from services.imports import ImportResult
-from services.pagination import Page, equal_to, paginate
+from services.pagination import Page, equal_by_name, paginate
 from services.reference_data import school_id as urn_id
 from services.search import Origin, search_near
 
@@ -37,36 +37,24 @@ PROFILE_FIELDS = (
 )
 
 
+# The filters that hold a column equal to their value, by name.
+EQUAL = ("urn", "phase", "establishment_type", "local_authority", "region", "hub_id")
+
+
 def list_(
     session: Session,
     *,
     page: int,
     page_size: int,
     name: str | None = None,
-    urn: int | None = None,
-    phase: str | None = None,
-    establishment_type: str | None = None,
-    local_authority: str | None = None,
-    region: str | None = None,
-    hub_id: uuid.UUID | None = None,
     near: Origin | None = None,
     sort: str | None = None,
+    **filters,
 ) -> Page:
-    """Schools matching every filter given, each a mapping of its LISTED columns and `hub`; with
-    `near`, each item is a `Near` hit of a School."""
-    conditions = []
-    if name:
-        conditions.append(_ORGANISATIONS.c.name.ilike(f"%{name}%"))
-    if urn is not None:
-        conditions.append(_SCHOOLS.c.urn == urn)
-    exact = {
-        _SCHOOLS.c.phase: phase,
-        _SCHOOLS.c.establishment_type: establishment_type,
-        _SCHOOLS.c.local_authority: local_authority,
-        _SCHOOLS.c.region: region,
-        _SCHOOLS.c.hub_id: hub_id,
-    }
-    conditions += equal_to(exact)
+    """Schools whose name holds `name` and matching every filter of EQUAL, each a mapping of
+    its LISTED columns and `hub`; with `near`, each item is a `Near` hit of a School."""
+    conditions = [_ORGANISATIONS.c.name.ilike(f"%{name}%")] if name else []
+    conditions += equal_by_name(_SCHOOLS.c, EQUAL, filters)
     if near is not None:
         return _search_near(session, conditions, near, page=page, page_size=page_size, sort=sort)
     if sort == "distance":

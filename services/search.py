@@ -9,7 +9,7 @@ first, numpy's distances choose the page and the exact ones order it (see `_near
 
 import math
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from models.organisations import Organisation
 from services.errors import InvalidInput
 from services.geo import EARTH_RADIUS_KM, Location, distances_km, geocode
-from services.pagination import Page, equal_to, paginate
+from services.pagination import Page, equal_by_name, paginate
 
 KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180
 MAX_WITHIN_KM = 200
@@ -218,19 +218,20 @@ def load_by_id(
 def search_organisations(
     session: Session,
     model: type,
+    equal: Collection[str],
     *,
-    name: str | None,
-    equal: dict[Any, object],
-    near: Origin | None,
-    sort: str | None,
     page: int,
     page_size: int,
+    name: str | None = None,
+    near: Origin | None = None,
+    sort: str | None = None,
+    **filters,
 ) -> Page:
     """An organisation directory page: those whose name contains `name` and whose columns
-    in `equal` hold their values (see `equal_to`); by name, or nearest first (or by name)
-    around `near`."""
+    named in `equal` hold the values `filters` give them (see `equal_by_name`); by name,
+    or nearest first (or by name) around `near`."""
     conditions = [model.name.ilike(f"%{name}%")] if name else []
-    conditions += equal_to(equal)
+    conditions += equal_by_name(model, equal, filters)
     if near is None:
         if sort == "distance":
             raise InvalidInput(

@@ -26,7 +26,7 @@ from services.access import (
 from services.errors import Conflict, InvalidInput
 from services.geo import geocode, located
 from services.imports import ImportResult
-from services.pagination import Page, paginate
+from services.pagination import Listing, Page, paginate
 from services.school_years import london_today
 from services.search import Origin, search_near
 from services.users import normalise_email
@@ -126,6 +126,23 @@ def any_of(column, members) -> object:
     return type_coerce(column, Integer).op("&")(bits) != 0
 
 
+VOLUNTEERS = Listing(
+    Volunteer,
+    query=select(Volunteer)
+    .join(Volunteer.user)
+    .options(contains_eager(Volunteer.user), selectinload(Volunteer.employer)),
+    visible=visible_volunteers,
+    equal=("employer_id", "soc_major_group"),
+    conditions={  # each a JSON list that must hold the value asked for
+        "activity_type": lambda value: any_of(Volunteer.activity_types, [value]),
+        "sector": lambda value: any_of(Volunteer.sectors, [value]),
+        "year_group": lambda value: any_of(Volunteer.year_groups, [value]),
+        "mode": lambda value: any_of(Volunteer.modes, [value]),
+    },
+    order=(*SORTS["name"], Volunteer.id),
+)
+
+
 def list_(
     session: Session,
     caller: Caller,
@@ -133,36 +150,20 @@ def list_(
     page: int,
     page_size: int,
     q: str | None = None,
-    employer_id: uuid.UUID | None = None,
-    activity_type: str | None = None,
-    sector: str | None = None,
-    year_group: int | None = None,
-    mode: str | None = None,
-    soc_major_group: int | None = None,
     near: Origin | None = None,
     reachable: bool = False,
     sort: str | None = None,
+    **filters,
 ) -> Page:
-    """Volunteers the caller may see, matching every filter; with `near`, `Near` hits of
-    their listings (see `_listing`).
+    """Volunteers the caller may see whose name or job title holds `q`, matching every
+    filter of VOLUNTEERS; with `near`, `Near` hits of their listings (see `_listing`).
 
     `reachable` keeps only volunteers whose travel radius covers the distance.
     """
-    conditions = [visible_volunteers(caller)]
+    conditions = VOLUNTEERS.where(caller, filters)
     needs_user = bool(q)  # the only filter on the users table
     if q:
         conditions.append(or_(User.name.ilike(f"%{q}%"), Volunteer.job_title.ilike(f"%{q}%")))
-    if employer_id:
-        conditions.append(Volunteer.employer_id == employer_id)
-    lists = {  # each a JSON list that must hold the value asked for
-        Volunteer.activity_types: activity_type,
-        Volunteer.sectors: sector,
-        Volunteer.year_groups: year_group,
-        Volunteer.modes: mode,
-    }
-    conditions += [any_of(column, [value]) for column, value in lists.items() if value]
-    if soc_major_group:
-        conditions.append(Volunteer.soc_major_group == soc_major_group)
     if near is not None:
         if sees_volunteers_in_part(caller):
             # Whole kilometres, as their distances are shown: no radius pins a postcode.
@@ -170,13 +171,7 @@ def list_(
         return _search_near(session, conditions, near, reachable, page, page_size, sort, needs_user)
     if sort == "distance" or reachable:
         raise InvalidInput("That needs `near`.", errors={"near": ["Give a postcode."]})
-    query = (
-        select(Volunteer)
-        .join(Volunteer.user)
-        .options(contains_eager(Volunteer.user), selectinload(Volunteer.employer))
-        .where(*conditions)
-        .order_by(*SORTS[sort or "name"], Volunteer.id)
-    )
+    query = VOLUNTEERS.query.where(*conditions).order_by(*SORTS[sort or "name"], Volunteer.id)
     return paginate(session, query, page=page, page_size=page_size)
 
 

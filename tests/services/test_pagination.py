@@ -8,7 +8,7 @@ from sqlalchemy import event, func, select
 from models.organisations import Hub
 from services import pagination
 from services.errors import InvalidInput
-from services.pagination import paginate, paginate_by_keyset
+from services.pagination import Listing, paginate, paginate_by_keyset
 from tests import factories
 
 
@@ -115,3 +115,36 @@ def test_a_cursor_the_list_did_not_hand_out_is_refused(session, hubs):
             paginate_by_keyset(
                 session, select(Hub), keyset=(Hub.name, Hub.id), page=1, page_size=3, after=cursor
             )
+
+
+# A list declared once: the hubs the caller sees (all but "Hub 06"), filtered by name or
+# from a name on, the last first.
+HUBS = Listing(
+    Hub,
+    visible=lambda caller: Hub.name != "Hub 06",
+    equal=("name",),
+    conditions={"from_name": lambda name: Hub.name >= name},
+    order=(Hub.name.desc(), Hub.id),
+)
+
+
+def test_a_listing_pages_what_the_caller_sees_that_matches_its_filters(session, hubs):
+    found = HUBS.page(session, None, page=1, page_size=10, from_name="Hub 03")
+    assert [hub.name for hub in found.items] == ["Hub 05", "Hub 04", "Hub 03"]
+    one = HUBS.page(session, None, page=1, page_size=10, name="Hub 01", from_name=None)
+    assert [hub.name for hub in one.items] == ["Hub 01"]  # None leaves a filter off
+    assert HUBS.page(session, None, page=1, page_size=10).total == 6
+
+
+def test_a_listing_refuses_a_filter_it_does_not_have(session, hubs):
+    with pytest.raises(TypeError, match="'area'"):
+        HUBS.page(session, None, page=1, page_size=10, name="Hub 01", area="North")
+    with pytest.raises(TypeError, match="cursor"):  # not a keyset list
+        HUBS.page(session, None, page=1, page_size=10, after="WyJIdWIgMDEiXQ")
+
+
+def test_a_keyset_listing_reads_on_from_its_cursor(session, hubs):
+    by_keyset = Listing(Hub, order=(Hub.name, Hub.id), keyset=True)
+    first = by_keyset.page(session, None, page=1, page_size=4)
+    rest = by_keyset.page(session, None, page=1, page_size=4, after=first.after)
+    assert [hub.name for hub in first.items + rest.items] == [f"Hub {n:02d}" for n in range(7)]
