@@ -22,8 +22,10 @@ from models.base import utcnow
 from models.idempotency import IdempotencyKey
 from services.access import Caller
 from services.errors import Conflict, InvalidInput
+from services.retention import Retention
 
 RETENTION = timedelta(hours=24)
+KEPT = Retention("Keys", RETENTION, "24 hours")
 ABANDONED_AFTER = timedelta(minutes=5)  # a claim this old died with its process
 MAX_KEY_LENGTH = 255
 KEY_PATTERN = r"^[!-~]{1,255}$"  # visible ASCII: a UUID, a ULID, your own order reference
@@ -239,11 +241,7 @@ def purge(
     session: Session, *, now: datetime | None = None, older_than: timedelta = RETENTION
 ) -> int:
     """Delete keys older than the retention period (never sooner than 24 hours)."""
-    if older_than < RETENTION:
-        raise InvalidInput(
-            "Keys are kept at least 24 hours.", errors={"older_than": ["At least 24 hours."]}
-        )
-    cutoff = (now or utcnow()) - older_than
+    cutoff = KEPT.cutoff(older_than, now)
     result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
     session.flush()
     return result.rowcount

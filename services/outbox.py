@@ -46,6 +46,7 @@ from models.outbox import OutboxAudience, OutboxConsumer, OutboxEvent
 from services import access
 from services.errors import InvalidInput
 from services.idempotency import insert_or_ignore
+from services.retention import Retention
 
 # The one registry: every event type, with what it means. Subscriptions and the feed's
 # `type` filter accept only these.
@@ -120,6 +121,7 @@ WATERMARK = text(
         WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database()))"""
 )
 RETENTION = timedelta(days=30)  # events are kept at least this long
+KEPT = Retention("Events", RETENTION, "30 days")
 MAX_READ = 1000
 
 
@@ -294,11 +296,7 @@ def purge(
     session: Session, *, now: datetime | None = None, older_than: timedelta = RETENTION
 ) -> int:
     """Delete events older than the retention period (never sooner than 30 days)."""
-    if older_than < RETENTION:
-        raise InvalidInput(
-            "Events are kept at least 30 days.", errors={"older_than": ["At least 30 days."]}
-        )
-    cutoff = (now or utcnow()) - older_than
+    cutoff = KEPT.cutoff(older_than, now)
     old = select(OutboxEvent.position).where(OutboxEvent.occurred_at < cutoff)
     session.execute(delete(OutboxAudience).where(OutboxAudience.event_position.in_(old)))
     result = session.execute(delete(OutboxEvent).where(OutboxEvent.occurred_at < cutoff))
