@@ -1,14 +1,17 @@
 """Demo career journeys: plausible routes across sectors, construction richest of all.
 
-Each template is a common route written as steps `kind:code:level:route[:sector]`
-(`q` a qualification by type, `r` a role by SOC 2020 minor group) with its usual years;
-each journey varies its template a little (start year, years per step, a skipped
-optional step, now and then a less common occupation) so rare steps fold into their
-groups on the map. `sample` serves the demo seed, the benchmark and visual checks alike.
+Each template is a common route, a row of journeys.csv, written as steps
+`kind:code:level:route[:sector]` (`q` a qualification by type, `r` a role by SOC 2020
+minor group) with their usual years; each journey varies its template a little (start
+year, years per step, a skipped optional step, now and then a less common occupation) so
+rare steps fold into their groups on the map. `sample` serves the demo seed, the benchmark
+and visual checks alike.
 """
 
+import csv
 import random
 import uuid
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,165 +21,26 @@ from models.journeys import REGIONS, Journey
 from services.journeys import summary
 from services.reference_data import ID_NAMESPACE
 
-# (weight, [(step, years, optional)]) per sector; weights within a sector.
-GCSE = ("q:gcse:2:school", 5, False)
-TEMPLATES: dict[str, list[tuple[int, list[tuple[str, int, bool]]]]] = {
-    "F": [
-        (
-            6,
-            [
-                GCSE,
-                ("q:apprenticeship:2:apprenticeship:F", 2, False),
-                ("r:531:2:work:F", 3, False),
-                ("q:apprenticeship:3:apprenticeship:F", 2, False),
-                ("r:533:3:work:F", 4, False),
-                ("q:hnc:4:higher_technical:F", 2, False),
-                ("r:112:5:work:F", 6, True),
-            ],
-        ),
-        (
-            5,
-            [
-                GCSE,
-                ("q:vocational_certificate:2:fe_college:F", 1, False),
-                ("q:applied_general:3:fe_college:F", 2, False),
-                ("q:hnc:4:higher_technical:F", 2, False),
-                ("r:245:4:work:F", 3, False),
-                ("q:degree_apprenticeship:6:apprenticeship:F", 4, False),
-                ("r:245:6:work:F", 5, True),
-            ],
-        ),
-        (
-            4,
-            [
-                GCSE,
-                ("q:t_level:3:t_level:F", 2, False),
-                ("r:312:3:work:F", 3, False),
-                ("q:hnd:5:higher_technical:F", 2, False),
-                ("r:245:5:work:F", 5, True),
-            ],
-        ),
-        (
-            4,
-            [
-                GCSE,
-                ("q:apprenticeship:3:apprenticeship:F", 4, False),
-                ("r:524:3:work:F", 5, False),
-                ("q:hnc:4:higher_technical:F", 2, False),
-                ("r:311:4:work:F", 6, True),
-            ],
-        ),
-        (
-            3,
-            [
-                ("q:gcse:1:school", 5, False),
-                ("r:912:1:work:F", 2, False),
-                ("q:nvq:2:work:F", 1, False),
-                ("r:531:2:work:F", 4, False),
-                ("q:nvq:3:work:F", 1, False),
-                ("r:533:3:work:F", 6, True),
-            ],
-        ),
-        (
-            3,
-            [
-                GCSE,
-                ("q:a_level:3:sixth_form", 2, False),
-                ("q:bachelors_degree:6:university:F", 3, False),
-                ("r:212:6:work:F", 4, False),
-                ("q:masters_degree:7:university:F", 1, True),
-                ("r:212:7:work:F", 6, True),
-            ],
-        ),
-        (
-            2,
-            [
-                GCSE,
-                ("q:apprenticeship:2:apprenticeship:F", 2, False),
-                ("r:531:2:work:F", 4, False),
-                ("r:531:3:self_employed:F", 8, False),
-            ],
-        ),
-        (
-            2,
-            [
-                GCSE,
-                ("q:a_level:3:sixth_form", 2, False),
-                ("q:bachelors_degree:6:university:M", 3, False),
-                ("r:243:6:work:M", 5, False),
-                ("q:nvq:2:career_change:F", 1, False),
-                ("r:532:2:career_change:F", 4, False),
-            ],
-        ),
-    ],
-    "Q": [
-        (
-            5,
-            [
-                GCSE,
-                ("q:applied_general:3:fe_college:Q", 2, False),
-                ("q:bachelors_degree:6:university:Q", 3, False),
-                ("r:223:6:work:Q", 8, False),
-            ],
-        ),
-        (
-            3,
-            [
-                GCSE,
-                ("q:apprenticeship:3:apprenticeship:Q", 2, False),
-                ("r:613:3:work:Q", 4, False),
-                ("q:degree_apprenticeship:6:apprenticeship:Q", 4, False),
-                ("r:223:6:work:Q", 5, True),
-            ],
-        ),
-    ],
-    "J": [
-        (
-            4,
-            [
-                GCSE,
-                ("q:a_level:3:sixth_form", 2, False),
-                ("q:bachelors_degree:6:university:J", 3, False),
-                ("r:213:6:work:J", 8, False),
-            ],
-        ),
-        (
-            4,
-            [
-                GCSE,
-                ("q:apprenticeship:3:apprenticeship:J", 2, False),
-                ("r:313:3:work:J", 3, False),
-                ("q:degree_apprenticeship:6:apprenticeship:J", 4, False),
-                ("r:213:6:work:J", 5, True),
-            ],
-        ),
-    ],
-    "C": [
-        (
-            4,
-            [
-                GCSE,
-                ("q:apprenticeship:3:apprenticeship:C", 4, False),
-                ("r:522:3:work:C", 4, False),
-                ("q:hnc:4:higher_technical:C", 2, False),
-                ("r:311:4:work:C", 4, False),
-                ("q:degree_apprenticeship:6:apprenticeship:C", 4, True),
-                ("r:212:6:work:C", 5, True),
-            ],
-        ),
-    ],
-    "I": [
-        (
-            3,
-            [
-                ("q:gcse:1:school", 5, False),
-                ("q:vocational_certificate:2:fe_college:I", 1, False),
-                ("r:543:2:work:I", 4, False),
-                ("r:122:4:work:I", 6, True),
-            ],
-        ),
-    ],
-}
+# (weight, [(step, years, optional)]), per sector; weights within a sector.
+Template = tuple[int, list[tuple[str, int, bool]]]
+
+
+def _templates(path: Path) -> dict[str, list[Template]]:
+    """The routes of `path`, a row each: its sector, its weight among the sector's routes,
+    and its steps separated by `;`, each `kind:code:level:route[:sector] years`, with a `?`
+    after the years when the step is optional."""
+    templates: dict[str, list[Template]] = {}
+    with path.open(newline="") as rows:
+        for row in csv.DictReader(rows):
+            steps = []
+            for written in row["steps"].split(";"):
+                step, years = written.split()
+                steps.append((step, int(years.rstrip("?")), years.endswith("?")))
+            templates.setdefault(row["sector"], []).append((int(row["weight"]), steps))
+    return templates
+
+
+TEMPLATES = _templates(Path(__file__).with_name("journeys.csv"))
 SECTOR_WEIGHTS = {"F": 8, "Q": 3, "J": 3, "C": 2, "I": 2}
 RARE_ROLES = {  # a less common occupation in the same line of work
     531: (532, 815, 912),
