@@ -57,17 +57,13 @@ def get(session: Session, caller: Caller, assignment_id: uuid.UUID) -> AdviserAs
     return _reloaded(session, assignment_id)
 
 
-def list_hours(
-    session: Session, caller: Caller, assignment_id: uuid.UUID, *, page: int, page_size: int
-) -> Page:
-    """An assignment's hours entries, the latest day worked first."""
-    get_visible(session, caller, AdviserAssignment, assignment_id)
-    query = (
-        select(AdviserHours)
-        .where(AdviserHours.assignment_id == assignment_id)
-        .order_by(AdviserHours.worked_on.desc(), AdviserHours.created_at.desc(), AdviserHours.id)
-    )
-    return paginate(session, query, page=page, page_size=page_size)
+# An assignment's hours entries, the latest day worked first.
+HOURS = Listing(
+    AdviserHours,
+    within=(AdviserAssignment, "assignment_id"),
+    order=(AdviserHours.worked_on.desc(), AdviserHours.created_at.desc(), AdviserHours.id),
+)
+list_hours = HOURS.page_within
 
 
 def get_hours(

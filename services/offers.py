@@ -348,14 +348,9 @@ def _check_areas(changes: dict) -> None:
 # --- slots ----------------------------------------------------------------------------
 
 
-def list_slots(
-    session: Session, caller: Caller, offer_id: uuid.UUID, *, page: int, page_size: int
-) -> Page:
-    get(session, caller, offer_id)
-    query = (
-        select(Slot).where(Slot.offer_id == offer_id).order_by(Slot.date, Slot.starts_at, Slot.id)
-    )
-    return paginate(session, query, page=page, page_size=page_size)
+# An offer's slots, the soonest first.
+SLOTS = Listing(Slot, within=(Offer, "offer_id"), order=(Slot.date, Slot.starts_at, Slot.id))
+list_slots = SLOTS.page_within
 
 
 def get_slot(session: Session, caller: Caller, slot_id: uuid.UUID) -> Slot:

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 
-from services.access import Caller
+from services.access import Caller, get_visible
 from services.errors import InvalidInput
 
 COUNT_LIMIT = 10_000
@@ -79,6 +79,10 @@ class Listing:
     from the value. `query` is the statement read (its joins and load options) when it is
     more than `select(model)`.
 
+    A list `within` an object (its model, and the column of `model` naming it: an
+    assignment's hours, a subscription's deliveries) pages through that object's rows, for
+    callers who may see it (`page_within`).
+
     `page` is a module's `list_`. Filters that change how a list is read (a distance
     search, a sort, a filter applied in memory) stay explicit in a `list_` of its own."""
 
@@ -89,9 +93,11 @@ class Listing:
     conditions: Mapping[str, Callable[[Any], ColumnElement[bool]]] = field(default_factory=dict)
     query: Select | None = None
     keyset: bool = False
+    within: tuple[type, str] | None = None
 
     def __post_init__(self) -> None:
-        missing = [name for name in self.equal if not hasattr(self.model, name)]
+        named = (*self.equal, *(self.within[1:] if self.within else ()))
+        missing = [name for name in named if not hasattr(self.model, name)]
         if missing:  # a misspelt column fails at import, not on the first request
             raise TypeError(f"{self.model.__name__} has no column {', '.join(missing)}.")
 
@@ -108,14 +114,18 @@ class Listing:
             )
         return where
 
-    def matching(self, caller: Caller, filters: Mapping[str, object]) -> Select:
-        """The rows `caller` may see that match `filters`, in no order yet."""
+    def matching(
+        self, caller: Caller, filters: Mapping[str, object], *where: ColumnElement[bool]
+    ) -> Select:
+        """The rows `caller` may see that match `filters` (and `where`), in no order yet."""
         query = select(self.model) if self.query is None else self.query
-        return query.where(*self.where(caller, filters))
+        return query.where(*self.where(caller, filters), *where)
 
-    def select(self, caller: Caller, filters: Mapping[str, object]) -> Select:
+    def select(
+        self, caller: Caller, filters: Mapping[str, object], *where: ColumnElement[bool]
+    ) -> Select:
         """`matching`, in the listing's order."""
-        return self.matching(caller, filters).order_by(*self.order)
+        return self.matching(caller, filters, *where).order_by(*self.order)
 
     def page(
         self,
@@ -137,6 +147,25 @@ class Listing:
         if after is not None:
             raise TypeError("Only a list in keyset order reads on from a cursor.")
         return paginate(session, self.select(caller, filters), page=page, page_size=page_size)
+
+    def page_within(
+        self,
+        session: Session,
+        caller: Caller,
+        object_id: uuid.UUID,
+        *,
+        page: int,
+        page_size: int,
+        **filters: object,
+    ) -> Page:
+        """One page of the rows of the object `object_id` of `within` (NotFound when the
+        caller may not see it) that `caller` may see and that match `filters`."""
+        if self.within is None:
+            raise TypeError("This list is not within an object.")
+        model, column = self.within
+        get_visible(session, caller, model, object_id)
+        query = self.select(caller, filters, getattr(self.model, column) == object_id)
+        return paginate(session, query, page=page, page_size=page_size)
 
 
 def paginate(

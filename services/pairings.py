@@ -34,7 +34,7 @@ from services.access import Action, Caller, get_authorized, get_visible, visible
 from services.errors import Conflict, InvalidInput, NotFound
 from services.geo import distances_km
 from services.labels import label
-from services.pagination import Page, paginate
+from services.pagination import Listing
 from services.pairing_solver import FIT_UNITS, fit_units, solve_edges
 from services.search import KM_PER_DEGREE, bounding_box
 
@@ -389,16 +389,14 @@ def get_plan(
     return found
 
 
-def list_plans(
-    session: Session, caller: Caller, hub_id: uuid.UUID, *, page: int, page_size: int
-) -> Page:
-    """The hub's plans, newest first (its coordinators and admins)."""
-    get_visible(session, caller, Hub, hub_id)
-    query = select(AdviserPairingPlan).where(
-        AdviserPairingPlan.hub_id == hub_id, visible_pairing_plans(caller)
-    )
-    query = query.order_by(AdviserPairingPlan.created_at.desc(), AdviserPairingPlan.id)
-    return paginate(session, query, page=page, page_size=page_size)
+# The hub's plans, newest first (its coordinators and admins).
+PLANS = Listing(
+    AdviserPairingPlan,
+    within=(Hub, "hub_id"),
+    visible=visible_pairing_plans,
+    order=(AdviserPairingPlan.created_at.desc(), AdviserPairingPlan.id),
+)
+list_plans = PLANS.page_within
 
 
 def confirm(

@@ -17,7 +17,7 @@ from models.provider_access import KeyPhase, ProviderAccessPolicy
 from services import outbox
 from services.access import Caller, get_visible, speaks_for_school
 from services.errors import Forbidden, NotFound
-from services.pagination import Page, paginate
+from services.pagination import Listing
 
 MAX_VERSION = 2**31 - 1
 POLICY_FIELDS = (
@@ -68,17 +68,13 @@ def get_version(
     return policy
 
 
-def list_versions(
-    session: Session, caller: Caller, school_id: uuid.UUID, *, page: int, page_size: int
-) -> Page:
-    """Every version the school has published, newest first."""
-    get_visible(session, caller, School, school_id)
-    query = (
-        select(ProviderAccessPolicy)
-        .where(ProviderAccessPolicy.school_id == school_id)
-        .order_by(ProviderAccessPolicy.version.desc(), ProviderAccessPolicy.id)
-    )
-    return paginate(session, query, page=page, page_size=page_size)
+# Every version the school has published, newest first.
+VERSIONS = Listing(
+    ProviderAccessPolicy,
+    within=(School, "school_id"),
+    order=(ProviderAccessPolicy.version.desc(), ProviderAccessPolicy.id),
+)
+list_versions = VERSIONS.page_within
 
 
 def publish(

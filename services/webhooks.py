@@ -35,7 +35,7 @@ from services.access import (
     manages_integrations,
 )
 from services.errors import Conflict, Forbidden, InvalidInput
-from services.pagination import Page, paginate
+from services.pagination import Listing, Page, paginate
 
 DEFAULT_OVERLAP = timedelta(hours=24)
 MAX_OVERLAP = timedelta(days=7)
@@ -181,23 +181,15 @@ def ping(
     return delivery
 
 
-def list_deliveries(
-    session: Session,
-    caller: Caller,
-    subscription_id: uuid.UUID,
-    *,
-    page: int,
-    page_size: int,
-    status: DeliveryStatus | None = None,
-) -> Page:
-    """The delivery log, newest first, each delivery with its attempts."""
-    subscription = get(session, caller, subscription_id)
-    query = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription.id)
-    if status is not None:
-        query = query.where(WebhookDelivery.status == status)
-    query = query.options(selectinload(WebhookDelivery.event))
-    query = query.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id)
-    return paginate(session, query, page=page, page_size=page_size)
+# A subscription's delivery log, newest first, each delivery with its attempts.
+DELIVERIES = Listing(
+    WebhookDelivery,
+    query=select(WebhookDelivery).options(selectinload(WebhookDelivery.event)),
+    within=(WebhookSubscription, "subscription_id"),
+    equal=("status",),
+    order=(WebhookDelivery.created_at.desc(), WebhookDelivery.id),
+)
+list_deliveries = DELIVERIES.page_within
 
 
 def attempts_of(session: Session, deliveries: list[WebhookDelivery]) -> dict:

@@ -1,13 +1,16 @@
 """One way to page any query: the total, the page asked for, and nothing past the end."""
 
 import re
+import uuid
 
 import pytest
 from sqlalchemy import event, func, select
 
-from models.organisations import Hub
+from models.organisations import Hub, School
+from models.users import Role
 from services import pagination
-from services.errors import InvalidInput
+from services.access import Caller
+from services.errors import InvalidInput, NotFound
 from services.pagination import Listing, paginate, paginate_by_keyset
 from tests import factories
 
@@ -148,3 +151,16 @@ def test_a_keyset_listing_reads_on_from_its_cursor(session, hubs):
     first = by_keyset.page(session, None, page=1, page_size=4)
     rest = by_keyset.page(session, None, page=1, page_size=4, after=first.after)
     assert [hub.name for hub in first.items + rest.items] == [f"Hub {n:02d}" for n in range(7)]
+
+
+def test_a_listing_within_an_object_pages_its_rows_for_those_who_may_see_it(session, hubs):
+    schools_of = Listing(School, within=(Hub, "hub_id"), order=(School.urn, School.id))
+    for n in range(3):
+        factories.school(session, hub=hubs[n % 2], name=f"School {n}")
+    session.commit()
+    admin = Caller(role=Role.ADMIN, organisation_id=hubs[0].id)
+    found = schools_of.page_within(session, admin, hubs[0].id, page=1, page_size=10)
+    assert sorted(school.name for school in found.items) == ["School 0", "School 2"]
+    staff = Caller(role=Role.EMPLOYER_STAFF, organisation_id=uuid.uuid4())
+    with pytest.raises(NotFound):  # a hub it may not see, as if it did not exist
+        schools_of.page_within(session, staff, hubs[0].id, page=1, page_size=10)
