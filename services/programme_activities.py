@@ -57,17 +57,14 @@ def make_need(
     need = needs.create(
         session,
         caller,
-        school_id=activity.plan.school_id,
         today=today,
         title=activity.title,
         activity_type=ActivityType(activity.activity_type),
         benchmark=next(b for b in activity.benchmarks if b in NEED_BENCHMARKS),
-        year_groups=[activity.year_group],
-        pupils=activity.target_pupils,
         mode=mode,
         starts_on=starts_on or first,
         ends_on=ends_on or last,
-        notes=activity.notes,
+        **_for_pupils(activity),
     )
     _link(session, activity, "need_id", need.id, "programme_activity.need_created")
     return need
@@ -95,14 +92,22 @@ def request_offer(
         date=date,
         starts_at=starts_at,
         ends_at=ends_at,
-        year_groups=[activity.year_group],
-        pupils=activity.target_pupils,
         mode=mode,
-        notes=activity.notes,
-        school_id=activity.plan.school_id,
+        **_for_pupils(activity),
     )
     _link(session, activity, "offer_request_id", request.id, "programme_activity.offer_requested")
     return request
+
+
+def _for_pupils(activity: ProgrammeActivity) -> dict:
+    """Whom a need or an offer request made for the activity is for: its school, its year
+    group, its target pupils, and its notes."""
+    return {
+        "school_id": activity.plan.school_id,
+        "year_groups": [activity.year_group],
+        "pupils": activity.target_pupils,
+        "notes": activity.notes,
+    }
 
 
 def search_slots(
