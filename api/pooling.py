@@ -29,6 +29,8 @@ def ping_when_idle(engine: Engine, idle_seconds: float = IDLE_BEFORE_PING) -> No
         if checked_in_at is None or time.monotonic() - checked_in_at < idle_seconds:
             return  # new, or used a moment ago
         try:
-            engine.dialect.do_ping(dbapi_connection)
+            alive = engine.dialect.do_ping(dbapi_connection)  # it may raise, or say False
         except Exception as error:  # the driver's own error: the connection is gone
             raise exc.DisconnectionError(f"idle pooled connection is gone: {error}") from error
+        if not alive:
+            raise exc.DisconnectionError("idle pooled connection is gone")

@@ -57,3 +57,14 @@ def test_an_idle_connection_that_died_is_replaced_before_use(pinged, database_ur
             assert connection.execute(text("SELECT 42")).scalar_one() == 42
         db.engine.dispose()
     assert statements == ["SELECT pg_backend_pid()", "ping", "SELECT pg_backend_pid()", "SELECT 42"]
+
+
+def test_a_ping_that_finds_the_connection_gone_without_raising_also_replaces_it(pinged):
+    app, _ = pinged(0)
+    with app.app_context():
+        with db.engine.connect() as connection:
+            first = backend_of(connection)
+        db.engine.dialect.do_ping = lambda _dbapi_connection: False  # as some dialects answer
+        with db.engine.connect() as connection:
+            assert backend_of(connection) != first
+        db.engine.dispose()
