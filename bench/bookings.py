@@ -12,7 +12,9 @@ spread over the slots, until `--requests` attempts are made (more than the seats
 slots fill and the rest must get 409 slot-full). At the end it checks, in the database,
 that every slot's `booked` equals the seats of its bookings and never exceeds its seats.
 Last, the same clients and workers send as many `GET /healthz` (no token, no database):
-the ceiling this machine puts on any endpoint through this harness.
+the ceiling this machine puts on any endpoint through this harness; then as many
+`GET /api/v1/me` (the token verified, the caller read in one indexed query): the ceiling
+on any authenticated request, which a booking (that and eight statements more) cannot pass.
 """
 
 import argparse
@@ -181,6 +183,13 @@ def health_checks(client: int, attempt: int) -> tuple:
     return "GET", "/healthz", None, {}
 
 
+def callers(tokens: list[str]):
+    def request(client: int, attempt: int) -> tuple:
+        return "GET", "/api/v1/me", None, {"Authorization": f"Bearer {tokens[client]}"}
+
+    return request
+
+
 def drive(port: int, clients: int, total: int, request):
     """Each client thread sends one request at a time until `total` attempts are made."""
     counter = iter(range(total))
@@ -255,6 +264,7 @@ def main() -> None:
         results, elapsed = drive(args.port, args.clients, args.requests, booking)
         slots = check(scoped)
         probes, probes_elapsed = drive(args.port, args.clients, args.requests, health_checks)
+        mes, mes_elapsed = drive(args.port, args.clients, args.requests, callers(tokens))
     finally:
         if server is not None:
             server.terminate()
@@ -295,11 +305,14 @@ def main() -> None:
         ("overbookings", f"{overbooked}"),
         ("slots where booked != bookings", f"{mismatched}"),
         ("ceiling: GET /healthz/s", f"{len(probes) / probes_elapsed:.0f}"),
+        ("ceiling: GET /api/v1/me/s", f"{len(mes) / mes_elapsed:.0f}"),
     ]
     for name, value in rows:
         print(f"{name:<32} {value:>12}")
     if overbooked or mismatched or len(created) != booked:
         sys.exit("capacity was not exact")
+    if {status for status, _ in mes} != {200}:
+        sys.exit("GET /api/v1/me did not answer 200 every time: its ceiling is not a caller's")
 
 
 if __name__ == "__main__":
