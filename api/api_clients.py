@@ -9,7 +9,7 @@ from api.security import current_caller
 from api.smorest import Blueprint, Schema, Timestamp
 from api.views import commit, list_page
 from services import api_clients
-from services.access import SCOPES
+from services.callers import SCOPES
 
 blp = Blueprint(
     "api-clients", __name__, url_prefix="/api/v1/api-clients", description="Partner apps."

@@ -36,7 +36,7 @@ from services import (
     sessions,
     volunteers,
 )
-from services.access import Caller
+from services.callers import Caller
 from services.errors import DomainError
 from services.imports import ImportResult
 from services.notifications.worker import Worker

@@ -35,7 +35,7 @@ from api.extensions import db
 from models.auth import ApiClient
 from models.users import User
 from services import audit, sessions
-from services.access import Caller
+from services.callers import Caller
 
 CLIENT_TOKEN_LIFETIME = timedelta(minutes=10)
 LOGIN_FAILURES = "login-failures"

@@ -26,7 +26,7 @@ from api import dumping, idempotency, problems
 from api.extensions import db
 from api.http import accepts, has_body
 from api.security import AccessPolicy, authenticate, current_caller
-from services.access import SCOPES
+from services.callers import SCOPES
 from services.errors import InvalidInput
 
 PROBLEM_JSON = "application/problem+json"

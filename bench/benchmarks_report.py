@@ -43,7 +43,7 @@ from models.pupils import Pupil  # noqa: E402
 from models.users import Role, User  # noqa: E402
 from models.volunteers import Mode  # noqa: E402
 from services import benchmarks  # noqa: E402
-from services.access import Caller  # noqa: E402
+from services.callers import Caller  # noqa: E402
 
 YEAR = 2025
 YEARS = range(YEAR - 6, YEAR + 1)

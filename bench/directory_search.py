@@ -33,7 +33,7 @@ from models.reference import Postcode  # noqa: E402
 from models.users import Role, User  # noqa: E402
 from models.volunteers import Volunteer  # noqa: E402
 from services import volunteers  # noqa: E402
-from services.access import Caller  # noqa: E402
+from services.callers import Caller  # noqa: E402
 from services.search import origin  # noqa: E402
 
 LEEDS = (53.7951, -1.5467)  # LS1 4DY

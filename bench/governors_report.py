@@ -33,7 +33,7 @@ from models.evaluations import SelfEvaluation, Term  # noqa: E402
 from models.organisations import Hub, School  # noqa: E402
 from models.users import Role  # noqa: E402
 from services import demo, evaluations, governors_report  # noqa: E402
-from services.access import Caller  # noqa: E402
+from services.callers import Caller  # noqa: E402
 
 YEAR = 2025
 TODAY = date(2026, 3, 2)

@@ -48,7 +48,7 @@ from models.needs import Need  # noqa: E402
 from models.organisations import Hub, Organisation, OrganisationKind, School  # noqa: E402
 from models.users import Role  # noqa: E402
 from services import benchmarks, matching  # noqa: E402
-from services.access import Caller  # noqa: E402
+from services.callers import Caller  # noqa: E402
 
 SCHOOLS, HUB_SIZE = 4_500, 30
 PUPILS = 3_700_000

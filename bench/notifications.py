@@ -49,7 +49,7 @@ from models.offers import Offer, OfferKind, OfferStatus  # noqa: E402
 from models.organisations import Employer, School  # noqa: E402
 from models.users import Role, User  # noqa: E402
 from services import bookings  # noqa: E402
-from services.access import Caller  # noqa: E402
+from services.callers import Caller  # noqa: E402
 from services.notifications.transport import SmtpSettings, SmtpTransport  # noqa: E402
 from services.notifications.worker import Worker  # noqa: E402
 

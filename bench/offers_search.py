@@ -40,7 +40,7 @@ from models.offers import ENCOUNTER_KINDS, Offer, OfferStatus  # noqa: E402
 from models.organisations import Employer, Organisation, OrganisationKind, School  # noqa: E402
 from models.users import Role, User  # noqa: E402
 from services import offer_directory  # noqa: E402
-from services.access import Caller  # noqa: E402
+from services.callers import Caller  # noqa: E402
 
 LEEDS = (53.7951, -1.5467)
 ENGLAND = ((50.6, 55.4), (-3.6, 1.6))

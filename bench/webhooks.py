@@ -40,7 +40,7 @@ from api.extensions import db  # noqa: E402
 from bench.notifications import SECRETS, book, build, database_url, percentile  # noqa: E402
 from models.outbox import OutboxEvent  # noqa: E402
 from services import egress, webhooks  # noqa: E402
-from services.access import Caller  # noqa: E402
+from services.callers import Caller  # noqa: E402
 
 BUDGET_PER_SECOND = 200
 BUDGET_P95 = 2.0

@@ -6,10 +6,8 @@ A caller who may not *see* an object gets NotFound, exactly as if it did not
 exist; a caller who may see it but not act on it gets Forbidden.
 """
 
-import enum
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import ColumnElement, Select, bindparam, false, inspect, or_, select, true
@@ -23,7 +21,6 @@ from models.checklists import Party
 from models.destinations import Leaver
 from models.encounters import Encounter
 from models.evaluations import SelfEvaluation
-from models.journeys import Journey
 from models.matches import Match, MatchStatus
 from models.needs import Need
 from models.offer_requests import OfferRequest, Side
@@ -31,106 +28,13 @@ from models.offers import Offer, OfferStatus
 from models.organisations import Employer, Hub, Organisation, OrganisationKind, Provider, School
 from models.pairings import AdviserAssignment, AdviserPairingPlan
 from models.programme import ProgrammeActivity, ProgrammePlan
-from models.provider_access import ProviderAccessPolicy
 from models.pupils import Pupil
 from models.users import Invitation, Role, User
 from models.volunteers import EnterpriseAdviser, Volunteer
 from models.webhooks import WebhookSubscription
+from services.callers import Action, Caller
 from services.errors import Forbidden, NotFound
 from services.labels import label
-
-# What a partner app may be granted; each operation declares the one it needs.
-SCOPES = {
-    "reference:read": "Look up postcodes and other reference data.",
-    "hubs:read": "Read the Careers Hubs the organisation belongs to.",
-    "schools:read": "Read the school directory.",
-    "schools:write": "Update the organisation's own school.",
-    "employers:read": "Read the employer directory.",
-    "employers:write": "Update the organisation's own employer profile.",
-    "providers:read": "Read the provider directory.",
-    "providers:write": "Update the organisation's own provider profile.",
-    "pupils:read": "Read the school's pupil records (every read is audited).",
-    "pupils:write": "Add, change and erase the school's pupil records.",
-    "volunteers:read": "Read volunteer profiles the organisation may see.",
-    "volunteers:write": "Add, import and update the employer's own volunteers.",
-    "advisers:read": "Read Enterprise Adviser commitments the organisation may see.",
-    "advisers:write": "Record and change Enterprise Adviser commitments of its volunteers.",
-    "needs:read": "Read the school's needs.",
-    "needs:write": "Post and change the school's needs.",
-    "matches:read": "Read the invitations and matches the organisation may see.",
-    "matches:write": "Invite volunteers to needs, and move matches along their workflow.",
-    "offers:read": "Read offers and slots.",
-    "offers:write": "Publish and change the employer's offers and slots.",
-    "offer_requests:read": "Read requests for encounter offers, made or received.",
-    "offer_requests:write": "Request encounter offers, and answer or cancel requests.",
-    "provider_access:read": "Read provider-access requests, made or received.",
-    "provider_access:write": "Request provider access, and answer or cancel requests.",
-    "bookings:read": "Read bookings.",
-    "bookings:write": "Book, confirm and cancel.",
-    "encounters:read": "Read encounters the organisation took part in (pupils only for schools).",
-    "encounters:write": "Record encounters, attendance and the organisation's checklist answers.",
-    "reports:read": "Read benchmark reports of the school or the hub's schools, or the "
-    "employer's impact.",
-    "journeys:read": "Read the Careers Tube Map and counts of shared career journeys.",
-    "programme:read": "Read the school's careers programme plans and self-evaluations.",
-    "programme:write": "Plan the school's careers programme and answer its self-evaluations.",
-    "events:read": "Read the organisation's event feed.",
-    "webhooks:read": "Read the organisation's webhook subscriptions and their deliveries.",
-    "webhooks:write": "Create, change, pause, ping and delete webhook subscriptions.",
-}
-
-# Which organisation kind a member of each role belongs to.
-ROLE_ORGANISATION = {
-    Role.ADMIN: OrganisationKind.PLATFORM,
-    Role.COORDINATOR: OrganisationKind.HUB,
-    Role.SCHOOL_STAFF: OrganisationKind.SCHOOL,
-    Role.EMPLOYER_STAFF: OrganisationKind.EMPLOYER,
-    Role.VOLUNTEER: OrganisationKind.EMPLOYER,
-    Role.PROVIDER_STAFF: OrganisationKind.PROVIDER,
-}
-# The role a partner app acts with, by its organisation's kind.
-CLIENT_ROLE = {
-    OrganisationKind.HUB: Role.COORDINATOR,
-    OrganisationKind.SCHOOL: Role.SCHOOL_STAFF,
-    OrganisationKind.EMPLOYER: Role.EMPLOYER_STAFF,
-    OrganisationKind.PROVIDER: Role.PROVIDER_STAFF,
-}
-
-
-class Action(enum.StrEnum):
-    READ = "read"
-    UPDATE = "update"
-    DELETE = "delete"
-    # Booking: schools book and record consent, employers decide, either side cancels.
-    BOOK = "book"
-    CONFIRM = "confirm"
-    DECLINE = "decline"
-    CANCEL = "cancel"
-    COMPLETE = "complete"
-    RECORD_CONSENT = "record consent on"
-    # Adviser assignments: the adviser logs hours; the hub's coordinators also end them.
-    LOG_HOURS = "log hours on"
-    END = "end"
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is calling, as the database says now."""
-
-    role: Role
-    organisation_id: uuid.UUID
-    user_id: uuid.UUID | None = None
-    client_id: uuid.UUID | None = None
-    is_org_admin: bool = False
-    scopes: frozenset[str] | None = None  # None for a person: their role decides
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role is Role.ADMIN
-
-    @property
-    def manages_organisation(self) -> bool:
-        return self.is_admin or self.is_org_admin
 
 
 def authorize(session: Session, caller: Caller, action: Action, obj: object) -> None:
@@ -741,69 +645,3 @@ def get_authorized(session: Session, caller: Caller, action: Action, model: type
 
 def organisation_kind(session: Session, organisation_id: uuid.UUID) -> OrganisationKind | None:
     return session.scalar(select(Organisation.kind).where(Organisation.id == organisation_id))
-
-
-def audience(session: Session, obj: object) -> set[uuid.UUID] | None:
-    """The organisations whose members may see `obj` (its events go to them), by the rules
-    of `can_see`; None when every organisation may (a published offer). Admins see all."""
-    match obj:
-        case Offer():
-            return None if obj.status is not OfferStatus.DRAFT else {obj.organisation_id}
-        case OfferRequest():
-            partners = {obj.employer_id, obj.provider_id} - {None}
-            return _with_hub(session, obj.school_id, partners)
-        case Journey():  # the volunteer's employer keeps it with them
-            return {session.get(Volunteer, obj.volunteer_id).employer_id}
-        case ProviderAccessPolicy():
-            return None  # everyone signed in reads a school's published policy
-        case School():  # the school's own records (programme, destinations): it and its hub
-            return _with_hub(session, obj.id, set())
-        case ProgrammePlan() | SelfEvaluation() | Leaver():
-            return _with_hub(session, obj.school_id, set())
-        case ProgrammeActivity():
-            return _with_hub(session, session.get(ProgrammePlan, obj.plan_id).school_id, set())
-        case Booking() | WaitlistEntry():
-            return _with_hub(session, obj.school_id, {obj.slot.offer.employer_id})
-        case Need():
-            invited = select(Volunteer.employer_id).join(Match, Match.volunteer_id == Volunteer.id)
-            employers = set(session.scalars(invited.where(Match.need_id == obj.id)))
-            return _with_hub(session, obj.school_id, employers)
-        case Match():
-            need, volunteer = (
-                session.get(Need, obj.need_id),
-                session.get(Volunteer, obj.volunteer_id),
-            )
-            return _with_hub(session, need.school_id, {volunteer.employer_id})
-        case Encounter():
-            partners = {obj.employer_id, obj.provider_id} - {None}
-            partners |= {v.employer_id for v in obj.volunteers}
-            return _with_hub(session, obj.school_id, partners)
-        case AdviserPairingPlan():
-            return {obj.hub_id}
-        case AdviserAssignment():
-            adviser = session.get(EnterpriseAdviser, obj.adviser_id)
-            return _with_hub(session, obj.school_id, {obj.hub_id, adviser.volunteer.employer_id})
-    raise TypeError(f"no audience rule for {type(obj).__name__}")
-
-
-_SCHOOLS = School.__table__
-_HUB_OF_SCHOOL = select(_SCHOOLS.c.hub_id).where(_SCHOOLS.c.id == bindparam("school_id"))
-
-
-def _with_hub(session: Session, school_id: uuid.UUID, others: set) -> set[uuid.UUID]:
-    """The school, the coordinators of its hub (who follow its work), and `others`."""
-    hub_id = _hub_of(session, school_id)
-    return {school_id, *others} | ({hub_id} if hub_id else set())
-
-
-def _hub_of(session: Session, school_id: uuid.UUID) -> uuid.UUID | None:
-    """The school's hub, from the session when the school is in it, else read from its own
-    table (a third of what the ORM's query, joined to organisations, costs; every event
-    about a school's work asks). A school added and not yet flushed is flushed first, as the
-    ORM's autoflush would."""
-    school = session.identity_map.get(identity_key(School, school_id))
-    if isinstance(school, School):
-        return school.hub_id
-    if session.new:
-        session.flush()
-    return session.connection().scalar(_HUB_OF_SCHOOL, {"school_id": school_id})

@@ -11,13 +11,8 @@ from sqlalchemy.orm import Session, joinedload, with_expression
 from models.pairings import AdviserAssignment, AdviserHours, hours_between
 from models.volunteers import EnterpriseAdviser, Volunteer
 from services import outbox
-from services.access import (
-    Action,
-    Caller,
-    authorize,
-    get_visible,
-    visible_adviser_assignments,
-)
+from services.access import authorize, get_visible, visible_adviser_assignments
+from services.callers import Action, Caller
 from services.errors import Conflict, InvalidInput, NotFound
 from services.labels import label
 from services.pagination import Listing, Page, paginate

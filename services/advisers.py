@@ -8,8 +8,6 @@ from sqlalchemy.orm import Session
 from models.organisations import Hub
 from models.volunteers import AdviserStatus, EnterpriseAdviser, Volunteer
 from services.access import (
-    Action,
-    Caller,
     can_enrol_adviser,
     can_place_adviser,
     can_set_adviser_status,
@@ -17,6 +15,7 @@ from services.access import (
     get_visible,
     visible_advisers,
 )
+from services.callers import Action, Caller
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.pagination import Listing, Page, page_of
 

@@ -10,15 +10,8 @@ from sqlalchemy.orm import Session
 from models.auth import ApiClient
 from models.base import utcnow
 from models.organisations import Organisation
-from services.access import (
-    CLIENT_ROLE,
-    SCOPES,
-    Action,
-    Caller,
-    get_authorized,
-    get_visible,
-    organisation_kind,
-)
+from services.access import get_authorized, get_visible, organisation_kind
+from services.callers import CLIENT_ROLE, SCOPES, Action, Caller
 from services.errors import Forbidden, InvalidInput, Unauthenticated
 from services.pagination import Page, paginate
 from services.tokens import digest, matches, new_secret

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Mapper, ORMExecuteState, Session, make_transient_to_d
 from models import Base
 from models.audit import AuditEntry
 from models.base import utcnow
-from services.access import Caller
+from services.callers import Caller
 from services.errors import Forbidden
 from services.pagination import Listing
 

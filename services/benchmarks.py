@@ -54,7 +54,8 @@ from models.encounters import Attendance, Encounter
 from models.organisations import Hub, ProviderType, School
 from models.pupils import Pupil
 from services import audit, school_years
-from services.access import Caller, ensure_pupils_of, get_visible, hub_school_ids
+from services.access import ensure_pupils_of, get_visible, hub_school_ids
+from services.callers import Caller
 from services.errors import Forbidden, NotFound
 
 GATSBY_TITLES = {  # the eight Gatsby benchmarks

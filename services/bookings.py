@@ -29,15 +29,8 @@ from models.bookings import (
 from models.offers import Offer
 from models.organisations import School
 from services import audit, encounters, outbox
-from services.access import (
-    Action,
-    Caller,
-    authorize,
-    booking_party,
-    get_visible,
-    may_book_for,
-    visible_bookings,
-)
+from services.access import authorize, booking_party, get_visible, may_book_for, visible_bookings
+from services.callers import Action, Caller
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.idempotency import typed_text
 from services.offers import require_slot_bookable

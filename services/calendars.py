@@ -19,7 +19,8 @@ from models.calendars import CalendarFeed
 from models.offers import Offer
 from models.organisations import Employer, Organisation, School
 from services import tokens
-from services.access import Action, Caller, authorize
+from services.access import authorize
+from services.callers import Action, Caller
 from services.errors import NotFound
 from services.labels import label
 

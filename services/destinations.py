@@ -18,8 +18,9 @@ from models.destinations import STAGES, SUSTAINED, DestinationRecord, Leaver, Ro
 from models.organisations import School
 from models.pupils import Pupil
 from services import outbox, school_years
-from services.access import Caller, ensure_pupils_of, get_visible, may_read_school_numbers
+from services.access import ensure_pupils_of, get_visible, may_read_school_numbers
 from services.benchmarks import gap, share
+from services.callers import Caller
 from services.errors import Conflict, InvalidInput, NotFound
 from services.evaluations import follow_up_due_from
 from services.imports import FALSE_WORDS, TRUE_WORDS, ImportResult

@@ -27,7 +27,6 @@ from models.pupils import Pupil
 from models.volunteers import ActivityType, Mode, Volunteer
 from services import audit, checklists, outbox, school_years
 from services.access import (
-    Caller,
     checklist_parties,
     ensure_pupils_of,
     get_visible,
@@ -35,6 +34,7 @@ from services.access import (
     may_record_encounters_for,
     visible_encounters,
 )
+from services.callers import Caller
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.pagination import Listing
 

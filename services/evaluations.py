@@ -23,7 +23,8 @@ from models.encounters import Attendance, Encounter
 from models.evaluations import TERM_ORDER, SelfEvaluation, Term
 from models.organisations import Hub, School
 from services import benchmarks, outbox, school_years
-from services.access import Action, Caller, authorize, coordinates_hub, get_authorized, get_visible
+from services.access import authorize, coordinates_hub, get_authorized, get_visible
+from services.callers import Action, Caller
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.pagination import Page, paginate
 

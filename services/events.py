@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from models.outbox import OutboxEvent
 from models.users import Role
 from services import outbox
-from services.access import Caller
+from services.callers import Caller
 from services.errors import Forbidden, InvalidInput
 from services.outbox import START, Cursor
 

@@ -33,7 +33,8 @@ from models.evaluations import TERM_ORDER, SelfEvaluation, Term
 from models.organisations import School
 from models.programme import PlanStatus
 from services import benchmarks, charts, destinations, evaluations, programme, school_years
-from services.access import Caller, get_visible
+from services.access import get_visible
+from services.callers import Caller
 from services.errors import Forbidden, NotFound
 from services.publication import TEMPLATES
 

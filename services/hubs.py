@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.organisations import Hub, School
-from services.access import Action, Caller, get_authorized, get_visible, visible_hubs
+from services.access import get_authorized, get_visible, visible_hubs
+from services.callers import Action, Caller
 from services.errors import Conflict, Forbidden, NotFound
 from services.pagination import Page, paginate
 

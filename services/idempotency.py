@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from models.base import utcnow
 from models.idempotency import IdempotencyKey
-from services.access import Caller
+from services.callers import Caller
 from services.errors import Conflict, InvalidInput
 from services.retention import Retention
 

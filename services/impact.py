@@ -30,7 +30,8 @@ from models.organisations import Employer, School
 from models.users import Role, User
 from models.volunteers import Volunteer
 from services import school_years
-from services.access import Caller, get_visible
+from services.access import get_visible
+from services.callers import Caller
 from services.errors import Forbidden
 from services.offer_directory.factors import DISADVANTAGED_FSM_SHARE
 from services.offers import TARGET_AREAS

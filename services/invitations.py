@@ -15,7 +15,8 @@ from models.base import utcnow
 from models.organisations import Organisation, School
 from models.users import Invitation, Role, User
 from services import outbox
-from services.access import ROLE_ORGANISATION, Caller, can_see, get_visible, hub_school_ids
+from services.access import can_see, get_visible, hub_school_ids
+from services.callers import ROLE_ORGANISATION, Caller
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.tokens import digest, new_secret
 from services.users import hash_password, normalise_email

@@ -27,13 +27,8 @@ from models.organisations import Employer
 from models.users import User
 from models.volunteers import SIC_SECTIONS, Volunteer
 from services import outbox
-from services.access import (
-    Action,
-    Caller,
-    get_authorized,
-    get_visible,
-    may_act_as_volunteer,
-)
+from services.access import get_authorized, get_visible, may_act_as_volunteer
+from services.callers import Action, Caller
 from services.errors import Forbidden, InvalidInput
 from services.imports import ImportResult
 from services.reference_data import soc_minor_groups

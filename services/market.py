@@ -25,14 +25,8 @@ from models.offers import Offer, OfferStatus
 from models.organisations import Employer
 from models.volunteers import Volunteer
 from services import matches, matching, offer_directory
-from services.access import (
-    Action,
-    Caller,
-    acts_for_school,
-    get_authorized,
-    get_visible,
-    may_act_as_volunteer,
-)
+from services.access import acts_for_school, get_authorized, get_visible, may_act_as_volunteer
+from services.callers import Action, Caller
 from services.errors import Conflict, Forbidden, NotFound
 from services.pagination import Page, page_of
 

@@ -22,13 +22,8 @@ from models.needs import Need, NeedStatus
 from models.organisations import School
 from models.volunteers import Volunteer
 from services import encounters, matching, outbox, safeguarding, school_years
-from services.access import (
-    Caller,
-    acts_for_school,
-    acts_for_volunteer,
-    get_visible,
-    visible_matches,
-)
+from services.access import acts_for_school, acts_for_volunteer, get_visible, visible_matches
+from services.callers import Caller
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.pagination import Listing
 

@@ -11,14 +11,8 @@ from models.matches import Match, MatchStatus
 from models.needs import Need, NeedStatus
 from models.organisations import Employer, School
 from services import matches  # (its events: matches.publish, matches.publish_need)
-from services.access import (
-    Action,
-    Caller,
-    acts_for_school,
-    get_authorized,
-    get_visible,
-    visible_needs,
-)
+from services.access import acts_for_school, get_authorized, get_visible, visible_needs
+from services.callers import Action, Caller
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.pagination import Listing
 from services.safeguarding import WORKPLACE_ACTIVITIES

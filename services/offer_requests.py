@@ -29,8 +29,9 @@ from models.organisations import Provider, School
 from models.users import Role
 from models.volunteers import Mode, Volunteer
 from services import audit, encounters, offer_directory, outbox, safeguarding
-from services.access import Caller, get_visible, request_side, visible_requests
+from services.access import get_visible, request_side, visible_requests
 from services.bookings import InvalidTransition
+from services.callers import Caller
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.geo import distance_km
 from services.offer_directory.targeting import aimed_at

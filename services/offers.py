@@ -16,7 +16,8 @@ from models.offers import ENCOUNTER_KINDS, MAX_DAY_HOURS, Offer, OfferKind, Offe
 from models.organisations import Employer, Provider
 from models.volunteers import SIC_SECTIONS, YEAR_GROUPS, Mode, Volunteer
 from services import audit, outbox, reference_data, safeguarding
-from services.access import Action, Caller, authorize, get_authorized, get_visible, visible_offers
+from services.access import authorize, get_authorized, get_visible, visible_offers
+from services.callers import Action, Caller
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.geo import distance_km, geocode, located
 from services.pagination import Listing, Page, paginate

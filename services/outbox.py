@@ -3,7 +3,7 @@ change (a rolled-back change leaves none), read by any number of consumers in on
 
 Writing: `publish(session, type, subject, data)`. The type must be in `EVENT_TYPES` (the one
 registry); `subject` is the object the event is about, and who may see the event is who may
-see that object (`services.access.audience`); `data` is thin: ids, statuses, dates — never
+see that object (`services.audience`); `data` is thin: ids, statuses, dates — never
 a pupil's personal data.
 
 Reading: `read(session, after=cursor)` returns events in the outbox's total order, each
@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 
 from models.base import utcnow
 from models.outbox import OutboxAudience, OutboxConsumer, OutboxEvent
-from services import access
+from services.audience import audience
 from services.errors import InvalidInput
 from services.idempotency import insert_or_ignore
 from services.retention import Retention
@@ -167,7 +167,7 @@ def publish(session: Session, event_type: str, subject: object, data: dict) -> i
     `subject` now."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"undeclared event type {event_type!r}")
-    organisation_ids = access.audience(session, subject)
+    organisation_ids = audience(session, subject)
     return append(session, event_type, data, organisation_ids=organisation_ids)
 
 
@@ -198,8 +198,8 @@ def append(
         return connection.execute(_EVENT_WITH_AUDIENCE, {**event, "audience": ids}).scalar()
     position = connection.execute(_INSERT_EVENT, event).inserted_primary_key[0]
     if ids:
-        audience = [{"organisation_id": i, "event_position": position} for i in ids]
-        connection.execute(_INSERT_AUDIENCE, audience)
+        rows = [{"organisation_id": i, "event_position": position} for i in ids]
+        connection.execute(_INSERT_AUDIENCE, rows)
     return position
 
 

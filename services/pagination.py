@@ -38,7 +38,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 
-from services.access import Caller, get_visible
+from services.access import get_visible
+from services.callers import Caller
 from services.errors import InvalidInput
 
 COUNT_LIMIT = 10_000

@@ -30,7 +30,8 @@ from models.pairings import (
 )
 from models.volunteers import SIC_SECTIONS, AdviserStatus, EnterpriseAdviser, ExpertiseArea
 from services import adviser_assignments, benchmarks, outbox, school_years
-from services.access import Action, Caller, get_authorized, get_visible, visible_pairing_plans
+from services.access import get_authorized, get_visible, visible_pairing_plans
+from services.callers import Action, Caller
 from services.errors import Conflict, InvalidInput, NotFound
 from services.geo import distances_km
 from services.labels import label

@@ -26,7 +26,8 @@ from models.programme import (
     ProgrammePlan,
 )
 from services import outbox, school_years
-from services.access import Action, Caller, authorize, get_visible
+from services.access import authorize, get_visible
+from services.callers import Action, Caller
 from services.errors import Conflict, InvalidInput, NotFound
 from services.pagination import Page, page_of, paginate
 

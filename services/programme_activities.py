@@ -19,7 +19,7 @@ from models.offer_requests import OfferRequest
 from models.programme import ActivityStatus, PartnerType, ProgrammeActivity
 from models.volunteers import ActivityType, Mode
 from services import bookings, needs, offer_requests, offers
-from services.access import Caller
+from services.callers import Caller
 from services.errors import Conflict, InvalidInput
 from services.geo import Location
 from services.matching.offers import OFFER_KINDS

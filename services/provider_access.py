@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from models.organisations import School
 from models.provider_access import KeyPhase, ProviderAccessPolicy
 from services import outbox
-from services.access import Caller, get_visible, speaks_for_school
+from services.access import get_visible, speaks_for_school
+from services.callers import Caller
 from services.errors import Forbidden, NotFound
 from services.pagination import Listing
 

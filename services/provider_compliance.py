@@ -31,7 +31,8 @@ from models.provider_access import KeyPhase
 from models.pupils import Pupil
 from models.users import Role
 from services import audit, school_years
-from services.access import Caller, can_see, get_visible, hub_ids_of
+from services.access import can_see, get_visible, hub_ids_of
+from services.callers import Caller
 from services.errors import Forbidden, NotFound
 from services.geo import distance_km
 from services.search import bounding_box

@@ -6,7 +6,8 @@ import uuid
 from sqlalchemy.orm import Session
 
 from models.organisations import Provider, ProviderType
-from services.access import Action, Caller, get_authorized, get_visible
+from services.access import get_authorized, get_visible
+from services.callers import Action, Caller
 from services.errors import Forbidden
 from services.geo import geocode, located
 from services.pagination import Page

@@ -11,7 +11,8 @@ from models.encounters import Attendance, Encounter, EncounterSource
 from models.pupils import Pupil, school_year_start
 from models.volunteers import SIC_SECTIONS
 from services import audit, encounters, school_years
-from services.access import Action, Caller, ensure_pupils_of, get_authorized, get_visible
+from services.access import ensure_pupils_of, get_authorized, get_visible
+from services.callers import Action, Caller
 from services.errors import Conflict, InvalidInput
 from services.imports import FALSE_WORDS, TRUE_WORDS
 from services.pagination import Listing, Page

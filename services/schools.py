@@ -9,7 +9,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from models.organisations import Organisation, School
-from services.access import Action, Caller, get_authorized, get_visible
+from services.access import get_authorized, get_visible
+from services.callers import Action, Caller
 from services.errors import Forbidden, InvalidInput
 from services.geo import geocode
 from services.imports import ImportResult

@@ -13,7 +13,7 @@ from models.auth import ApiClient, RevokedSession
 from models.base import utcnow
 from models.organisations import Organisation, OrganisationKind
 from models.users import Role, User
-from services.access import CLIENT_ROLE, Caller
+from services.callers import CLIENT_ROLE, Caller
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.users import User
-from services.access import Action, Caller, get_authorized, get_visible, visible_users
+from services.access import get_authorized, get_visible, visible_users
+from services.callers import Action, Caller
 from services.errors import InvalidInput, Unauthenticated
 from services.pagination import Page, paginate
 

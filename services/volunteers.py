@@ -15,14 +15,8 @@ from sqlalchemy.orm import Session, contains_eager, selectinload
 from models.organisations import Employer, Organisation
 from models.users import Role, User
 from models.volunteers import SIC_SECTIONS, Volunteer
-from services.access import (
-    Action,
-    Caller,
-    get_authorized,
-    get_visible,
-    sees_volunteers_in_part,
-    visible_volunteers,
-)
+from services.access import get_authorized, get_visible, sees_volunteers_in_part, visible_volunteers
+from services.callers import Action, Caller
 from services.errors import Conflict, InvalidInput
 from services.geo import geocode, located
 from services.imports import ImportResult

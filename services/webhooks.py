@@ -27,13 +27,8 @@ from models.webhooks import (
     WebhookSubscription,
 )
 from services import audit, egress, outbox
-from services.access import (
-    Action,
-    Caller,
-    get_authorized,
-    get_visible,
-    manages_integrations,
-)
+from services.access import get_authorized, get_visible, manages_integrations
+from services.callers import Action, Caller
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.pagination import Listing, Page, paginate
 

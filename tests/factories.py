@@ -17,6 +17,7 @@ from models.evaluations import SelfEvaluation, Term
 from models.journeys import Journey
 from models.matches import Match, MatchStatus
 from models.needs import Frequency, Need, NeedMode
+from models.offer_requests import AccessActivity, AccessContent
 from models.offers import Offer, OfferKind, OfferStatus
 from models.organisations import (
     Employer,
@@ -27,13 +28,14 @@ from models.organisations import (
     ProviderType,
     School,
 )
-from models.pairings import AdviserAssignment
+from models.pairings import AdviserAssignment, AdviserPairingPlan
 from models.programme import PartnerType, ProgrammeActivity, ProgrammePlan
 from models.pupils import Pupil, school_year_start
 from models.users import Role, User
 from models.volunteers import ActivityType, AdviserStatus, EnterpriseAdviser, Mode, Volunteer
 from models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
-from services import journeys, outbox, webhook_delivery, webhooks
+from services import journeys, offer_requests, outbox, webhook_delivery, webhooks
+from services.callers import Caller
 from services.tokens import digest
 from services.tube_map import SharedJourney
 from services.users import hash_password
@@ -647,3 +649,74 @@ def failed_delivery(session: Session, subscription: WebhookSubscription) -> Webh
             next_attempt_at=None,
         ),
     )
+
+
+def caller_of(user: User) -> Caller:
+    """The person as the services see them."""
+    return Caller(
+        role=user.role,
+        organisation_id=user.organisation_id,
+        user_id=user.id,
+        is_org_admin=user.is_org_admin,
+    )
+
+
+def rich_world(session: Session) -> World:
+    """The two-tenant world, plus the rows that make each rule bite: a draft offer, needs
+    with a volunteer from the other side invited and another who agreed, encounters the
+    volunteers joined, an adviser placed in the other hub's school, one whose assignment
+    there ended, and one placed in no hub."""
+    built = world(session)
+    for here, there in ((built.a, built.b), (built.b, built.a)):
+        offer(session, here.employer, status=OfferStatus.DRAFT)
+        own_need = need(session, here.school)
+        need(session, here.school, title="Mock interviews")
+        match(session, own_need, there.volunteer, MatchStatus.INVITED)
+        agreed = volunteer(session, there.employer)
+        match(session, own_need, agreed, MatchStatus.ACCEPTED)
+        met = encounter(session, here.school, employer_=here.employer)
+        met.volunteers.append(there.volunteer)
+        encounter(session, here.school, provider_=here.provider, benchmark=7)
+        adviser_assignment(session, here.adviser, there.school)
+        former = adviser(session, volunteer(session, here.employer), here.hub)
+        adviser_assignment(session, former, there.school).ends_on = london_today()
+        adviser(session, volunteer(session, here.employer))  # no hub yet
+        session.add(AdviserPairingPlan(hub_id=here.hub.id, total_score=0, solver="none"))
+        _requests(session, built, here, there)
+    session.commit()
+    return built
+
+
+def _requests(session, world, here, there):
+    """A school asks for the other side's talk; the other side's college asks for access."""
+    admin = caller_of(world.platform_admin)
+    talk = encounter_offer(session, there.employer)
+    offer_requests.request_offer(
+        session,
+        admin,
+        offer_id=talk.id,
+        school_id=here.school.id,
+        date=school_day(),
+        starts_at=time(10),
+        ends_at=time(11),
+        year_groups=[10],
+        pupils=30,
+    )
+    offer_requests.request_access(
+        session,
+        admin,
+        school_id=here.school.id,
+        provider_id=there.provider.id,
+        activity=AccessActivity.ASSEMBLY,
+        year_groups=[10],
+        preferred_dates=[school_day()],
+        content=list(AccessContent),
+    )
+
+
+def callers(world) -> list[tuple[str, Caller]]:
+    """Everyone in a two-tenant world, named for messages: the admin and each side's roles."""
+    people = [("admin", world.platform_admin)]
+    for label, side in (("a", world.a), ("b", world.b)):
+        people += [(f"{role.value} {label}", user) for role, user in side.users.items()]
+    return [(name, caller_of(user)) for name, user in people]

@@ -29,7 +29,8 @@ from models.organisations import Employer, School
 from models.users import User
 from models.volunteers import Mode, Volunteer
 from services import needs, offer_directory, safeguarding, volunteers
-from services.access import Caller, acts_for_school, may_act_as_volunteer
+from services.access import acts_for_school, may_act_as_volunteer
+from services.callers import Caller
 from services.errors import Forbidden
 from services.matching.context import (
     invited_mask,

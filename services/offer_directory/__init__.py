@@ -18,7 +18,8 @@ from models.needs import Need, NeedMode
 from models.offers import Offer, OfferKind
 from models.organisations import School
 from models.volunteers import ActivityType, Mode
-from services.access import Caller, hub_school_ids
+from services.access import hub_school_ids
+from services.callers import Caller
 from services.errors import Forbidden, InvalidInput, NotFound
 from services.offer_directory import pool
 from services.offer_directory.factors import (

@@ -27,7 +27,7 @@ from models.pairings import AdviserHours, AdviserPairingPlan
 from models.reference import Outcode
 from models.users import Invitation, Role
 from services import offer_requests, provider_access, school_years
-from services.access import Caller
+from services.callers import Caller
 from services.tokens import digest
 from tests import factories
 from tests.conftest import app_config

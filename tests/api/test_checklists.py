@@ -6,7 +6,7 @@ from datetime import date
 from models.users import Role
 from models.volunteers import Mode
 from services import encounters
-from services.access import Caller
+from services.callers import Caller
 from tests import factories
 
 ENCOUNTERS = "/api/v1/encounters"

@@ -444,7 +444,7 @@ def test_a_transferred_record_with_an_unknown_sector_is_refused(
 
 def test_the_transfer_service_checks_sectors_too(session, world):
     from services import pupils as pupils_service
-    from services.access import Caller
+    from services.callers import Caller
     from services.errors import InvalidInput
 
     staff = world.b.users[Role.SCHOOL_STAFF]

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from services.access import SCOPES
+from services.callers import SCOPES
 
 SPEC = json.loads((Path(__file__).parents[2] / "openapi" / "openapi.json").read_text())
 PUBLIC = {

@@ -7,7 +7,7 @@ import pytest
 
 from models.users import Role
 from services import egress, webhooks
-from services.access import Caller
+from services.callers import Caller
 from tests import factories
 
 HOOKS = "/api/v1/webhook-subscriptions"

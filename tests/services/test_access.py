@@ -8,18 +8,16 @@ list service is run for every caller of a two-tenant world and compared, row by 
 
 import uuid
 from collections.abc import Callable
-from datetime import time
 
 import pytest
 from sqlalchemy import select
 
-from models.base import london_today
 from models.bookings import Booking
 from models.encounters import Encounter
 from models.matches import Match, MatchStatus
 from models.needs import Need
-from models.offer_requests import AccessActivity, AccessContent, OfferRequest
-from models.offers import Offer, OfferStatus
+from models.offer_requests import OfferRequest
+from models.offers import Offer
 from models.organisations import Hub
 from models.pairings import AdviserAssignment, AdviserPairingPlan
 from models.users import Role, User
@@ -38,7 +36,8 @@ from services import (
     users,
     volunteers,
 )
-from services.access import Caller, can_see, private_details_rule
+from services.access import can_see, private_details_rule
+from services.callers import Caller
 from services.errors import NotFound
 from tests import factories
 
@@ -59,75 +58,6 @@ LISTS: dict[type, Callable] = {
 }
 
 
-def _caller_of(user: User) -> Caller:
-    return Caller(
-        role=user.role,
-        organisation_id=user.organisation_id,
-        user_id=user.id,
-        is_org_admin=user.is_org_admin,
-    )
-
-
-def _rich_world(session):
-    """The two-tenant world, plus the rows that make each rule bite: a draft offer, needs
-    with a volunteer from the other side invited and another who agreed, encounters the
-    volunteers joined, an adviser placed in the other hub's school, one whose assignment
-    there ended, and one placed in no hub."""
-    world = factories.world(session)
-    for here, there in ((world.a, world.b), (world.b, world.a)):
-        factories.offer(session, here.employer, status=OfferStatus.DRAFT)
-        own_need = factories.need(session, here.school)
-        factories.need(session, here.school, title="Mock interviews")
-        factories.match(session, own_need, there.volunteer, MatchStatus.INVITED)
-        agreed = factories.volunteer(session, there.employer)
-        factories.match(session, own_need, agreed, MatchStatus.ACCEPTED)
-        met = factories.encounter(session, here.school, employer_=here.employer)
-        met.volunteers.append(there.volunteer)
-        factories.encounter(session, here.school, provider_=here.provider, benchmark=7)
-        factories.adviser_assignment(session, here.adviser, there.school)
-        former = factories.adviser(session, factories.volunteer(session, here.employer), here.hub)
-        factories.adviser_assignment(session, former, there.school).ends_on = london_today()
-        factories.adviser(session, factories.volunteer(session, here.employer))  # no hub yet
-        session.add(AdviserPairingPlan(hub_id=here.hub.id, total_score=0, solver="none"))
-        _requests(session, world, here, there)
-    session.commit()
-    return world
-
-
-def _requests(session, world, here, there):
-    """A school asks for the other side's talk; the other side's college asks for access."""
-    admin = _caller_of(world.platform_admin)
-    talk = factories.encounter_offer(session, there.employer)
-    offer_requests.request_offer(
-        session,
-        admin,
-        offer_id=talk.id,
-        school_id=here.school.id,
-        date=factories.school_day(),
-        starts_at=time(10),
-        ends_at=time(11),
-        year_groups=[10],
-        pupils=30,
-    )
-    offer_requests.request_access(
-        session,
-        admin,
-        school_id=here.school.id,
-        provider_id=there.provider.id,
-        activity=AccessActivity.ASSEMBLY,
-        year_groups=[10],
-        preferred_dates=[factories.school_day()],
-        content=list(AccessContent),
-    )
-
-
-def _callers(world) -> list[tuple[str, Caller]]:
-    people = [("admin", world.platform_admin)]
-    for label, side in (("a", world.a), ("b", world.b)):
-        people += [(f"{role.value} {label}", user) for role, user in side.users.items()]
-    return [(name, _caller_of(user)) for name, user in people]
-
-
 def _listed_ids(session, model: type, caller: Caller) -> set[uuid.UUID]:
     page = LISTS[model](session, caller, **PAGE)
     assert page.total <= PAGE["page_size"], "the world outgrew one page"
@@ -137,10 +67,10 @@ def _listed_ids(session, model: type, caller: Caller) -> set[uuid.UUID]:
 @pytest.mark.parametrize("model", list(LISTS), ids=lambda model: model.__name__)
 @pytest.mark.parametrize("role", list(Role), ids=lambda role: role.value)
 def test_a_list_holds_exactly_what_can_see_accepts(session, model, role):
-    world = _rich_world(session)
+    world = factories.rich_world(session)
     rows = list(session.scalars(select(model)))
     assert rows, f"the world has no {model.__name__}"
-    callers = [(name, caller) for name, caller in _callers(world) if caller.role is role]
+    callers = [(name, caller) for name, caller in factories.callers(world) if caller.role is role]
     assert callers
     for name, caller in callers:
         seen = {row.id for row in rows if can_see(session, caller, row)}
@@ -164,9 +94,9 @@ def _serves_hub(session, volunteer: Volunteer, hub_id: uuid.UUID) -> bool:
 
 
 def test_private_details_go_exactly_to_those_the_rule_names(session):
-    world = _rich_world(session)
+    world = factories.rich_world(session)
     volunteers_ = list(session.scalars(select(Volunteer)))
-    for name, caller in _callers(world):
+    for name, caller in factories.callers(world):
         rule = private_details_rule(session, caller)
         for volunteer in volunteers_:
             if caller.role is Role.COORDINATOR:
@@ -178,15 +108,15 @@ def test_private_details_go_exactly_to_those_the_rule_names(session):
                     and (caller.role is Role.EMPLOYER_STAFF or volunteer.user_id == caller.user_id)
                 )
             assert rule(volunteer) == expected, f"{volunteer.job_title} {volunteer.id} as {name}"
-    coordinator = _caller_of(world.a.users[Role.COORDINATOR])
+    coordinator = factories.caller_of(world.a.users[Role.COORDINATOR])
     shared = [v for v in volunteers_ if private_details_rule(session, coordinator)(v)]
     assert 0 < len(shared) < len(volunteers_), "the rule bites both ways"
 
 
 def test_a_hubs_plan_list_holds_exactly_what_can_see_accepts(session):
-    world = _rich_world(session)
+    world = factories.rich_world(session)
     plans = list(session.scalars(select(AdviserPairingPlan)))
-    for name, caller in _callers(world):
+    for name, caller in factories.callers(world):
         for hub in (world.a.hub, world.b.hub):
             try:
                 page = pairings.list_plans(session, caller, hub.id, **PAGE)

@@ -12,7 +12,7 @@ from models.organisations import EmployerSize, ProviderType
 from models.users import Role
 from models.volunteers import Mode
 from services import benchmarks
-from services.access import Caller
+from services.callers import Caller
 from tests import factories
 
 SIXTH, FE, UNI, ITP = (

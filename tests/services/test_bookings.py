@@ -12,8 +12,8 @@ from models.bookings import Booking, Slot, SlotAllocation
 from models.outbox import OutboxEvent
 from models.users import Role
 from services import bookings
-from services.access import Caller
 from services.bookings import SchoolCapReached, SlotFull
+from services.callers import Caller
 from tests import factories
 
 

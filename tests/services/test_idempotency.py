@@ -11,7 +11,7 @@ from models.base import utcnow
 from models.idempotency import IdempotencyKey
 from models.users import Role
 from services import idempotency
-from services.access import Caller
+from services.callers import Caller
 from services.errors import InvalidInput
 
 PRINT = idempotency.fingerprint("POST", "/api/v1/bookings", {"seats": 2})

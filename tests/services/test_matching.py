@@ -14,7 +14,7 @@ from models.organisations import School
 from models.users import Role
 from models.volunteers import ActivityType, Mode
 from services import matching
-from services.access import Caller
+from services.callers import Caller
 from services.errors import Forbidden, NotFound
 from services.matching import encoding, engine
 from services.matching import pool as held_pool

@@ -11,7 +11,7 @@ from models.offers import ENCOUNTER_KINDS, WEEKDAYS, Offer, OfferStatus
 from models.users import Role
 from models.volunteers import YEAR_GROUPS, Mode
 from services import offer_directory
-from services.access import Caller
+from services.callers import Caller
 from services.offer_directory.factors import COLUMNS, Filters, rank
 from tests import factories
 

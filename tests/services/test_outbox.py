@@ -12,7 +12,7 @@ from models.base import utcnow
 from models.outbox import OutboxAudience, OutboxEvent
 from models.users import Role
 from services import bookings, outbox
-from services.access import Caller
+from services.callers import Caller
 from services.errors import InvalidInput
 from services.outbox import START, Cursor
 

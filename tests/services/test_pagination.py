@@ -9,7 +9,7 @@ from sqlalchemy import event, func, select
 from models.organisations import Hub, School
 from models.users import Role
 from services import pagination
-from services.access import Caller
+from services.callers import Caller
 from services.errors import InvalidInput, NotFound
 from services.pagination import Listing, paginate, paginate_by_keyset
 from tests import factories

@@ -7,7 +7,8 @@ import pytest
 
 from models.users import Role
 from models.volunteers import Volunteer
-from services.access import Caller, private_details_rule
+from services.access import private_details_rule
+from services.callers import Caller
 from services.volunteers import DbsStatus, availability_problems, dbs_expiry, dbs_status
 
 ISSUED = date(2023, 3, 15)

@@ -22,7 +22,7 @@ from models.webhooks import (
     WebhookSubscription,
 )
 from services import bookings, egress, outbox, webhook_delivery, webhooks
-from services.access import Caller
+from services.callers import Caller
 
 LOCAL = egress.Policy(require_https=False, allow_loopback=True)
 

@@ -21,7 +21,7 @@ from models.base import utcnow
 from models.users import Role
 from models.webhooks import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from services import egress, outbox, webhooks
-from services.access import Caller
+from services.callers import Caller
 from tests.conftest import TEST_SECRETS
 
 pytestmark = pytest.mark.usefixtures("other_writers")  # real worker processes write rows

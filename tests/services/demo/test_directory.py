@@ -40,7 +40,7 @@ def test_the_demo_seeds_pupils_and_uneven_records_idempotently(seeded):
     from models.pupils import Pupil
     from models.users import Role
     from services import benchmarks, school_years
-    from services.access import Caller
+    from services.callers import Caller
 
     session, summary = seeded.session, seeded
     counts = seeded.first["records"]

@@ -10,7 +10,7 @@ from models.evaluations import SelfEvaluation
 from models.programme import ProgrammePlan
 from models.users import Role
 from services import demo, governors_report, programme, publication, school_years
-from services.access import Caller
+from services.callers import Caller
 
 
 def test_the_demo_seeds_a_programme_evaluations_and_destinations(seeded):
