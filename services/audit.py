@@ -17,7 +17,7 @@ is audited like a request's writes, with no actor and the worker's name as reque
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, partial
 
@@ -80,11 +80,21 @@ def current_context(session: Session) -> AuditContext | None:
     return session.info.get(CONTEXT_KEY)
 
 
-def record(session: Session, *, action: str, object_type: str, object_id: object) -> None:
-    """Append an entry for something the ORM does not see as a write (such as a read)."""
+def record(
+    session: Session, *, action: str, object_type: str, object_ids: Iterable[object]
+) -> None:
+    """Append an entry for each of the objects, for what the ORM does not see as a write
+    (such as a read): one statement for them all, on the session's connection, where a
+    report's 1,500 pupils as ORM objects would cost more in the flush than the report."""
     context = current_context(session)
-    if context is not None:
-        session.add(AuditEntry(**_entry(context, action, object_type, str(object_id), None)))
+    if context is None:
+        return
+    entries = [_entry(context, action, object_type, str(i), None) for i in object_ids]
+    if not entries:
+        return
+    if session.new:
+        session.flush()  # an entry may name an organisation or user added in this session
+    session.connection().execute(_inserting(AuditEntry.__table__), entries)
 
 
 def insert_new(session: Session, obj: Base) -> None:

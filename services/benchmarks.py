@@ -147,8 +147,7 @@ def school_report(
     report = _reports(session, [school], start, with_pupils=with_pupils)[school.id]
     if with_pupils:
         listed = {p["id"] for b in report["benchmarks"] for p in b["total"]["not_meeting"]}
-        for pupil_id in sorted(listed):
-            audit.record(session, action="pupil.read", object_type="pupil", object_id=pupil_id)
+        audit.record(session, action="pupil.read", object_type="pupil", object_ids=sorted(listed))
     return report
 
 

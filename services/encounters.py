@@ -360,10 +360,8 @@ def list_attendance(
         .where(Attendance.encounter_id == encounter.id)
         .order_by(Pupil.reference, Pupil.id)
     ).all()
-    for attendance, _ in rows:
-        audit.record(
-            session, action="pupil.read", object_type="pupil", object_id=attendance.pupil_id
-        )
+    read = [attendance.pupil_id for attendance, _ in rows]
+    audit.record(session, action="pupil.read", object_type="pupil", object_ids=read)
     return [AttendanceRow(a.pupil_id, ref, a.year_group, a.reflection) for a, ref in rows]
 
 

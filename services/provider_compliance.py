@@ -247,10 +247,8 @@ def _phase(phase, held, pupils, on_roll, attended, with_pupils, session) -> Phas
         else:
             every_one += 1
     if with_pupils and phase.mandatory:
-        for row in missed:
-            audit.record(
-                session, action="pupil.read", object_type="pupil", object_id=row["pupil_id"]
-            )
+        read = [row["pupil_id"] for row in missed]
+        audit.record(session, action="pupil.read", object_type="pupil", object_ids=read)
     return PhaseCompliance(
         phase=phase,
         mandatory=phase.mandatory,

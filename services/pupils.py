@@ -99,7 +99,7 @@ def _ensure_reference_free(session: Session, school_id: uuid.UUID, reference: st
 
 
 def _audit_read(session: Session, pupil: Pupil) -> None:
-    audit.record(session, action="pupil.read", object_type="pupil", object_id=pupil.id)
+    audit.record(session, action="pupil.read", object_type="pupil", object_ids=[pupil.id])
 
 
 # --- MIS import, roll-over, the pupil's record (export, transfer-in) and erasure ---------

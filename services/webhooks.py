@@ -225,7 +225,7 @@ def redeliver(
 def _audit(session: Session, action: str, delivery: WebhookDelivery) -> None:
     """Flush the delivery (so it has its id), then audit what was done to it."""
     session.flush()
-    audit.record(session, action=action, object_type="webhook_delivery", object_id=delivery.id)
+    audit.record(session, action=action, object_type="webhook_delivery", object_ids=[delivery.id])
 
 
 def _check_manager(caller: Caller) -> None:

@@ -84,3 +84,25 @@ def test_insert_new_refuses_a_table_whose_row_the_database_fills_in(audited):
     with pytest.raises(TypeError, match="outbox_events.position"):
         audit.insert_new(audited, event)
     assert audited.scalar(select(func.count()).select_from(OutboxEvent)) == 0
+
+
+def test_record_writes_one_entry_per_object_with_the_context_and_rolls_back_with_it(audited):
+    ids = [factories.hub(audited, f"Hub {n}").id for n in range(3)]
+    audit.record(audited, action="pupil.read", object_type="pupil", object_ids=ids)
+
+    entries = audited.scalars(select(AuditEntry).where(AuditEntry.action == "pupil.read")).all()
+    assert sorted(e.object_id for e in entries) == sorted(str(i) for i in ids)
+    assert {e.request_id for e in entries} == {"test-audit-core"}
+    assert len({e.id for e in entries}) == 3 and all(e.occurred_at for e in entries)
+    audited.rollback()
+    assert audited.scalar(select(func.count()).select_from(AuditEntry)) == 0
+
+
+def test_record_of_nothing_or_outside_a_context_writes_nothing(session):
+    audit.record(
+        session, action="pupil.read", object_type="pupil", object_ids=[factories.hub(session).id]
+    )
+    audit.set_context(session, audit.AuditContext(request_id="empty"))
+    audit.record(session, action="pupil.read", object_type="pupil", object_ids=[])
+    audit.set_context(session, None)
+    assert session.scalar(select(func.count()).select_from(AuditEntry)) == 0
