@@ -29,11 +29,14 @@ from sqlalchemy import (
     Table,
     bindparam,
     event,
+    func,
     insert,
     inspect,
+    select,
     true,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapper, ORMExecuteState, Session, make_transient_to_detached
 
 from models import Base
@@ -87,14 +90,20 @@ def record(
     (such as a read): one statement for them all, on the session's connection, where a
     report's 1,500 pupils as ORM objects would cost more in the flush than the report."""
     context = current_context(session)
-    if context is None:
-        return
-    entries = [_entry(context, action, object_type, str(i), None) for i in object_ids]
-    if not entries:
+    read = [str(object_id) for object_id in object_ids]
+    if context is None or not read:
         return
     if session.new:
         session.flush()  # an entry may name an organisation or user added in this session
-    session.connection().execute(_inserting(AuditEntry.__table__), entries)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        shared = _entry(context, action, object_type, "", None)
+        del shared["object_id"]
+        arrays = {"ids": [uuid.uuid4() for _ in read], "object_ids": read}
+        connection.execute(_ENTRIES_OF_OBJECTS, {**shared, **arrays, "occurred_at": utcnow()})
+    else:
+        entries = [_entry(context, action, object_type, i, None) for i in read]
+        connection.execute(_inserting(AuditEntry.__table__), entries)
 
 
 def insert_new(session: Session, obj: Base) -> None:
@@ -178,6 +187,25 @@ def _inserting_with_entry(table: Table) -> Insert:
     entries = AuditEntry.__table__
     entry = insert(entries).values({c.key: bindparam(f"entry_{c.key}") for c in entries.c})
     return insert(table).add_cte(entry.cte("audit_entry"))
+
+
+def _entries_of_objects() -> Insert:
+    """PostgreSQL: one entry per object, from `unnest` of two arrays (the entries' ids and
+    the objects'), every other column one parameter: 1,500 rows cost one short statement
+    rather than 1,500 parameter sets."""
+    entries = AuditEntry.__table__
+    rows = func.unnest(
+        bindparam("ids", type_=postgresql.ARRAY(entries.c.id.type)),
+        bindparam("object_ids", type_=postgresql.ARRAY(entries.c.object_id.type)),
+    )
+    rows = rows.table_valued("id", "object_id").render_derived()
+    columns = [c for c in entries.c if c.key not in ("id", "object_id")]
+    values = [bindparam(c.key, type_=c.type) for c in columns]
+    chosen = select(rows.c.id, *values, rows.c.object_id)
+    return insert(entries).from_select(["id", *(c.key for c in columns), "object_id"], chosen)
+
+
+_ENTRIES_OF_OBJECTS = _entries_of_objects()
 
 
 def update_where(session: Session, model: type, *criteria, values: dict) -> int:
